@@ -1,0 +1,267 @@
+"""Run the analysis off the event loop; the newest edit wins.
+
+Each open document has at most one analysis in flight. Edits that arrive meanwhile only
+replace the document's *latest job*; when the running analysis finishes, its result is
+dropped if a newer job exists and the newest job runs next (intermediate versions are
+skipped, never analysed). Results are only ever published for the version that is
+current at the time, so stale diagnostics can never overwrite newer ones.
+
+Python threads cannot be interrupted, so an analysis that is already running is allowed
+to finish and is then discarded; everything queued behind it is coalesced.
+
+Syntax errors while typing (see `_syntax_policy`): the editor shows the previous good
+diagnostics for the lines *above the first edited line* (their text is unchanged, so
+their positions are still right) plus one GRD000 diagnostic at the error. Dropping
+everything on every keystroke would make the whole file flicker between "all findings"
+and "one syntax error"; keeping everything would show findings at shifted, wrong lines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+from lsprotocol import types
+
+from ..config import Settings
+from ..model import Finding
+from .convert import LineIndex, finding_to_diagnostic
+
+log = logging.getLogger(__name__)
+
+SYNTAX_CODE = "GRD000"
+MAX_SOURCE_CHARS = 4_000_000  # bigger documents are not analysed (logged once)
+
+CheckFn = Callable[[str, str, Settings], list[Finding]]
+
+
+@dataclass
+class Job:
+    uri: str
+    version: int | None
+    source: str
+    path: str
+    settings: Settings
+    encoding: str = types.PositionEncodingKind.Utf16
+
+
+@dataclass
+class Analysis:
+    uri: str
+    version: int | None
+    source: str
+    settings_key: str
+    encoding: str
+    index: LineIndex
+    findings: list[Finding]
+    diagnostics: list[types.Diagnostic]
+    syntax_error: bool = False
+    skipped: str | None = None  # why the document was not analysed
+    result_id: str = ""
+
+
+@dataclass
+class _DocState:
+    latest: Job | None = None
+    current: Analysis | None = None
+    last_good: Analysis | None = None
+    task: asyncio.Task | None = None
+    waiters: list[asyncio.Future] = field(default_factory=list)
+
+
+def default_check(source: str, path: str, settings: Settings) -> list[Finding]:
+    from ..engine import check_source
+
+    return check_source(source, path, settings)
+
+
+def _postprocess(findings: list[Finding], settings: Settings) -> list[Finding]:
+    """Apply select/ignore/severity again (idempotent): the server must honour them even
+    if the engine did not."""
+    out = []
+    for finding in findings:
+        if finding.code != SYNTAX_CODE and not settings.is_enabled(finding.code):
+            continue
+        severity = settings.severity_for(finding.code, finding.severity)
+        if severity != finding.severity:
+            finding = replace(finding, severity=severity)
+        out.append(finding)
+    return out
+
+
+def _first_changed_line(old: str, new: str) -> int:
+    """1-based number of the first line that differs between two texts."""
+    if old == new:
+        return 10**9
+    limit = min(len(old), len(new))
+    lo, hi = 0, limit
+    # Binary search the length of the common prefix using slice comparisons (C speed).
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if old[:mid] == new[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return new.count("\n", 0, lo) + new.count("\r", 0, lo) - new.count("\r\n", 0, lo) + 1
+
+
+def _syntax_policy(findings: list[Finding], source: str, last_good: Analysis | None) -> list[Finding]:
+    syntax = [f for f in findings if f.code == SYNTAX_CODE]
+    if not syntax or last_good is None:
+        return findings
+    error_line = min(f.span.line for f in syntax)
+    stable_until = min(error_line, _first_changed_line(last_good.source, source))
+    kept = []
+    for f in last_good.findings:
+        if f.code != SYNTAX_CODE and f.span.end_line < stable_until:
+            related = tuple(r for r in f.related if r.span.end_line < stable_until)
+            kept.append(f if related == f.related else replace(f, related=related))
+    return sorted(kept + syntax, key=lambda f: (f.span, f.code))
+
+
+def _result_id(version: int | None, findings: list[Finding]) -> str:
+    digest = hashlib.blake2b(repr(findings).encode("utf-8", "surrogatepass"), digest_size=8)
+    return digest.hexdigest()
+
+
+def run_analysis(job: Job, last_good: Analysis | None, check: CheckFn) -> Analysis:
+    """Analyse one job (runs in a worker thread). Never raises."""
+    index = LineIndex(job.source, job.encoding)
+    key = job.settings.cache_key()
+    base = dict(uri=job.uri, version=job.version, source=job.source, settings_key=key,
+                encoding=job.encoding, index=index)
+    if not job.settings.enable:
+        return Analysis(**base, findings=[], diagnostics=[], skipped="disabled", result_id="disabled")
+    if len(job.source) > MAX_SOURCE_CHARS:
+        return Analysis(**base, findings=[], diagnostics=[], skipped="too large", result_id="too-large")
+    try:
+        findings = list(check(job.source, job.path, job.settings))
+    except Exception:  # the engine must never take the server down
+        log.exception("gradls engine failed on %s", job.uri)
+        return Analysis(**base, findings=[], diagnostics=[], skipped="engine error", result_id="error")
+    findings = _postprocess(findings, job.settings)
+    syntax_error = any(f.code == SYNTAX_CODE for f in findings)
+    if syntax_error:
+        findings = _syntax_policy(findings, job.source, last_good)
+    diagnostics = []
+    for finding in findings:
+        try:
+            diagnostics.append(finding_to_diagnostic(finding, index, job.uri))
+        except Exception:
+            log.exception("cannot convert finding %r", finding)
+    return Analysis(**base, findings=findings, diagnostics=diagnostics, syntax_error=syntax_error,
+                    result_id=_result_id(job.version, findings))
+
+
+class Scheduler:
+    def __init__(
+        self,
+        on_result: Callable[[Analysis], None],
+        check: CheckFn = default_check,
+        workers: int | None = None,
+    ):
+        self._on_result = on_result
+        self._check = check
+        self._executor = ThreadPoolExecutor(
+            max_workers=workers or min(4, os.cpu_count() or 1), thread_name_prefix="gradls-analysis"
+        )
+        self._docs: dict[str, _DocState] = {}
+
+    # --- public API (event loop only) ---------------------------------------------------
+    def submit(self, job: Job) -> None:
+        state = self._docs.setdefault(job.uri, _DocState())
+        state.latest = job
+        if state.task is None or state.task.done():
+            state.task = asyncio.get_running_loop().create_task(self._run(job.uri, state))
+
+    def forget(self, uri: str) -> None:
+        state = self._docs.pop(uri, None)
+        if state is not None:
+            state.latest = None
+            self._wake(state)
+
+    def current(self, uri: str) -> Analysis | None:
+        """The analysis of the latest submitted version, if finished."""
+        state = self._docs.get(uri)
+        if state is None or state.current is None or state.latest is None:
+            return None
+        if state.current.version != state.latest.version or state.current.source is not state.latest.source:
+            return None
+        return state.current
+
+    def latest_finished(self, uri: str) -> Analysis | None:
+        state = self._docs.get(uri)
+        return state.current if state else None
+
+    def known(self) -> list[str]:
+        return list(self._docs)
+
+    async def wait(self, uri: str, timeout: float = 10.0) -> Analysis | None:
+        """Wait until the latest submitted version of `uri` is analysed."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            state = self._docs.get(uri)
+            if state is None or state.latest is None:
+                return None
+            done = self.current(uri)
+            if done is not None:
+                return done
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return state.current
+            fut = loop.create_future()
+            state.waiters.append(fut)
+            try:
+                await asyncio.wait_for(fut, remaining)
+            except asyncio.TimeoutError:
+                return state.current
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # --- internals ------------------------------------------------------------------------
+    def _wake(self, state: _DocState) -> None:
+        waiters, state.waiters = state.waiters, []
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(None)
+
+    async def _run(self, uri: str, state: _DocState) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            job = state.latest
+            if job is None or self._docs.get(uri) is not state:
+                return
+            previous = state.current
+            if (
+                previous is not None
+                and previous.skipped is None
+                and previous.source == job.source
+                and previous.settings_key == job.settings.cache_key()
+                and previous.encoding == job.encoding
+            ):
+                result = replace(previous, version=job.version, source=job.source)
+            else:
+                try:
+                    result = await loop.run_in_executor(
+                        self._executor, run_analysis, job, state.last_good, self._check
+                    )
+                except RuntimeError:  # executor shut down
+                    return
+            if state.latest is not job or self._docs.get(uri) is not state:
+                continue  # a newer edit arrived (or the document closed): drop this result
+            state.current = result
+            if result.skipped is None and not result.syntax_error:
+                state.last_good = result
+            self._wake(state)
+            try:
+                self._on_result(result)
+            except Exception:
+                log.exception("publishing diagnostics for %s failed", uri)
+            return

@@ -1,0 +1,381 @@
+"""The gradls language server: registers LSP features and wires the pieces together.
+
+Behaviour follows ruff's server: push diagnostics (versioned) for clients without pull
+support, `textDocument/diagnostic` for those with it; quick fixes, ignore comments and
+`source.fixAll.gradls`; hover with the rule's explanation. The analysis itself runs in
+`scheduler.Scheduler` worker threads so the event loop keeps answering.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Callable
+from urllib.parse import unquote
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+
+from .. import __version__
+from . import actions, hover
+from .convert import rule_url
+from .scheduler import Analysis, Job, Scheduler, default_check
+from .settings import WATCH_GLOB, SettingsStore
+
+log = logging.getLogger("gradls.server")
+
+CMD_FIX_ALL = "gradls.applyFixAll"
+CMD_RULE_DOCS = "gradls.showRuleDocs"
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+class _Ignored:
+    """Stands in for a message that could not be parsed; pygls drops it."""
+
+    jsonrpc = "ignored"
+
+
+class GradlsProtocol(LanguageServerProtocol):
+    def structure_message(self, data: dict[str, Any]):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            # pygls would drop a request with malformed params without answering it,
+            # leaving the client waiting: answer with InvalidParams instead.
+            if isinstance(data, dict) and "method" in data and "id" in data:
+                try:
+                    self._send_response(
+                        data["id"],
+                        error=types.ResponseError(
+                            code=JsonRpcInvalidParams.CODE,
+                            message=f"invalid params for {data.get('method')!r}: {exc}",
+                        ),
+                    )
+                except Exception:
+                    log.exception("cannot answer malformed request")
+            return _Ignored()
+
+
+class GradlsServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(
+            "gradls",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=GradlsProtocol,
+        )
+        self.settings_store = SettingsStore()
+        self.scheduler = Scheduler(self._publish, check=_load_check())
+        self.pull_mode = False
+        self._pending_warnings: list[str] = []
+        self._told_too_large: set[str] = set()
+
+    # --- errors: log, do not pop up dialogs for every hiccup ------------------------------
+    def report_server_error(self, error: Exception, source) -> None:
+        log.error("gradls server error (%s): %s", getattr(source, "__name__", source), error)
+        try:
+            self.window_log_message(
+                types.LogMessageParams(type=types.MessageType.Error, message=f"gradls: {error}")
+            )
+        except Exception:
+            pass
+
+    def warn(self, messages: list[str]) -> None:
+        for message in messages:
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=message))
+
+    # --- capabilities ------------------------------------------------------------------------
+    def capability(self, dotted: str) -> Any:
+        node: Any = self.client_capabilities
+        for part in dotted.split("."):
+            node = getattr(node, part, None)
+            if node is None:
+                return None
+        return node
+
+    @property
+    def versioned_edits(self) -> bool:
+        return bool(self.capability("workspace.workspace_edit.document_changes"))
+
+    @property
+    def resolve_edits(self) -> bool:
+        props = self.capability("text_document.code_action.resolve_support.properties") or []
+        return "edit" in props
+
+    # --- documents ------------------------------------------------------------------------------
+    def document(self, uri: str):
+        try:
+            docs = self.workspace.text_documents
+        except RuntimeError:  # not initialized
+            return None
+        return docs.get(unquote(uri)) if isinstance(uri, str) else None
+
+    def is_python(self, doc) -> bool:
+        if doc.language_id:
+            return doc.language_id == "python"
+        return str(doc.uri).endswith(PYTHON_SUFFIXES)
+
+    def schedule(self, uri: str) -> None:
+        doc = self.document(uri)
+        if doc is None or not self.is_python(doc):
+            return
+        try:
+            source = doc.source
+        except Exception:
+            log.exception("cannot read %s", uri)
+            return
+        path = doc.path or uri
+        settings, warnings = self.settings_store.for_path(path if os.path.isabs(path) else None)
+        self.warn(warnings)
+        if self.settings_store.is_excluded(path, settings):
+            self.scheduler.forget(uri)
+            self._send(uri, [], doc.version)
+            return
+        encoding = str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+        self.scheduler.submit(Job(uri, doc.version, source, path, settings, encoding))
+
+    def reanalyse_all(self) -> None:
+        try:
+            uris = list(self.workspace.text_documents)
+        except RuntimeError:
+            return
+        for uri in uris:
+            self.schedule(uri)
+        if self.pull_mode and self.capability("workspace.diagnostics.refresh_support"):
+            self.workspace_diagnostic_refresh(None)
+
+    def _send(self, uri: str, diagnostics: list[types.Diagnostic], version: int | None) -> None:
+        if not self.pull_mode:
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
+            )
+
+    def _publish(self, analysis: Analysis) -> None:
+        if analysis.skipped == "too large" and analysis.uri not in self._told_too_large:
+            self._told_too_large.add(analysis.uri)
+            self.window_log_message(
+                types.LogMessageParams(type=types.MessageType.Warning,
+                                       message=f"gradls: {analysis.uri} is too large to analyse")
+            )
+        self._send(analysis.uri, analysis.diagnostics, analysis.version)
+
+    async def analysis_for(self, uri: str, timeout: float = 10.0) -> Analysis | None:
+        if self.document(uri) is None:
+            return None
+        if self.scheduler.current(uri) is None and uri not in self.scheduler.known():
+            self.schedule(uri)
+        return await self.scheduler.wait(uri, timeout)
+
+    # --- settings ----------------------------------------------------------------------------------
+    def set_folders(self) -> None:
+        folders = []
+        try:
+            for folder in self.workspace.folders.values():
+                path = _uri_path(folder.uri)
+                if path:
+                    folders.append(path)
+            if not folders and self.workspace.root_path:
+                folders.append(self.workspace.root_path)
+        except Exception:
+            pass
+        self.settings_store.folders = folders
+
+
+def _load_check():
+    """The analysis function: the engine, or `module:function` from GRADLS_SERVER_CHECK
+    (used by the test-suite to plug in a deliberately slow engine)."""
+    spec = os.environ.get("GRADLS_SERVER_CHECK")
+    if not spec:
+        return default_check
+    import importlib
+
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _uri_path(uri: str) -> str | None:
+    from pygls.uris import to_fs_path
+
+    try:
+        return to_fs_path(uri)
+    except Exception:
+        return None
+
+
+def _uri_arg(args: tuple) -> str:
+    if not args:
+        raise JsonRpcInvalidParams.of(ValueError("expected a document URI argument"))
+    first = args[0]
+    if isinstance(first, dict):
+        first = first.get("uri") or (first.get("textDocument") or {}).get("uri")
+    if not isinstance(first, str):
+        raise JsonRpcInvalidParams.of(ValueError("expected a document URI argument"))
+    return first
+
+
+def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsServer:
+    """Build a server. `extra_commands` lets other parts (e.g. the shadow pass's
+    `gradls.confirm`) add `workspace/executeCommand` handlers: `fn(ls, *args)`."""
+    server = GradlsServer()
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: GradlsServer, params: types.InitializeParams):
+        ls.pull_mode = ls.capability("text_document.diagnostic") is not None
+        ls.set_folders()
+        ls._pending_warnings.extend(ls.settings_store.set_client(params.initialization_options))
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: GradlsServer, params: types.InitializedParams):
+        ls.warn(ls._pending_warnings)
+        ls._pending_warnings.clear()
+        if ls.capability("workspace.did_change_watched_files.dynamic_registration"):
+            options = types.DidChangeWatchedFilesRegistrationOptions(
+                watchers=[types.FileSystemWatcher(glob_pattern=WATCH_GLOB)]
+            )
+            try:
+                await ls.client_register_capability_async(
+                    types.RegistrationParams(registrations=[
+                        types.Registration(id="gradls-pyproject-watcher",
+                                           method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                                           register_options=options)
+                    ])
+                )
+            except Exception as err:
+                log.warning("client refused file watcher registration: %s", err)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: GradlsServer, params: types.DidOpenTextDocumentParams):
+        ls.schedule(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: GradlsServer, params: types.DidChangeTextDocumentParams):
+        ls.schedule(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: GradlsServer, params: types.DidSaveTextDocumentParams):
+        ls.schedule(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: GradlsServer, params: types.DidCloseTextDocumentParams):
+        uri = params.text_document.uri
+        ls.scheduler.forget(uri)
+        ls._send(uri, [], None)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_DIAGNOSTIC,
+        types.DiagnosticOptions(identifier="gradls", inter_file_dependencies=False, workspace_diagnostics=False),
+    )
+    async def pull_diagnostics(ls: GradlsServer, params: types.DocumentDiagnosticParams):
+        analysis = await ls.analysis_for(params.text_document.uri)
+        if analysis is None:
+            return types.RelatedFullDocumentDiagnosticReport(items=[])
+        if params.previous_result_id and params.previous_result_id == analysis.result_id:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=analysis.result_id)
+        return types.RelatedFullDocumentDiagnosticReport(items=analysis.diagnostics, result_id=analysis.result_id)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(
+            code_action_kinds=[types.CodeActionKind.QuickFix, actions.FIX_ALL_KIND], resolve_provider=True
+        ),
+    )
+    async def code_action(ls: GradlsServer, params: types.CodeActionParams):
+        analysis = await ls.analysis_for(params.text_document.uri)
+        if analysis is None:
+            return None
+        return actions.code_actions(analysis, params, resolve_edits=ls.resolve_edits,
+                                    versioned=ls.versioned_edits) or None
+
+    @server.feature(types.CODE_ACTION_RESOLVE)
+    async def code_action_resolve(ls: GradlsServer, action: types.CodeAction):
+        data = action.data if isinstance(action.data, dict) else {}
+        if action.edit is not None or data.get("action") != "fixAll" or not isinstance(data.get("uri"), str):
+            return action
+        analysis = await ls.analysis_for(data["uri"])
+        if analysis is None:
+            return action
+        return actions.resolve_fix_all(action, analysis, ls.versioned_edits)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    async def on_hover(ls: GradlsServer, params: types.HoverParams):
+        analysis = await ls.analysis_for(params.text_document.uri, timeout=5.0)
+        return hover.hover(analysis, params.position) if analysis is not None else None
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(ls: GradlsServer, params: types.DidChangeConfigurationParams):
+        raw = params.settings
+        if not raw and ls.capability("workspace.configuration"):
+            try:
+                result = await ls.workspace_configuration_async(
+                    types.ConfigurationParams(items=[types.ConfigurationItem(section="gradls")])
+                )
+                raw = result[0] if result else None
+            except Exception as err:
+                log.warning("workspace/configuration failed: %s", err)
+                raw = None
+        ls.warn(ls.settings_store.set_client(raw))
+        ls.reanalyse_all()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(ls: GradlsServer, params: types.DidChangeWatchedFilesParams):
+        if any(str(change.uri).endswith("pyproject.toml") for change in params.changes):
+            ls.settings_store.invalidate()
+            ls.reanalyse_all()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    def did_change_folders(ls: GradlsServer, params: types.DidChangeWorkspaceFoldersParams):
+        ls.set_folders()
+        ls.settings_store.invalidate()
+        ls.reanalyse_all()
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: GradlsServer, params: None):
+        ls.scheduler.shutdown()
+
+    @server.command(CMD_FIX_ALL)
+    async def apply_fix_all(ls: GradlsServer, *args):
+        uri = _uri_arg(args)
+        analysis = await ls.analysis_for(uri)
+        if analysis is None:
+            raise JsonRpcInvalidParams.of(ValueError(f"unknown document {uri}"))
+        edit = actions.fix_all_edit(analysis)
+        if edit is None:
+            return {"applied": False, "reason": "nothing to fix"}
+        result = await ls.workspace_apply_edit_async(
+            types.ApplyWorkspaceEditParams(
+                label="gradls: Fix all",
+                edit=actions.workspace_edit(uri, analysis.version, [edit], ls.versioned_edits),
+            )
+        )
+        return {"applied": bool(getattr(result, "applied", False))}
+
+    @server.command(CMD_RULE_DOCS)
+    def show_rule_docs(ls: GradlsServer, *args):
+        code = args[0] if args else None
+        if isinstance(code, dict):
+            code = code.get("code")
+        if not isinstance(code, str) or not code:
+            raise JsonRpcInvalidParams.of(ValueError("expected a rule code such as 'GRD101'"))
+        info = hover.rule_info(code) or {}
+        markdown = hover.rule_markdown(code) or f"### {code}\n\n[Documentation]({rule_url(code)})"
+        return {"code": code, "name": info.get("name", ""), "summary": info.get("summary", ""),
+                "markdown": markdown, "url": rule_url(code), "known": bool(info)}
+
+    for name, fn in (extra_commands or {}).items():
+        server.command(name)(fn)
+
+    return server
+
+
+def start(tcp: str | None = None) -> None:
+    """Run the server on stdio, or on HOST:PORT (debugging) when `tcp` is given."""
+    logging.basicConfig(level=os.environ.get("GRADLS_LOG", "WARNING").upper(),
+                        format="gradls %(levelname)s %(name)s: %(message)s")
+    server = create_server()
+    if tcp:
+        host, _, port = tcp.rpartition(":")
+        server.start_tcp(host or "127.0.0.1", int(port))
+    else:
+        server.start_io()
