@@ -1,0 +1,303 @@
+"""End-to-end tests of the language server over stdio with pytest-lsp's client.
+
+These use the real engine; the timing-sensitive ones (newest edit wins) plug in the
+deliberately slow stand-in from tests/server_client/fake_engine.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pygls.uris import from_fs_path
+
+from tests.server_client.util import (
+    DETACH_LINE,
+    SNIPPET,
+    apply_text_edits,
+    edits_for,
+    full_range,
+    session,
+)
+
+pytestmark = pytest.mark.asyncio
+
+URI = "file:///tmp/gradls_test/train.py"
+FAKE = {"GRADLS_SERVER_CHECK": "tests.server_client.fake_engine:check",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+
+def codes(diagnostics) -> list[str]:
+    return [d.code for d in diagnostics]
+
+
+def grd101(diagnostics) -> types.Diagnostic:
+    found = [d for d in diagnostics if d.code == "GRD101"]
+    assert found, f"expected GRD101 in {diagnostics}"
+    return found[0]
+
+
+# --- diagnostics -----------------------------------------------------------------------------
+async def test_push_diagnostics_are_versioned_and_complete():
+    async with session() as c:
+        assert c.init_result.capabilities.text_document_sync.change == types.TextDocumentSyncKind.Incremental
+        c.open(URI, SNIPPET, version=7)
+        diags = await c.diagnostics(URI, version=7)
+        d = grd101(diags)
+        assert d.range.start.line == DETACH_LINE
+        assert d.source == "gradls"
+        assert d.severity == types.DiagnosticSeverity.Error
+        assert d.code_description.href.endswith("/GRD101")
+        assert d.data["fix"]["edits"], d.data
+        assert d.data["fix"]["title"].startswith("gradls (GRD101): ")
+        for info in d.related_information or []:
+            assert info.location.uri == URI and info.message
+
+
+async def test_change_republishes_for_new_version_and_close_clears():
+    async with session() as c:
+        c.open(URI, SNIPPET)
+        assert "GRD101" in codes(await c.diagnostics(URI, 1))
+        version = c.replace(URI, SNIPPET.replace(".detach()", ""))
+        assert "GRD101" not in codes(await c.diagnostics(URI, version))
+        version = c.replace(URI, SNIPPET)
+        assert "GRD101" in codes(await c.diagnostics(URI, version))
+        c.close(URI)
+        assert await c.cleared(URI)
+        # every publish after the first carries a version that never goes backwards
+        versions = [p.version for p in c.rec.publishes if p.uri == URI and p.version is not None]
+        assert versions == sorted(versions)
+
+
+async def test_pull_client_gets_reports_and_no_pushes():
+    async with session(caps="neovim@v0.10.0") as c:
+        assert c.init_result.capabilities.diagnostic_provider is not None
+        c.open(URI, SNIPPET)
+        report = await c.pull(URI)
+        assert report.kind == "full"
+        assert grd101(report.items).range.start.line == DETACH_LINE
+        again = await c.pull(URI, previous=report.result_id)
+        assert again.kind == "unchanged" and again.result_id == report.result_id
+        c.replace(URI, SNIPPET.replace(".detach()", ""))
+        fresh = await c.pull(URI, previous=report.result_id)
+        assert fresh.kind == "full" and "GRD101" not in codes(fresh.items)
+        assert list((await c.pull("file:///tmp/gradls_test/unknown.py")).items) == []
+        await asyncio.sleep(0.2)
+        assert c.rec.publishes == []
+
+
+async def test_syntax_error_keeps_findings_above_the_edit():
+    async with session() as c:
+        c.open(URI, SNIPPET)
+        await c.diagnostics(URI, 1)
+        broken = SNIPPET.replace("loss.backward()", "loss.backward(")
+        version = c.replace(URI, broken)
+        diags = await c.diagnostics(URI, version)
+        assert codes(diags).count("GRD000") == 1
+        # the finding above the edited line survives, positioned as before
+        assert grd101(diags).range.start.line == DETACH_LINE
+        # an edit above the finding makes it unreliable: only the syntax error remains
+        version = c.replace(URI, "import (\n" + SNIPPET)
+        diags = await c.diagnostics(URI, version)
+        assert codes(diags) == ["GRD000"]
+
+
+async def test_untitled_document_and_non_python_ignored():
+    async with session() as c:
+        c.open("file:///tmp/gradls_test/notes.txt", SNIPPET, language="plaintext")
+        c.open("untitled:Untitled-1", SNIPPET)
+        assert "GRD101" in codes(await c.diagnostics("untitled:Untitled-1"))
+        await asyncio.sleep(0.2)
+        assert all(p.uri != "file:///tmp/gradls_test/notes.txt" for p in c.rec.publishes)
+
+
+# --- code actions -------------------------------------------------------------------------------
+async def test_quick_fix_removes_detach():
+    async with session() as c:
+        c.open(URI, SNIPPET)
+        diag = grd101(await c.diagnostics(URI))
+        actions = await c.code_actions(URI, diag.range, diagnostics=[diag])
+        fix = next(a for a in actions if a.title.startswith("gradls (GRD101): "))
+        assert fix.kind == types.CodeActionKind.QuickFix and fix.is_preferred
+        version = c.apply(URI, fix.edit)
+        assert c.rec.texts[URI].splitlines()[DETACH_LINE] == "out = model(x)"
+        assert "GRD101" not in codes(await c.diagnostics(URI, version))
+
+
+async def test_ignore_action_appends_and_merges_comment():
+    async with session() as c:
+        c.open(URI, SNIPPET)
+        diag = grd101(await c.diagnostics(URI))
+        actions = await c.code_actions(URI, diag.range)
+        ignore = next(a for a in actions if a.title == "Ignore GRD101 for this line")
+        version = c.apply(URI, ignore.edit)
+        assert c.rec.texts[URI].splitlines()[DETACH_LINE] == "out = model(x).detach()  # gradls: ignore[GRD101]"
+        assert "GRD101" not in codes(await c.diagnostics(URI, version))
+
+        merged = SNIPPET.replace("model(x).detach()", "model(x).detach()  # gradls: ignore[GRD103]")
+        version = c.replace(URI, merged)
+        diag = grd101(await c.diagnostics(URI, version))
+        actions = await c.code_actions(URI, full_range(diag.range.start.line))
+        ignore = next(a for a in actions if a.title == "Ignore GRD101 for this line")
+        c.apply(URI, ignore.edit)
+        assert c.rec.texts[URI].splitlines()[DETACH_LINE] == "out = model(x).detach()  # gradls: ignore[GRD103, GRD101]"
+
+
+async def test_fix_all_is_resolved_lazily():
+    async with session() as c:  # VS Code supports resolving `edit`
+        text = SNIPPET + "y = model(x).detach()\nz = y.sum()\n"
+        c.open(URI, text)
+        await c.diagnostics(URI)
+        actions = await c.code_actions(URI, full_range(0), only=[types.CodeActionKind.SourceFixAll])
+        assert [a.kind for a in actions] == ["source.fixAll.gradls"]
+        assert actions[0].edit is None
+        resolved = await c.lsp.code_action_resolve_async(actions[0])
+        assert resolved.edit is not None
+        c.apply(URI, resolved.edit)
+        assert ".detach()" not in c.rec.texts[URI].split("loss.backward()")[0]
+
+
+async def test_fix_all_eager_without_resolve_support():
+    async with session(caps="emacs") as c:  # no resolveSupport, utf-32 positions
+        c.open(URI, SNIPPET)
+        await c.diagnostics(URI)
+        actions = await c.code_actions(URI, full_range(0), only=["source.fixAll.gradls"])
+        assert actions and actions[0].edit is not None
+        new = apply_text_edits(SNIPPET, edits_for(actions[0].edit, URI), c.encoding)
+        assert "detach" not in new
+
+
+async def test_execute_apply_fix_all_sends_workspace_edit():
+    async with session() as c:
+        c.open(URI, SNIPPET)
+        await c.diagnostics(URI)
+        result = await c.command("gradls.applyFixAll", {"uri": URI, "version": 1})
+        assert result["applied"] is True
+        (params,) = c.rec.applied
+        c.apply(URI, params.edit)
+        assert c.rec.texts[URI].splitlines()[DETACH_LINE] == "out = model(x)"
+        with pytest.raises(Exception):
+            await c.command("gradls.applyFixAll")
+
+
+async def test_show_rule_docs_command_and_hover():
+    async with session() as c:
+        docs = await c.command("gradls.showRuleDocs", "GRD101")
+        assert docs["code"] == "GRD101" and docs["url"].endswith("/GRD101") and docs["markdown"]
+        c.open(URI, SNIPPET)
+        diag = grd101(await c.diagnostics(URI))
+        hover = await c.hover(URI, diag.range.start.line, diag.range.start.character)
+        assert hover is not None
+        assert "GRD101" in hover.contents.value and diag.message in hover.contents.value
+        assert await c.hover(URI, 0, 0) is None
+
+
+# --- settings -------------------------------------------------------------------------------------
+async def test_initialization_options_ignore_and_severity():
+    async with session(init_options={"gradls": {"ignore": ["GRD101"]}}) as c:
+        c.open(URI, SNIPPET)
+        assert "GRD101" not in codes(await c.diagnostics(URI))
+    async with session(init_options={"settings": {"severity": {"GRD101": "hint"}}}) as c:
+        c.open(URI, SNIPPET)
+        assert grd101(await c.diagnostics(URI)).severity == types.DiagnosticSeverity.Hint
+
+
+async def test_did_change_configuration_reanalyses_open_documents():
+    async with session(configuration={"gradls": {"enable": False}}) as c:
+        c.open(URI, SNIPPET)
+        assert "GRD101" in codes(await c.diagnostics(URI))
+        before = len(c.rec.publishes)
+        c.lsp.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"gradls": {"select": ["GRD2"]}})
+        )
+        await _until(lambda: len(c.rec.publishes) > before)
+        assert "GRD101" not in codes(c.rec.latest(URI).diagnostics)
+        # settings=None: the server pulls the `gradls` section (here: disabled)
+        before = len(c.rec.publishes)
+        c.lsp.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        await _until(lambda: len(c.rec.publishes) > before)
+        assert list(c.rec.latest(URI).diagnostics) == []
+
+
+async def test_invalid_settings_warn_and_use_defaults():
+    async with session(init_options={"select": 5, "severity": {"GRD101": "loud"}, "bogus": 1}) as c:
+        c.open(URI, SNIPPET)
+        assert "GRD101" in codes(await c.diagnostics(URI))
+        await _until(lambda: len(c.lsp.messages) >= 3)
+        assert all(m.type == types.MessageType.Warning for m in c.lsp.messages)
+        text = " ".join(m.message for m in c.lsp.messages)
+        assert "select" in text and "severity" in text and "bogus" in text
+        c.lsp.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=["nonsense"]))
+        await _until(lambda: len(c.lsp.messages) >= 4)
+        assert await c.alive()
+
+
+async def test_pyproject_settings_reload_on_watched_change(tmp_path):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.gradls]\nignore = ["GRD101"]\n')
+    source = tmp_path / "train.py"
+    source.write_text(SNIPPET)
+    uri = from_fs_path(str(source))
+    async with session(root=str(tmp_path)) as c:
+        await _until(lambda: c.rec.registrations)
+        watchers = c.rec.registrations[0].registrations[0].register_options["watchers"]
+        assert watchers[0]["globPattern"] == "**/pyproject.toml"
+        c.open(uri, SNIPPET)
+        assert "GRD101" not in codes(await c.diagnostics(uri))
+        before = len(c.rec.publishes)
+        pyproject.write_text('[tool.gradls]\nseverity = { GRD101 = "warning" }\n')
+        c.lsp.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=from_fs_path(str(pyproject)), type=types.FileChangeType.Changed)]
+            )
+        )
+        await _until(lambda: len(c.rec.publishes) > before)
+        assert grd101(c.rec.latest(uri).diagnostics).severity == types.DiagnosticSeverity.Warning
+        # a broken pyproject: a warning, defaults, no crash
+        pyproject.write_text("[tool.gradls\n")
+        c.lsp.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=from_fs_path(str(pyproject)), type=types.FileChangeType.Changed)]
+            )
+        )
+        await _until(lambda: any("pyproject" in m.message for m in c.lsp.messages))
+        assert await c.alive()
+
+
+# --- newest edit wins -------------------------------------------------------------------------------
+async def test_newest_edit_wins_with_slow_analysis():
+    async with session(env=FAKE) as c:
+        slow = "# sleep: 150\n" + SNIPPET
+        c.open(URI, slow)
+        last = 1
+        for i in range(15):
+            last = c.replace(URI, slow + f"v{i} = out.detach()\n")
+            await asyncio.sleep(0.02)
+        diags = await c.diagnostics(URI, last, timeout=30)
+        assert codes(diags).count("GRD101") == 2
+        await asyncio.sleep(0.5)
+        mine = [p for p in c.rec.publishes if p.uri == URI]
+        assert mine[-1].version == last
+        assert [p.version for p in mine] == sorted(p.version for p in mine)
+        assert len(mine) < 8, "intermediate versions should be skipped, not analysed"
+
+
+async def test_event_loop_answers_while_analysis_runs():
+    async with session(env=FAKE) as c:
+        c.open(URI, "# sleep: 1500\n" + SNIPPET)
+        await asyncio.sleep(0.1)
+        start = time.monotonic()
+        docs = await c.command("gradls.showRuleDocs", "GRD101")
+        assert docs["code"] == "GRD101"
+        assert time.monotonic() - start < 1.0
+
+
+async def _until(predicate, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met")
+        await asyncio.sleep(0.01)
