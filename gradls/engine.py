@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import ast
+import warnings
+
+from .analysis.source import SourceFile
 from .config import Settings
-from .model import Finding
+from .model import Finding, Span
+from .rules import SYNTAX_ERROR_CODE, RuleContext, registry
+from .suppression import is_suppressed, suppressions
+
+# A file without any of these words cannot hold a finding: skip it without parsing.
+RELEVANT_WORDS = ("backward", "requires_grad", "Parameter", "loss", "optim", "no_grad", "forward",
+                  "training_step", "criterion")
 
 
 def check_source(source: str, path: str = "<stdin>", settings: Settings | None = None) -> list[Finding]:
@@ -11,4 +21,41 @@ def check_source(source: str, path: str = "<stdin>", settings: Settings | None =
 
     Never raises on user input: a syntax error becomes one GRD000 finding.
     """
-    raise NotImplementedError("engine under construction")
+    settings = settings or Settings()
+    if not settings.enable or not any(word in source for word in RELEVANT_WORDS):
+        return []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, filename=path)
+    except (SyntaxError, ValueError) as err:
+        return [syntax_error_finding(err, source, path)]
+    context = RuleContext(SourceFile(source, path), tree)
+    findings = []
+    for rule in registry:
+        if settings.is_enabled(rule.code):
+            findings.extend(_run_rule(rule, context, path))
+    table = suppressions(source)
+    findings = [f for f in findings if not is_suppressed(table, f.line, f.code)]
+    for finding in findings:
+        finding.severity = settings.severity_for(finding.code, finding.severity)
+    return sorted(findings, key=Finding.sort_key)
+
+
+def _run_rule(rule, context: RuleContext, path: str) -> list[Finding]:
+    try:
+        return list(rule.check(context))
+    except RecursionError:
+        return []
+
+
+def syntax_error_finding(err: Exception, source: str, path: str) -> Finding:
+    line = getattr(err, "lineno", None) or 1
+    column = getattr(err, "offset", None) or 1
+    lines = source.splitlines()
+    line = max(1, min(line, len(lines) or 1))
+    text = lines[line - 1] if lines else ""
+    column = max(1, min(column, len(text) + 1))
+    message = getattr(err, "msg", None) or str(err)
+    span = Span(line, column, line, max(column + 1, len(text) + 1) if column <= len(text) else column)
+    return Finding(SYNTAX_ERROR_CODE, f"syntax error: {message}", span, "error", path)

@@ -1,0 +1,431 @@
+"""What a call does to gradient flow: tensor methods, torch functions, modules, local functions."""
+
+from __future__ import annotations
+
+import ast
+
+from . import names as N
+from .interpreter import (
+    LEAF_TAG, LIST_TAG, MODEL_LIKE_ARGS, MODULE_TAG, NONLEAF_PARAM_TAG, NONSCALAR_TAG,
+    OPTIMIZER_TAG, PARAMLESS_TAG, PARAMS_TAG, REDUCTIONS, SAVED_TAG, SCALAR_TAG, CallEvent,
+    InplaceEvent, SinkEvent,
+)
+from .values import (
+    ARGUMENT, COPY_CONSTRUCT, DETACH, EMPTY, MAYBE_MODULE, MODULE, NONDIFF, PARAMETER,
+    ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Flow, Origin, join,
+)
+
+PASS_THROUGH_BUILTINS = {"sum", "min", "max", "abs", "zip", "enumerate", "reversed", "sorted",
+                         "list", "tuple", "iter", "next", "filter", "map", "dict", "set", "getattr"}
+EMPTY_BUILTINS = {"len", "range", "isinstance", "print", "str", "repr", "hasattr", "type", "id",
+                  "bool", "callable", "issubclass", "super", "format", "open", "hash", "vars",
+                  "setattr", "delattr", "any", "all", "round"}
+NUMPY_PREFIXES = ("numpy.", "math.", "scipy.")
+
+
+def evaluate_call(interp, call: ast.Call, label: str | None) -> Flow:
+    func = call.func
+    qualified = interp.imports.qualify(func)
+    if qualified is not None:
+        return _qualified_call(interp, call, qualified, label)
+    if isinstance(func, ast.Attribute):
+        return _method_call(interp, call, func, label)
+    if isinstance(func, ast.Name):
+        return _name_call(interp, call, func.id, label)
+    callee = interp.eval(func)
+    return _call_value(interp, call, callee, N.dotted_text(func) or "callable", label)
+
+
+def _args(interp, call: ast.Call) -> list[Flow]:
+    flows = [interp.eval(arg) for arg in call.args]
+    flows += [interp.eval(kw.value) for kw in call.keywords]
+    return flows
+
+
+def _args_flow(interp, call: ast.Call) -> Flow:
+    return join(_args(interp, call)).without_tags()
+
+
+def _keyword(call: ast.Call, name: str) -> ast.AST | None:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def _is_true(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+# ----- calls of dotted names resolved through imports ------------------------------------
+
+
+def _qualified_call(interp, call: ast.Call, name: str, label: str | None) -> Flow:
+    program = interp.program
+    if name in N.BACKWARD_FUNCTIONS:
+        return _backward_function(interp, call, name)
+    if name.startswith(N.OPTIMIZER_PREFIXES) and name.count(".") == 2 and name[12:13].isupper():
+        return _optimizer(interp, call, label)
+    if name in N.TENSOR_FACTORIES_LIST and call.args:
+        return _tensor_factory(interp, call, name, label)
+    if name in N.NONDIFF_FUNCTIONS:
+        args = _args_flow(interp, call)
+        return args.broken(program.make_break(NONDIFF, call, call, f"`{_short(name)}`"))
+    if name in ("torch.where",) and len(call.args) == 3:
+        interp.eval(call.args[0])
+        return interp.eval(call.args[1]).union(interp.eval(call.args[2])).without_tags()
+    if name in ("copy.deepcopy", "deepcopy"):
+        value = _args_flow(interp, call)
+        if label:
+            program.frozen_labels.add(label)
+        return _fresh_module(label, call) if value.live else value
+    if name in N.ROUNDTRIP_BUILTINS:
+        return _roundtrip(interp, call, name)
+    if name.startswith(NUMPY_PREFIXES):
+        args = _args_flow(interp, call)
+        return args.broken(program.make_break(ROUNDTRIP, call, call, f"`{_short(name)}`"))
+    if name == "torch.from_numpy":
+        return _args_flow(interp, call)
+    if name in ("torch.nn.Parameter", "torch.nn.parameter.Parameter"):
+        _args_flow(interp, call)
+        if _keyword(call, "requires_grad") is not None and not _is_true(_keyword(call, "requires_grad")):
+            return EMPTY
+        return _source(label, PARAMETER, call)
+    if name.startswith("torch.nn.") and name.rsplit(".", 1)[1][:1].isupper():
+        return _module_constructor(interp, call, name, label)
+    if name.startswith("torch.") and _is_true(_keyword(call, "requires_grad")):
+        _args_flow(interp, call)
+        return _source(label, TENSOR, call)
+    if name.startswith(("torch.", "torchvision.", "einops.", "kornia.")):
+        args = _args(interp, call)
+        flow = join(args).without_tags()
+        return _shape_tags(flow, _short(name), args)
+    callee = program.local_callable(name)
+    if callee is not None:
+        return _local_call(interp, call, callee, label)
+    flow = _args_flow(interp, call)
+    return flow
+
+
+def _short(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
+
+
+def _shape_tags(flow: Flow, fname: str, args: list[Flow]) -> Flow:
+    if fname in REDUCTIONS or fname.endswith("_loss") or fname in ("cross_entropy", "nll_loss"):
+        return flow.with_tags(SCALAR_TAG)
+    if fname in N.SAVES_OUTPUT_METHODS and flow.live:
+        return flow.with_tags(SAVED_TAG, *(t for a in args[:1] for t in a.tags & {NONSCALAR_TAG}))
+    if args and NONSCALAR_TAG in args[0].tags:
+        return flow.with_tags(NONSCALAR_TAG)
+    return flow
+
+
+def _source(label: str | None, kind: str, node: ast.AST) -> Flow:
+    origin = Origin(label or ast.unparse(node)[:40], kind, node.lineno)
+    return Flow(frozenset({origin}), frozenset(), frozenset({LEAF_TAG}))
+
+
+def _fresh_module(label: str | None, node: ast.AST) -> Flow:
+    origin = Origin(label or ast.unparse(node)[:40], MODULE, node.lineno)
+    return Flow(frozenset({origin}), frozenset(), frozenset({MODULE_TAG}))
+
+
+def _module_constructor(interp, call: ast.Call, name: str, label: str | None) -> Flow:
+    _args(interp, call)
+    cls = _short(name)
+    if cls in N.PARAMLESS_MODULES or cls.endswith(N.PARAMLESS_MODULE_SUFFIXES):
+        return Flow(tags=frozenset({PARAMLESS_TAG}))
+    return _fresh_module(label, call)
+
+
+def _optimizer(interp, call: ast.Call, label: str | None) -> Flow:
+    params = interp.eval(call.args[0]) if call.args else interp.eval(_keyword(call, "params"))
+    for arg in call.args[1:]:
+        interp.eval(arg)
+    covered = frozenset(o.label for o in params.live) or None
+    elements = []
+    params_node = call.args[0] if call.args else _keyword(call, "params")
+    if isinstance(params_node, (ast.List, ast.Tuple)):
+        elements = [(elt, interp.eval(elt)) for elt in params_node.elts]
+    interp.program.record_optimizer(interp.scope, label, covered, call, interp.order, elements)
+    return Flow(tags=frozenset({OPTIMIZER_TAG}))
+
+
+def _tensor_factory(interp, call: ast.Call, name: str, label: str | None) -> Flow:
+    program = interp.program
+    data_node = call.args[0]
+    data = interp.eval(data_node)
+    for kw in call.keywords:
+        interp.eval(kw.value)
+    if _is_true(_keyword(call, "requires_grad")):
+        return _source(label, TENSOR, call)
+    is_list = isinstance(data_node, (ast.List, ast.Tuple, ast.ListComp, ast.GeneratorExp)) or LIST_TAG in data.tags
+    if not data.live:
+        return Flow(frozenset(), data.cuts, frozenset())
+    if is_list:
+        brk = program.make_break(TENSOR_FROM_LIST, call, call, f"`{_call_text(call)}`")
+        return data.broken(brk)
+    if name == "torch.tensor":
+        return data.broken(program.make_break(COPY_CONSTRUCT, call, call, f"`{_call_text(call)}`"))
+    return data.without_tags()  # as_tensor / Tensor / FloatTensor of a tensor keep the graph
+
+
+def _call_text(call: ast.Call) -> str:
+    func = ast.unparse(call.func)
+    return f"{func}(...)"
+
+
+def _roundtrip(interp, call: ast.Call, name: str) -> Flow:
+    args = _args_flow(interp, call)
+    brk = interp.program.make_break(ROUNDTRIP, call, call, f"`{name}()`")
+    return args.broken(brk).with_tags(SCALAR_TAG)
+
+
+def _backward_function(interp, call: ast.Call, name: str) -> Flow:
+    flows = _args(interp, call)
+    target = call.args[0] if call.args else _keyword(call, "tensors") or _keyword(call, "outputs")
+    flow = interp.eval(target) if target is not None else EMPTY
+    has_gradient = len(call.args) > 1 or any(kw.arg in ("grad_tensors", "grad_outputs") for kw in call.keywords)
+    _record_backward(interp, call, flow, f"`{_short(name)}(...)`", has_gradient)
+    del flows
+    return EMPTY
+
+
+def _record_backward(interp, call: ast.Call, flow: Flow, description: str, has_gradient: bool) -> None:
+    scope = interp.scope
+    scope.sinks.append(SinkEvent(flow, call, description, "backward", interp.order, scope, has_gradient))
+    scope.calls.append(CallEvent("backward", None, call, interp.order, interp.loop_depth))
+
+
+# ----- method calls ----------------------------------------------------------------------
+
+
+def _method_call(interp, call: ast.Call, func: ast.Attribute, label: str | None) -> Flow:
+    method = func.attr
+    program = interp.program
+    if method in N.BACKWARD_METHODS or (method == "backward" and call.args):
+        return _backward_method(interp, call, func)
+    receiver = interp.eval(func.value)
+    if method in ("zero_grad", "step"):
+        _args(interp, call)
+        interp.scope.calls.append(CallEvent(method, _receiver_label(interp, func, call), call,
+                                            interp.order, interp.loop_depth))
+        return EMPTY
+    if method in N.DETACH_METHODS:
+        _args(interp, call)
+        brk = program.make_break(DETACH, call, func.value, f"`.{method}()`")
+        result = receiver.broken(brk)
+        if method == "detach_":
+            _rebind(interp, func.value, result)
+        return result
+    if method in N.ROUNDTRIP_METHODS:
+        _args(interp, call)
+        brk = program.make_break(ROUNDTRIP, call, func.value, f"`.{method}()`")
+        return receiver.broken(brk).with_tags(SCALAR_TAG if method == "item" else LIST_TAG)
+    if method in N.NONDIFF_METHODS or _integer_cast(interp, method, call):
+        _args(interp, call)
+        brk = program.make_break(NONDIFF, call, func.value, f"`.{method}()`")
+        return receiver.broken(brk)
+    if method == "new_tensor" and call.args:
+        data = interp.eval(call.args[0])
+        if data.live:
+            kind = TENSOR_FROM_LIST if isinstance(call.args[0], (ast.List, ast.Tuple)) else COPY_CONSTRUCT
+            return data.broken(program.make_break(kind, call, call, "`.new_tensor(...)`"))
+        return data.without_tags()
+    if method in ("parameters", "named_parameters") and (receiver.live or MODULE_TAG in receiver.tags):
+        return Flow(receiver.live, frozenset(), frozenset({PARAMS_TAG}))
+    if method == "requires_grad_":
+        return _requires_grad_(interp, call, func, receiver)
+    if method in ("append", "extend", "insert", "add", "update", "put"):
+        return _container_add(interp, call, func, receiver)
+    if method in N.METADATA_METHODS:
+        _args(interp, call)
+        return EMPTY
+    if method in N.INPLACE_ARITHMETIC:
+        return _inplace_method(interp, call, func, receiver)
+    if MODULE_TAG in receiver.tags and method not in ("to", "cuda", "cpu", "float", "double", "half"):
+        return _call_module(interp, call, receiver)
+    if "callable" in receiver.tags:
+        return _call_value(interp, call, receiver, N.dotted_text(func) or method, label)
+    local = program.method_summary(interp.scope, func)
+    if local is not None:
+        return _local_call(interp, call, local, label, bound=True)
+    args = _args(interp, call)
+    flow = receiver.union(join(args)) if receiver.live or receiver.cuts else join(args)
+    return _method_shape(flow, method, receiver, args, interp, call)
+
+
+def _method_shape(flow: Flow, method: str, receiver: Flow, args: list[Flow], interp, call) -> Flow:
+    base = Flow(flow.live, flow.cuts, frozenset())
+    if method in REDUCTIONS and not call.args and not call.keywords:
+        return base.with_tags(SCALAR_TAG)
+    if method in N.SAVES_OUTPUT_METHODS and receiver.live:
+        return base.with_tags(SAVED_TAG, *(receiver.tags & {NONSCALAR_TAG}))
+    if method in ("to", "cuda", "double", "half", "float", "bfloat16", "type") and LEAF_TAG in receiver.tags:
+        return base.with_tags(NONLEAF_PARAM_TAG, *(receiver.tags & {NONSCALAR_TAG}))
+    if NONSCALAR_TAG in receiver.tags and method not in REDUCTIONS:
+        return base.with_tags(NONSCALAR_TAG)
+    return base
+
+
+def _integer_cast(interp, method: str, call: ast.Call) -> bool:
+    if method not in ("to", "type") or not call.args:
+        dtype = _keyword(call, "dtype")
+        return method == "to" and dtype is not None and interp.imports.qualify(dtype) in N.INTEGER_DTYPES
+    return interp.imports.qualify(call.args[0]) in N.INTEGER_DTYPES
+
+
+def _receiver_label(interp, func: ast.Attribute, call: ast.Call) -> str | None:
+    if func.attr == "step" and call.args and not isinstance(call.args[0], ast.Constant):
+        return N.dotted_text(call.args[0])  # scaler.step(optimizer)
+    return N.dotted_text(func.value)
+
+
+def _backward_method(interp, call: ast.Call, func: ast.Attribute) -> Flow:
+    if func.attr == "backward" and not call.args and not call.keywords or func.attr == "backward" and _is_tensor_backward(call):
+        flow = interp.eval(func.value)
+        has_gradient = bool(call.args) or _keyword(call, "gradient") is not None
+        subject = ast.unparse(func.value)
+        interp.scope.backward_subjects.add(N.dotted_text(func.value) or subject)
+        _record_backward(interp, call, flow, f"`{_shorten(subject)}.backward()`", has_gradient)
+        return EMPTY
+    # accelerator.backward(loss), fabric.backward(loss), self.manual_backward(loss)
+    interp.eval(func.value)
+    flow = interp.eval(call.args[0]) if call.args else EMPTY
+    for kw in call.keywords:
+        interp.eval(kw.value)
+    subject = ast.unparse(call.args[0]) if call.args else "loss"
+    if call.args:
+        interp.scope.backward_subjects.add(N.dotted_text(call.args[0]) or subject)
+    _record_backward(interp, call, flow, f"`{_shorten(ast.unparse(func))}({_shorten(subject)})`", True)
+    return EMPTY
+
+
+def _is_tensor_backward(call: ast.Call) -> bool:
+    """`loss.backward(gradient)` versus `accelerator.backward(loss)`."""
+    receiver = call.func.value
+    text = (N.dotted_text(receiver) or "").lower()
+    return not any(word in text for word in ("accelerator", "fabric", "engine", "trainer", "model_engine"))
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _rebind(interp, target: ast.AST, flow: Flow) -> None:
+    key = N.dotted_text(target)
+    if key is not None:
+        interp.env[key] = flow
+
+
+def _requires_grad_(interp, call: ast.Call, func: ast.Attribute, receiver: Flow) -> Flow:
+    enabled = not call.args or _is_true(call.args[0])
+    key = N.dotted_text(func.value)
+    if not enabled:
+        if key:
+            interp.program.frozen_labels.add(key)
+        return receiver
+    if key is None:
+        return receiver
+    flow = receiver.union(_source(key, TENSOR, call))
+    interp.env[key] = flow
+    return flow
+
+
+def _container_add(interp, call: ast.Call, func: ast.Attribute, receiver: Flow) -> Flow:
+    added = _args_flow(interp, call)
+    key = N.dotted_text(func.value)
+    if key is not None and (added.live or added.cuts):
+        interp.env[key] = Flow(receiver.live | added.live, receiver.cuts | added.cuts,
+                               receiver.tags | {LIST_TAG})
+    return EMPTY
+
+
+def _inplace_method(interp, call: ast.Call, func: ast.Attribute, receiver: Flow) -> Flow:
+    value = _args_flow(interp, call)
+    scope = interp.scope
+    scope.inplace.append(InplaceEvent(func.value, call, receiver, interp.no_grad, func.attr, scope))
+    after = Flow(receiver.live | value.live, receiver.cuts | value.cuts,
+                 receiver.tags - {LEAF_TAG, SAVED_TAG})
+    _rebind(interp, func.value, after)
+    return after
+
+
+# ----- calling values: modules, local functions, unknown callables -------------------------
+
+
+def _call_module(interp, call: ast.Call, module: Flow) -> Flow:
+    args = _args_flow(interp, call).chained()
+    return Flow(module.live | args.live, module.cuts | args.cuts, frozenset({NONSCALAR_TAG}))
+
+
+def _name_call(interp, call: ast.Call, name: str, label: str | None) -> Flow:
+    if name in interp.env or name in interp.globals:
+        return _call_value(interp, call, interp.eval(call.func), name, label)
+    program = interp.program
+    local = program.local_callable(name)
+    if local is not None:
+        return _local_call(interp, call, local, label)
+    if name in N.ROUNDTRIP_BUILTINS:
+        return _roundtrip(interp, call, name)
+    if name in EMPTY_BUILTINS:
+        _args(interp, call)
+        return EMPTY
+    if name in PASS_THROUGH_BUILTINS:
+        args = _args(interp, call)
+        flow = join(args)
+        return Flow(flow.live, flow.cuts, flow.tags & {PARAMS_TAG, LIST_TAG})
+    if name in ("deepcopy",):
+        return _qualified_call(interp, call, "copy.deepcopy", label)
+    return _args_flow(interp, call)
+
+
+def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | None) -> Flow:
+    if MODULE_TAG in callee.tags:
+        return _call_module(interp, call, callee)
+    if PARAMLESS_TAG in callee.tags:
+        args = _args(interp, call)
+        flow = join(args).without_tags()
+        return flow.with_tags(SCALAR_TAG) if text.lower().endswith(("loss", "criterion", "loss_fn")) else flow
+    if OPTIMIZER_TAG in callee.tags:
+        return _args_flow(interp, call)
+    origins = {o for o in callee.live if o.kind == ARGUMENT}
+    if origins or "callable" in callee.tags:
+        args = _args_flow(interp, call).chained()
+        base = text.split(".")[-1].lower()
+        kind = MODULE if base in MODEL_LIKE_ARGS else MAYBE_MODULE
+        if "loss" in base or "criterion" in base or base in ("crit", "objective", "loss_fn"):
+            return args.with_tags(SCALAR_TAG)
+        origin = Origin(text, kind, call.lineno)
+        return Flow(args.live | {origin}, args.cuts, frozenset({NONSCALAR_TAG}))
+    return _args_flow(interp, call)
+
+
+def _local_call(interp, call: ast.Call, callee, label: str | None, bound: bool = False) -> Flow:
+    program = interp.program
+    if callee.kind == "class":
+        args = _args_flow(interp, call)
+        if callee.info.is_module:
+            if callee.info.is_loss:
+                return Flow(tags=frozenset({PARAMLESS_TAG}))
+            return _fresh_module(label, call)
+        return Flow(tags=frozenset({"callable"})) if callee.info.methods.get("__call__") else args.without_tags()
+    summary = program.summary(callee)
+    arg_flows = _bind_arguments(interp, call, callee, bound)
+    return summary.apply(arg_flows, call)
+
+
+def _bind_arguments(interp, call: ast.Call, callee, bound: bool) -> dict[str, Flow]:
+    params = callee.params[1:] if bound or callee.is_method else callee.params
+    flows: dict[str, Flow] = {}
+    for name, arg in zip(params, call.args):
+        if isinstance(arg, ast.Starred):
+            interp.eval(arg)
+            break
+        flows[name] = interp.eval(arg)
+    for kw in call.keywords:
+        flow = interp.eval(kw.value)
+        if kw.arg is not None:
+            flows[kw.arg] = flow
+    return flows

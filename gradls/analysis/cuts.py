@@ -1,0 +1,119 @@
+"""Turns the sinks of a `FileAnalysis` into gradient cuts worth reporting.
+
+A cut is worth reporting when a gradient source that is trained reaches a sink only
+through a break. Total cuts (nothing reaches the sink) are errors; partial cuts are
+warnings, and only reported where the evidence says the source should train there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import names as N
+from .interpreter import PRED_LIKE_ARGS, SinkEvent
+from .program import FileAnalysis
+from .values import ARGUMENT, MAYBE_MODULE, TENSOR, Break, Cut, Origin
+
+
+@dataclass
+class CutReport:
+    """Everything known about one break that cuts trained gradient from a sink."""
+
+    brk: Break
+    total: bool = False
+    lost: list = field(default_factory=list)          # Origins that lose gradient
+    sinks: list = field(default_factory=list)         # SinkEvents reached only through the break
+    survivors: list = field(default_factory=list)     # Origins that still train at those sinks
+
+
+def gradient_cuts(analysis: FileAnalysis) -> list[CutReport]:
+    sinks = [s for scope in analysis.scopes for s in scope.sinks]
+    _attach_optimizers(analysis)
+    live_anywhere = _live_at_backward(sinks)
+    reports: dict[tuple, CutReport] = {}
+    for sink in sinks:
+        for cut, total in _reportable_cuts(analysis, sink, live_anywhere):
+            report = reports.setdefault(cut.brk.key, CutReport(cut.brk))
+            report.total = report.total or total
+            if cut.origin.label not in {o.label for o in report.lost}:
+                report.lost.append(cut.origin)
+            if sink not in report.sinks:
+                report.sinks.append(sink)
+            for origin in sink.flow.live:
+                if origin.label not in {o.label for o in report.survivors}:
+                    report.survivors.append(origin)
+    return sorted(reports.values(), key=lambda r: r.brk.key)
+
+
+def _reportable_cuts(analysis: FileAnalysis, sink: SinkEvent, live_anywhere: list):
+    flow = sink.flow
+    total = not flow.live
+    for cut in flow.cuts:
+        if any(cut.origin.is_within(live) for live in flow.live):
+            continue
+        if not _trained(analysis, cut.origin, sink):
+            continue
+        if not total and not _partial_is_evidence(cut, sink, live_anywhere):
+            continue
+        yield cut, total
+
+
+def _partial_is_evidence(cut: Cut, sink: SinkEvent, live_anywhere: list) -> bool:
+    """A partial cut is reported only when the source trains nowhere else."""
+    if cut.origin.kind == MAYBE_MODULE:
+        return False
+    if not cut.chained and sink.trained is None and cut.origin.kind != ARGUMENT and cut.origin.kind != TENSOR:
+        return False
+    return not any(cut.origin.is_within(o) or o.is_within(cut.origin) for o in live_anywhere)
+
+
+def _live_at_backward(sinks: list[SinkEvent]) -> list[Origin]:
+    return [o for s in sinks if s.kind == "backward" for o in s.flow.live]
+
+
+def _trained(analysis: FileAnalysis, origin: Origin, sink: SinkEvent) -> bool:
+    if origin.kind == ARGUMENT:
+        return sink.scope.is_loss and origin.label.split("[")[0].split(".")[0].lower() in PRED_LIKE_ARGS
+    if _frozen(analysis, origin):
+        return False
+    if origin.kind == TENSOR:
+        base = origin.label.split("[")[0]
+        covered = analysis.optimizer_labels | analysis.grad_read_labels
+        if not any(base == label or base.startswith(label + ".") for label in covered):
+            return False
+    if sink.trained is not None:
+        return any(origin.is_within(Origin(label, "")) for label in sink.trained)
+    return True
+
+
+def _frozen(analysis: FileAnalysis, origin: Origin) -> bool:
+    if any(origin.is_within(Origin(label, "")) for label in analysis.frozen_labels):
+        return True
+    parts = origin.label.replace("[", ".").split(".")
+    return any(N.looks_like_target_network(part) for part in parts if part != "self")
+
+
+def _attach_optimizers(analysis: FileAnalysis) -> None:
+    """For each backward, the parameters of the optimizer that steps right after it."""
+    for scope in analysis.scopes:
+        steps = [c for c in scope.calls if c.method == "step"]
+        for sink in scope.sinks:
+            if sink.kind != "backward":
+                continue
+            following = [c for c in steps if c.order >= sink.order] or steps
+            if following:
+                sink.trained = _optimizer_params(analysis, scope, following[0].receiver)
+
+
+def _optimizer_params(analysis: FileAnalysis, scope, receiver: str | None):
+    if receiver is None:
+        return None
+    if receiver in scope.optimizers:
+        return scope.optimizers[receiver]
+    if receiver.startswith("self.") and scope.class_info and receiver[5:] in scope.class_info.optimizers:
+        return scope.class_info.optimizers[receiver[5:]]
+    if analysis.module_scope and receiver in analysis.module_scope.optimizers:
+        return analysis.module_scope.optimizers[receiver]
+    if receiver.endswith(".optimizer"):
+        return frozenset({receiver[: -len(".optimizer")]})
+    return None

@@ -1,0 +1,477 @@
+"""Walks one function (or module body) and computes a `Flow` for every value.
+
+The walk is a small abstract interpreter: statements run in order, both arms of an `if`
+are joined, loop bodies run twice so loop-carried values settle. It records what the
+rules need as events: sinks (backward calls, returns of losses and `forward`), in-place
+operations, optimizer calls and accumulations.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from . import names as N
+from .values import (
+    ARGUMENT, COPY_CONSTRUCT, DETACH, EMPTY, MAYBE_MODULE, MODULE, NO_GRAD, NONDIFF,
+    PARAMETER, ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Break, Cut, Flow, Origin, join,
+)
+
+MODULE_TAG = "module"
+PARAMLESS_TAG = "paramless"
+PARAMS_TAG = "params"          # the result of model.parameters()
+OPTIMIZER_TAG = "optimizer"
+LEAF_TAG = "leaf"              # a leaf tensor that requires grad
+SAVED_TAG = "saved"            # an output autograd saved for backward (sigmoid, exp, ...)
+NONSCALAR_TAG = "nonscalar"
+SCALAR_TAG = "scalar"
+LIST_TAG = "list"
+NONLEAF_PARAM_TAG = "nonleaf_param"
+
+MODEL_LIKE_ARGS = {"model", "net", "network", "encoder", "decoder", "generator", "discriminator",
+                   "backbone", "head", "policy", "actor", "critic", "classifier", "module",
+                   "g", "d", "netg", "netd", "student", "q_net", "qnet", "predictor"}
+PRED_LIKE_ARGS = {"pred", "preds", "prediction", "predictions", "logits", "output", "outputs",
+                  "out", "y_pred", "y_hat", "yhat", "input", "inputs", "scores", "x_hat",
+                  "recon", "reconstruction", "probs", "embeddings"}
+REDUCTIONS = {"mean", "sum", "norm", "item", "prod", "max", "min", "std", "var", "logsumexp",
+              "amax", "amin", "dot", "trace", "det"}
+
+
+@dataclass
+class SinkEvent:
+    flow: Flow
+    node: ast.AST
+    description: str          # "`loss.backward()`" or "the value `forward` returns"
+    kind: str                 # "backward" | "return"
+    order: int
+    scope: "Scope"
+    has_gradient_arg: bool = False
+    trained: frozenset | None = None   # labels the optimizer stepping after it covers; None: unknown
+
+
+@dataclass
+class InplaceEvent:
+    target: ast.AST           # the tensor expression modified
+    node: ast.AST             # the statement or call doing it
+    flow: Flow                # the target's flow before the operation
+    under_no_grad: bool
+    method: str               # "mul_", "+=", "[]="
+    scope: "Scope"
+
+
+@dataclass
+class AccumulateEvent:
+    target: str
+    node: ast.AugAssign
+    value_flow: Flow
+    in_loop: bool
+    scope: "Scope"
+
+
+@dataclass
+class CallEvent:
+    """An optimizer-related method call: zero_grad, step, backward, in statement order."""
+
+    method: str
+    receiver: str | None
+    node: ast.Call
+    order: int
+    loop_depth: int
+
+
+@dataclass
+class Scope:
+    node: ast.AST                       # FunctionDef / AsyncFunctionDef / Module
+    name: str
+    class_info: "ClassInfo | None" = None
+    is_loss: bool = False
+    returns_sink: bool = False
+    returns: Flow = EMPTY
+    sinks: list = field(default_factory=list)
+    inplace: list = field(default_factory=list)
+    accumulations: list = field(default_factory=list)
+    calls: list = field(default_factory=list)
+    optimizers: dict = field(default_factory=dict)   # label -> frozenset of labels, or None
+    backward_subjects: set = field(default_factory=set)
+    env: dict = field(default_factory=dict)
+
+
+@dataclass
+class ClassInfo:
+    name: str
+    node: ast.ClassDef
+    is_module: bool
+    is_loss: bool
+    modules: set = field(default_factory=set)       # attribute names holding submodules
+    params: set = field(default_factory=set)        # attribute names holding nn.Parameter
+    paramless: set = field(default_factory=set)     # attribute names holding parameterless modules
+    callables: set = field(default_factory=set)     # attributes holding something unknown
+    optimizers: dict = field(default_factory=dict)
+    methods: dict = field(default_factory=dict)
+
+
+class Interpreter:
+    """Interprets one scope. `program` gives access to classes, summaries and globals."""
+
+    def __init__(self, program, scope: Scope, globals_env: dict | None) -> None:
+        self.program = program
+        self.imports = program.imports
+        self.scope = scope
+        self.env: dict[str, Flow] = scope.env
+        self.globals = globals_env or {}
+        self.no_grad = False
+        self.loop_depth = 0
+        self.order = 0
+
+    # ----- statements -------------------------------------------------------------------
+
+    def run(self, body: list[ast.stmt]) -> None:
+        for stmt in body:
+            self.order += 1
+            self.statement(stmt)
+
+    def statement(self, stmt: ast.stmt) -> None:
+        handler = getattr(self, "stmt_" + type(stmt).__name__, None)
+        if handler is not None:
+            handler(stmt)
+
+    def stmt_Expr(self, stmt: ast.Expr) -> None:
+        self.eval(stmt.value)
+
+    def stmt_Assign(self, stmt: ast.Assign) -> None:
+        label = N.dotted_text(stmt.targets[0]) if len(stmt.targets) == 1 else None
+        flow = self.eval_value(stmt.value, label)
+        for target in stmt.targets:
+            self.bind(target, flow, stmt)
+
+    def stmt_AnnAssign(self, stmt: ast.AnnAssign) -> None:
+        if stmt.value is not None:
+            flow = self.eval_value(stmt.value, N.dotted_text(stmt.target))
+            self.bind(stmt.target, flow, stmt)
+
+    def stmt_AugAssign(self, stmt: ast.AugAssign) -> None:
+        value = self.eval_value(stmt.value, None)
+        key = N.dotted_text(stmt.target)
+        before = self.eval(stmt.target)
+        self.scope.inplace.append(InplaceEvent(stmt.target, stmt, before, self.no_grad,
+                                               _augop_text(stmt.op), self.scope))
+        if key is not None:
+            self.scope.accumulations.append(
+                AccumulateEvent(key, stmt, value, self.loop_depth > 0, self.scope))
+            self.env[key] = _after_inplace(before, value)
+
+    def stmt_Return(self, stmt: ast.Return) -> None:
+        if stmt.value is None:
+            return
+        flow = self.eval_value(stmt.value, None)
+        self.scope.returns = self.scope.returns.union(flow)
+        if self.scope.returns_sink:
+            self.scope.sinks.append(SinkEvent(flow, stmt, f"the value `{self.scope.name}` returns",
+                                              "return", self.order, self.scope))
+
+    def stmt_If(self, stmt: ast.If) -> None:
+        self.eval(stmt.test)
+        before = dict(self.env)
+        self.run(stmt.body)
+        after_body = self.env
+        self.env = dict(before)
+        self.run(stmt.orelse)
+        self.env = _join_envs(after_body, self.env)
+        self.scope.env = self.env
+
+    def stmt_For(self, stmt: ast.For) -> None:
+        items = self.eval(stmt.iter)
+        self.loop_depth += 1
+        for _ in range(2):
+            self.bind(stmt.target, _elements(items), stmt)
+            before = dict(self.env)
+            self.run(stmt.body)
+            self.env = _join_envs(before, self.env)
+            self.scope.env = self.env
+        self.loop_depth -= 1
+        self.run(stmt.orelse)
+
+    stmt_AsyncFor = stmt_For
+
+    def stmt_While(self, stmt: ast.While) -> None:
+        self.loop_depth += 1
+        for _ in range(2):
+            self.eval(stmt.test)
+            before = dict(self.env)
+            self.run(stmt.body)
+            self.env = _join_envs(before, self.env)
+            self.scope.env = self.env
+        self.loop_depth -= 1
+        self.run(stmt.orelse)
+
+    def stmt_With(self, stmt: ast.With) -> None:
+        saved = self.no_grad
+        for item in stmt.items:
+            mode = self.grad_mode_of(item.context_expr)
+            if mode is not None:
+                self.no_grad = mode
+            else:
+                flow = self.eval(item.context_expr)
+                if item.optional_vars is not None:
+                    self.bind(item.optional_vars, flow, stmt)
+        self.run(stmt.body)
+        self.no_grad = saved
+
+    stmt_AsyncWith = stmt_With
+
+    def stmt_Try(self, stmt: ast.Try) -> None:
+        before = dict(self.env)
+        self.run(stmt.body)
+        after = self.env
+        for handler in stmt.handlers:
+            self.env = dict(before)
+            self.run(handler.body)
+            after = _join_envs(after, self.env)
+        self.env = after
+        self.scope.env = self.env
+        self.run(stmt.orelse)
+        self.run(stmt.finalbody)
+
+    stmt_TryStar = stmt_Try
+
+    # ----- binding ----------------------------------------------------------------------
+
+    def bind(self, target: ast.AST, flow: Flow, stmt: ast.stmt) -> None:
+        if isinstance(target, (ast.Name, ast.Attribute)):
+            key = N.dotted_text(target)
+            if key is not None:
+                self.env[key] = flow
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            element = flow.without_tags() if MODULE_TAG not in flow.tags else flow
+            for item in target.elts:
+                self.bind(item.value if isinstance(item, ast.Starred) else item, element, stmt)
+        elif isinstance(target, ast.Subscript):
+            key = N.dotted_text(target.value)
+            before = self.eval(target.value)
+            self.scope.inplace.append(InplaceEvent(target.value, stmt, before, self.no_grad, "[]=",
+                                                   self.scope))
+            if key is not None:
+                self.env[key] = _after_inplace(before, flow)
+
+    def grad_mode_of(self, expr: ast.AST) -> bool | None:
+        """True for a context that disables grad, False for one that enables it, else None."""
+        if not isinstance(expr, ast.Call):
+            name = self.imports.qualify(expr)
+            return True if name in N.NO_GRAD_CONTEXTS - {"torch.enable_grad"} else None
+        name = self.imports.qualify(expr.func)
+        if name == "torch.enable_grad":
+            return False
+        if name in N.NO_GRAD_CONTEXTS:
+            return True
+        if name in N.SET_GRAD_ENABLED and expr.args:
+            arg = expr.args[0]
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, bool):
+                return not arg.value
+        return None
+
+    # ----- expressions ------------------------------------------------------------------
+
+    def eval_value(self, expr: ast.AST, label: str | None) -> Flow:
+        """Evaluate the right side of an assignment; under no_grad the result is cut."""
+        flow = self.eval(expr, label)
+        if self.no_grad and flow.live:
+            brk = self.program.make_break(NO_GRAD, expr, expr, "`torch.no_grad()`")
+            return flow.broken(brk).with_tags(*(flow.tags - {LEAF_TAG}))
+        return flow
+
+    def eval(self, expr: ast.AST, label: str | None = None) -> Flow:
+        if expr is None:
+            return EMPTY
+        handler = getattr(self, "expr_" + type(expr).__name__, None)
+        if handler is None:
+            return self.eval_children(expr)
+        if handler.__code__.co_argcount == 3:
+            return handler(expr, label)
+        return handler(expr)
+
+    def eval_children(self, expr: ast.AST) -> Flow:
+        return join(self.eval(child) for child in ast.iter_child_nodes(expr)
+                    if isinstance(child, ast.expr)).without_tags()
+
+    def expr_Constant(self, expr: ast.Constant) -> Flow:
+        return EMPTY
+
+    def expr_JoinedStr(self, expr: ast.JoinedStr) -> Flow:
+        for value in expr.values:
+            self.eval(value)
+        return EMPTY
+
+    def expr_Lambda(self, expr: ast.Lambda) -> Flow:
+        return EMPTY
+
+    def expr_Name(self, expr: ast.Name) -> Flow:
+        flow = self.env.get(expr.id)
+        if flow is None:
+            flow = self.globals.get(expr.id)
+        if flow is None:
+            return self.program.global_value(expr.id)
+        return flow
+
+    def expr_Attribute(self, expr: ast.Attribute) -> Flow:
+        key = N.dotted_text(expr)
+        if key is not None and key in self.env:
+            return self.env[key]
+        if expr.attr in N.METADATA_ATTRIBUTES:
+            self.eval(expr.value)
+            return EMPTY
+        if expr.attr == "data":
+            base = self.eval(expr.value)
+            brk = self.program.make_break(DETACH, expr, expr.value, "`.data`")
+            return base.broken(brk)
+        if expr.attr == "indices":
+            base = self.eval(expr.value)
+            return base.broken(self.program.make_break(NONDIFF, expr, expr.value, "`.indices`"))
+        base = self.eval(expr.value)
+        if isinstance(expr.value, ast.Name) and expr.value.id == "self" and self.scope.class_info:
+            return self.self_attribute(expr.attr, base)
+        if MODULE_TAG in base.tags and key is not None:
+            return Flow(frozenset({Origin(key, MODULE, expr.lineno)}), frozenset(), frozenset({MODULE_TAG}))
+        if self.imports.qualify(expr) is not None:
+            return EMPTY
+        return base.without_tags() if base.live or base.cuts else EMPTY
+
+    def self_attribute(self, attr: str, base: Flow) -> Flow:
+        info = self.scope.class_info
+        label = f"self.{attr}"
+        if attr in info.params:
+            return Flow(frozenset({Origin(label, PARAMETER)}), frozenset(), frozenset({LEAF_TAG}))
+        if attr in info.modules:
+            return Flow(frozenset({Origin(label, MODULE)}), frozenset(), frozenset({MODULE_TAG}))
+        if attr in info.paramless:
+            return Flow(tags=frozenset({PARAMLESS_TAG}))
+        if attr in info.optimizers:
+            return Flow(tags=frozenset({OPTIMIZER_TAG}))
+        if attr in info.callables or attr in info.methods:
+            return Flow(tags=frozenset({"callable"}))
+        if not info.is_module:
+            return EMPTY
+        return EMPTY
+
+    def expr_Subscript(self, expr: ast.Subscript) -> Flow:
+        base = self.eval(expr.value)
+        self.eval(expr.slice)
+        key = N.dotted_text(expr)
+        if MODULE_TAG in base.tags and key is not None:
+            return Flow(frozenset({Origin(key, MODULE, expr.lineno)}), frozenset(), frozenset({MODULE_TAG}))
+        if key is not None and base.live and _constant_index(expr.slice):
+            base_key = N.dotted_text(expr.value)
+            live = frozenset(
+                Origin(key, o.kind, o.line) if o.label == base_key and o.kind in (TENSOR, PARAMETER, ARGUMENT) else o
+                for o in base.live
+            )
+            return Flow(live, base.cuts, frozenset())
+        return Flow(base.live, base.cuts, frozenset(base.tags & {SAVED_TAG}))
+
+    def expr_BinOp(self, expr: ast.BinOp) -> Flow:
+        left, right = self.eval(expr.left), self.eval(expr.right)
+        flow = left.union(right)
+        tags = set()
+        if NONSCALAR_TAG in flow.tags:
+            tags.add(NONSCALAR_TAG)
+        if isinstance(expr.op, ast.Pow) or isinstance(expr.op, ast.MatMult):
+            pass
+        return Flow(flow.live, flow.cuts, frozenset(tags))
+
+    def expr_UnaryOp(self, expr: ast.UnaryOp) -> Flow:
+        operand = self.eval(expr.operand)
+        if isinstance(expr.op, ast.Not):
+            return EMPTY
+        return Flow(operand.live, operand.cuts, operand.tags & {NONSCALAR_TAG})
+
+    def expr_BoolOp(self, expr: ast.BoolOp) -> Flow:
+        return join(self.eval(value) for value in expr.values)
+
+    def expr_Compare(self, expr: ast.Compare) -> Flow:
+        flow = join([self.eval(expr.left), *(self.eval(c) for c in expr.comparators)])
+        if not flow.live:
+            return flow.without_tags()
+        op = _compare_text(expr.ops[0])
+        return flow.broken(self.program.make_break(NONDIFF, expr, expr, f"the comparison `{op}`"))
+
+    def expr_IfExp(self, expr: ast.IfExp) -> Flow:
+        self.eval(expr.test)
+        return self.eval(expr.body).union(self.eval(expr.orelse))
+
+    def expr_List(self, expr) -> Flow:
+        return join(self.eval(e) for e in expr.elts).without_tags().with_tags(LIST_TAG)
+
+    expr_Tuple = expr_List
+    expr_Set = expr_List
+
+    def expr_Starred(self, expr: ast.Starred) -> Flow:
+        return self.eval(expr.value)
+
+    def expr_Dict(self, expr: ast.Dict) -> Flow:
+        return join(self.eval(v) for v in expr.values).without_tags()
+
+    def expr_NamedExpr(self, expr: ast.NamedExpr) -> Flow:
+        flow = self.eval(expr.value)
+        self.bind(expr.target, flow, expr)
+        return flow
+
+    def expr_ListComp(self, expr) -> Flow:
+        saved = dict(self.env)
+        for comp in expr.generators:
+            self.bind(comp.target, _elements(self.eval(comp.iter)), expr)
+        elt = self.eval(expr.elt) if not isinstance(expr, ast.DictComp) else self.eval(expr.value)
+        self.env = saved
+        self.scope.env = saved
+        return elt.without_tags().with_tags(LIST_TAG)
+
+    expr_GeneratorExp = expr_ListComp
+    expr_SetComp = expr_ListComp
+    expr_DictComp = expr_ListComp
+
+    def expr_Await(self, expr: ast.Await) -> Flow:
+        return self.eval(expr.value)
+
+    def expr_Call(self, expr: ast.Call, label: str | None = None) -> Flow:
+        from .calls import evaluate_call  # the call table is long: it lives in its own module
+
+        return evaluate_call(self, expr, label)
+
+
+def _augop_text(op: ast.operator) -> str:
+    return {
+        ast.Add: "+=", ast.Sub: "-=", ast.Mult: "*=", ast.Div: "/=", ast.Pow: "**=",
+        ast.MatMult: "@=", ast.FloorDiv: "//=", ast.Mod: "%=",
+    }.get(type(op), "op=")
+
+
+def _compare_text(op: ast.cmpop) -> str:
+    return {
+        ast.Gt: ">", ast.Lt: "<", ast.GtE: ">=", ast.LtE: "<=", ast.Eq: "==", ast.NotEq: "!=",
+    }.get(type(op), "comparison")
+
+
+def _after_inplace(before: Flow, value: Flow) -> Flow:
+    tags = before.tags - {LEAF_TAG, SAVED_TAG}
+    return Flow(before.live | value.live, before.cuts | value.cuts, tags)
+
+
+def _elements(items: Flow) -> Flow:
+    if MODULE_TAG in items.tags or PARAMS_TAG in items.tags:
+        return Flow(items.live, items.cuts, frozenset())
+    return Flow(items.live, items.cuts, frozenset())
+
+
+def _join_envs(first: dict, second: dict) -> dict:
+    if first is second:
+        return first
+    merged = dict(first)
+    for key, flow in second.items():
+        old = merged.get(key)
+        merged[key] = flow if old is None or old is flow else old.union(flow)
+    return merged
+
+
+def _constant_index(node: ast.AST) -> bool:
+    return all(isinstance(n, (ast.Constant, ast.Slice, ast.Tuple, ast.UnaryOp, ast.USub,
+                              ast.Load, ast.Ellipsis if hasattr(ast, "Ellipsis") else ast.Constant))
+               for n in ast.walk(node))

@@ -1,0 +1,158 @@
+"""Import aliases and the torch vocabulary the analysis recognises.
+
+Everything here is resolved from `ast` alone: torch is never imported by the static pass.
+"""
+
+from __future__ import annotations
+
+import ast
+
+# Method names whose result carries no gradient, grouped by the rule that reports them.
+DETACH_METHODS = {"detach", "detach_"}
+ROUNDTRIP_METHODS = {"numpy", "tolist", "item"}
+NONDIFF_METHODS = {
+    "argmax", "argmin", "round", "floor", "ceil", "sign", "long", "int", "bool", "byte",
+    "short", "char", "eq", "ne", "gt", "lt", "ge", "le", "argsort", "nonzero",
+    "count_nonzero", "trunc", "fix", "round_", "floor_", "ceil_", "sign_",
+}
+NONDIFF_FUNCTIONS = {
+    "torch.argmax", "torch.argmin", "torch.round", "torch.floor", "torch.ceil",
+    "torch.sign", "torch.eq", "torch.ne", "torch.gt", "torch.lt", "torch.ge", "torch.le",
+    "torch.argsort", "torch.nonzero", "torch.count_nonzero", "torch.bucketize",
+    "torch.searchsorted", "torch.trunc", "torch.heaviside", "torch.nn.functional.one_hot",
+    "torch.greater", "torch.less", "torch.equal",
+}
+INTEGER_DTYPES = {
+    "torch.long", "torch.int", "torch.int64", "torch.int32", "torch.int16", "torch.int8",
+    "torch.uint8", "torch.bool", "torch.short",
+}
+ROUNDTRIP_BUILTINS = {"float", "int"}
+TENSOR_FACTORIES_COPY = {"torch.tensor"}
+TENSOR_FACTORIES_LIST = {"torch.tensor", "torch.as_tensor", "torch.Tensor", "torch.FloatTensor"}
+NO_GRAD_CONTEXTS = {"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
+                    "torch.autograd.grad_mode.no_grad", "torch.enable_grad"}
+SET_GRAD_ENABLED = {"torch.set_grad_enabled", "torch.autograd.set_grad_enabled"}
+OPTIMIZER_PREFIXES = ("torch.optim.",)
+BACKWARD_FUNCTIONS = {"torch.autograd.backward", "torch.autograd.grad"}
+BACKWARD_METHODS = {"backward", "manual_backward"}
+# Attributes of a tensor that hold metadata, never gradient.
+METADATA_ATTRIBUTES = {
+    "shape", "dtype", "device", "ndim", "grad", "requires_grad", "is_leaf", "grad_fn",
+    "is_cuda", "layout", "names", "nbytes", "itemsize",
+}
+METADATA_METHODS = {"size", "dim", "numel", "stride", "element_size", "nelement",
+                    "data_ptr", "get_device", "is_contiguous", "type", "__len__",
+                    "parameters", "named_parameters", "modules", "children", "state_dict",
+                    "zero_grad", "train", "eval", "register_buffer", "apply"}
+# torch.nn classes without parameters: calling them passes gradient through, they are no source.
+PARAMLESS_MODULE_SUFFIXES = ("Loss",)
+PARAMLESS_MODULES = {
+    "ReLU", "ReLU6", "LeakyReLU", "GELU", "SiLU", "Mish", "ELU", "SELU", "CELU", "Sigmoid",
+    "Tanh", "Softmax", "LogSoftmax", "Softplus", "Softsign", "Hardtanh", "Hardswish",
+    "Hardsigmoid", "Tanhshrink", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
+    "AlphaDropout", "Identity", "Flatten", "Unflatten", "MaxPool1d", "MaxPool2d", "MaxPool3d",
+    "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
+    "Upsample", "PixelShuffle", "PixelUnshuffle", "CosineSimilarity", "PairwiseDistance",
+    "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad2d", "ReplicationPad2d",
+    "ChannelShuffle", "Threshold", "LogSigmoid", "Softmin", "Softmax2d", "GLU",
+}
+# Functions whose output autograd saves for backward: modifying it in place breaks backward.
+SAVES_OUTPUT_FUNCTIONS = {
+    "torch.sigmoid", "torch.tanh", "torch.exp", "torch.softmax", "torch.log_softmax",
+    "torch.relu", "torch.sqrt", "torch.rsqrt", "torch.nn.functional.softmax",
+    "torch.nn.functional.log_softmax", "torch.nn.functional.relu", "torch.nn.functional.sigmoid",
+    "torch.nn.functional.tanh", "torch.special.expit", "torch.exp2", "torch.nn.functional.elu",
+}
+SAVES_OUTPUT_METHODS = {"sigmoid", "tanh", "exp", "softmax", "log_softmax", "relu", "sqrt",
+                        "rsqrt", "exp2"}
+INPLACE_EXEMPT = {"requires_grad_", "share_memory_", "retain_grad", "zero_", "fill_", "detach_",
+                  "copy_", "uniform_", "normal_", "random_", "bernoulli_", "exponential_",
+                  "geometric_", "cauchy_", "log_normal_", "set_", "resize_", "unsqueeze_",
+                  "squeeze_", "t_", "transpose_", "as_strided_", "record_stream"}
+INPLACE_ARITHMETIC = {"add_", "sub_", "mul_", "div_", "pow_", "clamp_", "clamp_min_",
+                      "clamp_max_", "addcmul_", "addcdiv_", "lerp_", "neg_", "abs_", "exp_",
+                      "log_", "sqrt_", "sigmoid_", "tanh_", "relu_", "masked_fill_",
+                      "index_add_", "scatter_", "scatter_add_", "index_fill_", "fmod_",
+                      "remainder_", "reciprocal_", "square_", "true_divide_", "floor_divide_",
+                      "clip_", "copy_", "fill_", "zero_", "mul", "masked_scatter_", "put_",
+                      "index_put_", "index_copy_", "addmm_", "baddbmm_", "sin_", "cos_"} - {"mul"}
+
+TARGET_NAME_PARTS = ("target", "teacher", "ema", "momentum", "frozen", "pretrained", "old_",
+                     "_old", "avg_", "swa", "_k", "key_encoder", "ref_", "_ref", "shadow",
+                     "mean_teacher", "slow", "polyak", "_tgt", "tgt_", "critic_targ")
+
+
+class ImportMap:
+    """Maps local names to dotted qualified names (`T` -> `torch`, `F` -> `torch.nn.functional`)."""
+
+    def __init__(self) -> None:
+        self.aliases: dict[str, str] = {}
+
+    @classmethod
+    def from_module(cls, tree: ast.Module) -> "ImportMap":
+        imports = cls()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        imports.aliases[alias.asname] = alias.name
+                    else:
+                        top = alias.name.split(".")[0]
+                        imports.aliases[top] = top
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:
+                    if alias.name != "*":
+                        imports.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        return imports
+
+    def qualify(self, node: ast.AST) -> str | None:
+        """The dotted name an expression refers to, resolved through imports, or None."""
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        head = self.aliases.get(node.id)
+        if head is None:
+            return None
+        parts.append(head)
+        return _canonical(".".join(reversed(parts)))
+
+
+_CANONICAL_PREFIXES = (
+    ("torch.nn.modules.loss.", "torch.nn."),
+    ("torch.autograd.grad_mode.", "torch."),
+    ("torch.functional.", "torch."),
+)
+
+
+def _canonical(name: str) -> str:
+    for prefix, replacement in _CANONICAL_PREFIXES:
+        if name.startswith(prefix):
+            return replacement + name[len(prefix):]
+    if name in ("torch.autograd.no_grad", "torch.autograd.set_grad_enabled"):
+        return "torch." + name.rsplit(".", 1)[1]
+    return name
+
+
+def dotted_text(node: ast.AST) -> str | None:
+    """`self.encoder`, `model[0]`, `x` as written (normalised), or None for other shapes."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = dotted_text(node.value)
+        return f"{base}.{node.attr}" if base else None
+    if isinstance(node, ast.Subscript):
+        base = dotted_text(node.value)
+        if base is None:
+            return None
+        return f"{base}[{ast.unparse(node.slice)}]"
+    return None
+
+
+def looks_like_target_network(label: str) -> bool:
+    lowered = label.lower()
+    last = lowered.replace("[", ".").split(".")[-1] if "." in lowered or "[" in lowered else lowered
+    return any(part in last for part in TARGET_NAME_PARTS) or last in {"teacher", "target", "ema"}

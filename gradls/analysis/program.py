@@ -1,0 +1,390 @@
+"""One file's analysis: classes, functions and their summaries, every scope interpreted once.
+
+`FileAnalysis.build(tree)` is the single pass every rule reads from.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from . import names as N
+from .interpreter import (
+    MODEL_LIKE_ARGS, LEAF_TAG, MODULE_TAG, NONSCALAR_TAG, SAVED_TAG, SCALAR_TAG, LIST_TAG, ClassInfo,
+    Interpreter, Scope,
+)
+from .source import SourceFile
+from .values import (
+    ARGUMENT, EMPTY, MODULE, PARAMETER, TENSOR, Break, Cut, Flow, Origin,
+)
+
+LOSS_WORDS = ("loss", "criterion", "objective")
+SINK_METHODS = {"training_step", "compute_loss", "forward_loss", "get_loss", "loss", "calc_loss"}
+
+
+@dataclass
+class Callee:
+    kind: str                      # "function" | "class"
+    node: ast.AST
+    params: list = field(default_factory=list)
+    is_method: bool = False
+    class_info: ClassInfo | None = None
+    info: ClassInfo | None = None  # for classes
+
+
+@dataclass
+class OptimizerConstruction:
+    scope: Scope
+    label: str | None
+    covered: frozenset | None     # labels of the modules/tensors whose parameters it holds
+    node: ast.Call
+    order: int
+    elements: list                # [(element node, Flow)] when built from a literal list
+
+
+@dataclass
+class Summary:
+    returns: Flow
+
+    def apply(self, arg_flows: dict[str, Flow], call: ast.Call) -> Flow:
+        live: set = set()
+        cuts: set = set()
+        for flow in arg_flows.values():
+            cuts |= flow.cuts
+        for origin in self.returns.live:
+            if origin.kind == ARGUMENT:
+                live |= _relabel(arg_flows, origin)
+            else:
+                live.add(origin)
+        for cut in self.returns.cuts:
+            if cut.origin.kind == ARGUMENT:
+                cuts |= {Cut(o, cut.brk, cut.chained) for o in _relabel(arg_flows, cut.origin)}
+            else:
+                cuts.add(cut)
+        tags = self.returns.tags & {SCALAR_TAG, NONSCALAR_TAG, LIST_TAG, SAVED_TAG, MODULE_TAG}
+        return Flow(frozenset(live), frozenset(cuts), tags)
+
+
+def _relabel(arg_flows: dict[str, Flow], origin: Origin) -> set:
+    base, suffix = _split_label(origin.label)
+    flow = arg_flows.get(base)
+    if flow is None:
+        return set()
+    if not suffix:
+        return set(flow.live)
+    return {Origin(o.label + suffix, o.kind, o.line) if o.kind in (TENSOR, PARAMETER) else o
+            for o in flow.live}
+
+
+def _split_label(label: str) -> tuple[str, str]:
+    for i, ch in enumerate(label):
+        if ch in ".[":
+            return label[:i], label[i:]
+    return label, ""
+
+
+class FileAnalysis:
+    def __init__(self, tree: ast.Module, source: SourceFile) -> None:
+        self.tree = tree
+        self.source = source
+        self.imports = N.ImportMap.from_module(tree)
+        self.classes: dict[str, ClassInfo] = {}
+        self.functions: dict[str, Callee] = {}
+        self.scopes: list[Scope] = []
+        self.summaries: dict[int, Summary] = {}
+        self.in_progress: set[int] = set()
+        self.frozen_labels: set[str] = set()
+        self.grad_read_labels: set[str] = set()
+        self.optimizer_labels: set[str] = set()
+        self.module_env: dict[str, Flow] = {}
+        self.breaks: dict[tuple, Break] = {}
+        self.module_scope: Scope | None = None
+        self.constructions: list[OptimizerConstruction] = []
+
+    # ----- building ---------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, tree: ast.Module, source: SourceFile) -> "FileAnalysis":
+        analysis = cls(tree, source)
+        analysis._collect_definitions(tree)
+        analysis._prescan()
+        analysis._run_module_scope()
+        for callee in analysis._all_function_callees():
+            analysis.summary(callee)
+        return analysis
+
+    def _collect_definitions(self, tree: ast.Module) -> None:
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.functions[node.name] = _function_callee(node, None)
+            elif isinstance(node, ast.ClassDef):
+                self.classes[node.name] = self._class_info(node)
+        for info in self.classes.values():
+            self._scan_class_attributes(info)
+
+    def _class_info(self, node: ast.ClassDef) -> ClassInfo:
+        base_names = [self.imports.qualify(b) or N.dotted_text(b) or "" for b in node.bases]
+        is_module = any(
+            name.endswith(("Module", "nn.Module", "LightningModule", "_Loss", "Sequential"))
+            or (name in self.classes and self.classes[name].is_module)
+            for name in base_names
+        )
+        is_loss = is_module and ("loss" in node.name.lower() or any("Loss" in b for b in base_names))
+        info = ClassInfo(node.name, node, is_module, is_loss)
+        for item in node.body:
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                info.methods[item.name] = _function_callee(item, info)
+        return info
+
+    def _scan_class_attributes(self, info: ClassInfo) -> None:
+        for node in ast.walk(info.node):
+            if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                        and target.value.id == "self"):
+                    self._classify_attribute(info, target.attr, node.value)
+
+    def _classify_attribute(self, info: ClassInfo, attr: str, value: ast.AST) -> None:
+        if isinstance(value, ast.Name):
+            if value.id.lower() in ("model", "encoder", "decoder", "backbone", "head", "net", "network"):
+                info.modules.add(attr)
+            elif value.id not in ("None", "True", "False"):
+                info.callables.add(attr)
+            return
+        if not isinstance(value, ast.Call):
+            return
+        name = self.imports.qualify(value.func) or N.dotted_text(value.func) or ""
+        short = name.rsplit(".", 1)[-1]
+        if name in ("torch.nn.Parameter", "torch.nn.parameter.Parameter") or (
+                name.startswith("torch.") and _has_true_keyword(value, "requires_grad")):
+            info.params.add(attr)
+        elif name.startswith("torch.optim.") and short[:1].isupper():
+            info.optimizers[attr] = None
+        elif name.startswith("torch.nn.") and short[:1].isupper():
+            paramless = short in N.PARAMLESS_MODULES or short.endswith(N.PARAMLESS_MODULE_SUFFIXES)
+            (info.paramless if paramless else info.modules).add(attr)
+        elif name in ("copy.deepcopy", "deepcopy"):
+            info.modules.add(attr)
+            self.frozen_labels.add(f"self.{attr}")
+        elif short in self.classes:
+            other = self.classes[short]
+            if other.is_loss:
+                info.paramless.add(attr)
+            elif other.is_module:
+                info.modules.add(attr)
+            else:
+                info.callables.add(attr)
+        elif short[:1].isupper() and "Loss" in short:
+            info.paramless.add(attr)
+        elif short[:1].isupper() or short.startswith(("build_", "create_", "make_", "get_")):
+            info.modules.add(attr)
+
+    def _prescan(self) -> None:
+        """File-wide facts: frozen modules, tensors whose .grad is read."""
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Attribute) and node.attr == "grad":
+                label = N.dotted_text(node.value)
+                if label:
+                    self.grad_read_labels.add(label)
+            elif isinstance(node, ast.Call):
+                self._prescan_call(node)
+            elif isinstance(node, (ast.For, ast.AsyncFor)):
+                self._prescan_loop(node)
+
+    def _prescan_call(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            if func.attr == "requires_grad_" and node.args and _is_false(node.args[0]):
+                self._freeze(func.value)
+            elif func.attr == "load_state_dict" and node.args and _is_state_dict_call(node.args[0]):
+                self._freeze(func.value)
+            name = func.attr
+        elif isinstance(func, ast.Name):
+            name = func.id
+        else:
+            return
+        lowered = name.lower()
+        if node.args and ("freeze" in lowered and "unfreeze" not in lowered
+                          or "deactivate_requires_grad" in lowered
+                          or lowered == "set_requires_grad" and len(node.args) > 1 and _is_false(node.args[1])):
+            self._freeze(node.args[0])
+
+    def _prescan_loop(self, node: ast.For) -> None:
+        sources = _parameter_sources(node.iter)
+        if not sources:
+            return
+        targets = node.target.elts if isinstance(node.target, ast.Tuple) else [node.target]
+        for target, source in zip(targets, sources):
+            if isinstance(target, ast.Name) and _mutates(node.body, target.id):
+                self._freeze(source)
+
+    def _freeze(self, node: ast.AST) -> None:
+        label = N.dotted_text(node)
+        if label:
+            self.frozen_labels.add(label)
+
+    def _run_module_scope(self) -> None:
+        scope = Scope(self.tree, "<module>")
+        scope.env = self.module_env
+        self.module_scope = scope
+        interp = Interpreter(self, scope, None)
+        body = [s for s in self.tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        interp.run(body)
+        self.module_env.update(interp.env)
+        self.scopes.append(scope)
+
+    def _all_function_callees(self):
+        yield from self.functions.values()
+        for info in self.classes.values():
+            yield from info.methods.values()
+
+    # ----- services for the interpreter ----------------------------------------------
+
+    def make_break(self, kind: str, node: ast.AST, subject: ast.AST, description: str) -> Break:
+        key = (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset, kind)
+        existing = self.breaks.get(key)
+        if existing is not None:
+            return existing
+        subject_text = ast.unparse(subject) if subject is not None else ""
+        brk = Break(kind, node, key, description, subject_text)
+        self.breaks[key] = brk
+        return brk
+
+    def global_value(self, name: str) -> Flow:
+        return self.module_env.get(name, EMPTY)
+
+    def local_callable(self, name: str) -> Callee | None:
+        short = name.rsplit(".", 1)[-1] if "." in name else name
+        if short in self.functions and ("." not in name):
+            return self.functions[short]
+        if short in self.classes and ("." not in name):
+            return Callee("class", self.classes[short].node, info=self.classes[short])
+        return None
+
+    def method_summary(self, scope: Scope, func: ast.Attribute) -> Callee | None:
+        if not (isinstance(func.value, ast.Name) and func.value.id == "self" and scope.class_info):
+            return None
+        return scope.class_info.methods.get(func.attr)
+
+    def record_optimizer(self, scope: Scope, label: str | None, covered, node: ast.AST,
+                         order: int = 0, elements: list | None = None) -> None:
+        self.constructions.append(OptimizerConstruction(scope, label, covered, node, order, elements or []))
+        if covered:
+            self.optimizer_labels |= covered
+        if label:
+            scope.optimizers[label] = covered
+            if label.startswith("self.") and scope.class_info:
+                scope.class_info.optimizers[label[5:]] = covered
+
+    def summary(self, callee: Callee) -> Summary:
+        key = id(callee.node)
+        cached = self.summaries.get(key)
+        if cached is not None:
+            return cached
+        if key in self.in_progress:
+            return Summary(EMPTY)
+        self.in_progress.add(key)
+        scope = self._interpret_function(callee)
+        summary = Summary(scope.returns)
+        self.in_progress.discard(key)
+        self.summaries[key] = summary
+        return summary
+
+    def _interpret_function(self, callee: Callee) -> Scope:
+        node = callee.node
+        info = callee.class_info
+        is_loss = _is_loss_function(node.name, info)
+        returns_sink = is_loss or node.name in SINK_METHODS or (
+            info is not None and info.is_module and node.name == "forward")
+        scope = Scope(node, node.name, info, is_loss, returns_sink and not self._no_grad_decorated(node))
+        interp = Interpreter(self, scope, self.module_env)
+        params = callee.params
+        if callee.is_method and params:
+            interp.env[params[0]] = self._self_value(info)
+            params = params[1:]
+        for name in params:
+            interp.env[name] = _argument_value(name, node.lineno)
+        interp.no_grad = self._no_grad_decorated(node)
+        interp.run(node.body)
+        self.scopes.append(scope)
+        return scope
+
+    def _self_value(self, info: ClassInfo | None) -> Flow:
+        if info is not None and info.is_module and not info.is_loss:
+            return Flow(frozenset({Origin("self", MODULE)}), frozenset(), frozenset({MODULE_TAG}))
+        return Flow(tags=frozenset({"self"}))
+
+    def _no_grad_decorated(self, node: ast.AST) -> bool:
+        for decorator in getattr(node, "decorator_list", []):
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if self.imports.qualify(target) in ("torch.no_grad", "torch.inference_mode"):
+                return True
+        return False
+
+
+def _argument_value(name: str, line: int) -> Flow:
+    if name.lower() in MODEL_LIKE_ARGS:
+        return Flow(frozenset({Origin(name, MODULE, line)}), frozenset(), frozenset({MODULE_TAG}))
+    return Flow(frozenset({Origin(name, ARGUMENT, line)}))
+
+
+def _function_callee(node, info: ClassInfo | None) -> Callee:
+    args = node.args
+    params = [a.arg for a in args.posonlyargs + args.args]
+    params += [a.arg for a in args.kwonlyargs]
+    is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list)
+    return Callee("function", node, params, is_method=info is not None and not is_static, class_info=info)
+
+
+def _is_loss_function(name: str, info: ClassInfo | None) -> bool:
+    lowered = name.lower()
+    if any(word in lowered for word in LOSS_WORDS):
+        return True
+    return info is not None and info.is_loss and name in ("forward", "__call__")
+
+
+def _has_true_keyword(call: ast.Call, name: str) -> bool:
+    return any(kw.arg == name and isinstance(kw.value, ast.Constant) and kw.value.value is True
+               for kw in call.keywords)
+
+
+def _is_false(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is False
+
+
+def _is_state_dict_call(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "state_dict"
+
+
+def _parameter_sources(node: ast.AST) -> list:
+    """`zip(a.parameters(), b.parameters())` -> [a, b]; `a.parameters()` -> [a]."""
+    calls = node.args if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "zip" else [node]
+    sources = []
+    for call in calls:
+        if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                and call.func.attr in ("parameters", "named_parameters", "buffers")):
+            sources.append(call.func.value)
+        else:
+            sources.append(None)
+    return sources if any(s is not None for s in sources) else []
+
+
+def _mutates(body: list[ast.stmt], name: str) -> bool:
+    """True if the loop body writes into `name` (EMA/target updates, freezing)."""
+    for node in ast.walk(ast.Module(body=body, type_ignores=[])):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr.endswith("_"):
+            if _root_name(node.func.value) == name:
+                return True
+        elif isinstance(node, (ast.Assign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(_root_name(t) == name for t in targets if isinstance(t, ast.Attribute)):
+                return True
+    return False
+
+
+def _root_name(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None

@@ -1,0 +1,41 @@
+"""The rule catalog. One rule per module; this list is the registry every front end uses."""
+
+from __future__ import annotations
+
+from .base import Rule, RuleContext
+from .grd101_misplaced_detach import MisplacedDetach
+from .grd102_numpy_roundtrip import NumpyRoundTrip
+from .grd103_tensor_from_list import TensorFromList
+from .grd104_copy_construct import CopyConstruct
+from .grd105_nondifferentiable import NonDifferentiable
+from .grd106_no_grad_loss import NoGradLoss
+from .grd107_nonleaf_parameter import NonLeafParameter
+from .grd108_inplace_on_leaf import InplaceOnLeaf
+from .grd109_inplace_on_saved import InplaceOnSaved
+from .grd110_optimizer_misuse import OptimizerMisuse
+from .grd111_loss_ignores_target import LossIgnoresTarget
+from .grd112_loss_accumulated import LossAccumulated
+from .grd113_nonscalar_backward import NonScalarBackward
+
+SYNTAX_ERROR_CODE = "GRD000"
+
+
+class Registry:
+    def __init__(self, rules: list[Rule]) -> None:
+        self.rules = rules
+        self.by_code = {rule.code: rule for rule in rules}
+
+    def __iter__(self):
+        return iter(self.rules)
+
+    def get(self, code: str) -> Rule | None:
+        return self.by_code.get(code.upper())
+
+
+registry = Registry([
+    MisplacedDetach(), NumpyRoundTrip(), TensorFromList(), CopyConstruct(), NonDifferentiable(),
+    NoGradLoss(), NonLeafParameter(), InplaceOnLeaf(), InplaceOnSaved(), OptimizerMisuse(),
+    LossIgnoresTarget(), LossAccumulated(), NonScalarBackward(),
+])
+
+__all__ = ["Rule", "RuleContext", "registry", "SYNTAX_ERROR_CODE"]

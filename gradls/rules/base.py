@@ -1,0 +1,79 @@
+"""What a rule is, and the context every rule reads from.
+
+A rule is one class in one file: its code, a kebab-case name, a one-line summary, and its
+documentation (what it finds, why it is a bug and what execution shows, an example, the
+fix). `gradls explain CODE`, the server's hover and the docs are all generated from it.
+"""
+
+from __future__ import annotations
+
+import ast
+from functools import cached_property
+from typing import Iterable
+
+from ..analysis.cuts import CutReport, gradient_cuts
+from ..analysis.program import FileAnalysis
+from ..analysis.source import SourceFile
+from ..model import Edit, Finding, Fix, Related, Span
+
+
+class Rule:
+    code: str = ""
+    name: str = ""
+    summary: str = ""
+    doc: str = ""
+    default_severity: str = "warning"
+    # Words that must appear in a file for the rule to have anything to find.
+    keywords: tuple[str, ...] = ()
+
+    def check(self, ctx: "RuleContext") -> Iterable[Finding]:
+        raise NotImplementedError
+
+    def documentation(self) -> str:
+        return f"# {self.code} {self.name}\n\n{self.summary}\n\n{self.doc.strip()}\n"
+
+
+class RuleContext:
+    def __init__(self, source: SourceFile, tree: ast.Module) -> None:
+        self.source = source
+        self.tree = tree
+
+    @cached_property
+    def analysis(self) -> FileAnalysis:
+        return FileAnalysis.build(self.tree, self.source)
+
+    @cached_property
+    def cuts(self) -> list[CutReport]:
+        return gradient_cuts(self.analysis)
+
+    def span(self, node: ast.AST) -> Span:
+        return self.source.span(node)
+
+    def finding(self, rule: Rule, span: Span, message: str, severity: str | None = None,
+                fix: Fix | None = None, related: Iterable[Related] = ()) -> Finding:
+        return Finding(rule.code, message, span, severity or rule.default_severity,
+                       self.source.path, fix, tuple(related))
+
+    def is_whole_statement(self, node: ast.AST) -> bool:
+        """True if `node` alone fills its line(s): nothing but indentation and a comment around it."""
+        span = self.span(node)
+        before = self.source.line_text(span.line)[: span.column - 1]
+        after = self.source.line_text(span.end_line)[span.end_column - 1 :].strip()
+        return not before.strip() and (not after or after.startswith("#"))
+
+    @cached_property
+    def torch_alias(self) -> str | None:
+        """The local name bound to the torch module (`torch`, `T`), if the file imports it."""
+        for local, qualified in self.analysis.imports.aliases.items():
+            if qualified == "torch":
+                return local
+        return None
+
+    def related(self, node: ast.AST, message: str) -> Related:
+        return Related(self.span(node), message)
+
+    def deletion(self, span: Span, message: str, applicability: str = "safe") -> Fix:
+        return Fix(applicability, message, (Edit(span, ""),))
+
+    def replacement(self, span: Span, content: str, message: str, applicability: str = "safe") -> Fix:
+        return Fix(applicability, message, (Edit(span, content),))

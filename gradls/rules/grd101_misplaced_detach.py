@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import ast
+
+from ..analysis.values import DETACH
+from .cut_rule import CutRule, method_suffix_span
+
+
+class MisplacedDetach(CutRule):
+    code = "GRD101"
+    name = "misplaced-detach"
+    summary = "`.detach()` or `.data` on the path from trained parameters to the loss."
+    break_kind = DETACH
+    verb = "is detached"
+    doc = """
+## What it finds
+A `.detach()`, `.detach_()` or `.data` whose result reaches `backward()` (or what a loss,
+`forward` or `training_step` returns) while the parameters upstream of it reach that loss
+through no other path.
+
+## Why is this bad? What execution shows
+Autograd stops at a detached tensor. When nothing else connects the loss to the parameters,
+`loss.backward()` raises `element 0 of tensors does not require grad` (total cut). When only
+part of the model is behind the detach, backward runs fine and the layers before it keep
+`.grad is None` forever: the model trains, but only its tail (partial cut, silent).
+Running `h = model[0](x).detach(); loss = crit(model[1:](h), y); loss.backward()` leaves
+`model[0].weight.grad is None`.
+
+Not flagged: a detach whose result only feeds logging or metrics, a target network, an
+EMA/teacher, a GAN discriminator step (the generator trains from its own loss), truncated
+BPTT (`h = h.detach()`), or one branch of a stop-gradient loss (SimSiam/BYOL) while the
+same parameters still get gradient through the other branch.
+
+## Example
+```python
+feats = encoder(x).detach()
+loss = criterion(head(feats), y)
+loss.backward()          # encoder.weight.grad stays None
+```
+
+## Use instead
+```python
+feats = encoder(x)
+loss = criterion(head(feats), y)
+```
+
+## Fix safety
+Removing the `.detach()` is safe when nothing reaches the loss otherwise (the code cannot
+have meant it); it is unsafe for a partial cut, where the detach may be a deliberate
+stop-gradient: review it.
+"""
+
+    def fix(self, ctx, report):
+        node = report.brk.node
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "detach" \
+                and not node.args and not node.keywords:
+            span = method_suffix_span(ctx, node)
+        elif isinstance(node, ast.Attribute) and node.attr == "data":
+            span = ctx.source.span_between(node.value, node)
+        else:
+            return None
+        applicability = "safe" if report.total else "unsafe"
+        text = ctx.source.segment(span)
+        return ctx.deletion(span, f"Remove `{text.strip()}`", applicability)

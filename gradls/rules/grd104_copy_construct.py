@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import ast
+
+from ..analysis.values import COPY_CONSTRUCT
+from .cut_rule import CutRule
+
+
+class CopyConstruct(CutRule):
+    code = "GRD104"
+    name = "tensor-copy-constructor"
+    summary = "`torch.tensor(t)` or `t.new_tensor(t)` of a gradient-carrying tensor on the loss path."
+    break_kind = COPY_CONSTRUCT
+    verb = "is copied without its history"
+    doc = """
+## What it finds
+`torch.tensor(t)` or `x.new_tensor(t)` where `t` is a tensor that carries gradient and the
+copy is used in the loss.
+
+## Why is this bad? What execution shows
+Both construct a new leaf from the data (PyTorch even warns: "To copy construct from a
+tensor, it is recommended to use sourceTensor.clone().detach()"). The copy has no
+history, so the parameters behind `t` get no gradient through it. Note: `torch.Tensor(t)`
+and `torch.FloatTensor(t)` of a tensor keep the graph in torch 2.13 (they return a view of
+`t`), and `torch.as_tensor(t)` returns `t` itself: those are not flagged.
+
+## Example
+```python
+scores = torch.tensor(model(x), dtype=torch.float32)
+loss = scores.mean()
+```
+
+## Use instead
+```python
+scores = model(x).clone().to(torch.float32)
+```
+
+## Fix safety
+`t.clone()` keeps the values and the graph: safe.
+"""
+
+    def fix(self, ctx, report):
+        call = report.brk.node
+        if not isinstance(call, ast.Call) or not call.args:
+            return None
+        data = ctx.source.segment(ctx.span(call.args[0]))
+        keywords = [kw for kw in call.keywords if kw.arg in ("dtype", "device")]
+        if len(keywords) != len(call.keywords):
+            return None
+        moved = ", ".join(f"{kw.arg}={ast.unparse(kw.value)}" for kw in keywords)
+        needs_parens = not isinstance(call.args[0], (ast.Name, ast.Attribute, ast.Call, ast.Subscript))
+        base = f"({data})" if needs_parens else data
+        text = f"{base}.clone()" + (f".to({moved})" if moved else "")
+        return ctx.replacement(ctx.span(call), text, "Replace the copy constructor with `.clone()`")

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import ast
+
+from ..analysis import names as N
+from ..analysis.interpreter import LEAF_TAG
+from .base import Rule, RuleContext
+
+EXEMPT = {"requires_grad_", "retain_grad", "share_memory_", "detach_"}
+
+
+class InplaceOnLeaf(Rule):
+    code = "GRD108"
+    name = "inplace-on-leaf"
+    summary = "In-place operation on a leaf tensor that requires grad, outside `torch.no_grad()`."
+    default_severity = "error"
+    doc = """
+## What it finds
+`w -= lr * w.grad`, `w.add_(...)`, `w *= 0.1`, `w[0] = 1` and other in-place operations on a
+parameter or a tensor created with `requires_grad=True`, while grad mode is on.
+
+## Why is this bad? What execution shows
+Autograd refuses it: `RuntimeError: a leaf Variable that requires grad is being used in an
+in-place operation.` A manual update rewritten out of place (`w = w - lr * w.grad`) runs,
+but `w` becomes a non-leaf: its `.grad` is None from then on and training stops.
+
+Not flagged: updates under `with torch.no_grad():` or in an `@torch.no_grad()` function,
+updates through `.data`, in-place operations on tensors that do not require grad.
+
+## Example
+```python
+w -= lr * w.grad
+```
+
+## Use instead
+```python
+with torch.no_grad():
+    w -= lr * w.grad
+```
+
+## Fix safety
+Wrapping the statement in `with torch.no_grad():` is what the code means: safe.
+"""
+
+    def check(self, ctx: RuleContext):
+        seen = set()
+        for scope in ctx.analysis.scopes:
+            for event in scope.inplace:
+                if event.under_no_grad or event.method in EXEMPT or LEAF_TAG not in event.flow.tags:
+                    continue
+                if not event.flow.live or self._frozen(ctx, event):
+                    continue
+                key = (event.node.lineno, event.node.col_offset)
+                if key in seen:
+                    continue
+                seen.add(key)
+                target = ast.unparse(event.target)
+                yield ctx.finding(
+                    self, ctx.span(event.node),
+                    f"in-place `{event.method}` on `{target}`, a leaf that requires grad: raises "
+                    "\"a leaf Variable that requires grad is being used in an in-place operation\"",
+                    fix=self._fix(ctx, event),
+                )
+
+    def _frozen(self, ctx, event) -> bool:
+        labels = ctx.analysis.frozen_labels
+        return any(o.label in labels or N.looks_like_target_network(o.label) for o in event.flow.live)
+
+    def _fix(self, ctx, event):
+        stmt = event.node
+        if isinstance(stmt, ast.Call):
+            return None
+        if stmt.lineno != stmt.end_lineno or ctx.torch_alias is None:
+            return None
+        line = ctx.source.line_text(stmt.lineno)
+        indent = line[: len(line) - len(line.lstrip())]
+        if line[len(indent):].startswith(("if ", "for ", "while ")) or ";" in line:
+            return None
+        span = ctx.span(stmt)
+        body = ctx.source.segment(span)
+        text = f"with {ctx.torch_alias}.no_grad():\n{indent}    {body}"
+        return ctx.replacement(span, text, "Wrap the update in `with torch.no_grad():`")

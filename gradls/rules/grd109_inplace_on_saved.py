@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import ast
+
+from ..analysis.interpreter import SAVED_TAG
+from .base import Rule, RuleContext
+
+AUGMENTED = {"+=": "+", "-=": "-", "*=": "*", "/=": "/", "**=": "**", "@=": "@"}
+METHOD_TO_OP = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div", "pow_": "pow",
+                "clamp_": "clamp", "neg_": "neg", "abs_": "abs", "exp_": "exp", "log_": "log",
+                "sqrt_": "sqrt", "sigmoid_": "sigmoid", "tanh_": "tanh", "relu_": "relu",
+                "masked_fill_": "masked_fill", "clip_": "clip", "addcmul_": "addcmul",
+                "addcdiv_": "addcdiv", "lerp_": "lerp", "fill_": "fill", "index_fill_": "index_fill",
+                "scatter_": "scatter", "scatter_add_": "scatter_add", "index_add_": "index_add"}
+
+
+class InplaceOnSaved(Rule):
+    code = "GRD109"
+    name = "inplace-on-saved-tensor"
+    summary = "In-place change of a tensor autograd saved for backward (output of sigmoid, exp, softmax...)."
+    default_severity = "error"
+    doc = """
+## What it finds
+An in-place operation (`mul_`, `add_`, `+=`, `x[idx] = v`, ...) on the output of an
+operation whose backward needs that output: `sigmoid`, `tanh`, `exp`, `softmax`,
+`log_softmax`, `relu`, `sqrt`, while the output carries gradient.
+
+## Why is this bad? What execution shows
+Autograd keeps a reference to the saved output and checks its version counter at
+backward: `RuntimeError: one of the variables needed for gradient computation has been
+modified by an inplace operation`. Not flagged: in-place on a fresh `clone()`, on
+tensors nobody saved (the output of a Linear layer, a sum), or under `torch.no_grad()`.
+
+## Example
+```python
+probs = torch.sigmoid(logits)
+probs.mul_(mask)
+loss = probs.sum()
+```
+
+## Use instead
+```python
+probs = torch.sigmoid(logits)
+probs = probs.mul(mask)
+```
+
+## Fix safety
+The out-of-place form computes the same values and rebinds the name: safe. Aliases of
+the old tensor (other names, views) keep the old values, as autograd needs.
+"""
+
+    def check(self, ctx: RuleContext):
+        if not any(scope.sinks for scope in ctx.analysis.scopes):
+            return
+        seen = set()
+        for scope in ctx.analysis.scopes:
+            for event in scope.inplace:
+                if event.under_no_grad or SAVED_TAG not in event.flow.tags or not event.flow.live:
+                    continue
+                key = (event.node.lineno, event.node.col_offset)
+                if key in seen:
+                    continue
+                seen.add(key)
+                target = ast.unparse(event.target)
+                yield ctx.finding(
+                    self, ctx.span(event.node),
+                    f"`{target}` is saved by autograd for backward and modified in place by "
+                    f"`{event.method}`: backward raises \"modified by an inplace operation\"",
+                    fix=self._fix(ctx, event),
+                )
+
+    def _fix(self, ctx, event):
+        node = event.node
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            op = AUGMENTED.get(event.method)
+            if op is None:
+                return None
+            value = ctx.source.segment(ctx.span(node.value))
+            if isinstance(node.value, (ast.BinOp, ast.BoolOp, ast.IfExp, ast.Compare, ast.Lambda)):
+                value = f"({value})"
+            name = node.target.id
+            return ctx.replacement(ctx.span(node), f"{name} = {name} {op} {value}",
+                                   f"Replace `{name} {event.method}` with an out-of-place update")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and isinstance(node.func.value, ast.Name) and node.func.attr in METHOD_TO_OP \
+                and ctx.is_whole_statement(node):
+            name = node.func.value.id
+            call = ctx.source.segment(ctx.span(node))
+            new_call = call.replace(f".{node.func.attr}(", f".{METHOD_TO_OP[node.func.attr]}(", 1)
+            return ctx.replacement(ctx.span(node), f"{name} = {new_call}",
+                                   f"Replace `{name}.{node.func.attr}(...)` with `{name} = {name}.{METHOD_TO_OP[node.func.attr]}(...)`")
+        return None

@@ -1,0 +1,253 @@
+from __future__ import annotations
+
+import ast
+
+from ..analysis.values import MODULE, Origin
+from .base import Rule, RuleContext
+
+
+class OptimizerMisuse(Rule):
+    code = "GRD110"
+    name = "optimizer-misuse"
+    summary = "zero_grad between backward and step, step before backward, or an optimizer over the wrong tensors."
+    doc = """
+## What it finds
+- `optimizer.zero_grad()` between `loss.backward()` and `optimizer.step()`;
+- `optimizer.step()` before any `backward()` in the same step, after the gradients were zeroed;
+- an optimizer built over tensors that do not require grad;
+- an optimizer built from a `parameters()` generator that was already consumed;
+- an optimizer over the parameters of a different model than the one whose loss is
+  backpropagated before its `step()`;
+- a submodule replaced (`model.fc = nn.Linear(...)`) after the optimizer over `model` was built.
+
+## Why is this bad? What execution shows
+Each leaves the trained parameters unchanged by `step()` while the loss is computed and
+backpropagated as usual: the zeroed or missing `.grad` makes every update a no-op, a consumed
+generator yields an empty parameter list (or, for a later optimizer, none of the parameters),
+and a replaced submodule's new parameters are not in the optimizer at all.
+
+## Example
+```python
+loss.backward()
+optimizer.zero_grad()
+optimizer.step()
+```
+
+## Use instead
+```python
+optimizer.zero_grad()
+loss.backward()
+optimizer.step()
+```
+
+## Fix safety
+Moving `zero_grad()` before the `backward()` is safe when both are statements of the same
+block; the other cases have no automatic fix.
+"""
+
+    def check(self, ctx: RuleContext):
+        analysis = ctx.analysis
+        seen: set = set()
+        for finding in self._order_problems(ctx):
+            key = (finding.span.line, finding.span.column)
+            if key not in seen:
+                seen.add(key)
+                yield finding
+        for construction in analysis.constructions:
+            for finding in self._construction_problems(ctx, construction):
+                key = (finding.span.line, finding.span.column)
+                if key not in seen:
+                    seen.add(key)
+                    yield finding
+        yield from self._replaced_modules(ctx)
+
+    # ----- call order ------------------------------------------------------------------
+
+    def _order_problems(self, ctx):
+        for scope in ctx.analysis.scopes:
+            calls = _unique(scope.calls)
+            backwards = [c for c in calls if c.method == "backward"]
+            if not backwards:
+                continue
+            for step in (c for c in calls if c.method == "step"):
+                before = [c for c in calls if c.order < step.order]
+                last_backward = max((c.order for c in before if c.method == "backward"), default=None)
+                zeroed = [c for c in before if c.method == "zero_grad" and _same_target(c.receiver, step.receiver, scope)]
+                if last_backward is not None:
+                    for zero in zeroed:
+                        if zero.order > last_backward:
+                            yield ctx.finding(
+                                self, ctx.span(zero.node),
+                                f"`{zero.receiver}.zero_grad()` runs after `backward()` (line "
+                                f"{_line(backwards, last_backward)}) and before `{step.receiver}.step()` "
+                                f"(line {step.node.lineno}): the step sees zero gradients and changes nothing",
+                                fix=self._move_fix(ctx, zero, backwards, last_backward),
+                            )
+                elif zeroed or step.loop_depth == 0:
+                    yield ctx.finding(
+                        self, ctx.span(step.node),
+                        f"`{step.receiver}.step()` runs before any `backward()` of this step: "
+                        "there are no gradients yet, so it changes nothing",
+                    )
+
+    def _move_fix(self, ctx, zero, backwards, last_backward):
+        backward = next(c for c in backwards if c.order == last_backward)
+        if not (ctx.is_whole_statement(zero.node) and ctx.is_whole_statement(backward.node)):
+            return None
+        if backward.node.lineno >= zero.node.lineno:
+            return None
+        zero_line = ctx.source.line_text(zero.node.lineno)
+        back_line = ctx.source.line_text(backward.node.lineno)
+        if _indent(zero_line) != _indent(back_line):
+            return None
+        from ..model import Edit, Fix, Span
+
+        newline = zero_line[len(zero_line.rstrip("\r\n")):] or "\n"
+        remove = Edit(Span(zero.node.lineno, 1, zero.node.lineno + 1, 1), "")
+        insert = Edit(Span(backward.node.lineno, 1, backward.node.lineno, 1), zero_line.rstrip("\r\n") + newline)
+        return Fix("safe", "Move `zero_grad()` before `backward()`", (insert, remove))
+
+    # ----- construction ------------------------------------------------------------------
+
+    def _construction_problems(self, ctx, construction):
+        yield from self._no_grad_tensors(ctx, construction)
+        yield from self._consumed_generator(ctx, construction)
+        yield from self._wrong_model(ctx, construction)
+
+    def _no_grad_tensors(self, ctx, construction):
+        plain = [elt for elt, flow in construction.elements
+                 if isinstance(elt, ast.Name) and not flow.live and _assigned_from_torch(ctx, construction.scope, elt.id)]
+        if plain:
+            names = ", ".join(f"`{e.id}`" for e in plain)
+            yield ctx.finding(
+                self, ctx.span(construction.node),
+                f"the optimizer holds {names}, which do not require grad: backward never fills their "
+                "`.grad`, so `step()` never changes them",
+            )
+
+    def _consumed_generator(self, ctx, construction):
+        params = construction.node.args[0] if construction.node.args else None
+        if not isinstance(params, ast.Name):
+            return
+        uses = _uses_before(construction.scope.node, params.id, construction.node)
+        if uses is None:
+            return
+        yield ctx.finding(
+            self, ctx.span(construction.node),
+            f"`{params.id}` is a `parameters()` generator already consumed on line {uses}: "
+            "this optimizer gets no parameters from it",
+        )
+
+    def _wrong_model(self, ctx, construction):
+        if not construction.covered or not construction.label:
+            return
+        for scope in ctx.analysis.scopes:
+            for sink in scope.sinks:
+                if sink.kind != "backward" or sink.trained is not construction.covered:
+                    continue
+                modules = [o for o in sink.flow.live if o.kind == MODULE]
+                if not modules or _covers_any(construction.covered, sink.flow.live):
+                    continue
+                names = ", ".join(sorted(f"`{o.label}`" for o in modules))
+                yield ctx.finding(
+                    self, ctx.span(construction.node),
+                    f"`{construction.label}` optimizes {', '.join(sorted(construction.covered))}, but the loss "
+                    f"backpropagated on line {sink.node.lineno} comes from {names}: its step changes nothing",
+                )
+                return
+
+    def _replaced_modules(self, ctx):
+        analysis = ctx.analysis
+        for construction in analysis.constructions:
+            if not construction.covered:
+                continue
+            for node in ast.walk(construction.scope.node):
+                if not isinstance(node, ast.Assign) or node.lineno <= construction.node.end_lineno:
+                    continue
+                for target in node.targets:
+                    if isinstance(target, (ast.Attribute, ast.Subscript)) and _is_module_constructor(ctx, node.value):
+                        label = ast.unparse(target)
+                        if any(Origin(label, "").is_within(Origin(c, "")) for c in construction.covered) \
+                                and label not in construction.covered \
+                                and not _rebuilt_after(analysis, construction, node):
+                            yield ctx.finding(
+                                self, ctx.span(node),
+                                f"`{label}` is replaced after the optimizer on line {construction.node.lineno} "
+                                "was built: the new module's parameters are not in it and never train",
+                            )
+
+
+def _unique(calls):
+    seen, result = set(), []
+    for call in calls:
+        key = id(call.node)
+        if key not in seen:
+            seen.add(key)
+            result.append(call)
+    return result
+
+
+def _line(backwards, order) -> int:
+    return next(c.node.lineno for c in backwards if c.order == order)
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
+
+
+def _same_target(zero_receiver, step_receiver, scope) -> bool:
+    if zero_receiver is None or step_receiver is None:
+        return False
+    if zero_receiver == step_receiver:
+        return True
+    covered = scope.optimizers.get(step_receiver)
+    return bool(covered) and zero_receiver in covered
+
+
+def _covers_any(covered, live) -> bool:
+    return any(o.is_within(Origin(c, "")) or Origin(c, "").is_within(o) for o in live for c in covered)
+
+
+def _assigned_from_torch(ctx, scope, name: str) -> bool:
+    for node in ast.walk(scope.node):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            value = node.value
+            if isinstance(value, ast.Call):
+                qualified = ctx.analysis.imports.qualify(value.func) or ""
+                if qualified.startswith("torch.") and not qualified.startswith("torch.nn."):
+                    return not any(kw.arg == "requires_grad" for kw in value.keywords)
+    return False
+
+
+def _uses_before(scope_node, name: str, construction: ast.Call) -> int | None:
+    """Line of an earlier use of a `x.parameters()` generator bound to `name`, if any."""
+    assigned = False
+    for node in ast.walk(scope_node):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            value = node.value
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                    and value.func.attr in ("parameters", "named_parameters"):
+                assigned = True
+    if not assigned:
+        return None
+    uses = sorted(
+        n.lineno for n in ast.walk(scope_node)
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+        and (n.lineno, n.col_offset) < (construction.lineno, construction.col_offset)
+    )
+    return uses[0] if uses else None
+
+
+def _is_module_constructor(ctx, value) -> bool:
+    if not isinstance(value, ast.Call):
+        return False
+    name = ctx.analysis.imports.qualify(value.func) or ast.unparse(value.func)
+    short = name.rsplit(".", 1)[-1]
+    if name.startswith("torch.nn.") and short[:1].isupper():
+        return True
+    info = ctx.analysis.classes.get(short)
+    return info is not None and info.is_module
+
+
+def _rebuilt_after(analysis, construction, node) -> bool:
+    return any(c.label == construction.label and c.node.lineno > node.lineno for c in analysis.constructions)

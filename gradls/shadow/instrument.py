@@ -1,0 +1,843 @@
+"""Run-time recorder for the shadow pass.
+
+A :class:`Recorder` watches one target file while its code runs:
+
+* a ``TorchFunctionMode`` sees every torch call and records each *break*: an op whose
+  input carries gradient (``requires_grad``) and whose output does not (``detach``,
+  ``.data``, ``numpy``, ``item``, ``tolist``, ``float()``, ``torch.tensor``, ``argmax``,
+  integer casts, comparisons, anything run under ``no_grad``), attributed to the line of
+  the target file that caused it;
+* every tensor (and Python float / numpy array) computed from a cut value carries the
+  ids of the breaks it depends on (a side table keyed by ``id`` and cleaned by weakref
+  callbacks), so at ``backward`` we know whether the loss depends on a break;
+* ``Tensor.backward`` / ``torch.autograd.backward`` are wrapped: parameters (named by
+  module path) that get no or all-zero gradient, the error backward raised, and for each
+  break feeding the loss the leaves upstream of it that lost their gradient;
+* global optimizer step hooks compare parameters before and after ``step()``;
+* a line tracer (``sys.settrace``, active only in frames of the target file) records
+  which lines ran, snapshots watched variables, and stops the run at the first loop
+  back-edge after the first backward (so the optimizer step and the rest of that
+  iteration still run).
+
+Everything here is observation only; the worker decides what to run and when to stop.
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+import threading
+import weakref
+from dataclasses import dataclass, field
+
+import torch
+from torch.overrides import TorchFunctionMode
+
+# --- classification ---------------------------------------------------------------
+
+GRD_DETACH = "GRD101"
+GRD_PYTHON = "GRD102"
+GRD_TENSOR_LIST = "GRD103"
+GRD_COPY = "GRD104"
+GRD_NONDIFF = "GRD105"
+GRD_NOGRAD = "GRD106"
+CUT_CODES = (GRD_DETACH, GRD_PYTHON, GRD_TENSOR_LIST, GRD_COPY, GRD_NONDIFF, GRD_NOGRAD)
+
+_DETACH_OPS = {"detach", "detach_", "requires_grad_"}
+_PYTHON_OPS = {"numpy", "item", "tolist", "__float__", "__int__", "__index__", "__complex__"}
+_CONSTRUCT_OPS = {"tensor", "as_tensor", "asarray", "new_tensor", "from_numpy"}
+# Differentiable in name only: their gradient is zero everywhere.
+_ZERO_GRAD_OPS = {"round", "round_", "floor", "floor_", "ceil", "ceil_", "sign", "sign_",
+                  "trunc", "trunc_", "fix", "sgn"}
+# Ops whose output does not carry the input's value: never a break.
+_NEUTRAL_OPS = {"_set_grad_enabled", "zeros_like", "ones_like", "empty_like", "full_like",
+                "rand_like", "randn_like", "randint_like", "new_zeros", "new_ones",
+                "new_empty", "new_full", "__bool__", "__len__", "size", "dim", "numel",
+                "__repr__", "__format__", "__str__", "__hash__", "__reduce_ex__",
+                "__deepcopy__", "__setstate__", "__getstate__", "_is_view", "storage",
+                "untyped_storage", "data_ptr", "get_device", "is_contiguous", "stride"}
+
+
+def _opname(func) -> str:
+    name = getattr(func, "__name__", None) or str(func)
+    if name in ("__get__", "__set__"):
+        owner = getattr(func, "__self__", None)
+        return "." + (getattr(owner, "__name__", "") or "?")
+    return name
+
+
+class ShadowStop(BaseException):
+    """Raised into the user's code to end the run (not an Exception: plain `except` misses it)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Break:
+    id: int
+    code: str
+    line: int | None  # innermost line in the target file
+    stack: tuple[int, ...]  # all target-file lines on the stack, innermost first
+    where: str  # innermost user location outside torch (file:line), for evidence
+    ops: dict[str, int] = field(default_factory=dict)
+    count: int = 0
+    sources: list = field(default_factory=list)  # grad_fn nodes or leaf tensors cut here
+    leaf_ids: set = field(default_factory=set)
+    under_no_grad: bool = False
+    first_seq: int = 0
+
+    def op_text(self) -> str:
+        return ", ".join(sorted(self.ops))
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "code": self.code, "line": self.line, "stack": list(self.stack),
+                "where": self.where, "ops": dict(self.ops), "count": self.count,
+                "under_no_grad": self.under_no_grad}
+
+
+_MAX_SOURCES = 16
+
+
+def _tensors_in(value, depth=0):
+    if isinstance(value, torch.Tensor):
+        yield value
+    elif depth < 2 and isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _tensors_in(item, depth + 1)
+    elif depth < 2 and isinstance(value, dict):
+        for item in value.values():
+            yield from _tensors_in(item, depth + 1)
+
+
+class _Mode(TorchFunctionMode):
+    def __init__(self, rec: "Recorder"):
+        super().__init__()
+        self.rec = rec
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if kwargs is None:
+            kwargs = {}
+        rec = self.rec
+        if rec.paused or threading.get_ident() != rec.thread:
+            return func(*args, **kwargs)
+        return rec.on_op(func, args, kwargs)
+
+
+class Recorder:
+    def __init__(self, target: str, *, watch: dict[int, list[str]] | None = None,
+                 cuda: bool = False, shm=None, post_backward_line_cap: int = 20000,
+                 trace_lines: bool = True):
+        self.target = target
+        self.cuda = cuda
+        self.shm = shm
+        self.thread = threading.get_ident()
+        self.paused = 0
+        self.mode = _Mode(self)
+        self.taint: dict[int, frozenset] = {}
+        self._refs: dict[int, weakref.ref] = {}
+        self.pyvals: dict[int, tuple[object, frozenset]] = {}
+        self.breaks: dict[tuple, Break] = {}
+        self.breaks_by_id: dict[int, Break] = {}
+        self.seq = 0
+        self.failures: list[dict] = []
+        self.lines: dict[int, int] = {}
+        self.watch = {int(k): list(v) for k, v in (watch or {}).items()}
+        self.watched: dict[int, dict[str, dict]] = {}
+        self._pending_watch: dict[int, int] = {}
+        self.backward: dict | None = None
+        self.backward_count = 0
+        self.steps: list[dict] = []
+        self.zero_grads: list[dict] = []
+        self.after_backward = False
+        self.bw_frame = None
+        self.bw_line = 0
+        self.bw_returned = False
+        self.post_lines = 0
+        self.post_cap = post_backward_line_cap
+        self.stop_reason: str | None = None
+        self.trace_lines = trace_lines
+        self._installed = []
+        self._step_snap = None
+        self.notes: list[str] = []
+
+    # --- taint table ------------------------------------------------------------
+
+    def _set_taint(self, t: torch.Tensor, taint: frozenset) -> None:
+        key = id(t)
+        old = self.taint.get(key)
+        if old is not None:
+            self.taint[key] = old | taint
+            return
+        try:
+            ref = weakref.ref(t, lambda _r, key=key, table=self.taint, refs=self._refs: (
+                table.pop(key, None), refs.pop(key, None)))
+        except TypeError:
+            return
+        self.taint[key] = taint
+        self._refs[key] = ref
+
+    def taint_of(self, value) -> frozenset:
+        out = frozenset()
+        for t in _tensors_in(value):
+            got = self.taint.get(id(t))
+            if got:
+                out |= got
+        return out
+
+    def _pyval_taint(self, value, depth=0) -> frozenset:
+        got = self.pyvals.get(id(value))
+        if got is not None and got[0] is value:
+            return got[1]
+        if depth < 2 and isinstance(value, (list, tuple)):
+            out = frozenset()
+            for item in value[:4096]:
+                out |= self._pyval_taint(item, depth + 1)
+            return out
+        return frozenset()
+
+    def _mark_pyval(self, value, taint: frozenset) -> None:
+        if isinstance(value, float) or type(value).__module__ == "numpy":
+            self.pyvals[id(value)] = (value, taint)
+        elif isinstance(value, list):
+            self.pyvals[id(value)] = (value, taint)
+            stack = [value]
+            seen = 0
+            while stack and seen < 4096:
+                cur = stack.pop()
+                for item in cur:
+                    seen += 1
+                    if isinstance(item, float):
+                        self.pyvals[id(item)] = (item, taint)
+                    elif isinstance(item, list):
+                        stack.append(item)
+
+    # --- where in the user's code ----------------------------------------------
+
+    def _user_stack(self):
+        frame = sys._getframe(1)
+        lines = []
+        where = None
+        while frame is not None:
+            fname = frame.f_code.co_filename
+            if fname == self.target:
+                lines.append(frame.f_lineno)
+                if where is None:
+                    where = f"{fname}:{frame.f_lineno}"
+            elif where is None and not _is_library(fname):
+                where = f"{fname}:{frame.f_lineno}"
+            frame = frame.f_back
+        return tuple(lines), where or "?"
+
+    # --- the op hook --------------------------------------------------------------
+
+    def on_op(self, func, args, kwargs):
+        name = _opname(func)
+        if self.cuda and name in ("numpy", "__array__"):
+            first = args[0] if args else None
+            if isinstance(first, torch.Tensor) and first.device.type != "cpu":
+                args = (first.cpu(),) + tuple(args[1:])
+        grad_in = False
+        ftaint = frozenset()
+        itaint = frozenset()
+        sources = []
+        direct_grad = False
+        taint = self.taint
+        for i, a in enumerate(args):
+            if isinstance(a, torch.Tensor):
+                if a.requires_grad:
+                    grad_in = True
+                    direct_grad = True
+                    sources.append(a)
+                got = taint.get(id(a))
+                if got:
+                    if a.is_floating_point() or a.is_complex():
+                        ftaint |= got
+                    else:
+                        itaint |= got
+            elif isinstance(a, (list, tuple)):
+                for b in _tensors_in(a, 1):
+                    if b.requires_grad:
+                        grad_in = True
+                        sources.append(b)
+                    got = taint.get(id(b))
+                    if got:
+                        ftaint |= got
+        if kwargs:
+            for a in _tensors_in(kwargs, 1):
+                if a.requires_grad:
+                    grad_in = True
+                    sources.append(a)
+                got = taint.get(id(a))
+                if got:
+                    ftaint |= got
+        if self.pyvals:
+            for a in args:
+                if not isinstance(a, torch.Tensor):
+                    got = self._pyval_taint(a)
+                    if got:
+                        ftaint |= got
+        try:
+            out = func(*args, **kwargs)
+        except Exception as exc:
+            bad = ftaint | itaint
+            if bad:
+                stack, where = self._user_stack()
+                self.failures.append({"op": name, "line": stack[0] if stack else None,
+                                      "where": where, "taint": sorted(bad),
+                                      "error": f"{type(exc).__name__}: {exc}"})
+                try:
+                    exc.__gradls_taint__ = sorted(bad)
+                except Exception:
+                    pass
+            raise
+        if not grad_in and not ftaint and not itaint:
+            if self.cuda and name == "from_numpy" and isinstance(out, torch.Tensor):
+                out = out.to(torch.get_default_device())
+            return out
+        out_taint = ftaint if grad_in else (ftaint | itaint)
+        if name == "__setitem__":
+            if args and isinstance(args[0], torch.Tensor) and (ftaint or itaint):
+                self._set_taint(args[0], ftaint | itaint)
+            return out
+        cut = frozenset()
+        zero_grad_op = False
+        if grad_in and name not in _NEUTRAL_OPS:
+            code = self._classify(name, out, direct_grad)
+            if code is not None:
+                brk = self._record_break(code, name, sources)
+                cut = frozenset((brk.id,))
+                zero_grad_op = name in _ZERO_GRAD_OPS
+        elif name in _PYTHON_OPS and out_taint:
+            self._round_trip(name, out_taint)
+        if out_taint or cut:
+            if isinstance(out, torch.Tensor):
+                outs = [out]
+            elif isinstance(out, (list, tuple)):
+                outs = list(_tensors_in(out, 1))
+            else:
+                outs = []
+            for t in outs:
+                extra = cut if (zero_grad_op or not t.requires_grad) else frozenset()
+                if out_taint or extra:
+                    self._set_taint(t, out_taint | extra)
+            if not outs or isinstance(out, list):
+                if isinstance(out, (float, list)) or type(out).__module__ == "numpy":
+                    self._mark_pyval(out, out_taint | cut)
+        return out
+
+    def _round_trip(self, name: str, taint: frozenset) -> None:
+        """`.detach().cpu().numpy()` at one line is one python round trip (GRD102)."""
+        stack, _ = self._user_stack()
+        if not stack:
+            return
+        line = stack[0]
+        prev = self.breaks.get((line, GRD_DETACH))
+        if prev is not None and prev.id in taint and (line, GRD_PYTHON) not in self.breaks:
+            del self.breaks[(line, GRD_DETACH)]
+            prev.code = GRD_PYTHON
+            prev.ops[name] = prev.ops.get(name, 0) + 1
+            self.breaks[(line, GRD_PYTHON)] = prev
+
+    def _classify(self, name: str, out, direct_grad: bool) -> str | None:
+        if name in _DETACH_OPS or name == ".data":
+            return GRD_DETACH
+        if name in _PYTHON_OPS:
+            return GRD_PYTHON
+        if name in _CONSTRUCT_OPS:
+            return GRD_COPY if direct_grad else GRD_TENSOR_LIST
+        if name.startswith("."):
+            return None  # other attribute getters (.grad, .T, .shape) cut nothing
+        if name in _ZERO_GRAD_OPS:
+            return GRD_NONDIFF
+        if isinstance(out, torch.Tensor):
+            outs = [out]
+        elif isinstance(out, (tuple, list)):
+            outs = list(_tensors_in(out, 1))
+        else:
+            return None
+        if not outs or all(o.requires_grad for o in outs):
+            return None
+        if not torch.is_grad_enabled():
+            return GRD_NOGRAD
+        # argmax, comparisons, integer casts; or the indices of (values, indices)
+        return GRD_NONDIFF
+
+    def _record_break(self, code: str, name: str, sources: list) -> Break | None:
+        stack, where = self._user_stack()
+        line = stack[0] if stack else None
+        key = (line, code) if line is not None else (where, code)
+        brk = self.breaks.get(key)
+        if brk is None:
+            self.seq += 1
+            brk = Break(id=len(self.breaks_by_id) + 1, code=code, line=line, stack=stack,
+                        where=where, first_seq=self.seq)
+            self.breaks[key] = brk
+            self.breaks_by_id[brk.id] = brk
+        brk.count += 1
+        brk.ops[name] = brk.ops.get(name, 0) + 1
+        if not torch.is_grad_enabled():
+            brk.under_no_grad = True
+        for s in sources:
+            if s.grad_fn is None:
+                if id(s) not in brk.leaf_ids:
+                    brk.leaf_ids.add(id(s))
+                    brk.sources.append(s)
+            elif len(brk.sources) < _MAX_SOURCES:
+                brk.sources.append(s.grad_fn)
+        return brk
+
+    # --- line tracer --------------------------------------------------------------
+
+    def _global_trace(self, frame, event, arg):
+        if frame.f_code.co_filename == self.target:
+            return self._local_trace
+        return None
+
+    def _local_trace(self, frame, event, arg):
+        if event == "line":
+            ln = frame.f_lineno
+            self.lines[ln] = self.lines.get(ln, 0) + 1
+            if self.shm is not None:
+                struct.pack_into("q", self.shm, 0, ln)
+            if self._pending_watch:
+                prev = self._pending_watch.pop(id(frame), None)
+                if prev is not None:
+                    self._snapshot(frame, prev)
+            if ln in self.watch:
+                self._pending_watch[id(frame)] = ln
+            if self.after_backward:
+                if self.stop_reason is None:
+                    if frame is self.bw_frame and ln < self.bw_line:
+                        self.stop("loop back-edge after the first backward")
+                    elif self.bw_returned:
+                        self.stop("the function that called backward returned")
+                    else:
+                        self.post_lines += 1
+                        if self.post_lines > self.post_cap:
+                            self.stop(f"{self.post_cap} lines ran after the first backward")
+                if self.stop_reason is not None:
+                    raise ShadowStop(self.stop_reason)
+        elif event == "return":
+            if self._pending_watch:
+                prev = self._pending_watch.pop(id(frame), None)
+                if prev is not None:
+                    self._snapshot(frame, prev)
+            if self.after_backward and frame is self.bw_frame:
+                self.bw_returned = True
+        return self._local_trace
+
+    def stop(self, reason: str) -> None:
+        if self.stop_reason is None:
+            self.stop_reason = reason
+
+    def _snapshot(self, frame, line: int) -> None:
+        self.paused += 1
+        try:
+            got = self.watched.setdefault(line, {})
+            for name in self.watch.get(line, ()):
+                value = _resolve(frame, name)
+                got[name] = describe(value)
+        except Exception as exc:  # never let a snapshot break the user's run
+            self.notes.append(f"watch at line {line} failed: {exc}")
+        finally:
+            self.paused -= 1
+
+    # --- backward and optimizer ---------------------------------------------------
+
+    def on_backward(self, roots, call, gradient=None):
+        if self.stop_reason is not None:
+            raise ShadowStop(self.stop_reason)
+        if self.backward_count >= 1:
+            self.stop("a second backward was reached")
+            raise ShadowStop(self.stop_reason)
+        self.backward_count += 1
+        self.paused += 1
+        try:
+            frame = _target_frame(self.target)
+            line = frame.f_lineno if frame is not None else None
+            roots = [r for r in roots if isinstance(r, torch.Tensor)]
+            root_taint = frozenset()
+            for r in roots:
+                root_taint |= self.taint.get(id(r), frozenset())
+            named = collect_named_leaves(self.target)
+            # leaves upstream of each break that feeds the loss
+            upstream = {}
+            for bid in root_taint:
+                brk = self.breaks_by_id.get(bid)
+                if brk is not None:
+                    upstream[bid] = _upstream_leaves(brk.sources)
+            info = {
+                "line": line,
+                "roots": [{"shape": list(r.shape), "dtype": str(r.dtype).replace("torch.", ""),
+                           "requires_grad": r.requires_grad,
+                           "grad_fn": type(r.grad_fn).__name__ if r.grad_fn is not None else None,
+                           "device": str(r.device)} for r in roots],
+                "root_taint": sorted(root_taint),
+                "error": None,
+            }
+        finally:
+            self.paused -= 1
+        self.paused += 1
+        try:
+            call()
+        except Exception as exc:
+            info["error"] = {"type": type(exc).__name__, "message": str(exc).strip()}
+        finally:
+            self.paused -= 1
+        self.paused += 1
+        try:
+            params = []
+            for tid, (name, t) in named.items():
+                if not t.requires_grad:
+                    continue
+                if not t.is_leaf:
+                    params.append({"name": name, "grad": "non_leaf"})
+                    continue
+                g = t.grad
+                if g is None:
+                    state = "none"
+                elif not bool(g.count_nonzero()):
+                    state = "zero"
+                else:
+                    state = "ok"
+                params.append({"name": name, "grad": state, "shape": list(t.shape)})
+            info["params"] = params
+            cuts = {}
+            for bid, leaves in upstream.items():
+                lost, kept = [], []
+                for lid, leaf in leaves.items():
+                    nm = named.get(lid, (None, None))[0] or _anon(leaf)
+                    g = leaf.grad
+                    if g is None or not bool(g.count_nonzero()):
+                        lost.append({"name": nm, "grad": "none" if g is None else "zero"})
+                    else:
+                        kept.append(nm)
+                cuts[str(bid)] = {"lost": lost, "kept": kept}
+            info["cuts"] = cuts
+            info["named"] = {str(k): v[0] for k, v in named.items()}
+        finally:
+            self.paused -= 1
+        self.backward = info
+        if info["error"] is not None:
+            self.stop("backward raised")
+            raise ShadowStop(self.stop_reason)
+        self.after_backward = True
+        self.bw_frame = frame
+        self.bw_line = line or 0
+
+    def _step_pre(self, opt, args, kwargs):
+        self.paused += 1
+        frame = _target_frame(self.target)
+        snap = []
+        for gi, group in enumerate(opt.param_groups):
+            for pi, p in enumerate(group["params"]):
+                snap.append((gi, pi, p, p.detach().clone()))
+        self._step_snap = (frame.f_lineno if frame is not None else None, snap)
+        return None
+
+    def _step_post(self, opt, args, kwargs):
+        try:
+            line, snap = self._step_snap or (None, [])
+            self._step_snap = None
+            named = collect_named_leaves(self.target)
+            changed, unchanged = 0, []
+            with_grad = 0
+            for gi, pi, p, before in snap:
+                if p.grad is not None:
+                    with_grad += 1
+                if torch.equal(p.detach(), before):
+                    nm = named.get(id(p), (None,))[0] or f"param_groups[{gi}][{pi}]"
+                    unchanged.append(nm)
+                else:
+                    changed += 1
+            zg_between = any(z["after_backward"] for z in self.zero_grads) if self.backward_count else False
+            self.steps.append({"line": line, "optimizer": type(opt).__name__,
+                               "after_backward": self.backward_count > 0,
+                               "total": len(snap), "changed": changed,
+                               "with_grad": with_grad, "unchanged": unchanged[:50],
+                               "zero_grad_after_backward": zg_between})
+        finally:
+            self.paused -= 1
+        return None
+
+    def _on_zero_grad(self, owner: str):
+        frame = _target_frame(self.target)
+        self.zero_grads.append({"line": frame.f_lineno if frame is not None else None,
+                                "owner": owner,
+                                "after_backward": self.backward_count > 0})
+
+    # --- install / uninstall ------------------------------------------------------
+
+    def install(self) -> None:
+        rec = self
+        orig_tensor_backward = torch.Tensor.backward
+        orig_autograd_backward = torch.autograd.backward
+        state = {"inside": False}
+
+        def tensor_backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+            if state["inside"] or rec.paused:
+                return orig_tensor_backward(self, gradient, retain_graph, create_graph, inputs)
+
+            def call():
+                state["inside"] = True
+                try:
+                    orig_tensor_backward(self, gradient, retain_graph, create_graph, inputs)
+                finally:
+                    state["inside"] = False
+            return rec.on_backward([self], call, gradient)
+
+        def autograd_backward(tensors, *a, **k):
+            if state["inside"] or rec.paused:
+                return orig_autograd_backward(tensors, *a, **k)
+            roots = [tensors] if isinstance(tensors, torch.Tensor) else list(tensors)
+
+            def call():
+                state["inside"] = True
+                try:
+                    orig_autograd_backward(tensors, *a, **k)
+                finally:
+                    state["inside"] = False
+            return rec.on_backward(roots, call)
+
+        torch.Tensor.backward = tensor_backward
+        torch.autograd.backward = autograd_backward
+        self._installed.append(lambda: setattr(torch.Tensor, "backward", orig_tensor_backward))
+        self._installed.append(lambda: setattr(torch.autograd, "backward", orig_autograd_backward))
+
+        from torch.optim import optimizer as _optmod
+        h1 = _optmod.register_optimizer_step_pre_hook(self._step_pre)
+        h2 = _optmod.register_optimizer_step_post_hook(self._step_post)
+        self._installed.append(h1.remove)
+        self._installed.append(h2.remove)
+
+        orig_opt_zero = torch.optim.Optimizer.zero_grad
+        orig_mod_zero = torch.nn.Module.zero_grad
+
+        def opt_zero_grad(self_, *a, **k):
+            rec._on_zero_grad("optimizer")
+            rec.paused += 1
+            try:
+                return orig_opt_zero(self_, *a, **k)
+            finally:
+                rec.paused -= 1
+
+        def mod_zero_grad(self_, *a, **k):
+            rec._on_zero_grad("module")
+            rec.paused += 1
+            try:
+                return orig_mod_zero(self_, *a, **k)
+            finally:
+                rec.paused -= 1
+
+        torch.optim.Optimizer.zero_grad = opt_zero_grad
+        torch.nn.Module.zero_grad = mod_zero_grad
+        self._installed.append(lambda: setattr(torch.optim.Optimizer, "zero_grad", orig_opt_zero))
+        self._installed.append(lambda: setattr(torch.nn.Module, "zero_grad", orig_mod_zero))
+
+        orig_from_numpy = torch.from_numpy
+
+        def from_numpy(arr):
+            out = orig_from_numpy(arr)
+            if rec.paused:
+                return out
+            got = rec._pyval_taint(arr)
+            if not got and getattr(arr, "base", None) is not None:
+                got = rec._pyval_taint(arr.base)
+            if got:
+                rec._set_taint(out, got)
+            if rec.cuda:
+                out = out.to(torch.get_default_device())
+            return out
+
+        torch.from_numpy = from_numpy
+        self._installed.append(lambda: setattr(torch, "from_numpy", orig_from_numpy))
+
+        self.mode.__enter__()
+        self._installed.append(lambda: self.mode.__exit__(None, None, None))
+        if self.trace_lines:
+            sys.settrace(self._global_trace)
+            self._installed.append(lambda: sys.settrace(None))
+
+    def uninstall(self) -> None:
+        while self._installed:
+            undo = self._installed.pop()
+            try:
+                undo()
+            except Exception:
+                pass
+
+    # --- result -------------------------------------------------------------------
+
+    def observation(self) -> dict:
+        return {
+            "breaks": [b.to_json() for b in self.breaks_by_id.values()],
+            "failures": self.failures,
+            "lines": {str(k): v for k, v in sorted(self.lines.items())},
+            "backward": self.backward,
+            "steps": self.steps,
+            "zero_grads": self.zero_grads,
+            "watched": {str(k): v for k, v in self.watched.items()},
+            "stop_reason": self.stop_reason,
+            "notes": self.notes,
+        }
+
+
+# --- helpers -------------------------------------------------------------------------
+
+_LIB_MARKERS = ("/torch/", "/site-packages/", "/dist-packages/", "/gradls/shadow/", "<frozen",
+                "/lib/python3")
+
+
+def _is_library(fname: str) -> bool:
+    return any(m in fname for m in _LIB_MARKERS)
+
+
+def _target_frame(target: str):
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_filename == target:
+            return frame
+        frame = frame.f_back
+    return None
+
+
+def _anon(t: torch.Tensor) -> str:
+    return f"<tensor {tuple(t.shape)}>"
+
+
+def _upstream_leaves(sources) -> dict[int, torch.Tensor]:
+    leaves: dict[int, torch.Tensor] = {}
+    seen = set()
+    stack = []
+    for s in sources:
+        if isinstance(s, torch.Tensor):
+            if s.requires_grad:
+                leaves[id(s)] = s
+        elif s is not None:
+            stack.append(s)
+    budget = 200000
+    while stack and budget:
+        budget -= 1
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        var = getattr(node, "variable", None)
+        if isinstance(var, torch.Tensor):
+            leaves[id(var)] = var
+        for nxt, _ in getattr(node, "next_functions", ()):
+            if nxt is not None and id(nxt) not in seen:
+                stack.append(nxt)
+    return leaves
+
+
+def _resolve(frame, dotted: str):
+    parts = dotted.split(".")
+    head = parts[0]
+    if head in frame.f_locals:
+        value = frame.f_locals[head]
+    elif head in frame.f_globals:
+        value = frame.f_globals[head]
+    else:
+        return _MISSING
+    for part in parts[1:]:
+        try:
+            value = getattr(value, part)
+        except Exception:
+            return _MISSING
+    return value
+
+
+_MISSING = object()
+
+
+def describe(value) -> dict:
+    if value is _MISSING:
+        return {"type": "missing"}
+    if isinstance(value, torch.Tensor):
+        return {"type": "parameter" if isinstance(value, torch.nn.Parameter) else "tensor",
+                "requires_grad": value.requires_grad, "is_leaf": value.is_leaf,
+                "grad_fn": type(value.grad_fn).__name__ if value.grad_fn is not None else None,
+                "shape": list(value.shape), "dtype": str(value.dtype).replace("torch.", ""),
+                "device": str(value.device)}
+    if isinstance(value, (list, tuple)):
+        items = list(value)
+        last = describe(items[-1]) if items else None
+        with_graph = sum(1 for v in items if isinstance(v, torch.Tensor) and v.grad_fn is not None)
+        return {"type": type(value).__name__, "len": len(items), "with_graph": with_graph,
+                "last": last}
+    if isinstance(value, (int, float, complex, bool)):
+        return {"type": type(value).__name__}
+    return {"type": type(value).__name__}
+
+
+def collect_named_leaves(target: str) -> dict[int, tuple[str, torch.Tensor]]:
+    """Name every parameter reachable from the target file's frames and globals.
+
+    Root modules (those not inside another found module) give their parameters by
+    ``named_parameters`` path (``encoder.0.weight``), prefixed by the variable name when
+    more than one root module is found; loose leaf tensors that require grad are named by
+    their variable; parameters seen only through an optimizer get ``optimizer[g][i]``.
+    """
+    modules: dict[int, tuple[str, torch.nn.Module]] = {}
+    loose: dict[int, tuple[str, torch.Tensor]] = {}
+    optims: list[tuple[str, object]] = []
+
+    def visit(name, value, depth=0):
+        if isinstance(value, torch.nn.Module):
+            if id(value) not in modules:
+                modules[id(value)] = (name, value)
+        elif isinstance(value, torch.Tensor):
+            if value.requires_grad and id(value) not in loose:
+                loose[id(value)] = (name, value)
+        elif isinstance(value, torch.optim.Optimizer):
+            optims.append((name, value))
+        elif depth == 0 and isinstance(value, (list, tuple)):
+            for i, item in enumerate(value[:64]):
+                visit(f"{name}[{i}]", item, 1)
+        elif depth == 0 and isinstance(value, dict):
+            for i, (k, item) in enumerate(list(value.items())[:64]):
+                visit(f"{name}[{k!r}]", item, 1)
+
+    frame = sys._getframe(1)
+    frames = []
+    while frame is not None:
+        if frame.f_code.co_filename == target:
+            frames.append(frame)
+        frame = frame.f_back
+    seen_globals = set()
+    for fr in frames:
+        for k, v in list(fr.f_locals.items()):
+            if k == "self" and isinstance(v, torch.nn.Module):
+                visit("self", v)
+            elif not k.startswith("__"):
+                visit(k, v)
+        if id(fr.f_globals) not in seen_globals:
+            seen_globals.add(id(fr.f_globals))
+            for k, v in list(fr.f_globals.items()):
+                if not k.startswith("__"):
+                    visit(k, v)
+    inner = set()
+    for _, (_, m) in modules.items():
+        for sub in m.modules():
+            if sub is not m:
+                inner.add(id(sub))
+    roots = [(n, m) for mid, (n, m) in modules.items() if mid not in inner]
+    # the same module under two names: keep the first
+    named: dict[int, tuple[str, torch.Tensor]] = {}
+    prefix = len(roots) > 1
+    for name, mod in roots:
+        for pname, p in mod.named_parameters():
+            if id(p) not in named:
+                named[id(p)] = (f"{name}.{pname}" if prefix else pname, p)
+    for tid, (name, t) in loose.items():
+        if tid not in named and t.is_leaf:
+            named[tid] = (name, t)
+    for oname, opt in optims:
+        for gi, group in enumerate(getattr(opt, "param_groups", [])):
+            for pi, p in enumerate(group.get("params", [])):
+                if id(p) not in named:
+                    named[id(p)] = (f"{oname}.param_groups[{gi}][{pi}]", p)
+    return named
