@@ -90,3 +90,21 @@ class Finding:
                 {**asdict(item.span), "message": item.message} for item in self.related
             ],
         }
+
+
+def finding_from_json(data: dict) -> Finding:
+    """Inverse of `Finding.to_json` (used by the cache and the shadow pass)."""
+    span = Span(data["line"], data["column"], data["end_line"], data["end_column"])
+    fix = None
+    if data.get("fix"):
+        raw = data["fix"]
+        edits = tuple(
+            Edit(Span(e["line"], e["column"], e["end_line"], e["end_column"]), e["content"])
+            for e in raw["edits"]
+        )
+        fix = Fix(raw["applicability"], raw["message"], edits)
+    related = tuple(
+        Related(Span(r["line"], r["column"], r["end_line"], r["end_column"]), r["message"])
+        for r in data.get("related", [])
+    )
+    return Finding(data["code"], data["message"], span, data["severity"], data["path"], fix, related)

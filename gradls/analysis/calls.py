@@ -244,13 +244,16 @@ def _method_call(interp, call: ast.Call, func: ast.Attribute, label: str | None)
         return EMPTY
     if method in N.INPLACE_ARITHMETIC:
         return _inplace_method(interp, call, func, receiver)
-    if MODULE_TAG in receiver.tags and method not in ("to", "cuda", "cpu", "float", "double", "half"):
-        return _call_module(interp, call, receiver)
-    if "callable" in receiver.tags:
-        return _call_value(interp, call, receiver, N.dotted_text(func) or method, label)
     local = program.method_summary(interp.scope, func)
     if local is not None:
         return _local_call(interp, call, local, label, bound=True)
+    if MODULE_TAG in receiver.tags and method not in ("to", "cuda", "cpu", "float", "double", "half"):
+        attribute = interp.eval(func)
+        if MODULE_TAG in attribute.tags or "callable" in attribute.tags:
+            return _call_value(interp, call, attribute, N.dotted_text(func) or method, label)
+        return _call_module(interp, call, receiver)
+    if "callable" in receiver.tags:
+        return _call_value(interp, call, receiver, N.dotted_text(func) or method, label)
     args = _args(interp, call)
     flow = receiver.union(join(args)) if receiver.live or receiver.cuts else join(args)
     return _method_shape(flow, method, receiver, args, interp, call)

@@ -40,6 +40,8 @@ def gradient_cuts(analysis: FileAnalysis) -> list[CutReport]:
             if sink not in report.sinks:
                 report.sinks.append(sink)
             for origin in sink.flow.live:
+                if not _trained(analysis, origin, sink):
+                    continue
                 if origin.label not in {o.label for o in report.survivors}:
                     report.survivors.append(origin)
     return sorted(reports.values(), key=lambda r: r.brk.key)

@@ -148,7 +148,10 @@ def dotted_text(node: ast.AST) -> str | None:
         base = dotted_text(node.value)
         if base is None:
             return None
-        return f"{base}[{ast.unparse(node.slice)}]"
+        index = node.slice
+        if isinstance(index, ast.Tuple):
+            return f"{base}[{', '.join(ast.unparse(e) for e in index.elts)}]"
+        return f"{base}[{ast.unparse(index)}]"
     return None
 
 

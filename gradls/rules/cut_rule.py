@@ -54,7 +54,8 @@ class CutRule(Rule):
             return (f"{lost} get{'s' if len(report.lost) == 1 else ''} no gradient from {where}: "
                     f"{cause}, so nothing trainable reaches it (backward raises or nothing trains)")
         still = _names(report.survivors[:3])
-        tail = f"; {still} still train" if report.survivors else ""
+        verb = "still trains" if len(report.survivors) == 1 else "still train"
+        tail = f"; {still} {verb}" if report.survivors else ""
         return f"{lost} get{'s' if len(report.lost) == 1 else ''} no gradient from {where}: {cause}{tail}"
 
     def related(self, ctx: RuleContext, report: CutReport):

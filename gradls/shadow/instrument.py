@@ -143,7 +143,16 @@ class Recorder:
         self.seq = 0
         self.failures: list[dict] = []
         self.lines: dict[int, int] = {}
-        self.watch = {int(k): list(v) for k, v in (watch or {}).items()}
+        # watch: {start line: names} or {start line: {"names": [...], "end": end line}}
+        self.watch: dict[int, list[str]] = {}
+        self.watch_end: dict[int, int] = {}
+        for k, v in (watch or {}).items():
+            if isinstance(v, dict):
+                self.watch[int(k)] = list(v.get("names", []))
+                self.watch_end[int(k)] = int(v.get("end") or k)
+            else:
+                self.watch[int(k)] = list(v)
+                self.watch_end[int(k)] = int(k)
         self.watched: dict[int, dict[str, dict]] = {}
         self._pending_watch: dict[int, int] = {}
         self.backward: dict | None = None
@@ -402,8 +411,9 @@ class Recorder:
             if self.shm is not None:
                 struct.pack_into("q", self.shm, 0, ln)
             if self._pending_watch:
-                prev = self._pending_watch.pop(id(frame), None)
-                if prev is not None:
+                prev = self._pending_watch.get(id(frame))
+                if prev is not None and not (prev < ln <= self.watch_end[prev]):
+                    del self._pending_watch[id(frame)]
                     self._snapshot(frame, prev)
             if ln in self.watch:
                 self._pending_watch[id(frame)] = ln

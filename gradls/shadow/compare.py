@@ -1,0 +1,489 @@
+"""Match static findings against what the shadow run observed.
+
+Each static finding gets a ``shadow`` object: ``{"status": ..., "evidence": ...}`` with
+status one of
+
+* ``confirmed``   the run shows the problem (evidence says how);
+* ``refuted``     the code ran and the problem did not happen (evidence says what did);
+* ``not_reached`` the run ended before the finding's code ran, or before the backward
+  that would tell;
+* ``unverified``  the code ran but a single forward/backward cannot judge this rule
+  (e.g. GRD111, a loss that ignores its target).
+
+Cuts that reached the loss (or raised) with no static finding on their line become
+findings of their own, with status ``runtime_only``.
+
+This module does not import torch.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from ..model import Finding, Span
+
+CUT_CODES = ("GRD101", "GRD102", "GRD103", "GRD104", "GRD105", "GRD106")
+_WATCH_CODES = ("GRD107", "GRD112")
+
+_KIND = {
+    "GRD101": "detached",
+    "GRD102": "turned into a Python/numpy value",
+    "GRD103": "rebuilt by torch.tensor from a list",
+    "GRD104": "copied by torch.tensor/new_tensor",
+    "GRD105": "passed through a non-differentiable op",
+    "GRD106": "computed under no_grad",
+}
+
+
+@dataclass
+class ShadowReport:
+    path: str
+    result: dict
+    items: list[tuple[Finding, dict]] = field(default_factory=list)
+    static_error: str | None = None
+
+    @property
+    def outcome(self) -> str:
+        return self.result.get("outcome", "error")
+
+    def counts(self) -> dict[str, int]:
+        out = {"confirmed": 0, "refuted": 0, "not_reached": 0, "unverified": 0, "runtime_only": 0}
+        for _, shadow in self.items:
+            out[shadow["status"]] = out.get(shadow["status"], 0) + 1
+        return out
+
+    def to_json(self) -> dict:
+        obs = self.result.get("observation") or {}
+        bw = obs.get("backward") or {}
+        return {
+            "path": self.path,
+            "outcome": self.outcome,
+            "message": self.result.get("message", ""),
+            "device": self.result.get("device"),
+            "wall_s": self.result.get("wall_s"),
+            "stop_reason": obs.get("stop_reason"),
+            "backward_line": bw.get("line"),
+            "params_without_grad": [p["name"] for p in bw.get("params", [])
+                                    if p.get("grad") in ("none", "zero")],
+            "notes": list(self.result.get("notes", [])) + list(obs.get("notes", []))
+            + ([f"static analysis unavailable: {self.static_error}"] if self.static_error else []),
+            "counts": self.counts(),
+            "findings": [{**f.to_json(), "shadow": shadow} for f, shadow in self.items],
+        }
+
+
+# --- source helpers -------------------------------------------------------------------
+
+
+class _Source:
+    def __init__(self, text: str):
+        self.text = text
+        self.lines = text.splitlines()
+        try:
+            self.tree = ast.parse(text)
+        except SyntaxError:
+            self.tree = None
+        self.stmts: list[ast.stmt] = []
+        if self.tree is not None:
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.stmt):
+                    self.stmts.append(node)
+
+    def line_text(self, line: int | None) -> str:
+        if line and 0 < line <= len(self.lines):
+            return self.lines[line - 1].strip()
+        return ""
+
+    def stmt_at(self, line: int) -> ast.stmt | None:
+        best = None
+        for node in self.stmts:
+            end = getattr(node, "end_lineno", node.lineno) or node.lineno
+            if node.lineno <= line <= end:
+                if best is None or (end - node.lineno) < (best.end_lineno - best.lineno):
+                    best = node
+        return best
+
+    def range_of(self, finding: Finding) -> tuple[int, int]:
+        lo, hi = finding.span.line, max(finding.span.end_line, finding.span.line)
+        node = self.stmt_at(lo)
+        if node is not None and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                       ast.ClassDef)):
+            lo = min(lo, node.lineno)
+            hi = max(hi, node.end_lineno or node.lineno)
+        return lo, hi
+
+
+def _dotted(node) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def _targets(node: ast.stmt) -> list[str]:
+    names: list[str] = []
+
+    def add(t):
+        if isinstance(t, (ast.Tuple, ast.List)):
+            for e in t.elts:
+                add(e)
+        else:
+            d = _dotted(t)
+            if d:
+                names.append(d)
+
+    if isinstance(node, ast.Assign):
+        for t in node.targets:
+            add(t)
+    elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+        add(node.target)
+    elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        func = node.value.func
+        if isinstance(func, ast.Attribute):  # losses.append(loss)
+            d = _dotted(func.value)
+            if d:
+                names.append(d)
+    return names
+
+
+def watch_for(findings: list[Finding], source: str) -> dict[str, dict]:
+    """Variables the worker should snapshot after the findings' statements run."""
+    src = _Source(source)
+    watch: dict[str, dict] = {}
+    for f in findings:
+        if f.code not in _WATCH_CODES:
+            continue
+        node = src.stmt_at(f.span.line)
+        if node is None:
+            continue
+        names = _targets(node)
+        if names:
+            entry = watch.setdefault(str(node.lineno), {"names": [], "end": node.end_lineno or node.lineno})
+            for n in names:
+                if n not in entry["names"]:
+                    entry["names"].append(n)
+    return watch
+
+
+# --- evidence helpers -----------------------------------------------------------------
+
+
+def _names(items: list[str], limit: int = 4) -> str:
+    shown = [f"`{n}`" for n in items[:limit]]
+    more = len(items) - limit
+    text = ", ".join(shown)
+    if more > 0:
+        text += f" and {more} more"
+    return text
+
+
+class _Ctx:
+    def __init__(self, result: dict, src: _Source):
+        self.result = result
+        self.src = src
+        self.obs = result.get("observation") or None
+        obs = self.obs or {}
+        self.lines = {int(k): v for k, v in (obs.get("lines") or {}).items()}
+        self.breaks = {b["id"]: b for b in obs.get("breaks", [])}
+        self.bw = obs.get("backward")
+        self.root_taint = set((self.bw or {}).get("root_taint", []))
+        self.failures = obs.get("failures", [])
+        self.failure_taint = set()
+        for fl in self.failures:
+            self.failure_taint.update(fl.get("taint", []))
+        err = result.get("error") or {}
+        self.error = err if err else None
+        if self.error and self.error.get("taint"):
+            self.failure_taint.update(self.error["taint"])
+        self.used_breaks: set[int] = set()
+        self.confirmed_codes: set[str] = set()
+
+    def executed(self, lo: int, hi: int) -> int:
+        return sum(self.lines.get(ln, 0) for ln in range(lo, hi + 1))
+
+    def bw_text(self) -> str:
+        bw = self.bw or {}
+        text = self.src.line_text(bw.get("line"))
+        call = text if text and len(text) <= 60 and "backward" in text else "backward()"
+        return f"`{call}` at line {bw.get('line')}"
+
+    def end_reason(self) -> str:
+        return self.result.get("message") or self.result.get("outcome", "the run ended")
+
+    def break_text(self, b: dict) -> str:
+        ops = ", ".join(sorted(b.get("ops", {}))) or "?"
+        where = f"line {b['line']}" if b.get("line") else b.get("where", "?")
+        return f"`{ops}` at {where}"
+
+    def cut_evidence(self, b: dict) -> tuple[str, str]:
+        """(kind, evidence) for a break that feeds the loss or an error."""
+        bid = b["id"]
+        btxt = self.break_text(b)
+        if bid in self.root_taint and self.bw is not None:
+            err = self.bw.get("error")
+            if err:
+                return "error", (f"{self.bw_text()} raised {err['type']}: {_short(err['message'])}; "
+                                 f"the loss depends on the value cut by {btxt}")
+            cut = (self.bw.get("cuts") or {}).get(str(bid), {"lost": [], "kept": []})
+            lost = cut.get("lost", [])
+            if lost:
+                parts = [f"`{x['name']}`.grad is {'None' if x['grad'] == 'none' else 'all zero'}"
+                         for x in lost[:4]]
+                more = f" (and {len(lost) - 4} more)" if len(lost) > 4 else ""
+                return "lost", (f"{', '.join(parts)}{more} after {self.bw_text()}: "
+                                f"the loss depends on the value cut by {btxt}")
+            kept = cut.get("kept", [])
+            via = f"; {_names(kept)} still get gradient by another path" if kept else ""
+            return "partial", (f"the loss of {self.bw_text()} depends on the value cut by {btxt}: "
+                               f"that path contributes no gradient{via}")
+        for fl in self.failures:
+            if bid in fl.get("taint", []):
+                return "error", (f"the value cut by {btxt} made `{fl['op']}` fail at line "
+                                 f"{fl.get('line')}: {_short(fl['error'])}")
+        if self.error and bid in (self.error.get("taint") or []):
+            return "error", (f"the value cut by {btxt} led to {self.error['type']}: "
+                             f"{_short(self.error['message'])}")
+        return "", ""
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- verdicts ---------------------------------------------------------------------------
+
+
+def _verdict(f: Finding, ctx: _Ctx) -> dict:
+    if ctx.obs is None:
+        return {"status": "not_reached", "evidence": f"no observation: {ctx.end_reason()}"}
+    lo, hi = ctx.src.range_of(f)
+    ran = ctx.executed(lo, hi)
+    where = f"line {lo}" if lo == hi else f"lines {lo}-{hi}"
+    if f.code in CUT_CODES:
+        return _cut_verdict(f, ctx, lo, hi, ran, where)
+    if f.code == "GRD107":
+        return _watch_verdict(f, ctx, lo, ran, where, nonleaf=True)
+    if f.code == "GRD112":
+        return _watch_verdict(f, ctx, lo, ran, where, nonleaf=False)
+    if f.code == "GRD108":
+        err = ctx.error
+        if err and err.get("line") and lo <= err["line"] <= hi and "leaf variable" in err["message"].lower():
+            ctx.confirmed_codes.add("GRD108")
+            return {"status": "confirmed", "evidence": f"line {err['line']} raised {err['type']}: {_short(err['message'])}"}
+        if ran:
+            return {"status": "refuted", "evidence": f"{where} ran without an in-place error"}
+        return _not_reached(ctx, where)
+    if f.code == "GRD109":
+        bw = ctx.bw
+        if ran and bw and bw.get("error") and "inplace operation" in bw["error"]["message"]:
+            ctx.confirmed_codes.add("GRD109")
+            return {"status": "confirmed", "evidence": f"{ctx.bw_text()} raised {bw['error']['type']}: {_short(bw['error']['message'])}"}
+        if ran and bw and not bw.get("error"):
+            return {"status": "refuted", "evidence": f"{where} ran and {ctx.bw_text()} succeeded"}
+        return _not_reached(ctx, where)
+    if f.code == "GRD113":
+        bw = ctx.bw
+        if bw and bw.get("line") and lo <= bw["line"] <= hi:
+            if bw.get("error") and "scalar outputs" in bw["error"]["message"]:
+                ctx.confirmed_codes.add("GRD113")
+                shape = (bw.get("roots") or [{}])[0].get("shape")
+                return {"status": "confirmed", "evidence": f"{ctx.bw_text()} raised: {_short(bw['error']['message'])} (loss shape {shape})"}
+            shape = (bw.get("roots") or [{}])[0].get("shape")
+            return {"status": "refuted", "evidence": f"{ctx.bw_text()} ran on a tensor of shape {shape}"}
+        if ran:
+            return {"status": "unverified", "evidence": f"{where} ran, but the first backward was elsewhere"}
+        return _not_reached(ctx, where)
+    if f.code == "GRD110":
+        return _optimizer_verdict(f, ctx, lo, hi, ran, where)
+    if f.code == "GRD111":
+        if ran:
+            return {"status": "unverified", "evidence": f"{where} ran; one forward/backward cannot tell whether the loss ignores its target"}
+        return _not_reached(ctx, where)
+    if ran:
+        return {"status": "unverified", "evidence": f"{where} ran; the shadow pass has no run-time check for {f.code}"}
+    return _not_reached(ctx, where)
+
+
+def _not_reached(ctx: _Ctx, where: str) -> dict:
+    return {"status": "not_reached", "evidence": f"{where} did not run: {ctx.end_reason()}"}
+
+
+def _cut_verdict(f: Finding, ctx: _Ctx, lo: int, hi: int, ran: int, where: str) -> dict:
+    inner = [b for b in ctx.breaks.values() if b.get("line") is not None and lo <= b["line"] <= hi]
+    outer = [b for b in ctx.breaks.values() if b not in inner
+             and any(lo <= ln <= hi for ln in b.get("stack", []))]
+    for group in (inner, outer):
+        # prefer a break of the same code, then any cut
+        ordered = sorted(group, key=lambda b: (b["code"] != f.code, b["id"]))
+        for b in ordered:
+            kind, evidence = ctx.cut_evidence(b)
+            if kind:
+                ctx.used_breaks.add(b["id"])
+                return {"status": "confirmed", "evidence": evidence, "kind": kind}
+    seen = inner or outer
+    if seen:
+        for b in seen:
+            ctx.used_breaks.add(b["id"])
+        b = sorted(seen, key=lambda b: (b["code"] != f.code, b["id"]))[0]
+        if ctx.bw is None:
+            return {"status": "not_reached",
+                    "evidence": f"the cut ({ctx.break_text(b)}) happened, but no backward ran: {ctx.end_reason()}"}
+        bw = ctx.bw
+        missing = [p["name"] for p in bw.get("params", []) if p.get("grad") in ("none", "zero")]
+        tail = (f"; parameters without gradient: {_names(missing)} (not because of this line)"
+                if missing else "; every parameter received gradient")
+        extra = f" ({bw['error']['type']} raised for another reason)" if bw.get("error") else ""
+        return {"status": "refuted",
+                "evidence": f"the value cut by {ctx.break_text(b)} does not reach the loss of "
+                            f"{ctx.bw_text()}{extra}{tail}"}
+    if ran:
+        return {"status": "refuted",
+                "evidence": f"{where} ran ({ran}x) but cut no value that carried gradient"}
+    return _not_reached(ctx, where)
+
+
+def _watch_verdict(f: Finding, ctx: _Ctx, lo: int, ran: int, where: str, nonleaf: bool) -> dict:
+    node = ctx.src.stmt_at(f.span.line)
+    start = node.lineno if node is not None else lo
+    seen = ((ctx.obs or {}).get("watched") or {}).get(str(start)) or {}
+    err = ctx.error
+    if nonleaf and err and "non-leaf" in err.get("message", ""):
+        ctx.confirmed_codes.add(f.code)
+        return {"status": "confirmed", "evidence": f"line {err.get('line')} raised {err['type']}: {_short(err['message'])}"}
+    for name, d in seen.items():
+        if d.get("type") in ("tensor", "parameter"):
+            if nonleaf:
+                if d.get("requires_grad") and not d.get("is_leaf"):
+                    return {"status": "confirmed",
+                            "evidence": f"`{name}` is not a leaf (grad_fn={d.get('grad_fn')}, on {d.get('device')}): "
+                                        "backward leaves its .grad None and an optimizer over it updates nothing"}
+                if d.get("is_leaf"):
+                    text = ctx.src.line_text(start)
+                    hint = (" (on CPU `.to()`/`.cpu()` to the same device returns the same leaf; "
+                            "on CUDA it may not)" if ctx.result.get("device") == "cpu"
+                            and any(k in text for k in (".to(", ".cuda(")) else "")
+                    return {"status": "refuted", "evidence": f"`{name}` is a leaf tensor (requires_grad={d.get('requires_grad')}){hint}"}
+            else:
+                if d.get("grad_fn"):
+                    return {"status": "confirmed",
+                            "evidence": f"after line {start} `{name}` holds the autograd graph (grad_fn={d.get('grad_fn')}), "
+                                        "keeping every step's graph alive"}
+                return {"status": "refuted", "evidence": f"after line {start} `{name}` is a tensor without graph"}
+        elif d.get("type") in ("list", "tuple") and not nonleaf:
+            if d.get("with_graph"):
+                return {"status": "confirmed",
+                        "evidence": f"after line {start} `{name}` holds {d['with_graph']} tensor(s) with their autograd graph"}
+            return {"status": "refuted", "evidence": f"after line {start} `{name}` holds no tensor with a graph"}
+        elif d.get("type") in ("float", "int"):
+            return {"status": "refuted", "evidence": f"after line {start} `{name}` is a Python {d['type']}"}
+    if ran:
+        return {"status": "unverified", "evidence": f"{where} ran, but its value could not be inspected"}
+    return _not_reached(ctx, where)
+
+
+def _optimizer_verdict(f: Finding, ctx: _Ctx, lo: int, hi: int, ran: int, where: str) -> dict:
+    obs = ctx.obs or {}
+    for s in obs.get("steps", []):
+        if s.get("line") is not None and lo <= s["line"] <= hi:
+            if not s.get("after_backward"):
+                return {"status": "confirmed", "evidence": f"`optimizer.step()` at line {s['line']} ran before any backward"}
+            if s.get("zero_grad_after_backward"):
+                return {"status": "confirmed", "evidence": f"gradients were zeroed between backward and `step()` at line {s['line']}"}
+            if s.get("total") and s.get("changed") == 0:
+                return {"status": "confirmed", "evidence": f"`step()` at line {s['line']} changed none of its {s['total']} parameters"}
+    for z in obs.get("zero_grads", []):
+        if z.get("line") is not None and lo <= z["line"] <= hi and z.get("after_backward"):
+            steps_after = [s for s in obs.get("steps", []) if s.get("zero_grad_after_backward")]
+            if steps_after:
+                return {"status": "confirmed", "evidence": f"`zero_grad()` at line {z['line']} cleared the gradients before `step()`"}
+    if ran:
+        steps = obs.get("steps", [])
+        if steps:
+            s = steps[0]
+            return {"status": "unverified",
+                    "evidence": f"{where} ran; `step()` at line {s.get('line')} updated {s.get('changed')} of {s.get('total')} parameters"}
+        return {"status": "unverified", "evidence": f"{where} ran; no optimizer step was observed"}
+    return _not_reached(ctx, where)
+
+
+# --- runtime-only findings ------------------------------------------------------------
+
+
+def _column(text_line: str, ops: list[str]) -> tuple[int, int]:
+    for op in ops:
+        key = op.lstrip(".")
+        if key.startswith("__") and key.endswith("__"):
+            key = key.strip("_")
+        idx = text_line.find(key)
+        if idx >= 0:
+            return idx + 1, idx + 1 + len(key)
+    stripped = len(text_line) - len(text_line.lstrip())
+    return stripped + 1, len(text_line) + 1
+
+
+def _runtime_only(ctx: _Ctx, path: str) -> list[tuple[Finding, dict]]:
+    out: list[tuple[Finding, dict]] = []
+    for b in ctx.breaks.values():
+        if b["id"] in ctx.used_breaks or b.get("line") is None:
+            continue
+        kind, evidence = ctx.cut_evidence(b)
+        if not kind:
+            continue
+        raw = ctx.src.lines[b["line"] - 1] if 0 < b["line"] <= len(ctx.src.lines) else ""
+        c0, c1 = _column(raw, list(b.get("ops", {})))
+        severity = {"error": "error", "lost": "warning", "partial": "info"}[kind]
+        what = _KIND.get(b["code"], "cut")
+        message = f"gradient cut seen at run time: a value carrying gradient is {what} here. {evidence}"
+        finding = Finding(code=b["code"], message=message,
+                          span=Span(b["line"], c0, b["line"], c1), severity=severity, path=path)
+        out.append((finding, {"status": "runtime_only", "evidence": evidence, "kind": kind}))
+    # loud errors of other kinds
+    err = ctx.error
+    if err and err.get("line") and "leaf variable" in err.get("message", "").lower() \
+            and "GRD108" not in ctx.confirmed_codes:
+        out.append(_error_finding(ctx, path, "GRD108", err["line"], "in-place operation on a leaf that requires grad",
+                                  f"line {err['line']} raised {err['type']}: {_short(err['message'])}"))
+    bw = ctx.bw
+    if bw and bw.get("error") and bw.get("line"):
+        msg = bw["error"]["message"]
+        if "inplace operation" in msg and "GRD109" not in ctx.confirmed_codes:
+            out.append(_error_finding(ctx, path, "GRD109", bw["line"],
+                                      "a tensor saved for backward was modified in place",
+                                      f"{ctx.bw_text()} raised {bw['error']['type']}: {_short(msg)}"))
+        elif "scalar outputs" in msg and "GRD113" not in ctx.confirmed_codes:
+            out.append(_error_finding(ctx, path, "GRD113", bw["line"], "backward on a non-scalar",
+                                      f"{ctx.bw_text()} raised {bw['error']['type']}: {_short(msg)}"))
+    return out
+
+
+def _error_finding(ctx: _Ctx, path: str, code: str, line: int, what: str, evidence: str):
+    raw = ctx.src.lines[line - 1] if 0 < line <= len(ctx.src.lines) else ""
+    c0 = len(raw) - len(raw.lstrip()) + 1
+    f = Finding(code=code, message=f"seen at run time: {what}. {evidence}",
+                span=Span(line, c0, line, len(raw) + 1), severity="error", path=path)
+    return f, {"status": "runtime_only", "evidence": evidence, "kind": "error"}
+
+
+# --- entry point ------------------------------------------------------------------------
+
+
+def compare(findings: list[Finding], result: dict, source: str, path: str,
+            static_error: str | None = None) -> ShadowReport:
+    src = _Source(source)
+    ctx = _Ctx(result, src)
+    items: list[tuple[Finding, dict]] = []
+    # cut findings first, so a break confirms the finding whose code matches best
+    order = sorted(range(len(findings)), key=lambda i: (findings[i].code not in CUT_CODES, i))
+    verdicts: dict[int, dict] = {}
+    for i in order:
+        verdicts[i] = _verdict(findings[i], ctx)
+    for i, f in enumerate(findings):
+        shadow = {k: v for k, v in verdicts[i].items() if k in ("status", "evidence")}
+        items.append((f, shadow))
+    items.extend(_runtime_only(ctx, path))
+    items.sort(key=lambda pair: (pair[0].span.line, pair[0].span.column, pair[0].code))
+    return ShadowReport(path=path, result=result, items=items, static_error=static_error)
