@@ -166,13 +166,15 @@ class Client:
 
     async def code_actions(self, uri: str, rng: types.Range, only: list[str] | None = None,
                            diagnostics: list[types.Diagnostic] | None = None):
-        return await self.lsp.text_document_code_action_async(
+        result = await self.lsp.text_document_code_action_async(
             types.CodeActionParams(
                 text_document=types.TextDocumentIdentifier(uri=uri),
                 range=rng,
                 context=types.CodeActionContext(diagnostics=diagnostics or [], only=only),
             )
-        ) or []
+        )
+        return list(result or [])
+
 
     async def hover(self, uri: str, line: int, character: int):
         return await self.lsp.text_document_hover_async(
@@ -261,3 +263,26 @@ async def session(
 def full_range(line: int, end_line: int | None = None) -> types.Range:
     return types.Range(start=types.Position(line=line, character=0),
                        end=types.Position(line=end_line if end_line is not None else line, character=200))
+
+
+def _write_raw(lsp: LanguageClient, message: dict) -> None:
+    import json
+
+    body = json.dumps(message).encode("utf-8")
+    lsp.protocol.writer.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+
+async def raw_request(lsp: LanguageClient, method: str, params: Any, timeout: float = 10.0) -> Any:
+    """Send a request with params exactly as given (no client-side validation)."""
+    import uuid
+    from concurrent.futures import Future
+
+    msg_id = f"raw-{uuid.uuid4()}"
+    future: Future = Future()
+    lsp.protocol._request_futures[msg_id] = future
+    _write_raw(lsp, {"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params})
+    return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
+
+
+def raw_notify(lsp: LanguageClient, method: str, params: Any) -> None:
+    _write_raw(lsp, {"jsonrpc": "2.0", "method": method, "params": params})
