@@ -206,6 +206,8 @@ class _Ctx:
 
     def bw_text(self) -> str:
         bw = self.bw or {}
+        if not bw.get("line"):
+            return "the worker's backward() on the function's result"
         text = self.src.line_text(bw.get("line"))
         call = text if text and len(text) <= 60 and "backward" in text else "backward()"
         return f"`{call}` at line {bw.get('line')}"
@@ -239,6 +241,15 @@ class _Ctx:
             via = f"; {_names(kept)} still get gradient by another path" if kept else ""
             return "partial", (f"the loss of {self.bw_text()} depends on the value cut by {btxt}: "
                                f"that path contributes no gradient{via}")
+        cut = ((self.bw or {}).get("cuts") or {}).get(str(bid))
+        if cut and cut.get("untracked") and cut.get("lost") and not (self.bw or {}).get("error"):
+            lost = cut["lost"]
+            parts = [f"`{x['name']}`.grad is {'None' if x['grad'] == 'none' else 'all zero'}"
+                     for x in lost[:4]]
+            more = f" (and {len(lost) - 4} more)" if len(lost) > 4 else ""
+            return "lost", (f"{', '.join(parts)}{more} after {self.bw_text()}, and a value computed "
+                            f"from {'it' if len(lost) == 1 else 'them'} was cut by {btxt} (its way "
+                            "into the loss, through Python/numpy, was not tracked)")
         for fl in self.failures:
             if bid in fl.get("taint", []):
                 return "error", (f"the value cut by {btxt} made `{fl['op']}` fail at line "
@@ -395,6 +406,11 @@ def _optimizer_verdict(f: Finding, ctx: _Ctx, lo: int, hi: int, ran: int, where:
                 return {"status": "confirmed", "evidence": f"gradients were zeroed between backward and `step()` at line {s['line']}"}
             if s.get("total") and s.get("changed") == 0:
                 return {"status": "confirmed", "evidence": f"`step()` at line {s['line']} changed none of its {s['total']} parameters"}
+    for s in obs.get("steps", []):
+        if s.get("after_backward") and s.get("total") and s.get("changed") == 0:
+            return {"status": "confirmed",
+                    "evidence": f"`step()` at line {s.get('line')} changed none of its {s['total']} "
+                                "parameters: none of them got gradient from the backward"}
     for z in obs.get("zero_grads", []):
         if z.get("line") is not None and lo <= z["line"] <= hi and z.get("after_backward"):
             steps_after = [s for s in obs.get("steps", []) if s.get("zero_grad_after_backward")]

@@ -170,6 +170,7 @@ class Recorder:
         self._installed = []
         self._step_snap = None
         self.notes: list[str] = []
+        self.extra_namespace: dict | None = None  # FILE::FUNCTION: the module's globals
 
     # --- taint table ------------------------------------------------------------
 
@@ -471,7 +472,7 @@ class Recorder:
             root_taint = frozenset()
             for r in roots:
                 root_taint |= self.taint.get(id(r), frozenset())
-            named = collect_named_leaves(self.target)
+            named = collect_named_leaves(self.target, self.extra_namespace)
             # leaves upstream of each break that feeds the loss
             upstream = {}
             for bid in root_taint:
@@ -525,6 +526,21 @@ class Recorder:
                     else:
                         kept.append(nm)
                 cuts[str(bid)] = {"lost": lost, "kept": kept}
+            # breaks whose value was lost from sight (numpy, python) but whose inputs came
+            # from leaves that got no gradient: the likely cause of those leaves' loss
+            lost_ids = {tid for tid, (name, t) in named.items()
+                        if t.requires_grad and t.is_leaf and (t.grad is None or not bool(t.grad.count_nonzero()))}
+            if lost_ids:
+                for bid, brk in self.breaks_by_id.items():
+                    if bid in upstream or not brk.sources:
+                        continue
+                    leaves = _upstream_leaves(brk.sources)
+                    hit = [named[lid][0] for lid in leaves if lid in lost_ids]
+                    if hit:
+                        grads = {named[lid][0]: ("none" if named[lid][1].grad is None else "zero")
+                                 for lid in leaves if lid in lost_ids}
+                        cuts[str(bid)] = {"lost": [{"name": n, "grad": grads[n]} for n in hit],
+                                          "kept": [], "untracked": True}
             info["cuts"] = cuts
             info["named"] = {str(k): v[0] for k, v in named.items()}
         finally:
@@ -551,7 +567,7 @@ class Recorder:
         try:
             line, snap = self._step_snap or (None, [])
             self._step_snap = None
-            named = collect_named_leaves(self.target)
+            named = collect_named_leaves(self.target, self.extra_namespace)
             changed, unchanged = 0, []
             with_grad = 0
             for gi, pi, p, before in snap:
@@ -783,7 +799,7 @@ def describe(value) -> dict:
     return {"type": type(value).__name__}
 
 
-def collect_named_leaves(target: str) -> dict[int, tuple[str, torch.Tensor]]:
+def collect_named_leaves(target: str, extra: dict | None = None) -> dict[int, tuple[str, torch.Tensor]]:
     """Name every parameter reachable from the target file's frames and globals.
 
     Root modules (those not inside another found module) give their parameters by
@@ -818,6 +834,11 @@ def collect_named_leaves(target: str) -> dict[int, tuple[str, torch.Tensor]]:
             frames.append(frame)
         frame = frame.f_back
     seen_globals = set()
+    if extra is not None and not frames:
+        seen_globals.add(id(extra))
+        for k, v in list(extra.items()):
+            if not k.startswith("__"):
+                visit(k, v)
     for fr in frames:
         for k, v in list(fr.f_locals.items()):
             if k == "self" and isinstance(v, torch.nn.Module):

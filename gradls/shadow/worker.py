@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
                           "import_s": round(import_s, 3)})
         elif op == "shutdown":
             _send(proto, {"id": rid, "ok": True})
-            return 0
+            sys.stderr.flush()
+            os._exit(0)  # skip torch's slow interpreter teardown
         elif op == "run":
             try:
                 result = run_request(req)
@@ -435,6 +436,7 @@ def child_run(req: dict, rundir: str, shm) -> dict:
                     fn = getattr(fn, part, None)
                 if fn is None or not callable(fn):
                     raise LookupError(f"no function {function!r} in {os.path.basename(target)}")
+                rec.extra_namespace = namespace
                 value = fn()
                 if rec.backward is None and isinstance(value, torch.Tensor) and value.requires_grad:
                     ran_backward_ourselves = True
