@@ -11,8 +11,14 @@ from dataclasses import dataclass, field
 
 from . import names as N
 from .interpreter import PRED_LIKE_ARGS, SinkEvent
+
+TARGET_ARGS = {"target", "targets", "label", "labels", "y", "y_true", "gt", "tgt", "mask",
+               "weight", "weights", "reduction", "indices_tuple", "ref_labels", "ignore_index"}
 from .program import FileAnalysis
-from .values import ARGUMENT, MAYBE_MODULE, TENSOR, Break, Cut, Origin
+from .values import (
+    ARGUMENT, COPY_CONSTRUCT, DETACH, MAYBE_MODULE, ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Break, Cut,
+    Origin,
+)
 
 
 @dataclass
@@ -47,11 +53,20 @@ def gradient_cuts(analysis: FileAnalysis) -> list[CutReport]:
     return sorted(reports.values(), key=lambda r: r.brk.key)
 
 
+# Without training code in the file, a library's loss may still be checked for breaks that
+# cannot be meant (a detach or copy of the prediction), but not for masks, indices or no_grad.
+UNTRAINED_FILE_BREAKS = {DETACH, ROUNDTRIP, TENSOR_FROM_LIST, COPY_CONSTRUCT}
+
+
 def _reportable_cuts(analysis: FileAnalysis, sink: SinkEvent, live_anywhere: list):
     flow = sink.flow
     total = not flow.live
+    if sink.kind == "return" and not analysis.trains and not sink.scope.is_loss:
+        return
     for cut in flow.cuts:
-        if any(cut.origin.is_within(live) for live in flow.live):
+        if cut.shadowed or any(cut.origin.is_within(live) for live in flow.live):
+            continue
+        if sink.kind == "return" and not analysis.trains and (cut.brk.kind not in UNTRAINED_FILE_BREAKS or not total):
             continue
         if not _trained(analysis, cut.origin, sink):
             continue
@@ -75,7 +90,8 @@ def _live_at_backward(sinks: list[SinkEvent]) -> list[Origin]:
 
 def _trained(analysis: FileAnalysis, origin: Origin, sink: SinkEvent) -> bool:
     if origin.kind == ARGUMENT:
-        return sink.scope.is_loss and origin.label.split("[")[0].split(".")[0].lower() in PRED_LIKE_ARGS
+        name = origin.label.split("[")[0].split(".")[0].lower()
+        return sink.scope.is_loss and (name in PRED_LIKE_ARGS or not _target_like(name))
     if _frozen(analysis, origin):
         return False
     if origin.kind == TENSOR:
@@ -86,6 +102,10 @@ def _trained(analysis: FileAnalysis, origin: Origin, sink: SinkEvent) -> bool:
     if sink.trained is not None:
         return any(origin.is_within(Origin(label, "")) for label in sink.trained)
     return True
+
+
+def _target_like(name: str) -> bool:
+    return name in TARGET_ARGS or name.startswith(("target", "label", "gt_", "y_true", "mask", "weight"))
 
 
 def _frozen(analysis: FileAnalysis, origin: Origin) -> bool:

@@ -28,9 +28,9 @@ SCALAR_TAG = "scalar"
 LIST_TAG = "list"
 NONLEAF_PARAM_TAG = "nonleaf_param"
 
-MODEL_LIKE_ARGS = {"model", "net", "network", "encoder", "decoder", "generator", "discriminator",
+MODEL_LIKE_ARGS = {"model", "net", "network", "encoder", "decoder", "discriminator",
                    "backbone", "head", "policy", "actor", "critic", "classifier", "module",
-                   "g", "d", "netg", "netd", "student", "q_net", "qnet", "predictor"}
+                   "netg", "netd", "student", "q_net", "qnet", "predictor"}
 PRED_LIKE_ARGS = {"pred", "preds", "prediction", "predictions", "logits", "output", "outputs",
                   "out", "y_pred", "y_hat", "yhat", "input", "inputs", "scores", "x_hat",
                   "recon", "reconstruction", "probs", "embeddings"}

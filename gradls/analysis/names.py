@@ -80,7 +80,8 @@ INPLACE_ARITHMETIC = {"add_", "sub_", "mul_", "div_", "pow_", "clamp_", "clamp_m
 
 TARGET_NAME_PARTS = ("target", "teacher", "ema", "momentum", "frozen", "pretrained", "old_",
                      "_old", "avg_", "swa", "_k", "key_encoder", "ref_", "_ref", "shadow",
-                     "mean_teacher", "slow", "polyak", "_tgt", "tgt_", "critic_targ")
+                     "mean_teacher", "slow", "polyak", "_tgt", "tgt_", "critic_targ", "bank", "queue",
+                     "memory")
 
 
 class ImportMap:

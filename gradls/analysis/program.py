@@ -100,6 +100,8 @@ class FileAnalysis:
         self.breaks: dict[tuple, Break] = {}
         self.module_scope: Scope | None = None
         self.constructions: list[OptimizerConstruction] = []
+        self.trains = False  # the file calls backward, builds an optimizer or has a training_step
+        self.loss_file = any("loss" in part.lower() for part in source.path.replace("\\", "/").split("/"))
 
     # ----- building ---------------------------------------------------------------------
 
@@ -129,7 +131,9 @@ class FileAnalysis:
             or (name in self.classes and self.classes[name].is_module)
             for name in base_names
         )
-        is_loss = is_module and ("loss" in node.name.lower() or any("Loss" in b for b in base_names))
+        lowered = node.name.lower()
+        is_loss = is_module and (any(w in lowered for w in ("loss", "regularizer", "criterion"))
+                                 or any("Loss" in b for b in base_names) or self.loss_file)
         info = ClassInfo(node.name, node, is_module, is_loss)
         for item in node.body:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -176,6 +180,8 @@ class FileAnalysis:
                 info.modules.add(attr)
             else:
                 info.callables.add(attr)
+        elif name.startswith("torch.") or short in ("GradScaler", "Generator"):
+            info.callables.add(attr)
         elif short[:1].isupper() and "Loss" in short:
             info.paramless.add(attr)
         elif short[:1].isupper() or short.startswith(("build_", "create_", "make_", "get_")):
@@ -192,9 +198,13 @@ class FileAnalysis:
                 self._prescan_call(node)
             elif isinstance(node, (ast.For, ast.AsyncFor)):
                 self._prescan_loop(node)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "training_step":
+                self.trains = True
 
     def _prescan_call(self, node: ast.Call) -> None:
         func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in ("backward", "manual_backward", "step"):
+            self.trains = True
         if isinstance(func, ast.Attribute):
             if func.attr == "requires_grad_" and node.args and _is_false(node.args[0]):
                 self._freeze(func.value)

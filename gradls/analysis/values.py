@@ -51,7 +51,8 @@ class Break:
 class Cut:
     origin: Origin
     brk: Break
-    chained: bool = False  # the cut value later went through a module call
+    chained: bool = False   # the cut value later went through a module call
+    shadowed: bool = False  # a later break cut the same path again: that one is the cause
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,8 @@ class Flow:
         """The value after a break: nothing live, every live source recorded as cut here."""
         if not self.live:
             return Flow(frozenset(), self.cuts, frozenset())
-        cuts = self.cuts | {Cut(origin, brk) for origin in self.live}
-        return Flow(frozenset(), cuts, frozenset())
+        older = frozenset(c if c.shadowed else replace(c, shadowed=True) for c in self.cuts)
+        return Flow(frozenset(), older | {Cut(origin, brk) for origin in self.live}, frozenset())
 
     def chained(self) -> "Flow":
         if not self.cuts:

@@ -14,7 +14,13 @@ from typing import Iterable
 from ..analysis.cuts import CutReport, gradient_cuts
 from ..analysis.program import FileAnalysis
 from ..analysis.source import SourceFile
+from ..analysis.values import ARGUMENT
 from ..model import Edit, Finding, Fix, Related, Span
+
+
+def carries_gradient(flow) -> bool:
+    """True if a known gradient source (not just an unresolved function argument) reaches `flow`."""
+    return any(origin.kind != ARGUMENT for origin in flow.live)
 
 
 class Rule:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from ..analysis.interpreter import SAVED_TAG
-from .base import Rule, RuleContext
+from .base import Rule, RuleContext, carries_gradient
 
 AUGMENTED = {"+=": "+", "-=": "-", "*=": "*", "/=": "/", "**=": "**", "@=": "@"}
 METHOD_TO_OP = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div", "pow_": "pow",
@@ -55,7 +55,7 @@ the old tensor (other names, views) keep the old values, as autograd needs.
         seen = set()
         for scope in ctx.analysis.scopes:
             for event in scope.inplace:
-                if event.under_no_grad or SAVED_TAG not in event.flow.tags or not event.flow.live:
+                if event.under_no_grad or SAVED_TAG not in event.flow.tags or not carries_gradient(event.flow):
                     continue
                 key = (event.node.lineno, event.node.col_offset)
                 if key in seen:

@@ -45,7 +45,7 @@ No automatic fix: only the author knows how the target should enter the loss.
 
     def check(self, ctx: RuleContext):
         for node, is_loss_class in _loss_functions(ctx):
-            if _is_stub(node) or _is_abstract(node):
+            if _is_stub(node) or _is_abstract(node) or _says_unsupervised(node.name):
                 continue
             params = [a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
             if is_loss_class or node.args.args and node.args.args[0].arg == "self":
@@ -53,8 +53,9 @@ No automatic fix: only the author knows how the target should enter the loss.
             if len(params) < 2:
                 continue
             used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+            optional = _optional_parameters(node)
             for name in params[1:]:
-                if name.lower() in TARGET_NAMES and name not in used:
+                if name.lower() in TARGET_NAMES and name not in used and name not in optional:
                     line = ctx.source.line_text(node.lineno)
                     col = line.find(node.name)
                     from ..model import Span
@@ -72,7 +73,7 @@ def _loss_functions(ctx):
     for node in ctx.tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _loss_name(node.name):
             yield node, False
-        elif isinstance(node, ast.ClassDef):
+        elif isinstance(node, ast.ClassDef) and _defines_its_own_interface(ctx, node):
             class_is_loss = "loss" in node.name.lower()
             for item in node.body:
                 if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -98,3 +99,28 @@ def _is_stub(node) -> bool:
 
 def _is_abstract(node) -> bool:
     return any("abstract" in ast.unparse(d) or "overload" in ast.unparse(d) for d in node.decorator_list)
+
+
+def _defines_its_own_interface(ctx, node: ast.ClassDef) -> bool:
+    """Methods of a class deriving from a project base class implement that base's signature:
+    an unused `labels` there is the interface's, not a bug."""
+    for base in node.bases:
+        name = ctx.analysis.imports.qualify(base) or ast.unparse(base)
+        if not (name.startswith("torch.nn.") or name in ("object", "nn.Module", "Module")):
+            return False
+    return True
+
+
+def _optional_parameters(node) -> set[str]:
+    """Parameters with a default value: a loss that accepts `labels=None` works without them."""
+    args = node.args
+    positional = args.posonlyargs + args.args
+    with_defaults = positional[len(positional) - len(args.defaults):] if args.defaults else []
+    names = {a.arg for a in with_defaults}
+    names |= {a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None}
+    return names
+
+
+def _says_unsupervised(name: str) -> bool:
+    lowered = name.lower()
+    return any(word in lowered for word in ("without_label", "no_label", "unsupervised", "unlabeled", "unlabelled"))

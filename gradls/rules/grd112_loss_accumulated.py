@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from ..analysis.interpreter import SCALAR_TAG
-from .base import Rule, RuleContext
+from .base import Rule, RuleContext, carries_gradient
 
 ACCUMULATOR_WORDS = ("loss", "total", "sum", "running", "epoch", "acc", "cum")
 
@@ -53,7 +53,7 @@ total is used as a tensor afterwards, safe otherwise.
                 continue
             for event in scope.accumulations:
                 node = event.node
-                if not event.in_loop or not isinstance(node.op, ast.Add) or not event.value_flow.live:
+                if not event.in_loop or not isinstance(node.op, ast.Add) or not carries_gradient(event.value_flow):
                     continue
                 if node.lineno in seen or not self._is_accumulator(scope, event):
                     continue

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from ..analysis.interpreter import NONSCALAR_TAG, SCALAR_TAG
+from ..analysis.values import MODULE
 from .base import Rule, RuleContext
 
 
@@ -43,7 +44,7 @@ No automatic fix: which reduction is meant is the author's choice.
                 if sink.kind != "backward" or sink.has_gradient_arg:
                     continue
                 tags = sink.flow.tags
-                if NONSCALAR_TAG not in tags or SCALAR_TAG in tags or not sink.flow.live:
+                if NONSCALAR_TAG not in tags or SCALAR_TAG in tags or not any(o.kind == MODULE for o in sink.flow.live):
                     continue
                 if id(sink.node) in seen:
                     continue
