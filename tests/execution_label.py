@@ -30,8 +30,8 @@ Labels (``label_from_observation``):
             or an autograd error message such as an in-place op on a leaf), or a trained
             parameter with a None/zero gradient at one of its optimizer's steps (for an
             optimizer that never steps, or without optimizer: one that never received a
-            non-zero gradient from any backward), or a step that left a trained parameter
-            with a gradient unchanged, or ``gradls_effect()`` returned True.
+            non-zero gradient from any backward), or a step that changed none of its
+            parameters although they had gradients, or ``gradls_effect()`` returned True.
             A zero gradient counts as a cut only when the parameter is not connected to
             the backward root through differentiable ops (it is unreachable, or reachable
             only through round/floor/ceil/sign/trunc, whose derivative is 0); a gradient
@@ -555,10 +555,16 @@ def _run_one(script: str) -> dict:
                 zero_by_value.setdefault(n, f"connected, gradient 0 by value at step {i}")
             elif item["status"] in ("none", "zero"):
                 no_grad.setdefault(n, f"grad {item['status']} at step {i} of optimizer {rec['opt']}")
-            elif not item["changed"]:
-                unchanged.setdefault(n, f"unchanged by step {i} of optimizer {rec['opt']}")
             else:
                 ok.add(n)
+        # a step that changed none of its parameters although they had gradients
+        # (one unchanged parameter alone is float rounding, e.g. a bias before BatchNorm)
+        live = [it for it in rec["params"] if it["status"] == "nonzero"]
+        if live and not any(it["changed"] for it in live):
+            for it in live:
+                n = name(it["tensor"])
+                ok.discard(n)
+                unchanged.setdefault(n, f"unchanged by step {i} of optimizer {rec['opt']} (no parameter changed)")
         steps_out.append(row)
     obs["steps"] = steps_out[:30]
 
