@@ -11,7 +11,7 @@ from .model import Finding, Span
 from .rules import SYNTAX_ERROR_CODE, RuleContext, registry
 from .suppression import is_suppressed, suppressions
 
-# A file without any of these words cannot hold a finding: skip it without parsing.
+# A file without any of these words cannot hold a finding: it is parsed, not analysed.
 RELEVANT_WORDS = ("backward", "requires_grad", "Parameter", "loss", "optim", "no_grad", "forward",
                   "training_step", "criterion")
 
@@ -22,7 +22,7 @@ def check_source(source: str, path: str = "<stdin>", settings: Settings | None =
     Never raises on user input: a syntax error becomes one GRD000 finding.
     """
     settings = settings or Settings()
-    if not settings.enable or not any(word in source for word in RELEVANT_WORDS):
+    if not settings.enable:
         return []
     try:
         with warnings.catch_warnings():
@@ -30,6 +30,8 @@ def check_source(source: str, path: str = "<stdin>", settings: Settings | None =
             tree = ast.parse(source, filename=path)
     except (SyntaxError, ValueError) as err:
         return [syntax_error_finding(err, source, path)]
+    if not any(word in source for word in RELEVANT_WORDS):
+        return []  # parsed only to report syntax errors: nothing here can break gradient flow
     context = RuleContext(SourceFile(source, path), tree)
     findings = []
     for rule in registry:

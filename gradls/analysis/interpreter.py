@@ -181,6 +181,7 @@ class Interpreter:
         self.scope.env = self.env
 
     def stmt_For(self, stmt: ast.For) -> None:
+        self.program.note_loop(stmt)
         items = self.eval(stmt.iter)
         self.loop_depth += 1
         for _ in range(2):
@@ -319,6 +320,8 @@ class Interpreter:
             return self.env[key]
         if expr.attr in N.METADATA_ATTRIBUTES:
             self.eval(expr.value)
+            if expr.attr == "grad" and key is not None:
+                self.program.grad_read_labels.add(key[:-5])
             return EMPTY
         if expr.attr == "data":
             base = self.eval(expr.value)
@@ -434,6 +437,7 @@ class Interpreter:
     def expr_Call(self, expr: ast.Call, label: str | None = None) -> Flow:
         from .calls import evaluate_call  # the call table is long: it lives in its own module
 
+        self.program.note_call(expr)
         return evaluate_call(self, expr, label)
 
 

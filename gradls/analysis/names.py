@@ -92,8 +92,10 @@ class ImportMap:
 
     @classmethod
     def from_module(cls, tree: ast.Module) -> "ImportMap":
+        from .walk import statements
+
         imports = cls()
-        for node in ast.walk(tree):
+        for node in statements(tree.body):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:

@@ -14,6 +14,7 @@ from .interpreter import (
     Interpreter, Scope,
 )
 from .source import SourceFile
+from .walk import statements
 from .values import (
     ARGUMENT, EMPTY, MODULE, PARAMETER, TENSOR, Break, Cut, Flow, Origin,
 )
@@ -141,7 +142,7 @@ class FileAnalysis:
         return info
 
     def _scan_class_attributes(self, info: ClassInfo) -> None:
-        for node in ast.walk(info.node):
+        for node in statements(info.node.body):
             if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
                 continue
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -188,18 +189,14 @@ class FileAnalysis:
             info.modules.add(attr)
 
     def _prescan(self) -> None:
-        """File-wide facts: frozen modules, tensors whose .grad is read."""
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Attribute) and node.attr == "grad":
-                label = N.dotted_text(node.value)
-                if label:
-                    self.grad_read_labels.add(label)
-            elif isinstance(node, ast.Call):
-                self._prescan_call(node)
-            elif isinstance(node, (ast.For, ast.AsyncFor)):
-                self._prescan_loop(node)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "training_step":
+        """File-wide facts the interpreter cannot see in order: training_step methods."""
+        for info in self.classes.values():
+            if "training_step" in info.methods:
                 self.trains = True
+
+    def note_call(self, node: ast.Call) -> None:
+        """Facts from every call the interpreter evaluates: freezing, training, EMA sources."""
+        self._prescan_call(node)
 
     def _prescan_call(self, node: ast.Call) -> None:
         func = node.func
@@ -221,7 +218,7 @@ class FileAnalysis:
                           or lowered == "set_requires_grad" and len(node.args) > 1 and _is_false(node.args[1])):
             self._freeze(node.args[0])
 
-    def _prescan_loop(self, node: ast.For) -> None:
+    def note_loop(self, node: ast.For) -> None:
         sources = _parameter_sources(node.iter)
         if not sources:
             return

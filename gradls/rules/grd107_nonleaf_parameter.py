@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 
+from ..analysis.walk import statements
 from .base import Rule, RuleContext
 
 MOVES = {"to", "cuda", "double", "half", "bfloat16", "float", "type", "long", "int"}
@@ -44,7 +45,9 @@ as a leaf: safe. Arithmetic (`* 0.01`) has no automatic fix; use
 """
 
     def check(self, ctx: RuleContext):
-        for node in ast.walk(ctx.tree):
+        if "requires_grad" not in ctx.source.text and "Parameter" not in ctx.source.text:
+            return
+        for node in statements(ctx.tree.body):
             if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
                 factory, outer = self._nonleaf(ctx, node.value)
                 if factory is not None:

@@ -3,7 +3,12 @@ from __future__ import annotations
 import ast
 
 from ..analysis.values import MODULE, Origin
+from ..analysis.walk import statements
 from .base import Rule, RuleContext
+
+
+def _body(scope_node) -> list:
+    return scope_node.body
 
 
 class OptimizerMisuse(Rule):
@@ -161,7 +166,7 @@ block; the other cases have no automatic fix.
         for construction in analysis.constructions:
             if not construction.covered:
                 continue
-            for node in ast.walk(construction.scope.node):
+            for node in statements(_body(construction.scope.node)):
                 if not isinstance(node, ast.Assign) or node.lineno <= construction.node.end_lineno:
                     continue
                 for target in node.targets:
@@ -209,7 +214,7 @@ def _covers_any(covered, live) -> bool:
 
 
 def _assigned_from_torch(ctx, scope, name: str) -> bool:
-    for node in ast.walk(scope.node):
+    for node in statements(_body(scope.node)):
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
             value = node.value
             if isinstance(value, ast.Call):

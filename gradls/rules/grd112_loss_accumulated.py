@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 
 from ..analysis.interpreter import SCALAR_TAG
+from ..analysis.walk import statements
 from .base import Rule, RuleContext, carries_gradient
 
 ACCUMULATOR_WORDS = ("loss", "total", "sum", "running", "epoch", "acc", "cum")
@@ -91,7 +92,7 @@ total is used as a tensor afterwards, safe otherwise.
 def _initial_value(scope_node, target: str, before: ast.AST):
     """The numeric constant `target` starts from (`total = 0.0`), assigned before `before`."""
     found = None
-    for node in ast.walk(scope_node):
+    for node in statements(scope_node.body):
         if isinstance(node, ast.Assign) and node.lineno < before.lineno:
             if any(ast.unparse(t) == target for t in node.targets):
                 value = node.value

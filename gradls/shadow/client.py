@@ -211,7 +211,7 @@ class ShadowClient:
     def run(self, path: str, *, source: str | None = None, function: str | None = None,
             device: str = "auto", timeout: float = DEFAULT_TIMEOUT,
             memory_mb: int | None = None, watch: dict | None = None, argv=None,
-            seed: int | None = 0) -> dict:
+            seed: int | None = 0, probes: list[int] | None = None) -> dict:
         """Run one target; always returns a result dict (outcome + observation or message)."""
         if source is None:
             with open(path, encoding="utf-8") as fh:
@@ -223,7 +223,8 @@ class ShadowClient:
         req = {"op": "run", "path": os.path.abspath(path), "source": source, "function": function,
                "device": device, "timeout": timeout,
                "memory_mb": self.memory_mb if memory_mb is None else memory_mb,
-               "watch": watch or {}, "argv": list(argv or []), "seed": seed}
+               "watch": watch or {}, "probes": list(probes or []), "argv": list(argv or []),
+               "seed": seed}
         started = time.perf_counter()
         # the worker enforces `timeout` itself; ours is the safety net around it
         reply = self._call(req, timeout + 15.0)
@@ -250,7 +251,7 @@ def confirm(path: str, *, function: str | None = None, source: str | None = None
     With ``findings=None`` the static pass (``gradls.engine.check_source``) is run first.
     Pass a warm ``client`` to reuse a worker across calls (it is left running).
     """
-    from .compare import compare, watch_for
+    from .compare import compare, probes_for, watch_for
 
     if source is None:
         with open(path, encoding="utf-8") as fh:
@@ -270,7 +271,7 @@ def confirm(path: str, *, function: str | None = None, source: str | None = None
     try:
         result = client.run(path, source=source, function=function, device=device,
                             timeout=timeout, memory_mb=memory_mb,
-                            watch=watch_for(findings, source))
+                            watch=watch_for(findings, source), probes=probes_for(findings, source))
     finally:
         if own:
             client.close()

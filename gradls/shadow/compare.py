@@ -168,6 +168,33 @@ def watch_for(findings: list[Finding], source: str) -> dict[str, dict]:
     return watch
 
 
+def _enclosing_function(src: "_Source", line: int):
+    best = None
+    for node in src.stmts:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            if first <= line <= (node.end_lineno or node.lineno):
+                if best is None or node.lineno > best.lineno:
+                    best = node
+    return best
+
+
+def _first_line(node) -> int:
+    return min([node.lineno] + [d.lineno for d in node.decorator_list])
+
+
+def probes_for(findings: list[Finding], source: str) -> list[int]:
+    """Functions (first code line) whose tensor arguments the worker follows to the result."""
+    src = _Source(source)
+    lines = []
+    for f in findings:
+        if f.code == "GRD111":
+            node = _enclosing_function(src, f.span.line)
+            if node is not None and _first_line(node) not in lines:
+                lines.append(_first_line(node))
+    return lines
+
+
 # --- evidence helpers -----------------------------------------------------------------
 
 
@@ -311,6 +338,22 @@ def _verdict(f: Finding, ctx: _Ctx) -> dict:
     if f.code == "GRD110":
         return _optimizer_verdict(f, ctx, lo, hi, ran, where)
     if f.code == "GRD111":
+        node = _enclosing_function(ctx.src, f.span.line)
+        probe = ((ctx.obs or {}).get("probed") or {}).get(str(_first_line(node))) if node else None
+        if probe and probe.get("calls") and probe.get("returned_tensor"):
+            args = probe.get("args", {})
+            ignored = [a for a, used in args.items() if not used]
+            used = [a for a, used in args.items() if used]
+            calls = probe["calls"]
+            if ignored:
+                return {"status": "confirmed",
+                        "evidence": f"`{node.name}()` returned a value that does not depend on "
+                                    f"{_names(ignored)} (followed through {calls} call(s); it depends on "
+                                    f"{_names(used) if used else 'none of its tensor arguments'})"}
+            if used:
+                return {"status": "refuted",
+                        "evidence": f"`{node.name}()`'s result depends on every tensor argument "
+                                    f"({_names(used)}), followed through {calls} call(s)"}
         if ran:
             return {"status": "unverified", "evidence": f"{where} ran; one forward/backward cannot tell whether the loss ignores its target"}
         return _not_reached(ctx, where)

@@ -128,7 +128,7 @@ class _Mode(TorchFunctionMode):
 class Recorder:
     def __init__(self, target: str, *, watch: dict[int, list[str]] | None = None,
                  cuda: bool = False, shm=None, post_backward_line_cap: int = 20000,
-                 trace_lines: bool = True):
+                 trace_lines: bool = True, probes=None):
         self.target = target
         self.cuda = cuda
         self.shm = shm
@@ -171,6 +171,14 @@ class Recorder:
         self._step_snap = None
         self.notes: list[str] = []
         self.extra_namespace: dict | None = None  # FILE::FUNCTION: the module's globals
+        # probes: functions (by first line) whose tensor arguments are followed to the
+        # return value, whatever their dtype (does a loss depend on its target?)
+        self.probe_lines: set[int] = set(int(x) for x in (probes or ()))
+        self.probe: dict[int, frozenset] = {}
+        self._probe_refs: dict[int, weakref.ref] = {}
+        self._probe_frames: dict[int, tuple[int, dict[int, str]]] = {}
+        self._probe_seq = 0
+        self.probed: dict[int, dict] = {}
 
     # --- taint table ------------------------------------------------------------
 
@@ -187,6 +195,57 @@ class Recorder:
             return
         self.taint[key] = taint
         self._refs[key] = ref
+
+    def _set_probe(self, t: torch.Tensor, taint: frozenset) -> None:
+        key = id(t)
+        old = self.probe.get(key)
+        if old is not None:
+            self.probe[key] = old | taint
+            return
+        try:
+            ref = weakref.ref(t, lambda _r, key=key, table=self.probe, refs=self._probe_refs: (
+                table.pop(key, None), refs.pop(key, None)))
+        except TypeError:
+            return
+        self.probe[key] = taint
+        self._probe_refs[key] = ref
+
+    def _probe_call(self, frame) -> None:
+        line = frame.f_code.co_firstlineno
+        entry = self.probed.setdefault(line, {"calls": 0, "args": {}})
+        if entry["calls"] >= 3:
+            return
+        code = frame.f_code
+        nargs = code.co_argcount + code.co_kwonlyargcount
+        ids: dict[int, str] = {}
+        for name in code.co_varnames[:nargs]:
+            value = frame.f_locals.get(name)
+            tensors = list(_tensors_in(value, 0))
+            if not tensors or name == "self":
+                continue
+            self._probe_seq += 1
+            pid = self._probe_seq
+            ids[pid] = name
+            for t in tensors:
+                self._set_probe(t, frozenset((pid,)))
+        if ids:
+            self._probe_frames[id(frame)] = (line, ids)
+
+    def _probe_return(self, frame, value) -> None:
+        line, ids = self._probe_frames.pop(id(frame))
+        entry = self.probed[line]
+        entry["calls"] += 1
+        reached = frozenset()
+        for t in _tensors_in(value, 0):
+            reached |= self.probe.get(id(t), frozenset())
+        for pid, name in ids.items():
+            prev = entry["args"].get(name, False)
+            entry["args"][name] = prev or (pid in reached)
+        entry["returned_tensor"] = entry.get("returned_tensor", False) or any(
+            True for _ in _tensors_in(value, 0))
+        if not self._probe_frames:
+            self.probe.clear()
+            self._probe_refs.clear()
 
     def taint_of(self, value) -> frozenset:
         out = frozenset()
@@ -288,6 +347,18 @@ class Recorder:
                     got = self._pyval_taint(a)
                     if got:
                         ftaint |= got
+        ptaint = None
+        if self.probe:
+            ptaint = frozenset()
+            for t in _tensors_in(args, 0):
+                got = self.probe.get(id(t))
+                if got:
+                    ptaint |= got
+            if kwargs:
+                for t in _tensors_in(kwargs, 0):
+                    got = self.probe.get(id(t))
+                    if got:
+                        ptaint |= got
         try:
             out = func(*args, **kwargs)
         except Exception as exc:
@@ -302,6 +373,11 @@ class Recorder:
                 except Exception:
                     pass
             raise
+        if ptaint:
+            if name == "__setitem__" and args and isinstance(args[0], torch.Tensor):
+                self._set_probe(args[0], ptaint)
+            for t in _tensors_in(out, 0):
+                self._set_probe(t, ptaint)
         if not grad_in and not ftaint and not itaint:
             if self.cuda and name == "from_numpy" and isinstance(out, torch.Tensor):
                 out = out.to(torch.get_default_device())
@@ -398,10 +474,31 @@ class Recorder:
                 brk.sources.append(s.grad_fn)
         return brk
 
+    def on_legacy_constructor(self, values, out) -> None:
+        """``torch.Tensor([...])`` (not seen by TorchFunctionMode): a list of tensors that
+        carry gradient is copied by value (GRD103)."""
+        self.paused += 1
+        try:
+            sources = [t for t in _tensors_in(values, 1) if t.requires_grad]
+            taint = self.taint_of(values) | self._pyval_taint(values)
+            if sources:
+                brk = self._record_break(GRD_TENSOR_LIST, "Tensor", sources)
+                taint |= frozenset((brk.id,))
+            if taint and isinstance(out, torch.Tensor):
+                self._set_taint(out, taint)
+        finally:
+            self.paused -= 1
+
     # --- line tracer --------------------------------------------------------------
 
     def _global_trace(self, frame, event, arg):
         if frame.f_code.co_filename == self.target:
+            if self.probe_lines and frame.f_code.co_firstlineno in self.probe_lines:
+                self.paused += 1
+                try:
+                    self._probe_call(frame)
+                finally:
+                    self.paused -= 1
             return self._local_trace
         return None
 
@@ -431,6 +528,8 @@ class Recorder:
                 if self.stop_reason is not None:
                     raise ShadowStop(self.stop_reason)
         elif event == "return":
+            if self._probe_frames and id(frame) in self._probe_frames:
+                self._probe_return(frame, arg)
             if self._pending_watch:
                 prev = self._pending_watch.pop(id(frame), None)
                 if prev is not None:
@@ -680,6 +779,22 @@ class Recorder:
         torch.from_numpy = from_numpy
         self._installed.append(lambda: setattr(torch, "from_numpy", orig_from_numpy))
 
+        base_new = torch._C.TensorBase.__new__
+        own_new = torch.Tensor.__dict__.get("__new__")
+
+        def tensor_new(cls, *args, **kwargs):
+            out = base_new(cls, *args, **kwargs)
+            if (cls is torch.Tensor and args and isinstance(args[0], (list, tuple))
+                    and not rec.paused and threading.get_ident() == rec.thread):
+                rec.on_legacy_constructor(args[0], out)
+            return out
+
+        torch.Tensor.__new__ = staticmethod(tensor_new)
+        if own_new is not None:
+            self._installed.append(lambda: setattr(torch.Tensor, "__new__", own_new))
+        else:
+            self._installed.append(lambda: delattr(torch.Tensor, "__new__"))
+
         self.mode.__enter__()
         self._installed.append(lambda: self.mode.__exit__(None, None, None))
         if self.trace_lines:
@@ -705,6 +820,7 @@ class Recorder:
             "steps": self.steps,
             "zero_grads": self.zero_grads,
             "watched": {str(k): v for k, v in self.watched.items()},
+            "probed": {str(k): v for k, v in self.probed.items()},
             "stop_reason": self.stop_reason,
             "notes": self.notes,
         }
