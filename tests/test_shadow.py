@@ -320,3 +320,15 @@ def test_gpu_run_uses_the_default_device_and_handles_numpy(client):
     assert "device cuda" in report.result["output_tail"]
     report = run_case(client, "detach_real.py", [finding("GRD101", 11)], device="cuda")
     assert statuses(report) == {("GRD101", 11): "confirmed"}
+
+
+def test_loss_that_ignores_its_target(client):
+    report = run_case(client, "loss_target.py", [finding("GRD111", 11), finding("GRD111", 16)])
+    got = statuses(report)
+    assert got[("GRD111", 11)] == "confirmed"
+    assert got[("GRD111", 16)] == "refuted"  # cross_entropy reads the integer target
+    ev = {f.span.line: s["evidence"] for f, s in report.items}
+    assert "does not depend on `target`" in ev[11]
+    # torch.Tensor([...]) of grad tensors: a partial cut seen at run time
+    (f, shadow), = [(f, s) for f, s in report.items if s["status"] == "runtime_only"]
+    assert f.code == "GRD103" and f.line == 21 and shadow["kind"] == "partial"
