@@ -105,9 +105,6 @@ def hover(analysis: Analysis, position: types.Position) -> types.Hover | None:
         lines.append("")
         lines.append(doc if doc else f"[Documentation]({rule_url(finding.code)})")
         sections.append("\n".join(lines))
-    first = hits[0].span
-    for f in hits[1:]:
-        first = min(first, f.span)
     return types.Hover(
         contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(sections)),
         range=analysis.index.range(hits[0].span),

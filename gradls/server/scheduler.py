@@ -222,6 +222,19 @@ class Scheduler:
             except asyncio.TimeoutError:
                 return state.current
 
+    def warm_up(self) -> None:
+        """Import and exercise the engine in a worker so the first real edit is fast."""
+        def _warm() -> None:
+            try:
+                self._check("import torch\n", "<warm-up>", Settings())
+            except Exception:
+                pass
+
+        try:
+            self._executor.submit(_warm)
+        except RuntimeError:
+            pass
+
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
 

@@ -228,6 +228,7 @@ def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsSe
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: GradlsServer, params: types.InitializedParams):
+        ls.scheduler.warm_up()
         ls.warn(ls._pending_warnings)
         ls._pending_warnings.clear()
         if ls.capability("workspace.did_change_watched_files.dynamic_registration"):

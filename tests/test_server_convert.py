@@ -1,0 +1,143 @@
+"""Unit tests of the server's pure parts: position conversions, edits, syntax policy."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from gradls.config import Settings
+from gradls.model import Edit, Finding, Fix, Related, Span
+from gradls.server.actions import apply_edits_fallback, ignore_edit, kind_wanted
+from gradls.server.convert import LineIndex, finding_to_diagnostic, minimal_edit
+from gradls.server.scheduler import Analysis, Job, _first_changed_line, run_analysis
+from gradls.server.settings import SettingsStore, unwrap
+
+U8, U16, U32 = (types.PositionEncodingKind.Utf8, types.PositionEncodingKind.Utf16,
+                types.PositionEncodingKind.Utf32)
+TEXT = 's = "😋é"; y = x.detach()\r\nz = 1\rw = 2\n'
+
+
+def test_columns_in_each_encoding():
+    col = TEXT.index(".detach") + 1  # 1-based code point column
+    assert LineIndex(TEXT, U32).position(1, col).character == col - 1
+    assert LineIndex(TEXT, U16).position(1, col).character == col  # the emoji is 2 units
+    assert LineIndex(TEXT, U8).position(1, col).character == col - 1 + 3 + 1  # 4-byte emoji, 2-byte é
+
+
+def test_round_trip_and_line_endings():
+    for enc in (U8, U16, U32):
+        index = LineIndex(TEXT, enc)
+        assert index.line_count == 4
+        assert index.line_text(0).endswith("x.detach()")
+        assert index.line_text(1) == "z = 1" and index.line_text(2) == "w = 2"
+        for column in range(1, len(index.line_text(0)) + 2):
+            assert index.to_line_column(index.position(1, column)) == (1, column)
+
+
+def test_invalid_positions_clamp():
+    index = LineIndex(TEXT, U16)
+    assert index.to_line_column(types.Position(line=99, character=5)) == (4, 1)
+    assert index.to_line_column(types.Position(line=1, character=999)) == (2, 6)
+    # character 6 is inside the surrogate pair of the emoji (starts at unit 5): round down
+    assert index.to_line_column(types.Position(line=0, character=6)) == (1, 6)
+    assert index.position(0, 0) == types.Position(line=0, character=0)
+    assert index.position(99, 1) == types.Position(line=3, character=0)
+    assert index.offset_of(99, 99) == len(TEXT)
+
+
+def test_diagnostic_fields():
+    span = Span(1, 17, 1, 26)
+    finding = Finding("GRD101", "cut", span, "warning", "x.py",
+                      Fix("safe", "Remove `.detach()`", (Edit(span, ""),)),
+                      (Related(Span(2, 1, 2, 6), "reaches backward here"),))
+    diag = finding_to_diagnostic(finding, LineIndex(TEXT, U16), "file:///x.py")
+    assert diag.code == "GRD101" and diag.source == "gradls"
+    assert diag.severity == types.DiagnosticSeverity.Warning
+    assert diag.code_description.href == "https://gradls.dev/rules/GRD101"
+    assert diag.related_information[0].location.range.start.line == 1
+    assert diag.data["fix"]["title"] == "gradls (GRD101): Remove `.detach()`"
+    assert diag.data["fix"]["edits"][0]["range"]["start"]["character"] == 17
+
+
+def test_apply_edits_skips_overlaps_and_unsafe():
+    src = "a = x.detach().detach()\n"
+    one = Span(1, 6, 1, 15)
+    two = Span(1, 15, 1, 24)
+    overlapping = Span(1, 10, 1, 20)
+    findings = [
+        Finding("GRD101", "m", one, "error", fix=Fix("safe", "rm", (Edit(one, ""),))),
+        Finding("GRD101", "m", two, "error", fix=Fix("safe", "rm", (Edit(two, ""),))),
+        Finding("GRD101", "m", overlapping, "error", fix=Fix("safe", "rm", (Edit(overlapping, "!"),))),
+        Finding("GRD102", "m", Span(1, 1, 1, 2), "error", fix=Fix("unsafe", "rn", (Edit(Span(1, 1, 1, 2), "b"),))),
+    ]
+    assert apply_edits_fallback(src, findings) == "a = x\n"
+    assert apply_edits_fallback(src, findings, unsafe=True) == "b = x\n"
+
+
+def test_minimal_edit_and_ignore_comment():
+    old = "a = 1\nb = x.detach()\nc = 3\n"
+    new = "a = 1\nb = x\nc = 3\n"
+    index = LineIndex(old)
+    edit = minimal_edit(old, new, index)
+    assert edit.range.start.line == 1 and edit.new_text == ""
+    assert minimal_edit(old, old, index) is None
+    edit = ignore_edit(index, 2, "GRD101")
+    assert edit.new_text == "  # gradls: ignore[GRD101]" and edit.range.start.character == len("b = x.detach()")
+    index = LineIndex("b = x.detach()  # gradls: ignore[GRD103]  # noqa\n")
+    edit = ignore_edit(index, 1, "GRD101")
+    assert edit.new_text == "# gradls: ignore[GRD103, GRD101]"
+
+
+def test_kind_matching():
+    assert kind_wanted("source.fixAll.gradls", ["source.fixAll"])
+    assert kind_wanted("source.fixAll.gradls", ["source"])
+    assert not kind_wanted("source.fixAll.gradls", ["quickfix"])
+    assert kind_wanted("quickfix", None)
+
+
+def test_first_changed_line():
+    assert _first_changed_line("a\nb\nc\n", "a\nb\nX\n") == 3
+    assert _first_changed_line("a\r\nb\r\n", "a\r\nc\r\n") == 2
+    assert _first_changed_line("same", "same") > 10**6
+
+
+def _fake(findings):
+    return lambda source, path, settings: findings
+
+
+def test_syntax_policy_keeps_findings_above_first_edit():
+    good_src = "a\nb\nc\nd\n"
+    early = Finding("GRD101", "m", Span(1, 1, 1, 2), "error")
+    late = Finding("GRD103", "m", Span(4, 1, 4, 2), "warning")
+    job = Job("u", 1, good_src, "x.py", Settings())
+    good = run_analysis(job, None, _fake([early, late]))
+    broken_src = "a\nb\nc(\nd\n"
+    syntax = Finding("GRD000", "syntax", Span(4, 1, 4, 2), "error")
+    result = run_analysis(Job("u", 2, broken_src, "x.py", Settings()), good, _fake([syntax]))
+    assert [f.code for f in result.findings] == ["GRD101", "GRD000"]
+    assert result.syntax_error
+
+
+def test_settings_filter_and_engine_failure():
+    f = Finding("GRD101", "m", Span(1, 1, 1, 2), "error")
+    settings = Settings(ignore=("GRD101",))
+    assert run_analysis(Job("u", 1, "a\n", "x.py", settings), None, _fake([f])).findings == []
+    settings = Settings(severity={"GRD101": "hint"})
+    (out,) = run_analysis(Job("u", 1, "a\n", "x.py", settings), None, _fake([f])).diagnostics
+    assert out.severity == types.DiagnosticSeverity.Hint
+
+    def boom(*_):
+        raise RuntimeError("engine bug")
+
+    result = run_analysis(Job("u", 1, "a\n", "x.py", Settings()), None, boom)
+    assert isinstance(result, Analysis) and result.diagnostics == [] and result.skipped == "engine error"
+
+
+def test_settings_shapes_and_warnings():
+    assert unwrap({"gradls": {"enable": False}}) == {"enable": False}
+    assert unwrap({"settings": {"gradls": {"enable": False}}}) == {"enable": False}
+    store = SettingsStore()
+    assert store.set_client({"ignore": ["GRD101"]}) == []
+    assert store.for_path(None)[0].ignore == ("GRD101",)
+    assert store.set_client({"select": 3})
+    assert store.for_path(None)[0].select == ("ALL",)
+    assert store.set_client("nonsense")
