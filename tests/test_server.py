@@ -23,7 +23,6 @@ from tests.server_client.util import (
     session,
 )
 
-pytestmark = pytest.mark.asyncio
 
 URI = "file:///tmp/gradls_test/train.py"
 FAKE = {"GRADLS_SERVER_CHECK": "tests.server_client.fake_engine:check",
@@ -41,9 +40,14 @@ def grd101(diagnostics) -> types.Diagnostic:
 
 
 # --- diagnostics -----------------------------------------------------------------------------
+@pytest.mark.asyncio
 async def test_push_diagnostics_are_versioned_and_complete():
     async with session() as c:
-        assert c.init_result.capabilities.text_document_sync.change == types.TextDocumentSyncKind.Incremental
+        caps = c.init_result.capabilities
+        assert caps.text_document_sync.change == types.TextDocumentSyncKind.Incremental
+        assert caps.notebook_document_sync is None  # never a `cells`-only notebook selector
+        assert set(caps.execute_command_provider.commands) >= {"gradls.applyFixAll", "gradls.showRuleDocs"}
+        assert c.init_result.server_info.name == "gradls"
         c.open(URI, SNIPPET, version=7)
         diags = await c.diagnostics(URI, version=7)
         d = grd101(diags)
@@ -57,6 +61,7 @@ async def test_push_diagnostics_are_versioned_and_complete():
             assert info.location.uri == URI and info.message
 
 
+@pytest.mark.asyncio
 async def test_change_republishes_for_new_version_and_close_clears():
     async with session() as c:
         c.open(URI, SNIPPET)
@@ -72,6 +77,7 @@ async def test_change_republishes_for_new_version_and_close_clears():
         assert versions == sorted(versions)
 
 
+@pytest.mark.asyncio
 async def test_pull_client_gets_reports_and_no_pushes():
     async with session(caps="neovim@v0.10.0") as c:
         assert c.init_result.capabilities.diagnostic_provider is not None
@@ -89,6 +95,7 @@ async def test_pull_client_gets_reports_and_no_pushes():
         assert c.rec.publishes == []
 
 
+@pytest.mark.asyncio
 async def test_syntax_error_keeps_findings_above_the_edit():
     async with session() as c:
         c.open(URI, SNIPPET)
@@ -105,6 +112,7 @@ async def test_syntax_error_keeps_findings_above_the_edit():
         assert codes(diags) == ["GRD000"]
 
 
+@pytest.mark.asyncio
 async def test_untitled_document_and_non_python_ignored():
     async with session() as c:
         c.open("file:///tmp/gradls_test/notes.txt", SNIPPET, language="plaintext")
@@ -115,6 +123,7 @@ async def test_untitled_document_and_non_python_ignored():
 
 
 # --- code actions -------------------------------------------------------------------------------
+@pytest.mark.asyncio
 async def test_quick_fix_removes_detach():
     async with session() as c:
         c.open(URI, SNIPPET)
@@ -127,6 +136,7 @@ async def test_quick_fix_removes_detach():
         assert "GRD101" not in codes(await c.diagnostics(URI, version))
 
 
+@pytest.mark.asyncio
 async def test_ignore_action_appends_and_merges_comment():
     async with session() as c:
         c.open(URI, SNIPPET)
@@ -146,6 +156,7 @@ async def test_ignore_action_appends_and_merges_comment():
         assert c.rec.texts[URI].splitlines()[DETACH_LINE] == "out = model(x).detach()  # gradls: ignore[GRD103, GRD101]"
 
 
+@pytest.mark.asyncio
 async def test_fix_all_is_resolved_lazily():
     async with session() as c:  # VS Code supports resolving `edit`
         text = SNIPPET + "y = model(x).detach()\nz = y.sum()\n"
@@ -160,6 +171,7 @@ async def test_fix_all_is_resolved_lazily():
         assert ".detach()" not in c.rec.texts[URI].split("loss.backward()")[0]
 
 
+@pytest.mark.asyncio
 async def test_fix_all_eager_without_resolve_support():
     async with session(caps="emacs") as c:  # no resolveSupport, utf-32 positions
         c.open(URI, SNIPPET)
@@ -170,6 +182,7 @@ async def test_fix_all_eager_without_resolve_support():
         assert "detach" not in new
 
 
+@pytest.mark.asyncio
 async def test_execute_apply_fix_all_sends_workspace_edit():
     async with session() as c:
         c.open(URI, SNIPPET)
@@ -183,6 +196,7 @@ async def test_execute_apply_fix_all_sends_workspace_edit():
             await c.command("gradls.applyFixAll")
 
 
+@pytest.mark.asyncio
 async def test_show_rule_docs_command_and_hover():
     async with session() as c:
         docs = await c.command("gradls.showRuleDocs", "GRD101")
@@ -196,6 +210,7 @@ async def test_show_rule_docs_command_and_hover():
 
 
 # --- settings -------------------------------------------------------------------------------------
+@pytest.mark.asyncio
 async def test_initialization_options_ignore_and_severity():
     async with session(init_options={"gradls": {"ignore": ["GRD101"]}}) as c:
         c.open(URI, SNIPPET)
@@ -205,6 +220,7 @@ async def test_initialization_options_ignore_and_severity():
         assert grd101(await c.diagnostics(URI)).severity == types.DiagnosticSeverity.Hint
 
 
+@pytest.mark.asyncio
 async def test_did_change_configuration_reanalyses_open_documents():
     async with session(configuration={"gradls": {"enable": False}}) as c:
         c.open(URI, SNIPPET)
@@ -222,6 +238,7 @@ async def test_did_change_configuration_reanalyses_open_documents():
         assert list(c.rec.latest(URI).diagnostics) == []
 
 
+@pytest.mark.asyncio
 async def test_invalid_settings_warn_and_use_defaults():
     async with session(init_options={"select": 5, "severity": {"GRD101": "loud"}, "bogus": 1}) as c:
         c.open(URI, SNIPPET)
@@ -235,6 +252,7 @@ async def test_invalid_settings_warn_and_use_defaults():
         assert await c.alive()
 
 
+@pytest.mark.asyncio
 async def test_pyproject_settings_reload_on_watched_change(tmp_path):
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text('[tool.gradls]\nignore = ["GRD101"]\n')
@@ -268,6 +286,7 @@ async def test_pyproject_settings_reload_on_watched_change(tmp_path):
 
 
 # --- newest edit wins -------------------------------------------------------------------------------
+@pytest.mark.asyncio
 async def test_newest_edit_wins_with_slow_analysis():
     async with session(env=FAKE) as c:
         slow = "# sleep: 150\n" + SNIPPET
@@ -285,6 +304,7 @@ async def test_newest_edit_wins_with_slow_analysis():
         assert len(mine) < 8, "intermediate versions should be skipped, not analysed"
 
 
+@pytest.mark.asyncio
 async def test_event_loop_answers_while_analysis_runs():
     async with session(env=FAKE) as c:
         c.open(URI, "# sleep: 1500\n" + SNIPPET)
@@ -301,3 +321,39 @@ async def _until(predicate, timeout: float = 20.0) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError("condition not met")
         await asyncio.sleep(0.01)
+
+
+def test_tcp_mode_answers_initialize():
+    import json
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "gradls.server", "--tcp", f"127.0.0.1:{port}"],
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        with sock:
+            body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                               "params": {"processId": None, "rootUri": None, "capabilities": {}}}).encode()
+            sock.sendall(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            data = b""
+            while b"serverInfo" not in data:
+                chunk = sock.recv(65536)
+                assert chunk, "connection closed"
+                data += chunk
+            assert b'"gradls"' in data
+    finally:
+        proc.kill()
+        proc.wait()
