@@ -12,7 +12,7 @@ from .interpreter import (
 )
 from .values import (
     ARGUMENT, COPY_CONSTRUCT, DETACH, EMPTY, MAYBE_MODULE, MODULE, NONDIFF, PARAMETER,
-    ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Flow, Origin, join,
+    ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Cut, Flow, Origin, join,
 )
 
 PASS_THROUGH_BUILTINS = {"sum", "min", "max", "abs", "zip", "enumerate", "reversed", "sorted",
@@ -21,6 +21,9 @@ EMPTY_BUILTINS = {"len", "range", "isinstance", "print", "str", "repr", "hasattr
                   "bool", "callable", "issubclass", "super", "format", "open", "hash", "vars",
                   "setattr", "delattr", "any", "all", "round"}
 NUMPY_PREFIXES = ("numpy.", "math.", "scipy.")
+# nn.Module methods that return the module itself.
+RETURNS_SELF = {"eval", "train", "to", "cuda", "cpu", "float", "double", "half", "bfloat16",
+                "apply", "share_memory", "to_empty", "type"}
 
 
 def evaluate_call(interp, call: ast.Call, label: str | None) -> Flow:
@@ -99,7 +102,7 @@ def _qualified_call(interp, call: ast.Call, name: str, label: str | None) -> Flo
     if name.startswith(("torch.", "torchvision.", "einops.", "kornia.")):
         args = _args(interp, call)
         flow = join(args).without_tags()
-        return _shape_tags(flow, _short(name), args)
+        return _shape_tags(flow, _short(name), args, call)
     callee = program.local_callable(name)
     if callee is not None:
         return _local_call(interp, call, callee, label)
@@ -111,8 +114,16 @@ def _short(name: str) -> str:
     return name.rsplit(".", 1)[-1]
 
 
-def _shape_tags(flow: Flow, fname: str, args: list[Flow]) -> Flow:
-    if fname in REDUCTIONS or fname.endswith("_loss") or fname in ("cross_entropy", "nll_loss"):
+FUNCTIONAL_LOSSES = {"cross_entropy", "nll_loss", "kl_div", "binary_cross_entropy",
+                     "binary_cross_entropy_with_logits", "poisson_nll_loss", "gaussian_nll_loss",
+                     "ctc_loss", "cosine_embedding_loss", "triplet_margin_loss"}
+
+
+def _shape_tags(flow: Flow, fname: str, args: list[Flow], call: ast.Call | None = None) -> Flow:
+    if fname in REDUCTIONS or fname.endswith("_loss") or fname in FUNCTIONAL_LOSSES:
+        reduction = _keyword(call, "reduction") if call is not None else None
+        if isinstance(reduction, ast.Constant) and reduction.value == "none":
+            return flow.with_tags(NONSCALAR_TAG) if flow.live else flow
         return flow.with_tags(SCALAR_TAG)
     if fname in N.SAVES_OUTPUT_METHODS and flow.live:
         return flow.with_tags(SAVED_TAG, *(t for a in args[:1] for t in a.tags & {NONSCALAR_TAG}))
@@ -144,12 +155,13 @@ def _optimizer(interp, call: ast.Call, label: str | None) -> Flow:
     for arg in call.args[1:]:
         interp.eval(arg)
     covered = frozenset(o.label for o in params.live) or None
+    result = Flow(params.live, frozenset(), frozenset({OPTIMIZER_TAG}))
     elements = []
     params_node = call.args[0] if call.args else _keyword(call, "params")
     if isinstance(params_node, (ast.List, ast.Tuple)):
         elements = [(elt, interp.eval(elt)) for elt in params_node.elts]
     interp.program.record_optimizer(interp.scope, label, covered, call, interp.order, elements)
-    return Flow(tags=frozenset({OPTIMIZER_TAG}))
+    return result
 
 
 def _tensor_factory(interp, call: ast.Call, name: str, label: str | None) -> Flow:
@@ -158,17 +170,19 @@ def _tensor_factory(interp, call: ast.Call, name: str, label: str | None) -> Flo
     data = interp.eval(data_node)
     for kw in call.keywords:
         interp.eval(kw.value)
-    if _is_true(_keyword(call, "requires_grad")):
-        return _source(label, TENSOR, call)
+    fresh_leaf = _is_true(_keyword(call, "requires_grad"))
     is_list = isinstance(data_node, (ast.List, ast.Tuple, ast.ListComp, ast.GeneratorExp)) or LIST_TAG in data.tags
     if not data.live:
-        return Flow(frozenset(), data.cuts, frozenset())
-    if is_list:
-        brk = program.make_break(TENSOR_FROM_LIST, call, call, f"`{_call_text(call)}`")
-        return data.broken(brk)
-    if name == "torch.tensor":
-        return data.broken(program.make_break(COPY_CONSTRUCT, call, call, f"`{_call_text(call)}`"))
-    return data.without_tags()  # as_tensor / Tensor / FloatTensor of a tensor keep the graph
+        result = Flow(frozenset(), data.cuts, frozenset())
+    elif is_list:
+        result = data.broken(program.make_break(TENSOR_FROM_LIST, call, call, f"`{_call_text(call)}`"))
+    elif name == "torch.tensor":
+        result = data.broken(program.make_break(COPY_CONSTRUCT, call, call, f"`{_call_text(call)}`"))
+    else:
+        return data.without_tags()  # as_tensor / Tensor / FloatTensor of a tensor keep the graph
+    if fresh_leaf:  # a new leaf that requires grad, unconnected to what it was built from
+        return result.union(_source(label, TENSOR, call))
+    return result
 
 
 def _call_text(call: ast.Call) -> str:
@@ -206,7 +220,7 @@ def _method_call(interp, call: ast.Call, func: ast.Attribute, label: str | None)
     program = interp.program
     if method in N.BACKWARD_METHODS or (method == "backward" and call.args):
         return _backward_method(interp, call, func)
-    receiver = interp.eval(func.value)
+    receiver = interp.eval(func.value, label if method in RETURNS_SELF else None)
     if method in ("zero_grad", "step"):
         _args(interp, call)
         interp.scope.calls.append(CallEvent(method, _receiver_label(interp, func, call), call,
@@ -221,7 +235,10 @@ def _method_call(interp, call: ast.Call, func: ast.Attribute, label: str | None)
         return result
     if method in N.ROUNDTRIP_METHODS:
         _args(interp, call)
-        brk = program.make_break(ROUNDTRIP, call, func.value, f"`.{method}()`")
+        base = _before_detach(func.value)
+        if base is not func.value:  # `x.detach().numpy()`: the round trip is the point, not the detach
+            receiver = interp.eval(base)
+        brk = program.make_break(ROUNDTRIP, call, base, f"`.{method}()`")
         return receiver.broken(brk).with_tags(SCALAR_TAG if method == "item" else LIST_TAG)
     if method in N.NONDIFF_METHODS or _integer_cast(interp, method, call):
         _args(interp, call)
@@ -233,10 +250,13 @@ def _method_call(interp, call: ast.Call, func: ast.Attribute, label: str | None)
             kind = TENSOR_FROM_LIST if isinstance(call.args[0], (ast.List, ast.Tuple)) else COPY_CONSTRUCT
             return data.broken(program.make_break(kind, call, call, "`.new_tensor(...)`"))
         return data.without_tags()
+    if MODULE_TAG in receiver.tags and method in RETURNS_SELF:
+        _args(interp, call)
+        return receiver
     if method in ("parameters", "named_parameters") and (receiver.live or MODULE_TAG in receiver.tags):
         return Flow(receiver.live, frozenset(), frozenset({PARAMS_TAG}))
     if method == "requires_grad_":
-        return _requires_grad_(interp, call, func, receiver)
+        return _requires_grad_(interp, call, func, receiver, label)
     if method in ("append", "extend", "insert", "add", "update", "put"):
         return _container_add(interp, call, func, receiver)
     if method in N.METADATA_METHODS:
@@ -247,6 +267,12 @@ def _method_call(interp, call: ast.Call, func: ast.Attribute, label: str | None)
     local = program.method_summary(interp.scope, func)
     if local is not None:
         return _local_call(interp, call, local, label, bound=True)
+    if _class_method(interp, receiver, method) is not None:
+        return _call_module(interp, call, receiver, method)
+    if "self" in receiver.tags:  # an attribute of a plain class holding a module: self.net(x)
+        attribute = interp.eval(func)
+        if MODULE_TAG in attribute.tags or "callable" in attribute.tags:
+            return _call_value(interp, call, attribute, N.dotted_text(func) or method, label)
     if MODULE_TAG in receiver.tags and method not in ("to", "cuda", "cpu", "float", "double", "half"):
         attribute = interp.eval(func)
         if MODULE_TAG in attribute.tags or "callable" in attribute.tags:
@@ -257,6 +283,16 @@ def _method_call(interp, call: ast.Call, func: ast.Attribute, label: str | None)
     args = _args(interp, call)
     flow = receiver.union(join(args)) if receiver.live or receiver.cuts else join(args)
     return _method_shape(flow, method, receiver, args, interp, call)
+
+
+def _before_detach(node: ast.AST) -> ast.AST:
+    """`x.detach().cpu()` -> `x`; anything without a detach in its chain is returned as is."""
+    base, saw_detach = node, False
+    while (isinstance(base, ast.Call) and isinstance(base.func, ast.Attribute) and not base.args
+           and base.func.attr in ("detach", "cpu", "clone", "contiguous")):
+        saw_detach = saw_detach or base.func.attr == "detach"
+        base = base.func.value
+    return base if saw_detach else node
 
 
 def _method_shape(flow: Flow, method: str, receiver: Flow, args: list[Flow], interp, call) -> Flow:
@@ -322,15 +358,15 @@ def _rebind(interp, target: ast.AST, flow: Flow) -> None:
         interp.env[key] = flow
 
 
-def _requires_grad_(interp, call: ast.Call, func: ast.Attribute, receiver: Flow) -> Flow:
-    enabled = not call.args or _is_true(call.args[0])
+def _requires_grad_(interp, call: ast.Call, func: ast.Attribute, receiver: Flow, label: str | None) -> Flow:
+    enabled = not call.args or _is_true(call.args[0]) or _is_true(_keyword(call, "requires_grad"))
     key = N.dotted_text(func.value)
     if not enabled:
         if key:
             interp.program.frozen_labels.add(key)
         return receiver
     if key is None:
-        return receiver
+        return receiver.union(_source(label, TENSOR, call)) if label else receiver
     flow = receiver.union(_source(key, TENSOR, call))
     interp.env[key] = flow
     return flow
@@ -358,9 +394,43 @@ def _inplace_method(interp, call: ast.Call, func: ast.Attribute, receiver: Flow)
 # ----- calling values: modules, local functions, unknown callables -------------------------
 
 
-def _call_module(interp, call: ast.Call, module: Flow) -> Flow:
+def _call_module(interp, call: ast.Call, module: Flow, method: str = "forward") -> Flow:
+    callee = _class_method(interp, module, method)
+    if callee is not None:
+        flows = {name: flow.chained() for name, flow in _bind_arguments(interp, call, callee, True).items()}
+        result = interp.program.summary(callee).apply(flows, call)
+        return relabel_self(result, _instance_label(module))
     args = _args_flow(interp, call).chained()
     return Flow(module.live | args.live, module.cuts | args.cuts, frozenset({NONSCALAR_TAG}))
+
+
+def _class_method(interp, instance: Flow, method: str):
+    """The local class method `instance.method` runs, when `instance` is an object of a local class."""
+    for tag in instance.tags:
+        if tag.startswith("class:"):
+            info = interp.program.classes.get(tag[6:])
+            if info is not None and len(instance.live) == 1:
+                return info.methods.get(method)
+    return None
+
+
+def _instance_label(instance: Flow) -> str:
+    return next(iter(instance.live)).label
+
+
+def relabel_self(flow: Flow, label: str) -> Flow:
+    """Origins named after `self` inside a method, renamed after the instance it ran on."""
+    def rename(origin: Origin) -> Origin:
+        if origin.label == "self":
+            return Origin(label, origin.kind, origin.line)
+        if origin.label.startswith("self."):
+            return Origin(label + origin.label[4:], origin.kind, origin.line)
+        return origin
+
+    live = frozenset(rename(o) for o in flow.live)
+    cuts = frozenset(Cut(rename(c.origin), c.brk, c.chained, c.shadowed, c.role) for c in flow.cuts)
+    items = tuple(relabel_self(item, label) for item in flow.items)
+    return Flow(live, cuts, flow.tags, items)
 
 
 def _name_call(interp, call: ast.Call, name: str, label: str | None) -> Flow:
@@ -393,6 +463,8 @@ def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | No
         return flow.with_tags(SCALAR_TAG) if text.lower().endswith(("loss", "criterion", "loss_fn")) else flow
     if OPTIMIZER_TAG in callee.tags:
         return _args_flow(interp, call)
+    if callee.live and all(o.kind == MODULE for o in callee.live):
+        return _call_module(interp, call, callee)
     origins = {o for o in callee.live if o.kind == ARGUMENT}
     if origins or "callable" in callee.tags:
         args = _args_flow(interp, call).chained()
@@ -408,12 +480,11 @@ def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | No
 def _local_call(interp, call: ast.Call, callee, label: str | None, bound: bool = False) -> Flow:
     program = interp.program
     if callee.kind == "class":
-        args = _args_flow(interp, call)
-        if callee.info.is_module:
-            if callee.info.is_loss:
-                return Flow(tags=frozenset({PARAMLESS_TAG}))
-            return _fresh_module(label, call)
-        return Flow(tags=frozenset({"callable"})) if callee.info.methods.get("__call__") else args.without_tags()
+        _args_flow(interp, call)
+        if callee.info.is_loss and not (callee.info.params or callee.info.modules):
+            return Flow(tags=frozenset({PARAMLESS_TAG}))
+        instance = _fresh_module(label, call)
+        return instance.with_tags(f"class:{callee.info.name}")
     summary = program.summary(callee)
     arg_flows = _bind_arguments(interp, call, callee, bound)
     return summary.apply(arg_flows, call)

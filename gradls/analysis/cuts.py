@@ -11,13 +11,10 @@ from dataclasses import dataclass, field
 
 from . import names as N
 from .interpreter import PRED_LIKE_ARGS, SinkEvent
-
-TARGET_ARGS = {"target", "targets", "label", "labels", "y", "y_true", "gt", "tgt", "mask",
-               "weight", "weights", "reduction", "indices_tuple", "ref_labels", "ignore_index"}
 from .program import FileAnalysis
 from .values import (
-    ARGUMENT, COPY_CONSTRUCT, DETACH, MAYBE_MODULE, ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Break, Cut,
-    Origin,
+    ARGUMENT, COPY_CONSTRUCT, DETACH, MAYBE_MODULE, NO_GRAD, ROUNDTRIP, TENSOR, TENSOR_FROM_LIST,
+    Break, Cut, Origin, target_like,
 )
 
 
@@ -60,9 +57,10 @@ UNTRAINED_FILE_BREAKS = {DETACH, ROUNDTRIP, TENSOR_FROM_LIST, COPY_CONSTRUCT}
 
 def _reportable_cuts(analysis: FileAnalysis, sink: SinkEvent, live_anywhere: list):
     flow = sink.flow
-    total = not flow.live
+    total = not any(_trained(analysis, origin, sink) for origin in flow.live)
     if sink.kind == "return" and not analysis.trains and not sink.scope.is_loss:
         return
+    candidates = []
     for cut in flow.cuts:
         if cut.shadowed or any(cut.origin.is_within(live) for live in flow.live):
             continue
@@ -72,7 +70,28 @@ def _reportable_cuts(analysis: FileAnalysis, sink: SinkEvent, live_anywhere: lis
             continue
         if not total and not _partial_is_evidence(cut, sink, live_anywhere):
             continue
+        candidates.append(cut)
+    for cut in _likely_causes(candidates):
         yield cut, total
+
+
+def _likely_causes(cuts: list[Cut]) -> list[Cut]:
+    """Where one source is cut at several places, keep the places that explain it.
+
+    A dead term added to a live loss beats a dead weight multiplied into one (an advantage,
+    a baseline); an explicit `no_grad` block around a target loses to any other break.
+    """
+    by_origin: dict[str, list[Cut]] = {}
+    for cut in cuts:
+        by_origin.setdefault(cut.origin.label, []).append(cut)
+    kept = []
+    for group in by_origin.values():
+        if any(c.role == "term" for c in group):
+            group = [c for c in group if c.role != "weight"]
+        if any(c.brk.kind != NO_GRAD for c in group):
+            group = [c for c in group if c.brk.kind != NO_GRAD]
+        kept.extend(group)
+    return kept
 
 
 def _partial_is_evidence(cut: Cut, sink: SinkEvent, live_anywhere: list) -> bool:
@@ -91,7 +110,7 @@ def _live_at_backward(sinks: list[SinkEvent]) -> list[Origin]:
 def _trained(analysis: FileAnalysis, origin: Origin, sink: SinkEvent) -> bool:
     if origin.kind == ARGUMENT:
         name = origin.label.split("[")[0].split(".")[0].lower()
-        return sink.scope.is_loss and (name in PRED_LIKE_ARGS or not _target_like(name))
+        return sink.scope.is_loss and (name in PRED_LIKE_ARGS or not target_like(name))
     if _frozen(analysis, origin):
         return False
     if origin.kind == TENSOR:
@@ -102,10 +121,6 @@ def _trained(analysis: FileAnalysis, origin: Origin, sink: SinkEvent) -> bool:
     if sink.trained is not None:
         return any(origin.is_within(Origin(label, "")) for label in sink.trained)
     return True
-
-
-def _target_like(name: str) -> bool:
-    return name in TARGET_ARGS or name.startswith(("target", "label", "gt_", "y_true", "mask", "weight"))
 
 
 def _frozen(analysis: FileAnalysis, origin: Origin) -> bool:

@@ -165,7 +165,8 @@ class Interpreter:
         if stmt.value is None:
             return
         flow = self.eval_value(stmt.value, None)
-        self.scope.returns = self.scope.returns.union(flow)
+        first = self.scope.returns is EMPTY
+        self.scope.returns = flow if first else self.scope.returns.union(flow)
         if self.scope.returns_sink:
             self.scope.sinks.append(SinkEvent(flow, stmt, f"the value `{self.scope.name}` returns",
                                               "return", self.order, self.scope))
@@ -243,10 +244,15 @@ class Interpreter:
             key = N.dotted_text(target)
             if key is not None:
                 self.env[key] = flow
+                if OPTIMIZER_TAG in flow.tags and key not in self.scope.optimizers:
+                    covered = frozenset(o.label for o in flow.live) or None
+                    self.program.record_optimizer(self.scope, key, covered, stmt, self.order)
         elif isinstance(target, (ast.Tuple, ast.List)):
             element = flow.without_tags() if MODULE_TAG not in flow.tags else flow
-            for item in target.elts:
-                self.bind(item.value if isinstance(item, ast.Starred) else item, element, stmt)
+            exact = len(flow.items) == len(target.elts) and not any(isinstance(t, ast.Starred) for t in target.elts)
+            for index, item in enumerate(target.elts):
+                value = flow.items[index] if exact else element
+                self.bind(item.value if isinstance(item, ast.Starred) else item, value, stmt)
         elif isinstance(target, ast.Subscript):
             key = N.dotted_text(target.value)
             before = self.eval(target.value)
@@ -334,6 +340,8 @@ class Interpreter:
         if isinstance(expr.value, ast.Name) and expr.value.id == "self" and self.scope.class_info:
             return self.self_attribute(expr.attr, base)
         if MODULE_TAG in base.tags and key is not None:
+            if _is_parameter_name(expr.attr):
+                return Flow(frozenset({Origin(key, PARAMETER, expr.lineno)}), frozenset(), frozenset({LEAF_TAG}))
             return Flow(frozenset({Origin(key, MODULE, expr.lineno)}), frozenset(), frozenset({MODULE_TAG}))
         if self.imports.qualify(expr) is not None:
             return EMPTY
@@ -359,6 +367,10 @@ class Interpreter:
     def expr_Subscript(self, expr: ast.Subscript) -> Flow:
         base = self.eval(expr.value)
         self.eval(expr.slice)
+        if base.items and isinstance(expr.slice, ast.Constant) and isinstance(expr.slice.value, int):
+            item = base.item(expr.slice.value)
+            if item is not None:
+                return item
         key = N.dotted_text(expr)
         if MODULE_TAG in base.tags and key is not None:
             return Flow(frozenset({Origin(key, MODULE, expr.lineno)}), frozenset(), frozenset({MODULE_TAG}))
@@ -373,13 +385,14 @@ class Interpreter:
 
     def expr_BinOp(self, expr: ast.BinOp) -> Flow:
         left, right = self.eval(expr.left), self.eval(expr.right)
+        role = "term" if isinstance(expr.op, (ast.Add, ast.Sub)) else "weight"
+        if left.live:
+            right = right.with_role(role)
+        if right.live:
+            left = left.with_role(role)
         flow = left.union(right)
-        tags = set()
-        if NONSCALAR_TAG in flow.tags:
-            tags.add(NONSCALAR_TAG)
-        if isinstance(expr.op, ast.Pow) or isinstance(expr.op, ast.MatMult):
-            pass
-        return Flow(flow.live, flow.cuts, frozenset(tags))
+        tags = frozenset({NONSCALAR_TAG}) if NONSCALAR_TAG in flow.tags else frozenset()
+        return Flow(flow.live, flow.cuts, tags)
 
     def expr_UnaryOp(self, expr: ast.UnaryOp) -> Flow:
         operand = self.eval(expr.operand)
@@ -402,7 +415,9 @@ class Interpreter:
         return self.eval(expr.body).union(self.eval(expr.orelse))
 
     def expr_List(self, expr) -> Flow:
-        return join(self.eval(e) for e in expr.elts).without_tags().with_tags(LIST_TAG)
+        elements = [self.eval(e) for e in expr.elts]
+        flow = join(elements)
+        return Flow(flow.live, flow.cuts, frozenset({LIST_TAG}), tuple(elements))
 
     expr_Tuple = expr_List
     expr_Set = expr_List
@@ -460,9 +475,16 @@ def _after_inplace(before: Flow, value: Flow) -> Flow:
 
 
 def _elements(items: Flow) -> Flow:
-    if MODULE_TAG in items.tags or PARAMS_TAG in items.tags:
-        return Flow(items.live, items.cuts, frozenset())
+    """One element of an iterable: submodules of a ModuleList, leaves of `parameters()`."""
+    if MODULE_TAG in items.tags:
+        return Flow(items.live, items.cuts, frozenset({MODULE_TAG}))
+    if PARAMS_TAG in items.tags:
+        return Flow(items.live, items.cuts, frozenset({LEAF_TAG}))
     return Flow(items.live, items.cuts, frozenset())
+
+
+def _is_parameter_name(attr: str) -> bool:
+    return attr in ("weight", "bias", "in_proj_weight", "in_proj_bias") or attr.startswith(("weight_", "bias_"))
 
 
 def _join_envs(first: dict, second: dict) -> dict:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from . import names as N
 from .interpreter import (
-    MODEL_LIKE_ARGS, LEAF_TAG, MODULE_TAG, NONSCALAR_TAG, SAVED_TAG, SCALAR_TAG, LIST_TAG, ClassInfo,
+    MODEL_LIKE_ARGS, OPTIMIZER_TAG, LEAF_TAG, MODULE_TAG, NONSCALAR_TAG, SAVED_TAG, SCALAR_TAG, LIST_TAG, ClassInfo,
     Interpreter, Scope,
 )
 from .source import SourceFile
@@ -19,7 +19,8 @@ from .values import (
     ARGUMENT, EMPTY, MODULE, PARAMETER, TENSOR, Break, Cut, Flow, Origin,
 )
 
-LOSS_WORDS = ("loss", "criterion", "objective")
+LOSS_WORDS = ("loss", "criterion", "objective", "mse", "mae", "nll", "bce", "entropy", "hinge",
+              "huber", "dice", "focal", "divergence", "contrastive", "triplet")
 SINK_METHODS = {"training_step", "compute_loss", "forward_loss", "get_loss", "loss", "calc_loss"}
 
 
@@ -48,22 +49,29 @@ class Summary:
     returns: Flow
 
     def apply(self, arg_flows: dict[str, Flow], call: ast.Call) -> Flow:
-        live: set = set()
-        cuts: set = set()
+        passed_cuts: set = set()
         for flow in arg_flows.values():
-            cuts |= flow.cuts
-        for origin in self.returns.live:
-            if origin.kind == ARGUMENT:
-                live |= _relabel(arg_flows, origin)
-            else:
-                live.add(origin)
-        for cut in self.returns.cuts:
-            if cut.origin.kind == ARGUMENT:
-                cuts |= {Cut(o, cut.brk, cut.chained) for o in _relabel(arg_flows, cut.origin)}
-            else:
-                cuts.add(cut)
-        tags = self.returns.tags & {SCALAR_TAG, NONSCALAR_TAG, LIST_TAG, SAVED_TAG, MODULE_TAG}
-        return Flow(frozenset(live), frozenset(cuts), tags)
+            passed_cuts |= flow.cuts
+        return _substitute(self.returns, arg_flows, frozenset(passed_cuts))
+
+
+def _substitute(returned: Flow, arg_flows: dict[str, Flow], passed_cuts: frozenset) -> Flow:
+    """A callee's returned flow, its ARGUMENT origins replaced by what the caller passed."""
+    live: set = set()
+    cuts: set = set(passed_cuts)
+    for origin in returned.live:
+        if origin.kind == ARGUMENT:
+            live |= _relabel(arg_flows, origin)
+        else:
+            live.add(origin)
+    for cut in returned.cuts:
+        if cut.origin.kind == ARGUMENT:
+            cuts |= {Cut(o, cut.brk, cut.chained, cut.shadowed, cut.role) for o in _relabel(arg_flows, cut.origin)}
+        else:
+            cuts.add(cut)
+    tags = returned.tags & {SCALAR_TAG, NONSCALAR_TAG, LIST_TAG, SAVED_TAG, MODULE_TAG, OPTIMIZER_TAG}
+    items = tuple(_substitute(item, arg_flows, frozenset()) for item in returned.items)
+    return Flow(frozenset(live), frozenset(cuts), tags, items)
 
 
 def _relabel(arg_flows: dict[str, Flow], origin: Origin) -> set:
@@ -277,7 +285,8 @@ class FileAnalysis:
 
     def record_optimizer(self, scope: Scope, label: str | None, covered, node: ast.AST,
                          order: int = 0, elements: list | None = None) -> None:
-        self.constructions.append(OptimizerConstruction(scope, label, covered, node, order, elements or []))
+        if isinstance(node, ast.Call):  # not for `opt = build_optimizer()`: only where it is built
+            self.constructions.append(OptimizerConstruction(scope, label, covered, node, order, elements or []))
         if covered:
             self.optimizer_labels |= covered
         if label:

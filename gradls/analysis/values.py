@@ -53,6 +53,7 @@ class Cut:
     brk: Break
     chained: bool = False   # the cut value later went through a module call
     shadowed: bool = False  # a later break cut the same path again: that one is the cause
+    role: str = ""          # "term": added to a live loss; "weight": multiplied with one
 
 
 @dataclass(frozen=True)
@@ -60,25 +61,41 @@ class Flow:
     live: frozenset = frozenset()
     cuts: frozenset = frozenset()
     tags: frozenset = frozenset()
+    items: tuple = ()  # per-element flows of a tuple or list literal, when known
 
     def union(self, other: "Flow") -> "Flow":
         if not other.live and not other.cuts and not other.tags:
-            return self
+            return self if not self.items else Flow(self.live, self.cuts, self.tags)
         if not self.live and not self.cuts and not self.tags:
-            return other
+            return other if not other.items else Flow(other.live, other.cuts, other.tags)
         return Flow(self.live | other.live, self.cuts | other.cuts, self.tags | other.tags)
 
     def with_tags(self, *tags: str) -> "Flow":
         return replace(self, tags=self.tags | frozenset(tags))
 
     def without_tags(self) -> "Flow":
-        return replace(self, tags=frozenset()) if self.tags else self
+        return Flow(self.live, self.cuts) if self.tags or self.items else self
+
+    def with_role(self, role: str) -> "Flow":
+        """Record how this dead value joins a live one (as a loss term or as a weight)."""
+        if self.live or not self.cuts:
+            return self
+        cuts = frozenset(c if c.role or c.shadowed else replace(c, role=role) for c in self.cuts)
+        return replace(self, cuts=cuts)
+
+    def item(self, index: int) -> "Flow | None":
+        if self.items and -len(self.items) <= index < len(self.items):
+            return self.items[index]
+        return None
 
     def broken(self, brk: Break) -> "Flow":
         """The value after a break: nothing live, every live source recorded as cut here."""
         if not self.live:
             return Flow(frozenset(), self.cuts, frozenset())
-        older = frozenset(c if c.shadowed else replace(c, shadowed=True) for c in self.cuts)
+        if any(not target_like_argument(o) for o in self.live):
+            older = frozenset(c if c.shadowed else replace(c, shadowed=True) for c in self.cuts)
+        else:  # only labels/targets were live here: this break cuts nothing that trains
+            older = self.cuts
         return Flow(frozenset(), older | {Cut(origin, brk) for origin in self.live}, frozenset())
 
     def chained(self) -> "Flow":
@@ -92,6 +109,17 @@ class Flow:
 
 
 EMPTY = Flow()
+
+TARGET_ARGS = {"target", "targets", "label", "labels", "y", "y_true", "gt", "tgt", "mask",
+               "weight", "weights", "reduction", "indices_tuple", "ref_labels", "ignore_index"}
+
+
+def target_like(name: str) -> bool:
+    return name in TARGET_ARGS or name.startswith(("target", "label", "gt_", "y_true", "mask", "weight"))
+
+
+def target_like_argument(origin: Origin) -> bool:
+    return origin.kind == ARGUMENT and target_like(origin.label.split("[")[0].split(".")[0].lower())
 
 
 def join(flows) -> Flow:

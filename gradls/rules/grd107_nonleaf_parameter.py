@@ -85,7 +85,11 @@ as a leaf: safe. Arithmetic (`* 0.01`) has no automatic fix; use
         if method == "float":
             dtype = next((kw.value for kw in inner.keywords if kw.arg == "dtype"), None)
             return dtype is not None and ctx.analysis.imports.qualify(dtype) not in ("torch.float32", "torch.float")
-        return method != "to" or bool(outer.args or outer.keywords)
+        if method != "to":
+            return True
+        targets = list(outer.args) + [kw.value for kw in outer.keywords if kw.arg in ("device", "dtype")]
+        # `.to("cpu")` of a tensor created on the CPU returns the same leaf: nothing to report.
+        return bool(targets) and not all(isinstance(t, ast.Constant) and t.value == "cpu" for t in targets)
 
     def _fix(self, ctx, factory: ast.Call, outer, value):
         if not isinstance(outer, ast.Call) or (ctx.analysis.imports.qualify(factory.func) or "").startswith("torch.nn."):

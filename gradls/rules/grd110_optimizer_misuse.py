@@ -176,9 +176,10 @@ block; the other cases have no automatic fix.
                                 and label not in construction.covered \
                                 and not _rebuilt_after(analysis, construction, node):
                             yield ctx.finding(
-                                self, ctx.span(node),
-                                f"`{label}` is replaced after the optimizer on line {construction.node.lineno} "
-                                "was built: the new module's parameters are not in it and never train",
+                                self, ctx.span(construction.node),
+                                f"this optimizer is built before `{label}` is replaced (line {node.lineno}): "
+                                "the new module's parameters are not in it and never train",
+                                related=[ctx.related(node, f"`{label}` replaced here")],
                             )
 
 

@@ -6,7 +6,7 @@ from .base import Rule, RuleContext
 
 TARGET_NAMES = {"target", "targets", "label", "labels", "y", "y_true", "gt", "ground_truth",
                 "truth", "tgt", "true", "y_target", "target_labels", "gt_labels"}
-LOSS_WORDS = ("loss", "criterion")
+from ..analysis.program import LOSS_WORDS
 
 
 class LossIgnoresTarget(Rule):
