@@ -1,0 +1,256 @@
+"""`gradls check --fix`, `--unsafe-fixes` and `--diff`.
+
+* `--fix` applies safe fixes in place, to a fixed point, and reports
+  "Fixed N problems, M remaining." (M: findings left in the fixed files);
+* `--unsafe-fixes` also applies unsafe fixes (with `--fix` or `--diff`);
+* `--diff` prints a unified diff of what `--fix` would change and writes nothing; it exits
+  1 when there would be changes, 0 otherwise.
+
+Writing is careful: the file is decoded with its own encoding (PEP 263 cookie, BOM), line
+breaks in the fixes follow the file's (CRLF stays CRLF), the new content goes to a
+temporary file in the same folder which then replaces the original (`os.replace`), and a
+file whose bytes changed on disk since it was read is left alone and reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import difflib
+import io
+import os
+import sys
+import tempfile
+import tokenize
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..checker import _display
+from ..config import Settings
+from ..discovery import python_files
+from ..engine import check_source
+from ..model import Finding
+from .apply import FixResult, allowed, fix_source
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--fix", action="store_true", help="apply safe fixes in place")
+    parser.add_argument("--unsafe-fixes", action="store_true",
+                        help="also apply unsafe fixes (they may change numerics or behaviour)")
+    parser.add_argument("--diff", action="store_true",
+                        help="print a unified diff of the fixes and write nothing (exit 1 if there are changes)")
+    parser.set_defaults(fix_handler=run_fix)
+
+
+# --------------------------------------------------------------------------------------
+# reading and writing one file
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class SourceBytes:
+    path: Path
+    raw: bytes
+    text: str
+    encoding: str
+    bom: bool
+    mtime_ns: int
+    size: int
+
+
+class NotText(Exception):
+    pass
+
+
+def read_source(path: Path) -> SourceBytes:
+    """Read and decode a Python file the way Python would (BOM, coding cookie)."""
+    info = path.stat()
+    raw = path.read_bytes()
+    if b"\x00" in raw[:8192]:
+        raise NotText("binary file")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+    except SyntaxError as err:
+        raise NotText(str(err)) from None
+    bom = raw.startswith(codecs.BOM_UTF8)
+    body = raw[len(codecs.BOM_UTF8):] if bom else raw
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    try:
+        text = body.decode(codec)
+    except (UnicodeDecodeError, LookupError) as err:
+        raise NotText(f"cannot decode as {encoding}: {err}") from None
+    return SourceBytes(path, raw, text, codec, bom, info.st_mtime_ns, info.st_size)
+
+
+def encode_source(source: SourceBytes, text: str) -> bytes:
+    data = text.encode(source.encoding)
+    return codecs.BOM_UTF8 + data if source.bom else data
+
+
+class ChangedOnDisk(Exception):
+    pass
+
+
+def write_source(source: SourceBytes, text: str) -> None:
+    """Atomically replace the file with `text`, unless it changed since `source` was read."""
+    data = encode_source(source, text)
+    path = source.path
+    _ensure_unchanged(source)
+    folder = path.parent
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".gradls-tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        except OSError:
+            pass
+        _ensure_unchanged(source)  # the last moment before the rename
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _ensure_unchanged(source: SourceBytes) -> None:
+    try:
+        info = source.path.stat()
+        now = source.path.read_bytes()
+    except OSError as err:
+        raise ChangedOnDisk(f"cannot re-read: {err.strerror or err}") from None
+    if now != source.raw or info.st_size != source.size or info.st_mtime_ns != source.mtime_ns:
+        raise ChangedOnDisk("changed on disk while being fixed; not overwritten")
+
+
+# --------------------------------------------------------------------------------------
+# the command
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class FixRun:
+    fixed: int = 0
+    remaining: list[Finding] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    changed_files: list[str] = field(default_factory=list)
+    diffs: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    hidden_unsafe: int = 0
+    not_converged: list[str] = field(default_factory=list)
+    failed: list[Finding] = field(default_factory=list)
+
+
+def compute_fix(source: SourceBytes, shown: str, settings: Settings, unsafe: bool) -> FixResult:
+    """The fixed text of one file (kept separate so tests can intervene between read and write)."""
+    return fix_source(source.text, shown, settings, unsafe=unsafe)
+
+
+def run_fix(args, settings: Settings, root: Path, cache=None) -> int:
+    unsafe = bool(getattr(args, "unsafe_fixes", False))
+    write = bool(args.fix) and not args.diff
+    run = FixRun()
+    for path, error in python_files(args.paths, root.resolve(), settings.exclude):
+        shown = _display(path)
+        if error:
+            run.problems.append(f"{shown}: {error}")
+            continue
+        try:
+            source = read_source(path)
+        except NotText as err:
+            run.notices.append(f"{shown}: skipped: {err}")
+            continue
+        except OSError as err:
+            run.problems.append(f"{shown}: cannot read: {err.strerror or err}")
+            continue
+        _fix_one(source, shown, settings, unsafe, write, run)
+    if cache is not None:
+        cache.save()
+    return _report(args, run, unsafe, write)
+
+
+def _fix_one(source: SourceBytes, shown: str, settings: Settings, unsafe: bool, write: bool, run: FixRun) -> None:
+    findings = check_source(source.text, shown, settings)
+    if any(allowed(f.fix, unsafe) for f in findings):
+        result = compute_fix(source, shown, settings, unsafe)
+    else:
+        result = FixResult(source.text, source.text, remaining=findings)
+    final_text = result.text
+    if result.changed:
+        if write:
+            try:
+                write_source(source, final_text)
+            except ChangedOnDisk as err:
+                run.problems.append(f"{shown}: {err}")
+                run.remaining.extend(findings)
+                run.sources[shown] = source.text
+                return
+            except OSError as err:
+                run.problems.append(f"{shown}: cannot write: {err.strerror or err}")
+                run.remaining.extend(findings)
+                run.sources[shown] = source.text
+                return
+        else:
+            run.diffs.append(unified_diff(source.text, final_text, shown))
+        run.changed_files.append(shown)
+    run.fixed += result.fixed
+    run.failed.extend(result.failed)
+    if not result.converged:
+        run.not_converged.append(shown)
+    run.remaining.extend(result.remaining)
+    if not unsafe:
+        run.hidden_unsafe += sum(1 for f in result.remaining if allowed(f.fix, True) and not allowed(f.fix, False))
+    if result.remaining:
+        run.sources[shown] = final_text
+
+
+def unified_diff(before: str, after: str, shown: str) -> str:
+    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                 fromfile=shown, tofile=shown)
+    out = []
+    for line in lines:
+        out.append(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def _report(args, run: FixRun, unsafe: bool, write: bool) -> int:
+    from ..output import render
+
+    fmt = getattr(args, "output_format", "text")
+    err = sys.stderr
+    for message in run.notices + run.problems:
+        print(f"gradls: {message}", file=err)
+    for finding in run.failed:
+        print(f"gradls: {finding.path}:{finding.line}:{finding.column}: {finding.code} fix not applied: "
+              "the result would not compile (please report)", file=err)
+    for shown in run.not_converged:
+        print(f"gradls: {shown}: fixes did not converge after the maximum number of rounds", file=err)
+    summary_out = sys.stdout if fmt == "text" else err
+    if not write:
+        if run.diffs:
+            sys.stdout.write("".join(run.diffs))
+        n = run.fixed
+        summary = (f"Would fix {n} problem{'s' if n != 1 else ''} in {len(run.changed_files)} "
+                   f"file{'s' if len(run.changed_files) != 1 else ''}." if n else "No fixes available.")
+        if run.hidden_unsafe:
+            summary += f" ({run.hidden_unsafe} more with `--unsafe-fixes`.)"
+        print(summary, file=err)
+        if run.problems:
+            return 2
+        return 1 if run.changed_files else 0
+    output = render(run.remaining, fmt, run.sources, fixable_hint=False)
+    if output:
+        print(output)
+    n, m = run.fixed, len(run.remaining)
+    summary = f"Fixed {n} problem{'s' if n != 1 else ''}, {m} remaining."
+    if run.hidden_unsafe:
+        summary += f"\n{run.hidden_unsafe} more fixable with `--unsafe-fixes`."
+    print(summary, file=summary_out)
+    if run.problems:
+        return 2
+    return 0 if getattr(args, "exit_zero", False) or not run.remaining else 1
