@@ -7,7 +7,7 @@ import ast
 from . import names as N
 from .interpreter import (
     LEAF_TAG, LIST_TAG, MODEL_LIKE_ARGS, MODULE_TAG, NONLEAF_PARAM_TAG, NONSCALAR_TAG,
-    OPTIMIZER_TAG, PARAMLESS_TAG, PARAMS_TAG, REDUCTIONS, SAVED_TAG, SCALAR_TAG, CallEvent,
+    BATCHED_TAG, OPTIMIZER_TAG, PARAMLESS_TAG, PARAMS_TAG, REDUCTIONS, SAVED_TAG, SCALAR_TAG, CallEvent,
     InplaceEvent, SinkEvent,
 )
 from .values import (
@@ -98,16 +98,49 @@ def _qualified_call(interp, call: ast.Call, name: str, label: str | None) -> Flo
         return _module_constructor(interp, call, name, label)
     if name.startswith("torch.") and _is_true(_keyword(call, "requires_grad")):
         _args_flow(interp, call)
-        return _source(label, TENSOR, call)
+        source = _source(label, TENSOR, call)
+        if _literal_numel(call) > 1:
+            source = source.with_tags(NONSCALAR_TAG, *((BATCHED_TAG,) if _literal_batch(call) > 1 else ()))
+        return source
     if name.startswith(("torch.", "torchvision.", "einops.", "kornia.")):
         args = _args(interp, call)
         flow = join(args).without_tags()
+        if _short(name) in SHAPED_FACTORIES and _literal_numel(call) > 1:
+            return flow.with_tags(NONSCALAR_TAG, *((BATCHED_TAG,) if _literal_batch(call) > 1 else ()))
         return _shape_tags(flow, _short(name), args, call)
     callee = program.local_callable(name)
     if callee is not None:
         return _local_call(interp, call, callee, label)
     flow = _args_flow(interp, call)
     return flow
+
+
+SHAPED_FACTORIES = {"randn", "rand", "zeros", "ones", "empty", "full", "randint", "normal"}
+
+
+def _literal_numel(call: ast.Call) -> int:
+    """Element count of `torch.randn(10, 3)` when every dimension is a literal; else 0."""
+    dims = [a for a in call.args if not isinstance(a, ast.Starred)]
+    if _short(ast.unparse(call.func)) == "randint":
+        dims = dims[-1:]
+        if dims and isinstance(dims[0], ast.Tuple):
+            dims = list(dims[0].elts)
+    elif len(dims) == 1 and isinstance(dims[0], (ast.Tuple, ast.List)):
+        dims = list(dims[0].elts)
+    numel = 1
+    for dim in dims:
+        if not (isinstance(dim, ast.Constant) and isinstance(dim.value, int) and not isinstance(dim.value, bool)):
+            return 0
+        numel *= dim.value
+    return numel if dims else 0
+
+
+def _literal_batch(call: ast.Call) -> int:
+    """The first of two or more literal dimensions (the batch a module would see), else 0."""
+    dims = call.args[0].elts if len(call.args) == 1 and isinstance(call.args[0], (ast.Tuple, ast.List)) else call.args
+    if len(dims) < 2 or not isinstance(dims[0], ast.Constant) or not isinstance(dims[0].value, int):
+        return 0
+    return dims[0].value
 
 
 def _short(name: str) -> str:
@@ -326,6 +359,8 @@ def _backward_method(interp, call: ast.Call, func: ast.Attribute) -> Flow:
         flow = interp.eval(func.value)
         has_gradient = bool(call.args) or _keyword(call, "gradient") is not None
         subject = ast.unparse(func.value)
+        if not isinstance(func.value, (ast.Name, ast.Attribute, ast.Call, ast.Subscript)):
+            subject = f"({subject})"
         interp.scope.backward_subjects.add(N.dotted_text(func.value) or subject)
         _record_backward(interp, call, flow, f"`{_shorten(subject)}.backward()`", has_gradient)
         return EMPTY
@@ -399,9 +434,14 @@ def _call_module(interp, call: ast.Call, module: Flow, method: str = "forward") 
     if callee is not None:
         flows = {name: flow.chained() for name, flow in _bind_arguments(interp, call, callee, True).items()}
         result = interp.program.summary(callee).apply(flows, call)
+        if method == "forward" and any(BATCHED_TAG in f.tags for f in flows.values()):
+            result = result.with_tags(NONSCALAR_TAG, BATCHED_TAG)
         return relabel_self(result, _instance_label(module))
-    args = _args_flow(interp, call).chained()
-    return Flow(module.live | args.live, module.cuts | args.cuts, frozenset({NONSCALAR_TAG}))
+    args = _args(interp, call)
+    batched = any(BATCHED_TAG in a.tags for a in args)
+    flow = join(args).without_tags().chained()
+    return Flow(module.live | flow.live, module.cuts | flow.cuts,
+                frozenset({NONSCALAR_TAG, BATCHED_TAG}) if batched else frozenset())
 
 
 def _class_method(interp, instance: Flow, method: str):
@@ -473,7 +513,7 @@ def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | No
         if "loss" in base or "criterion" in base or base in ("crit", "objective", "loss_fn"):
             return args.with_tags(SCALAR_TAG)
         origin = Origin(text, kind, call.lineno)
-        return Flow(args.live | {origin}, args.cuts, frozenset({NONSCALAR_TAG}))
+        return Flow(args.live | {origin}, args.cuts, frozenset())
     return _args_flow(interp, call)
 
 

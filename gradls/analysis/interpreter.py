@@ -23,7 +23,8 @@ PARAMS_TAG = "params"          # the result of model.parameters()
 OPTIMIZER_TAG = "optimizer"
 LEAF_TAG = "leaf"              # a leaf tensor that requires grad
 SAVED_TAG = "saved"            # an output autograd saved for backward (sigmoid, exp, ...)
-NONSCALAR_TAG = "nonscalar"
+NONSCALAR_TAG = "nonscalar"     # holds more than one element, known from literal shapes
+BATCHED_TAG = "batched"         # first of several dimensions is a literal > 1
 SCALAR_TAG = "scalar"
 LIST_TAG = "list"
 NONLEAF_PARAM_TAG = "nonleaf_param"
@@ -62,8 +63,11 @@ class InplaceEvent:
 
 @dataclass
 class AccumulateEvent:
+    """`total += value` or `total = total + value`."""
+
     target: str
-    node: ast.AugAssign
+    node: ast.stmt
+    added: ast.expr           # the expression added to the total
     value_flow: Flow
     in_loop: bool
     scope: "Scope"
@@ -141,9 +145,20 @@ class Interpreter:
 
     def stmt_Assign(self, stmt: ast.Assign) -> None:
         label = N.dotted_text(stmt.targets[0]) if len(stmt.targets) == 1 else None
+        self._note_accumulation(stmt, label)
         flow = self.eval_value(stmt.value, label)
         for target in stmt.targets:
             self.bind(target, flow, stmt)
+
+    def _note_accumulation(self, stmt: ast.Assign, label: str | None) -> None:
+        value = stmt.value
+        if label is None or not (isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add)):
+            return
+        for same, added in ((value.left, value.right), (value.right, value.left)):
+            if N.dotted_text(same) == label:
+                self.scope.accumulations.append(
+                    AccumulateEvent(label, stmt, added, self.eval(added), self.loop_depth > 0, self.scope))
+                return
 
     def stmt_AnnAssign(self, stmt: ast.AnnAssign) -> None:
         if stmt.value is not None:
@@ -157,8 +172,9 @@ class Interpreter:
         self.scope.inplace.append(InplaceEvent(stmt.target, stmt, before, self.no_grad,
                                                _augop_text(stmt.op), self.scope))
         if key is not None:
-            self.scope.accumulations.append(
-                AccumulateEvent(key, stmt, value, self.loop_depth > 0, self.scope))
+            if isinstance(stmt.op, ast.Add):
+                self.scope.accumulations.append(
+                    AccumulateEvent(key, stmt, stmt.value, value, self.loop_depth > 0, self.scope))
             self.env[key] = _after_inplace(before, value)
 
     def stmt_Return(self, stmt: ast.Return) -> None:
@@ -391,14 +407,13 @@ class Interpreter:
         if right.live:
             left = left.with_role(role)
         flow = left.union(right)
-        tags = frozenset({NONSCALAR_TAG}) if NONSCALAR_TAG in flow.tags else frozenset()
-        return Flow(flow.live, flow.cuts, tags)
+        return Flow(flow.live, flow.cuts, flow.tags & {NONSCALAR_TAG, BATCHED_TAG})
 
     def expr_UnaryOp(self, expr: ast.UnaryOp) -> Flow:
         operand = self.eval(expr.operand)
         if isinstance(expr.op, ast.Not):
             return EMPTY
-        return Flow(operand.live, operand.cuts, operand.tags & {NONSCALAR_TAG})
+        return Flow(operand.live, operand.cuts, operand.tags & {NONSCALAR_TAG, BATCHED_TAG})
 
     def expr_BoolOp(self, expr: ast.BoolOp) -> Flow:
         return join(self.eval(value) for value in expr.values)

@@ -8,13 +8,22 @@ import ast
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
-def statements(body: list) -> list[ast.AST]:
-    """Every statement in `body`, nested blocks included, in source order."""
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def statements(body: list, into_definitions: bool = True) -> list[ast.AST]:
+    """Every statement in `body`, nested blocks included, in source order.
+
+    With `into_definitions=False`, the bodies of nested functions and classes are left out:
+    the statements of one scope.
+    """
     found = []
     stack = list(reversed(body))
     while stack:
         node = stack.pop()
         found.append(node)
+        if not into_definitions and isinstance(node, _DEFINITIONS):
+            continue
         children = []
         for name in _BLOCKS:
             block = getattr(node, name, None)

@@ -48,52 +48,52 @@ total is used as a tensor afterwards, safe otherwise.
 """
 
     def check(self, ctx: RuleContext):
+        backpropagated = {subject for scope in ctx.analysis.scopes for subject in scope.backward_subjects}
         seen = set()
         for scope in ctx.analysis.scopes:
-            if scope.returns_sink:
-                continue
+            if scope.is_loss:
+                continue  # a loss summing its terms returns them for backward
             for event in scope.accumulations:
-                node = event.node
-                if not event.in_loop or not isinstance(node.op, ast.Add) or not carries_gradient(event.value_flow):
+                if event.node.lineno in seen or not carries_gradient(event.value_flow):
                     continue
-                if node.lineno in seen or not self._is_accumulator(scope, event):
+                if not self._across_iterations(ctx, scope, event) or event.target in backpropagated:
                     continue
-                if event.target in scope.backward_subjects or self._backpropagated(scope, event.target):
-                    continue
-                seen.add(node.lineno)
+                seen.add(event.node.lineno)
                 yield ctx.finding(
-                    self, ctx.span(node),
+                    self, ctx.span(event.node),
                     f"`{event.target}` adds a loss tensor every iteration and is never backpropagated: "
                     "it keeps every iteration's graph alive; add `.item()`",
-                    fix=self._fix(ctx, node),
+                    fix=self._fix(ctx, event.added),
                 )
 
-    def _is_accumulator(self, scope, event) -> bool:
-        initial = _initial_value(scope.node, event.target, event.node)
-        if initial is None:
-            return False
+    def _across_iterations(self, ctx, scope, event) -> bool:
+        """A local total inside a loop, or an attribute total that outlives the method call."""
         named = any(word in event.target.lower() for word in ACCUMULATOR_WORDS)
-        return named or SCALAR_TAG in event.value_flow.tags
+        if not (named or SCALAR_TAG in event.value_flow.tags):
+            return False
+        if event.target.startswith("self.") and scope.class_info is not None:
+            return _initial_value(scope.class_info.node.body, event.target, None) is not None
+        if not event.in_loop or _returned(scope.node, event.target):
+            return False
+        return _initial_value(scope.node.body, event.target, event.node) is not None
 
-    def _backpropagated(self, scope, target: str) -> bool:
-        for sink in scope.sinks:
-            if sink.kind == "backward" and target in ast.unparse(sink.node):
-                return True
-        return False
-
-    def _fix(self, ctx, node: ast.AugAssign):
-        value = node.value
-        if not isinstance(value, (ast.Name, ast.Attribute, ast.Call, ast.Subscript)):
+    def _fix(self, ctx, added):
+        if not isinstance(added, (ast.Name, ast.Attribute, ast.Call, ast.Subscript)):
             return None
-        span = ctx.span(value)
+        span = ctx.span(added)
         return ctx.replacement(span, ctx.source.segment(span) + ".item()", "Add `.item()` to the accumulated loss")
 
 
-def _initial_value(scope_node, target: str, before: ast.AST):
+def _returned(scope_node, target: str) -> bool:
+    return any(isinstance(node, ast.Return) and node.value is not None and target in ast.unparse(node.value)
+               for node in statements(getattr(scope_node, "body", []), into_definitions=False))
+
+
+def _initial_value(body: list, target: str, before: ast.AST | None):
     """The numeric constant `target` starts from (`total = 0.0`), assigned before `before`."""
     found = None
-    for node in statements(scope_node.body):
-        if isinstance(node, ast.Assign) and node.lineno < before.lineno:
+    for node in statements(body):
+        if isinstance(node, ast.Assign) and (before is None or node.lineno < before.lineno):
             if any(ast.unparse(t) == target for t in node.targets):
                 value = node.value
                 if isinstance(value, ast.Constant) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool):

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 from ..analysis.interpreter import NONSCALAR_TAG, SCALAR_TAG
-from ..analysis.values import MODULE
-from .base import Rule, RuleContext
+from .base import Rule, RuleContext, carries_gradient
 
 
 class NonScalarBackward(Rule):
@@ -12,9 +11,11 @@ class NonScalarBackward(Rule):
     default_severity = "error"
     doc = """
 ## What it finds
-`y.backward()` (or `torch.autograd.grad(y, ...)` without `grad_outputs`) where `y` is a
-model output or an elementwise expression of one, never reduced to a scalar by `mean()`,
-`sum()` or a loss.
+`y.backward()` (or `torch.autograd.grad(y, ...)` without `grad_outputs`) where `y` is
+known to hold more than one element (a model output for a batch built with literal sizes,
+an elementwise expression of one) and was never reduced to a scalar by `mean()`, `sum()`
+or a loss. Shapes that are not literal in the code (batches from a loader) are not guessed:
+a batch of one, where backward works, is not flagged.
 
 ## Why is this bad? What execution shows
 `RuntimeError: grad can be implicitly created only for scalar outputs`. (If the tensor
@@ -44,7 +45,7 @@ No automatic fix: which reduction is meant is the author's choice.
                 if sink.kind != "backward" or sink.has_gradient_arg:
                     continue
                 tags = sink.flow.tags
-                if NONSCALAR_TAG not in tags or SCALAR_TAG in tags or not any(o.kind == MODULE for o in sink.flow.live):
+                if NONSCALAR_TAG not in tags or SCALAR_TAG in tags or not carries_gradient(sink.flow):
                     continue
                 if id(sink.node) in seen:
                     continue
