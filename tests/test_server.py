@@ -222,6 +222,7 @@ async def test_initialization_options_ignore_and_severity():
 
 @pytest.mark.asyncio
 async def test_did_change_configuration_reanalyses_open_documents():
+    URI = "file:///tmp/gradls%20test/my%20train.py"  # percent-encoded: republished under the same URI
     async with session(configuration={"gradls": {"enable": False}}) as c:
         c.open(URI, SNIPPET)
         assert "GRD101" in codes(await c.diagnostics(URI))

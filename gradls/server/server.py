@@ -138,7 +138,7 @@ class GradlsServer(LanguageServer):
 
     def reanalyse_all(self) -> None:
         try:
-            uris = list(self.workspace.text_documents)
+            uris = [doc.uri for doc in self.workspace.text_documents.values()]  # as the client spelt them
         except RuntimeError:
             return
         for uri in uris:
