@@ -40,16 +40,30 @@ The fix is safe.
 """
 
     def fix(self, ctx, report):
+        from ..fixes.torch_names import torch_function
+        from ..model import Edit, Fix
+
         call = report.brk.node
-        if not isinstance(call, ast.Call) or len(call.args) != 1:
+        if not isinstance(call, ast.Call) or len(call.args) != 1 or isinstance(call.args[0], ast.Starred):
             return None
-        func = call.func
-        if not (isinstance(func, ast.Attribute) and func.attr in ("tensor", "as_tensor", "Tensor", "FloatTensor")
-                and isinstance(func.value, ast.Name)):
+        qualified = ctx.analysis.imports.qualify(call.func) or ""
+        if qualified not in ("torch.tensor", "torch.as_tensor", "torch.Tensor", "torch.FloatTensor"):
             return None
-        if any(kw.arg not in ("dtype", "device") for kw in call.keywords):
+        # `requires_grad=True` only hid the backward error: the stacked tensor requires grad anyway
+        keywords = [kw for kw in call.keywords if not (
+            kw.arg == "requires_grad" and isinstance(kw.value, ast.Constant) and kw.value.value is True)]
+        if any(kw.arg not in ("dtype", "device") for kw in keywords):
             return None
+        spelled = torch_function(ctx, "stack")
+        if spelled is None:
+            return None
+        stack, import_edits = spelled
         data = ctx.source.segment(ctx.span(call.args[0]))
-        moved = ", ".join(f"{kw.arg}={ast.unparse(kw.value)}" for kw in call.keywords)
-        text = f"{func.value.id}.stack({data})" + (f".to({moved})" if moved else "")
-        return ctx.replacement(ctx.span(call), text, f"Replace {ast.unparse(func)}(list) with {func.value.id}.stack")
+        moved = ", ".join(f"{kw.arg}={ctx.source.segment(ctx.span(kw.value))}" for kw in keywords)
+        text = f"{stack}({data})" + (f".to({moved})" if moved else "")
+        message = f"Replace `{ast.unparse(call.func)}(list)` with `{stack}(list)`"
+        if moved:
+            message += f" and `.to({moved})`"
+        if import_edits:
+            message += " (imports `stack` from torch)"
+        return Fix("safe", message, (Edit(ctx.span(call), text), *import_edits))
