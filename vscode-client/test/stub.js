@@ -1,0 +1,124 @@
+// A stubbed `vscode` module (and, optionally, `vscode-languageclient/node`) installed through
+// Module._load, so the extension's code runs under plain `node --test`.
+"use strict";
+const Module = require("module");
+
+function makeConfig(values) {
+  // values: { "select": [...], "shadow.device": "cpu", ... } (explicit user values)
+  const defaults = {
+    enable: true, select: [], ignore: [], severity: {}, path: [], interpreter: [],
+    "shadow.device": "auto", "shadow.worker": "", "shadow.timeout": 60, "trace.server": "off",
+  };
+  return {
+    get(key) { return key in values ? values[key] : defaults[key]; },
+    inspect(key) {
+      return { key: "gradls." + key, defaultValue: defaults[key], globalValue: values[key] };
+    },
+  };
+}
+
+function createVscode(state) {
+  const listeners = { config: [] };
+  const vscode = {
+    _state: state,
+    _listeners: listeners,
+    Uri: {
+      file: (p) => ({ scheme: "file", fsPath: p, path: p, toString: () => "file://" + p }),
+    },
+    ProgressLocation: { Notification: 15 },
+    window: {
+      messages: [],
+      createOutputChannel(name) {
+        const lines = [];
+        state.output = lines;
+        const push = (lvl) => (msg) => lines.push(`[${lvl}] ${msg}`);
+        return { name, lines, info: push("info"), warn: push("warn"), error: push("error"),
+          trace: push("trace"), debug: push("debug"), appendLine: push("line"), append: push("raw"),
+          show() { state.shown = true; }, dispose() {}, replace() {}, clear() {}, hide() {} };
+      },
+      showErrorMessage(msg, ...items) { vscode.window.messages.push({ kind: "error", msg, items }); return Promise.resolve(undefined); },
+      showWarningMessage(msg, ...items) { vscode.window.messages.push({ kind: "warning", msg, items }); return Promise.resolve(undefined); },
+      showInformationMessage(msg, ...items) { vscode.window.messages.push({ kind: "info", msg, items }); return Promise.resolve(undefined); },
+      withProgress(_opts, task) {
+        return task({ report() {} }, { isCancellationRequested: false, onCancellationRequested() { return { dispose() {} }; } });
+      },
+      activeTextEditor: undefined,
+    },
+    commands: {
+      registered: {},
+      registerCommand(id, fn) { vscode.commands.registered[id] = fn; return { dispose() {} }; },
+      executeCommand() { return Promise.resolve(); },
+    },
+    workspace: {
+      workspaceFolders: state.folder ? [{ uri: vscode_uri(state.folder), name: "ws", index: 0 }] : undefined,
+      textDocuments: [],
+      getConfiguration(section) {
+        if (section !== "gradls") throw new Error("unexpected section " + section);
+        return makeConfig(state.config);
+      },
+      onDidChangeConfiguration(fn) { listeners.config.push(fn); return { dispose() {} }; },
+      createFileSystemWatcher(glob) { return { glob, dispose() {} }; },
+      asRelativePath(uri) { return String(uri.fsPath || uri); },
+    },
+    extensions: { getExtension(id) { return state.extensions ? state.extensions[id] : undefined; } },
+    env: { clipboard: { writeText(t) { state.clipboard = t; return Promise.resolve(); } } },
+    async _fireConfigChange(keys) {
+      const event = { affectsConfiguration: (k) => keys.some((key) => key === k || key.startsWith(k + ".")) };
+      for (const fn of listeners.config) await fn(event);
+    },
+  };
+  return vscode;
+}
+
+function vscode_uri(p) {
+  return { scheme: "file", fsPath: p, path: p, toString: () => "file://" + p };
+}
+
+function createLanguageClientStub(state) {
+  state.clients = [];
+  class LanguageClient {
+    constructor(id, name, serverOptions, clientOptions) {
+      Object.assign(this, { id, name, serverOptions, clientOptions });
+      this.state = 1;
+      this.notifications = [];
+      this.requests = [];
+      this.stopped = false;
+      this.initializeResult = { capabilities: { executeCommandProvider: { commands: state.serverCommands || [] } } };
+      state.clients.push(this);
+    }
+    async start() { this.state = 2; }
+    async stop() { this.state = 1; this.stopped = true; }
+    async sendNotification(type, params) { this.notifications.push({ method: type.method, params }); }
+    async sendRequest(type, params) { this.requests.push({ method: type.method, params }); return state.requestResult; }
+  }
+  return {
+    LanguageClient,
+    State: { Stopped: 1, Running: 2, Starting: 3 },
+    TransportKind: { stdio: 0, ipc: 1, pipe: 2, socket: 3 },
+    RevealOutputChannelOn: { Info: 1, Warn: 2, Error: 3, Never: 4 },
+    DidChangeConfigurationNotification: { type: { method: "workspace/didChangeConfiguration" } },
+    ExecuteCommandRequest: { type: { method: "workspace/executeCommand" } },
+  };
+}
+
+/** Install the stubs and load a fresh copy of the module at `path`. */
+function load(path, state) {
+  const vscode = createVscode(state);
+  const lc = createLanguageClientStub(state);
+  const original = Module._load;
+  Module._load = function (request, parent, isMain) {
+    if (request === "vscode") return vscode;
+    if (request === "vscode-languageclient/node") return lc;
+    return original.call(this, request, parent, isMain);
+  };
+  try {
+    for (const key of Object.keys(require.cache)) {
+      if (key.includes("/out/lib/")) delete require.cache[key];
+    }
+    return { mod: require(path), vscode, lc };
+  } finally {
+    Module._load = original;
+  }
+}
+
+module.exports = { load, makeConfig };
