@@ -99,6 +99,16 @@ class Scope:
     optimizers: dict = field(default_factory=dict)   # label -> frozenset of labels, or None
     backward_subjects: set = field(default_factory=set)
     env: dict = field(default_factory=dict)
+    _statements: list | None = None
+
+    @property
+    def statements(self) -> list:
+        """This scope's own statements (nested functions and classes left out), computed once."""
+        if self._statements is None:
+            from .walk import statements
+
+            self._statements = statements(self.node.body, into_definitions=False)
+        return self._statements
 
 
 @dataclass
@@ -199,29 +209,36 @@ class Interpreter:
 
     def stmt_For(self, stmt: ast.For) -> None:
         self.program.note_loop(stmt)
-        items = self.eval(stmt.iter)
-        self.loop_depth += 1
-        for _ in range(2):
-            self.bind(stmt.target, _elements(items), stmt)
-            before = dict(self.env)
+        items = _elements(self.eval(stmt.iter))
+
+        def iteration() -> None:
+            self.bind(stmt.target, items, stmt)
             self.run(stmt.body)
-            self.env = _join_envs(before, self.env)
-            self.scope.env = self.env
-        self.loop_depth -= 1
+
+        self.loop(iteration)
         self.run(stmt.orelse)
 
     stmt_AsyncFor = stmt_For
 
     def stmt_While(self, stmt: ast.While) -> None:
-        self.loop_depth += 1
-        for _ in range(2):
+        def iteration() -> None:
             self.eval(stmt.test)
-            before = dict(self.env)
             self.run(stmt.body)
+
+        self.loop(iteration)
+        self.run(stmt.orelse)
+
+    def loop(self, iteration) -> None:
+        """Run a loop body until the values it carries into the next iteration settle (at most twice)."""
+        self.loop_depth += 1
+        for attempt in range(2):
+            before = dict(self.env)
+            iteration()
             self.env = _join_envs(before, self.env)
             self.scope.env = self.env
+            if not any(self.env[key] != flow for key, flow in before.items()):
+                break
         self.loop_depth -= 1
-        self.run(stmt.orelse)
 
     def stmt_With(self, stmt: ast.With) -> None:
         saved = self.no_grad

@@ -21,6 +21,7 @@ from .values import (
 
 LOSS_WORDS = ("loss", "criterion", "objective", "mse", "mae", "nll", "bce", "entropy", "hinge",
               "huber", "dice", "focal", "divergence", "contrastive", "triplet")
+TRAINING_WORDS = ("backward", ".step(", "training_step", "optim")
 SINK_METHODS = {"training_step", "compute_loss", "forward_loss", "get_loss", "loss", "calc_loss"}
 
 
@@ -110,6 +111,7 @@ class FileAnalysis:
         self.module_scope: Scope | None = None
         self.constructions: list[OptimizerConstruction] = []
         self.trains = False  # the file calls backward, builds an optimizer or has a training_step
+        self.trains_text = any(word in source.text for word in TRAINING_WORDS)
         self.loss_file = any("loss" in part.lower() for part in source.path.replace("\\", "/").split("/"))
 
     # ----- building ---------------------------------------------------------------------
@@ -121,8 +123,18 @@ class FileAnalysis:
         analysis._prescan()
         analysis._run_module_scope()
         for callee in analysis._all_function_callees():
-            analysis.summary(callee)
+            if analysis._needs_eager_analysis(callee):
+                analysis.summary(callee)
         return analysis
+
+    def _needs_eager_analysis(self, callee: Callee) -> bool:
+        """In a file that trains nothing, only losses and code creating leaves can hold a finding;
+        other functions are analysed when one of those calls them."""
+        if self.trains_text or _is_loss_function(callee.node.name, callee.class_info):
+            return True
+        lines = self.source.lines[callee.node.lineno - 1 : callee.node.end_lineno]
+        text = "".join(lines)
+        return "requires_grad" in text or "Parameter(" in text
 
     def _collect_definitions(self, tree: ast.Module) -> None:
         for node in tree.body:

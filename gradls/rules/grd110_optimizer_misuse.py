@@ -3,12 +3,7 @@ from __future__ import annotations
 import ast
 
 from ..analysis.values import MODULE, Origin
-from ..analysis.walk import statements
 from .base import Rule, RuleContext
-
-
-def _body(scope_node) -> list:
-    return scope_node.body
 
 
 class OptimizerMisuse(Rule):
@@ -166,7 +161,7 @@ block; the other cases have no automatic fix.
         for construction in analysis.constructions:
             if not construction.covered:
                 continue
-            for node in statements(_body(construction.scope.node)):
+            for node in construction.scope.statements:
                 if not isinstance(node, ast.Assign) or node.lineno <= construction.node.end_lineno:
                     continue
                 for target in node.targets:
@@ -215,7 +210,7 @@ def _covers_any(covered, live) -> bool:
 
 
 def _assigned_from_torch(ctx, scope, name: str) -> bool:
-    for node in statements(_body(scope.node)):
+    for node in scope.statements:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
             value = node.value
             if isinstance(value, ast.Call):

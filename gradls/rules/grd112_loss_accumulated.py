@@ -72,10 +72,10 @@ total is used as a tensor afterwards, safe otherwise.
         if not (named or SCALAR_TAG in event.value_flow.tags):
             return False
         if event.target.startswith("self.") and scope.class_info is not None:
-            return _initial_value(scope.class_info.node.body, event.target, None) is not None
-        if not event.in_loop or _returned(scope.node, event.target):
+            return _initial_value(statements(scope.class_info.node.body), event.target, None) is not None
+        if not event.in_loop or _returned(scope.statements, event.target):
             return False
-        return _initial_value(scope.node.body, event.target, event.node) is not None
+        return _initial_value(scope.statements, event.target, event.node) is not None
 
     def _fix(self, ctx, added):
         if not isinstance(added, (ast.Name, ast.Attribute, ast.Call, ast.Subscript)):
@@ -84,15 +84,15 @@ total is used as a tensor afterwards, safe otherwise.
         return ctx.replacement(span, ctx.source.segment(span) + ".item()", "Add `.item()` to the accumulated loss")
 
 
-def _returned(scope_node, target: str) -> bool:
+def _returned(scope_statements: list, target: str) -> bool:
     return any(isinstance(node, ast.Return) and node.value is not None and target in ast.unparse(node.value)
-               for node in statements(getattr(scope_node, "body", []), into_definitions=False))
+               for node in scope_statements)
 
 
-def _initial_value(body: list, target: str, before: ast.AST | None):
+def _initial_value(candidates: list, target: str, before: ast.AST | None):
     """The numeric constant `target` starts from (`total = 0.0`), assigned before `before`."""
     found = None
-    for node in statements(body):
+    for node in candidates:
         if isinstance(node, ast.Assign) and (before is None or node.lineno < before.lineno):
             if any(ast.unparse(t) == target for t in node.targets):
                 value = node.value
