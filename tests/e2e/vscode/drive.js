@@ -1,0 +1,223 @@
+// Drives a real VS Code workbench (code-server) in headless Chromium with playwright-core
+// and checks the gradls extension end to end. Started by tests/test_editors_vscode.py
+// (which starts code-server); runnable by hand:
+//
+//   GRADLS_E2E_URL=http://127.0.0.1:PORT GRADLS_E2E_WORKSPACE=/tmp/ws \
+//   GRADLS_E2E_FILE=detach_bug.py GRADLS_E2E_EXPECTED=.../detach_bug.fixed.py \
+//   GRADLS_E2E_ARTIFACTS=tests/e2e/artifacts/vscode GRADLS_E2E_PLAYWRIGHT=.../playwright-core \
+//   node tests/e2e/vscode/drive.js
+//
+// Writes screenshots and result.json into GRADLS_E2E_ARTIFACTS; exits 1 on failure.
+"use strict";
+const fs = require("fs");
+const path = require("path");
+
+const env = (name, def) => {
+  const v = process.env[name];
+  if (v === undefined || v === "") {
+    if (def === undefined) throw new Error(`${name} is required`);
+    return def;
+  }
+  return v;
+};
+const URL = env("GRADLS_E2E_URL");
+const WORKSPACE = env("GRADLS_E2E_WORKSPACE");
+const FILE = env("GRADLS_E2E_FILE", "detach_bug.py");
+const EXPECTED = env("GRADLS_E2E_EXPECTED");
+const ARTIFACTS = env("GRADLS_E2E_ARTIFACTS");
+const PLAYWRIGHT = env("GRADLS_E2E_PLAYWRIGHT", "playwright-core");
+const CHROMIUM = env("GRADLS_E2E_CHROMIUM", "/usr/bin/chromium");
+const TIMEOUT = Number(env("GRADLS_E2E_TIMEOUT_MS", "60000"));
+const BUG_LINE = 6; // 1-based
+const BUG_TEXT = ".detach()";
+const FIX_TITLE = "gradls (GRD101): Remove `.detach()`";
+
+const { chromium } = require(PLAYWRIGHT);
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+const report = { steps: [], screenshots: [] };
+const t0 = Date.now();
+const step = (name, data = {}) => {
+  report.steps.push({ step: name, ms: Date.now() - t0, ...data });
+  console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${name} ${JSON.stringify(data)}`);
+};
+
+async function shot(page, name) {
+  const file = path.join(ARTIFACTS, `${String(report.screenshots.length + 1).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file });
+  report.screenshots.push(file);
+}
+
+/** Geometry of the error squiggles, and of the line/column each one sits on. */
+async function squiggles(page) {
+  return page.evaluate((bugText) => {
+    const editor = [...document.querySelectorAll(".monaco-editor")].find((e) => e.querySelector(".view-lines"));
+    if (!editor) return [];
+    const lineNumbers = [...editor.querySelectorAll(".margin-view-overlays .line-numbers")];
+    const viewLines = [...editor.querySelectorAll(".view-lines .view-line")];
+    const mid = (r) => r.top + r.height / 2;
+    const nearest = (els, y) => {
+      let best, dist = Infinity;
+      for (const el of els) {
+        const r = el.getBoundingClientRect();
+        const d = Math.abs(mid(r) - y);
+        if (d < dist) { dist = d; best = el; }
+      }
+      return best;
+    };
+    return [...editor.querySelectorAll(".squiggly-error")].map((sq) => {
+      const r = sq.getBoundingClientRect();
+      const y = mid(r);
+      const ln = nearest(lineNumbers, y);
+      const vl = nearest(viewLines, y);
+      const text = vl ? vl.textContent.replace(/\u00a0/g, " ") : "";
+      // where `bugText` is drawn on that line
+      let target = null;
+      const at = text.indexOf(bugText);
+      if (vl && at >= 0) {
+        const walker = document.createTreeWalker(vl, NodeFilter.SHOW_TEXT);
+        let offset = 0, startNode, startOff, endNode, endOff;
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          const len = n.textContent.length;
+          if (!startNode && at < offset + len) { startNode = n; startOff = at - offset; }
+          if (startNode && at + bugText.length <= offset + len) { endNode = n; endOff = at + bugText.length - offset; break; }
+          offset += len;
+        }
+        if (startNode && endNode) {
+          const range = document.createRange();
+          range.setStart(startNode, startOff);
+          range.setEnd(endNode, endOff);
+          const tr = range.getBoundingClientRect();
+          target = { left: tr.left, right: tr.right };
+        }
+      }
+      return {
+        x: r.left + r.width / 2, y, left: r.left, right: r.right, width: r.width,
+        line: ln ? Number(ln.textContent.trim()) : null, lineText: text, target,
+      };
+    });
+  }, BUG_TEXT);
+}
+
+async function waitFor(fn, what, timeout = TIMEOUT) {
+  const end = Date.now() + timeout;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+  });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const consoleErrors = [];
+  page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+  try {
+    await page.goto(`${URL}/?folder=${encodeURIComponent(WORKSPACE)}`);
+    await page.waitForSelector(".monaco-workbench .part.editor", { timeout: TIMEOUT });
+    step("workbench");
+
+    // open the fixture
+    await page.locator(".monaco-workbench").click({ position: { x: 700, y: 400 } }).catch(() => {});
+    await page.keyboard.press("Control+P");
+    await page.waitForSelector(".quick-input-widget input", { timeout: TIMEOUT });
+    await page.keyboard.type(FILE);
+    await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${FILE}"]`, { timeout: TIMEOUT });
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(`.tab[aria-label*="${FILE}"]`, { timeout: TIMEOUT });
+    step("opened", { file: FILE });
+
+    // 1. the squiggle, on the right line and under the right text
+    await page.waitForSelector(".monaco-editor .squiggly-error", { timeout: TIMEOUT });
+    const sq = await squiggles(page);
+    step("squiggle", { squiggles: sq });
+    if (sq.length !== 1) throw new Error(`expected one error squiggle, got ${sq.length}`);
+    const s = sq[0];
+    if (s.line !== BUG_LINE) throw new Error(`squiggle on line ${s.line}, expected ${BUG_LINE}`);
+    if (!s.lineText.includes("model(x).detach()")) throw new Error(`squiggle line reads ${JSON.stringify(s.lineText)}`);
+    if (!s.target || Math.abs(s.left - s.target.left) > 3 || Math.abs(s.right - s.target.right) > 3) {
+      throw new Error(`squiggle spans x=${s.left}..${s.right}, ${BUG_TEXT} is at ${JSON.stringify(s.target)}`);
+    }
+    await shot(page, "squiggle");
+
+    // 2. hover
+    await page.mouse.move(s.x - 20, s.y + 40);
+    await page.mouse.move(s.x, s.y, { steps: 5 });
+    const hover = await page.waitForSelector(".monaco-hover-content:has-text('GRD101')", { timeout: TIMEOUT });
+    const hoverText = (await hover.innerText()).trim();
+    step("hover", { text: hoverText.slice(0, 400) });
+    if (!/gets no gradient/.test(hoverText)) throw new Error(`the hover does not explain GRD101: ${hoverText}`);
+    await shot(page, "hover");
+    await page.mouse.move(5, 5);
+    await page.keyboard.press("Escape");
+
+    // 3. the Problems panel
+    await page.keyboard.press("Control+Shift+M");
+    const row = await page.waitForSelector(".markers-panel .monaco-list-row:has-text('GRD101')", { timeout: TIMEOUT });
+    const rowText = (await row.innerText()).replace(/\s+/g, " ").trim();
+    const label = (await row.getAttribute("aria-label")) || "";
+    step("problems", { row: rowText, ariaLabel: label });
+    if (!/gradls/.test(rowText + label)) throw new Error(`the Problems row does not name gradls: ${rowText}`);
+    if (!/\b6\b/.test(rowText + label)) throw new Error(`the Problems row is not on line 6: ${rowText} / ${label}`);
+    await shot(page, "problems");
+
+    // 4. Ctrl+. on the squiggle offers the quick fix
+    await page.keyboard.press("Control+1"); // focus the editor
+    await page.keyboard.press("Control+G");
+    await page.waitForSelector(".quick-input-widget input", { timeout: TIMEOUT });
+    await page.keyboard.type(`${BUG_LINE}:16`);
+    await page.keyboard.press("Enter");
+    await page.waitForTimeout(300);
+    await page.keyboard.press("Control+.");
+    const item = page.locator(".action-widget .action-item", { hasText: FIX_TITLE }).first();
+    await item.waitFor({ timeout: TIMEOUT });
+    const titles = await page.locator(".action-widget .action-item").allInnerTexts();
+    step("quickfix-menu", { titles: titles.map((t) => t.trim()) });
+    await shot(page, "quickfix");
+
+    // 5. apply it and save
+    await item.click();
+    await waitFor(async () => (await squiggles(page)).length === 0, "the squiggle to go away");
+    step("fixed-in-editor");
+    await page.keyboard.press("Control+S");
+    const want = fs.readFileSync(EXPECTED, "utf8");
+    const file = path.join(WORKSPACE, FILE);
+    await waitFor(() => fs.readFileSync(file, "utf8") === want, "the fixed file on disk");
+    step("saved", { line6: fs.readFileSync(file, "utf8").split("\n")[BUG_LINE - 1] });
+    await page.waitForSelector(".tab.dirty", { state: "detached", timeout: TIMEOUT }).catch(() => {});
+    // the squiggle stays away and the Problems panel empties
+    await page.waitForTimeout(1500);
+    const after = await squiggles(page);
+    if (after.length !== 0) throw new Error(`squiggles after the fix: ${JSON.stringify(after)}`);
+    const rows = await page.locator(".markers-panel .monaco-list-row:has-text('GRD101')").count();
+    if (rows !== 0) throw new Error(`the Problems panel still lists GRD101 (${rows} rows)`);
+    step("clean");
+    await shot(page, "fixed");
+    report.ok = true;
+  } catch (err) {
+    report.ok = false;
+    report.error = String(err && err.stack || err);
+    await shot(page, "failure").catch(() => {});
+  } finally {
+    report.consoleErrors = consoleErrors.slice(0, 20);
+    report.seconds = (Date.now() - t0) / 1000;
+    fs.writeFileSync(path.join(ARTIFACTS, "result.json"), JSON.stringify(report, null, 2));
+    await browser.close();
+  }
+  if (!report.ok) {
+    console.error(report.error);
+    process.exit(1);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
