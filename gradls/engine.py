@@ -18,10 +18,13 @@ RELEVANT_WORDS = ("backward", "requires_grad", "Parameter", "loss", "optim", "no
                   "training_step", "criterion")
 
 
-def check_source(source: str, path: str = "<stdin>", settings: Settings | None = None) -> list[Finding]:
+def check_source(source: str, path: str = "<stdin>", settings: Settings | None = None,
+                 resolver=None) -> list[Finding]:
     """Analyse one file's text and return its findings, sorted by position.
 
-    Never raises on user input: a syntax error becomes one GRD000 finding.
+    `resolver` (see gradls/analysis/external.py) answers for names imported from other files;
+    without it each file is analysed alone. Never raises on user input: a syntax error
+    becomes one GRD000 finding.
     """
     settings = settings or Settings()
     if not settings.enable:
@@ -34,7 +37,7 @@ def check_source(source: str, path: str = "<stdin>", settings: Settings | None =
         return [syntax_error_finding(err, source, path)]
     if not any(word in source for word in RELEVANT_WORDS):
         return []  # parsed only to report syntax errors: nothing here can break gradient flow
-    context = RuleContext(SourceFile(source, path), tree)
+    context = RuleContext(SourceFile(source, path), tree, resolver)
     findings = []
     for rule in registry:
         if settings.is_enabled(rule.code):

@@ -10,6 +10,8 @@ from .interpreter import (
     BATCHED_TAG, OPTIMIZER_TAG, PARAMLESS_TAG, PARAMS_TAG, REDUCTIONS, SAVED_TAG, SCALAR_TAG, CallEvent,
     InplaceEvent, SinkEvent,
 )
+from .external import ExternalClass, localize
+from .program import Summary
 from .values import (
     ARGUMENT, COPY_CONSTRUCT, DETACH, EMPTY, MAYBE_MODULE, MODULE, NONDIFF, PARAMETER,
     ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Cut, Flow, Origin, join,
@@ -111,8 +113,36 @@ def _qualified_call(interp, call: ast.Call, name: str, label: str | None) -> Flo
     callee = program.local_callable(name)
     if callee is not None:
         return _local_call(interp, call, callee, label)
+    definition = program.external(name)
+    if definition is not None:
+        return _external_call(interp, call, definition, label)
     flow = _args_flow(interp, call)
     return flow
+
+
+def _external_call(interp, call: ast.Call, definition, label: str | None) -> Flow:
+    if isinstance(definition, ExternalClass):
+        _args_flow(interp, call)
+        if not definition.is_module or (definition.is_loss and not definition.has_parameters):
+            return Flow(tags=frozenset({PARAMLESS_TAG})) if definition.is_loss else EMPTY
+        return _fresh_module(label, call).with_tags(f"extclass:{definition.qualified}")
+    flows = _bind_parameters(interp, call, definition.params)
+    result = Summary(definition.returns).apply(flows, call)
+    return localize(interp.program, result, call)
+
+
+def _bind_parameters(interp, call: ast.Call, params) -> dict[str, Flow]:
+    flows: dict[str, Flow] = {}
+    for name, arg in zip(params, call.args):
+        if isinstance(arg, ast.Starred):
+            interp.eval(arg)
+            break
+        flows[name] = interp.eval(arg)
+    for kw in call.keywords:
+        flow = interp.eval(kw.value)
+        if kw.arg is not None:
+            flows[kw.arg] = flow
+    return flows
 
 
 SHAPED_FACTORIES = {"randn", "rand", "zeros", "ones", "empty", "full", "randint", "normal"}
@@ -300,7 +330,7 @@ def _method_call(interp, call: ast.Call, func: ast.Attribute, label: str | None)
     local = program.method_summary(interp.scope, func)
     if local is not None:
         return _local_call(interp, call, local, label, bound=True)
-    if _class_method(interp, receiver, method) is not None:
+    if _class_method(interp, receiver, method) is not None or _external_method(interp, receiver, method):
         return _call_module(interp, call, receiver, method)
     if "self" in receiver.tags:  # an attribute of a plain class holding a module: self.net(x)
         attribute = interp.eval(func)
@@ -430,6 +460,11 @@ def _inplace_method(interp, call: ast.Call, func: ast.Attribute, receiver: Flow)
 
 
 def _call_module(interp, call: ast.Call, module: Flow, method: str = "forward") -> Flow:
+    external = _external_method(interp, module, method)
+    if external is not None:
+        flows = {name: flow.chained() for name, flow in _bind_parameters(interp, call, external.params).items()}
+        result = localize(interp.program, Summary(external.returns).apply(flows, call), call)
+        return relabel_self(result, _instance_label(module))
     callee = _class_method(interp, module, method)
     if callee is not None:
         flows = {name: flow.chained() for name, flow in _bind_arguments(interp, call, callee, True).items()}
@@ -451,6 +486,15 @@ def _class_method(interp, instance: Flow, method: str):
             info = interp.program.classes.get(tag[6:])
             if info is not None and len(instance.live) == 1:
                 return info.methods.get(method)
+    return None
+
+
+def _external_method(interp, instance: Flow, method: str):
+    for tag in instance.tags:
+        if tag.startswith("extclass:") and len(instance.live) == 1:
+            definition = interp.program.external(tag[9:])
+            if definition is not None:
+                return definition.methods.get(method)
     return None
 
 

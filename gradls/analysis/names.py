@@ -89,6 +89,7 @@ class ImportMap:
 
     def __init__(self) -> None:
         self.aliases: dict[str, str] = {}
+        self.star_modules: list[str] = []  # `from .losses import *`: resolved by the cross-module pass
 
     @classmethod
     def from_module(cls, tree: ast.Module) -> "ImportMap":
@@ -103,10 +104,14 @@ class ImportMap:
                     else:
                         top = alias.name.split(".")[0]
                         imports.aliases[top] = top
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            elif isinstance(node, ast.ImportFrom) and (node.module or node.level):
+                module = "." * node.level + (node.module or "")
+                joiner = "." if node.module else ""
                 for alias in node.names:
                     if alias.name != "*":
-                        imports.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+                        imports.aliases[alias.asname or alias.name] = f"{module}{joiner}{alias.name}"
+                    else:
+                        imports.star_modules.append(module)
         return imports
 
     def qualify(self, node: ast.AST) -> str | None:

@@ -94,7 +94,8 @@ def _split_label(label: str) -> tuple[str, str]:
 
 
 class FileAnalysis:
-    def __init__(self, tree: ast.Module, source: SourceFile) -> None:
+    def __init__(self, tree: ast.Module, source: SourceFile, resolver=None) -> None:
+        self.resolver = resolver  # answers for names imported from other files; None: this file alone
         self.tree = tree
         self.source = source
         self.imports = N.ImportMap.from_module(tree)
@@ -117,8 +118,8 @@ class FileAnalysis:
     # ----- building ---------------------------------------------------------------------
 
     @classmethod
-    def build(cls, tree: ast.Module, source: SourceFile) -> "FileAnalysis":
-        analysis = cls(tree, source)
+    def build(cls, tree: ast.Module, source: SourceFile, resolver=None) -> "FileAnalysis":
+        analysis = cls(tree, source, resolver)
         analysis._collect_definitions(tree)
         analysis._prescan()
         analysis._run_module_scope()
@@ -289,6 +290,15 @@ class FileAnalysis:
         if short in self.classes and ("." not in name):
             return Callee("class", self.classes[short].node, info=self.classes[short])
         return None
+
+    def external(self, qualified: str):
+        """What another file defines under `qualified` (an ExternalFunction or ExternalClass)."""
+        if self.resolver is None or qualified.startswith(("torch.", "numpy.", "math.")):
+            return None
+        try:
+            return self.resolver.resolve(qualified, self.source.path)
+        except Exception:  # noqa: BLE001 - a resolver failure must not cost the file's own findings
+            return None
 
     def method_summary(self, scope: Scope, func: ast.Attribute) -> Callee | None:
         if not (isinstance(func.value, ast.Name) and func.value.id == "self" and scope.class_info):

@@ -40,13 +40,14 @@ class Rule:
 
 
 class RuleContext:
-    def __init__(self, source: SourceFile, tree: ast.Module) -> None:
+    def __init__(self, source: SourceFile, tree: ast.Module, resolver=None) -> None:
         self.source = source
         self.tree = tree
+        self.resolver = resolver
 
     @cached_property
     def analysis(self) -> FileAnalysis:
-        return FileAnalysis.build(self.tree, self.source)
+        return FileAnalysis.build(self.tree, self.source, self.resolver)
 
     @cached_property
     def cuts(self) -> list[CutReport]:
