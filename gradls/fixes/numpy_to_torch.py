@@ -20,6 +20,7 @@ formatting stay as they were.
 from __future__ import annotations
 
 import ast
+import os
 
 import libcst as cst
 
@@ -60,6 +61,10 @@ def roundtrip_fix(ctx, report) -> Fix | None:
         return _build(ctx, report.brk.node, torch)
     except (NoFix, cst.ParserSyntaxError, RecursionError):
         return None
+    except Exception:  # noqa: BLE001 - a bug in the fix must not cost the user the finding
+        if os.environ.get("GRADLS_STRICT"):
+            raise
+        return None
 
 
 def _build(ctx, node: ast.AST, torch: str) -> Fix | None:
@@ -98,15 +103,26 @@ def _build(ctx, node: ast.AST, torch: str) -> Fix | None:
     if len(stores) != 1 or len(loads) != 1:
         return None
     use = loads[0]
-    call = parents.get(use)
-    if not (isinstance(call, ast.Call) and call.args and call.args[0] is use and _qualify(ctx, call.func) in REENTRY):
-        return None
     if (use.lineno, use.col_offset) <= (stmt.lineno, stmt.col_offset):
         return None
+    # the use reaches a re-entry constructor through NumPy calls and arithmetic only
+    call, child = parents.get(use), use
+    while call is not None and not (isinstance(call, ast.Call) and _qualify(ctx, call.func) in REENTRY):
+        if isinstance(call, ast.Call) and _is_numpy_or_math(ctx, call.func) is not None and child is not call.func:
+            pass
+        elif not isinstance(call, (ast.BinOp, ast.UnaryOp, ast.keyword)):
+            return None
+        call, child = parents.get(call), call
+    if call is None or not call.args or not _contains(call.args[0], use):
+        return None
     value = _translate(ctx, stmt.value, torch, node)
+    if call.args[0] is use:
+        reentered = name
+    else:
+        reentered = _parenthesize(_translate(ctx, call.args[0], torch, node, require_change=False), call.args[0])
     edits = (
         Edit(ctx.span(stmt.value), value),
-        Edit(ctx.span(call), name + _moved(ctx, call)),
+        Edit(ctx.span(call), reentered + _moved(ctx, call)),
     )
     return Fix("unsafe", f"Compute `{name}` with torch operations instead of a NumPy/Python round trip "
                          f"(keeps the gradient)", edits)
@@ -117,7 +133,7 @@ def _build(ctx, node: ast.AST, torch: str) -> Fix | None:
 # --------------------------------------------------------------------------------------
 
 
-def _translate(ctx, expr: ast.expr, torch: str, brk: ast.AST) -> str:
+def _translate(ctx, expr: ast.expr, torch: str, brk: ast.AST, require_change: bool = True) -> str:
     segment = ctx.source.segment(ctx.span(expr))
     tree = cst.parse_expression(f"({segment})")
     new = tree.visit(_Rewriter(ctx, torch, ctx.source.segment(ctx.span(brk))))
@@ -131,7 +147,7 @@ def _translate(ctx, expr: ast.expr, torch: str, brk: ast.AST) -> str:
         parsed = ast.parse(f"({out})", mode="eval")
     except SyntaxError:
         raise NoFix from None
-    if " ".join(out.split()) == " ".join(segment.split()):
+    if require_change and " ".join(out.split()) == " ".join(segment.split()):
         raise NoFix  # nothing to translate
     numpy_names = {k for k, v in ctx.analysis.imports.aliases.items() if v == "numpy" or v.startswith("numpy.")}
     numpy_names |= {k for k, v in ctx.analysis.imports.aliases.items() if v == "math" or v.startswith("math.")}

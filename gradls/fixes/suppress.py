@@ -32,13 +32,22 @@ def suppression_edit(source: str, finding: Finding) -> Edit | None:
     return suppression_edit_for(source, finding.span.line, finding.code)
 
 
-def suppression_edit_for(source: str, line: int, code: str) -> Edit | None:
+def suppression_edits(source: str, places: list[tuple[int, str]]) -> list[Edit | None]:
+    """`suppression_edit_for` for many (line, code) pairs, tokenizing the source once."""
+    tokens = _tokens(source)
     lines = _lines(source)
+    return [suppression_edit_for(source, line, code, tokens, lines) for line, code in places]
+
+
+def suppression_edit_for(source: str, line: int, code: str, tokens=False, lines=None) -> Edit | None:
+    lines = lines if lines is not None else _lines(source)
+    if tokens is False:
+        tokens = _tokens(source)
     if not 1 <= line <= len(lines):
         return None
     text = lines[line - 1]
     body = text.rstrip("\r\n")
-    comment = _comment_on(source, line)
+    comment = _comment_on(lines, line, tokens)
     if comment is not None:
         start_col, comment_text = comment
         codes = parse_directive(comment_text)
@@ -51,7 +60,7 @@ def suppression_edit_for(source: str, line: int, code: str) -> Edit | None:
             bracket_start = start_col + match.start("bracket")
             bracket_end = start_col + match.end("bracket")
             return Edit(Span(line, bracket_start + 1, line, bracket_end + 1), merged)
-    elif _line_continues(source, line, body):
+    elif _line_continues(tokens, line, body):
         return None
     code_end = len(body.rstrip())
     return Edit(Span(line, code_end + 1, line, len(body) + 1), f"  # gradls: ignore[{code}]")
@@ -63,34 +72,31 @@ def _lines(source: str) -> list[str]:
 
 
 def _tokens(source: str):
+    """(comments by line, lines that end inside a string), or None when the source does not tokenize."""
     try:
-        return list(tokenize.generate_tokens(io.StringIO(source).readline))
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return None
-
-
-def _comment_on(source: str, line: int) -> tuple[int, str] | None:
-    """(0-based character column, text) of the comment on `line`, if any."""
-    if "#" not in _lines(source)[line - 1]:
-        return None
-    tokens = _tokens(source)
-    if tokens is None:
-        return None
+    comments: dict[int, tuple[int, str]] = {}
+    open_lines: set[int] = set()
+    middle = getattr(tokenize, "FSTRING_MIDDLE", -1)
     for token in tokens:
-        if token.type == tokenize.COMMENT and token.start[0] == line:
-            return token.start[1], token.string
-    return None
+        if token.type == tokenize.COMMENT:
+            comments.setdefault(token.start[0], (token.start[1], token.string))
+        elif (token.type == tokenize.STRING or token.type == middle) and token.end[0] > token.start[0]:
+            open_lines.update(range(token.start[0], token.end[0]))
+    return comments, open_lines
 
 
-def _line_continues(source: str, line: int, body: str) -> bool:
+def _comment_on(lines: list[str], line: int, tokens) -> tuple[int, str] | None:
+    """(0-based character column, text) of the comment on `line`, if any."""
+    if "#" not in lines[line - 1] or tokens is None:
+        return None
+    return tokens[0].get(line)
+
+
+def _line_continues(tokens, line: int, body: str) -> bool:
     """True when a comment cannot be appended: a backslash continuation or an open string."""
     if body.endswith("\\"):
         return True
-    tokens = _tokens(source)
-    if tokens is None:
-        return False
-    for token in tokens:
-        if token.type == tokenize.STRING or getattr(tokenize, "FSTRING_MIDDLE", -1) == token.type:
-            if token.start[0] <= line < token.end[0]:
-                return True
-    return False
+    return tokens is not None and line in tokens[1]
