@@ -128,7 +128,7 @@ class _Mode(TorchFunctionMode):
 class Recorder:
     def __init__(self, target: str, *, watch: dict[int, list[str]] | None = None,
                  cuda: bool = False, shm=None, post_backward_line_cap: int = 20000,
-                 trace_lines: bool = True, probes=None):
+                 trace_lines: bool = True, probes=None, stop_after_backward: bool = True):
         self.target = target
         self.cuda = cuda
         self.shm = shm
@@ -167,6 +167,7 @@ class Recorder:
         self.post_cap = post_backward_line_cap
         self.stop_reason: str | None = None
         self.trace_lines = trace_lines
+        self.stop_after_backward = stop_after_backward
         self._installed = []
         self._step_snap = None
         self.notes: list[str] = []
@@ -559,7 +560,7 @@ class Recorder:
     def on_backward(self, roots, call, gradient=None):
         if self.stop_reason is not None:
             raise ShadowStop(self.stop_reason)
-        if self.backward_count >= 1:
+        if self.backward_count >= 1 and self.stop_after_backward:
             self.stop("a second backward was reached")
             raise ShadowStop(self.stop_reason)
         self.backward_count += 1
@@ -599,6 +600,7 @@ class Recorder:
         self.paused += 1
         try:
             params = []
+            zero = _zero_grads([t for _, t in named.values()])
             for tid, (name, t) in named.items():
                 if not t.requires_grad:
                     continue
@@ -608,7 +610,7 @@ class Recorder:
                 g = t.grad
                 if g is None:
                     state = "none"
-                elif not bool(g.count_nonzero()):
+                elif tid in zero:
                     state = "zero"
                 else:
                     state = "ok"
@@ -617,10 +619,11 @@ class Recorder:
             cuts = {}
             for bid, leaves in upstream.items():
                 lost, kept = [], []
+                extra_zero = _zero_grads([leaf for lid, leaf in leaves.items() if lid not in named])
                 for lid, leaf in leaves.items():
                     nm = named.get(lid, (None, None))[0] or _anon(leaf)
                     g = leaf.grad
-                    if g is None or not bool(g.count_nonzero()):
+                    if g is None or lid in zero or lid in extra_zero:
                         lost.append({"name": nm, "grad": "none" if g is None else "zero"})
                     else:
                         kept.append(nm)
@@ -628,7 +631,7 @@ class Recorder:
             # breaks whose value was lost from sight (numpy, python) but whose inputs came
             # from leaves that got no gradient: the likely cause of those leaves' loss
             lost_ids = {tid for tid, (name, t) in named.items()
-                        if t.requires_grad and t.is_leaf and (t.grad is None or not bool(t.grad.count_nonzero()))}
+                        if t.requires_grad and t.is_leaf and (t.grad is None or tid in zero)}
             if lost_ids:
                 for bid, brk in self.breaks_by_id.items():
                     if bid in upstream or not brk.sources:
@@ -648,7 +651,7 @@ class Recorder:
         if info["error"] is not None:
             self.stop("backward raised")
             raise ShadowStop(self.stop_reason)
-        self.after_backward = True
+        self.after_backward = self.stop_after_backward
         self.bw_frame = frame
         self.bw_line = line or 0
 
@@ -847,6 +850,27 @@ def _target_frame(target: str):
 
 def _anon(t: torch.Tensor) -> str:
     return f"<tensor {tuple(t.shape)}>"
+
+
+def _zero_grads(tensors) -> set[int]:
+    """ids of the tensors whose .grad exists and is all zero, with one device sync."""
+    have = [t for t in tensors if t.is_leaf and t.grad is not None and not t.grad.is_sparse]
+    if not have:
+        return set()
+    by_device: dict = {}
+    for t in have:
+        by_device.setdefault((t.grad.device, t.grad.dtype), []).append(t)
+    out = set()
+    for group in by_device.values():
+        try:
+            norms = torch.stack([g.abs().amax() if g.numel() else g.new_zeros(())
+                                 for g in (t.grad for t in group)]).tolist()
+        except Exception:
+            norms = [float(bool(t.grad.count_nonzero())) for t in group]
+        for t, n in zip(group, norms):
+            if n == 0:
+                out.add(id(t))
+    return out
 
 
 def _upstream_leaves(sources) -> dict[int, torch.Tensor]:
