@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 
 from ..analysis.values import DETACH
+from ..model import Span
 from .cut_rule import CutRule, method_suffix_span
 
 
@@ -52,13 +53,37 @@ stop-gradient: review it.
 
     def fix(self, ctx, report):
         node = report.brk.node
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "detach" \
+        applicability = "safe" if report.total else "unsafe"
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "detach_" \
+                and not node.args and not node.keywords:
+            whole = self._detach_statement_fix(ctx, node, applicability)
+            if whole is not None:
+                return whole
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("detach", "detach_") \
                 and not node.args and not node.keywords:
             span = method_suffix_span(ctx, node)
         elif isinstance(node, ast.Attribute) and node.attr == "data":
             span = ctx.source.span_between(node.value, node)
         else:
             return None
-        applicability = "safe" if report.total else "unsafe"
         text = ctx.source.segment(span)
         return ctx.deletion(span, f"Remove `{text.strip()}`", applicability)
+
+    def _detach_statement_fix(self, ctx, call, applicability):
+        """`h.detach_()` alone on its line: remove the line (`pass` when it is the block's only statement)."""
+        if call.lineno != call.end_lineno or not ctx.is_whole_statement(call):
+            return None
+        for parent in ast.walk(ctx.tree):
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(parent, field, None)
+                if not isinstance(block, list):
+                    continue
+                for stmt in block:
+                    if isinstance(stmt, ast.Expr) and stmt.value is call:
+                        text = ctx.source.segment(ctx.span(call))
+                        if len(block) == 1:
+                            return ctx.replacement(ctx.span(call), "pass", f"Replace `{text}` with `pass`",
+                                                   applicability)
+                        line = call.lineno
+                        return ctx.deletion(Span(line, 1, line + 1, 1), f"Remove `{text}`", applicability)
+        return None

@@ -44,11 +44,22 @@ scores = model(x).clone().to(torch.float32)
         if not isinstance(call, ast.Call) or not call.args:
             return None
         data = ctx.source.segment(ctx.span(call.args[0]))
-        keywords = [kw for kw in call.keywords if kw.arg in ("dtype", "device")]
-        if len(keywords) != len(call.keywords):
+        if len(call.args) != 1 or isinstance(call.args[0], ast.Starred):
+            return None
+        # `requires_grad=True` only hid the backward error: the clone requires grad anyway
+        others = [kw for kw in call.keywords if not (
+            kw.arg == "requires_grad" and isinstance(kw.value, ast.Constant) and kw.value.value is True)]
+        keywords = [kw for kw in others if kw.arg in ("dtype", "device")]
+        if len(keywords) != len(others):
             return None
         moved = ", ".join(f"{kw.arg}={ast.unparse(kw.value)}" for kw in keywords)
         needs_parens = not isinstance(call.args[0], (ast.Name, ast.Attribute, ast.Call, ast.Subscript))
         base = f"({data})" if needs_parens else data
+        func = call.func
+        if not moved and isinstance(func, ast.Attribute) and func.attr == "new_tensor":
+            # `x.new_tensor(t)` has x's dtype and device
+            if not isinstance(func.value, (ast.Name, ast.Attribute)):
+                return None
+            moved = ctx.source.segment(ctx.span(func.value))
         text = f"{base}.clone()" + (f".to({moved})" if moved else "")
         return ctx.replacement(ctx.span(call), text, "Replace the copy constructor with `.clone()`")
