@@ -146,9 +146,9 @@ class Interpreter:
             self.statement(stmt)
 
     def statement(self, stmt: ast.stmt) -> None:
-        handler = getattr(self, "stmt_" + type(stmt).__name__, None)
+        handler = _STATEMENT_HANDLERS.get(type(stmt))
         if handler is not None:
-            handler(stmt)
+            handler(self, stmt)
 
     def stmt_Expr(self, stmt: ast.Expr) -> None:
         self.eval(stmt.value)
@@ -323,12 +323,11 @@ class Interpreter:
     def eval(self, expr: ast.AST, label: str | None = None) -> Flow:
         if expr is None:
             return EMPTY
-        handler = getattr(self, "expr_" + type(expr).__name__, None)
-        if handler is None:
+        entry = _EXPRESSION_HANDLERS.get(type(expr))
+        if entry is None:
             return self.eval_children(expr)
-        if handler.__code__.co_argcount == 3:
-            return handler(expr, label)
-        return handler(expr)
+        handler, takes_label = entry
+        return handler(self, expr, label) if takes_label else handler(self, expr)
 
     def eval_children(self, expr: ast.AST) -> Flow:
         return join(self.eval(child) for child in ast.iter_child_nodes(expr)
@@ -488,6 +487,17 @@ class Interpreter:
         return evaluate_call(self, expr, label)
 
 
+def _handlers(prefix: str) -> dict:
+    """Dispatch tables built once: `stmt_Assign` handles ast.Assign, `expr_Call` ast.Call."""
+    table = {}
+    for name in dir(Interpreter):
+        if name.startswith(prefix) and hasattr(ast, name[len(prefix):]):
+            function = getattr(Interpreter, name)
+            node_type = getattr(ast, name[len(prefix):])
+            table[node_type] = function if prefix == "stmt_" else (function, function.__code__.co_argcount == 3)
+    return table
+
+
 def _augop_text(op: ast.operator) -> str:
     return {
         ast.Add: "+=", ast.Sub: "-=", ast.Mult: "*=", ast.Div: "/=", ast.Pow: "**=",
@@ -533,3 +543,7 @@ def _constant_index(node: ast.AST) -> bool:
     return all(isinstance(n, (ast.Constant, ast.Slice, ast.Tuple, ast.UnaryOp, ast.USub,
                               ast.Load, ast.Ellipsis if hasattr(ast, "Ellipsis") else ast.Constant))
                for n in ast.walk(node))
+
+
+_STATEMENT_HANDLERS = _handlers("stmt_")
+_EXPRESSION_HANDLERS = _handlers("expr_")
