@@ -8,7 +8,6 @@ import {
   RevealOutputChannelOn,
   ServerOptions,
   State,
-  TransportKind,
 } from "vscode-languageclient/node";
 import { defaultDeps, DiscoveryDeps, findServer, isFailure, ServerCommand } from "./discovery";
 import { changeKind, confirmArgs, serverSettings } from "./settings";
@@ -176,7 +175,7 @@ export async function start(): Promise<void> {
     const serverOptions: ServerOptions = {
       command: found.command,
       args: found.args,
-      transport: TransportKind.stdio,
+      // no `transport`: TransportKind.stdio would append `--stdio`, which `gradls serve` rejects
       options: { cwd: folder?.uri.fsPath, env: { ...process.env, PYTHONUNBUFFERED: "1" } },
     };
     const clientOptions: LanguageClientOptions = {

@@ -138,3 +138,11 @@ test("confirm falls back to `gradls confirm FILE --format json` when the server 
   const result = await mod.confirmFile(vscode.Uri.file(path.join(dir, "t.py")));
   assert.deepEqual(result.argv, ["confirm", path.join(dir, "t.py"), "--format", "json", "--device", "cpu", "--timeout", "60"]);
 });
+
+test("the server is started without extra transport arguments (`gradls serve` takes no --stdio)", async () => {
+  const state = { config: { path: ["/opt/gradls"] }, folder: "/ws" };
+  await activate(state, fakeDeps({ executables: ["/opt/gradls"] }));
+  const so = state.clients[0].serverOptions;
+  assert.equal(so.transport, undefined);
+  assert.deepEqual(so.args, ["serve"]);
+});

