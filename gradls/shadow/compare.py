@@ -441,6 +441,23 @@ def _watch_verdict(f: Finding, ctx: _Ctx, lo: int, ran: int, where: str, nonleaf
 
 def _optimizer_verdict(f: Finding, ctx: _Ctx, lo: int, hi: int, ran: int, where: str) -> dict:
     obs = ctx.obs or {}
+    err = ctx.error
+    if err and err.get("line") and lo <= err["line"] <= hi and any(
+            k in err.get("message", "") for k in ("optimizer", "non-leaf", "parameter")):
+        return {"status": "confirmed", "evidence": f"line {err['line']} raised {err['type']}: {_short(err['message'])}"}
+    for s in obs.get("steps", []):
+        if s.get("without_requires_grad"):
+            names = s["without_requires_grad"]
+            return {"status": "confirmed",
+                    "evidence": f"{_names(names)} {'is' if len(names) == 1 else 'are'} in the optimizer but "
+                                f"{'does' if len(names) == 1 else 'do'} not require grad: `step()` at line "
+                                f"{s.get('line')} never updates {'it' if len(names) == 1 else 'them'}"}
+    for s in obs.get("steps", []):
+        if s.get("after_backward") and s.get("not_stepped"):
+            return {"status": "confirmed",
+                    "evidence": f"{_names(s['not_stepped'])} got gradient but no optimizer steps "
+                                f"{'it' if len(s['not_stepped']) == 1 else 'them'} (`step()` at line {s.get('line')} "
+                                f"updated {s.get('changed')} of its {s.get('total')} parameters)"}
     for s in obs.get("steps", []):
         if s.get("line") is not None and lo <= s["line"] <= hi:
             if not s.get("after_backward"):

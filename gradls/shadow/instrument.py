@@ -27,6 +27,7 @@ from __future__ import annotations
 import struct
 import sys
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field
 
@@ -128,7 +129,8 @@ class _Mode(TorchFunctionMode):
 class Recorder:
     def __init__(self, target: str, *, watch: dict[int, list[str]] | None = None,
                  cuda: bool = False, shm=None, post_backward_line_cap: int = 20000,
-                 trace_lines: bool = True, probes=None, stop_after_backward: bool = True):
+                 trace_lines: bool = True, probes=None, stop_after_backward: bool = True,
+                 deadline: float | None = None):
         self.target = target
         self.cuda = cuda
         self.shm = shm
@@ -168,6 +170,12 @@ class Recorder:
         self.stop_reason: str | None = None
         self.trace_lines = trace_lines
         self.stop_after_backward = stop_after_backward
+        # after the first backward the run may go on (recording frozen) until watched
+        # lines that have not run yet do, or until this monotonic deadline
+        self.deadline = deadline
+        self.extended = False
+        self._step_skip = False
+        self.stepped_ids: set[int] = set()
         self._installed = []
         self._step_snap = None
         self.notes: list[str] = []
@@ -517,11 +525,20 @@ class Recorder:
             if ln in self.watch:
                 self._pending_watch[id(frame)] = ln
             if self.after_backward:
-                if self.stop_reason is None:
+                if self.stop_reason is None and self.extended:
+                    if not self._unseen_watch():
+                        self.stop("the watched lines ran")
+                    elif self.deadline is not None and time.monotonic() > self.deadline:
+                        self.stop("time limit while running on to the watched lines")
+                    else:
+                        self.post_lines += 1
+                        if self.post_lines > self.post_cap:
+                            self.stop(f"{self.post_cap} lines ran after the first backward")
+                elif self.stop_reason is None:
                     if frame is self.bw_frame and ln < self.bw_line:
-                        self.stop("loop back-edge after the first backward")
+                        self._stop_or_extend("loop back-edge after the first backward")
                     elif self.bw_returned:
-                        self.stop("the function that called backward returned")
+                        self._stop_or_extend("the function that called backward returned")
                     else:
                         self.post_lines += 1
                         if self.post_lines > self.post_cap:
@@ -538,6 +555,21 @@ class Recorder:
             if self.after_backward and frame is self.bw_frame:
                 self.bw_returned = True
         return self._local_trace
+
+    def _unseen_watch(self) -> bool:
+        return any(line not in self.watched for line in self.watch)
+
+    def _stop_or_extend(self, reason: str) -> None:
+        if self.extended:
+            return
+        if self._unseen_watch() and (self.deadline is None or time.monotonic() < self.deadline):
+            self.extended = True
+            self.paused += 1  # freeze op recording; only lines and watches from here on
+            self.notes.append(f"after the first backward ({reason}) the run went on, recording "
+                              "frozen, to reach the watched line(s) "
+                              + ", ".join(str(x) for x in sorted(self.watch) if x not in self.watched))
+        else:
+            self.stop(reason)
 
     def stop(self, reason: str) -> None:
         if self.stop_reason is None:
@@ -560,9 +592,13 @@ class Recorder:
     def on_backward(self, roots, call, gradient=None):
         if self.stop_reason is not None:
             raise ShadowStop(self.stop_reason)
+        if self.extended:
+            return call()
         if self.backward_count >= 1 and self.stop_after_backward:
-            self.stop("a second backward was reached")
-            raise ShadowStop(self.stop_reason)
+            self._stop_or_extend("a second backward was reached")
+            if self.stop_reason is not None:
+                raise ShadowStop(self.stop_reason)
+            return call()
         self.backward_count += 1
         self.paused += 1
         try:
@@ -656,6 +692,9 @@ class Recorder:
         self.bw_line = line or 0
 
     def _step_pre(self, opt, args, kwargs):
+        if self.extended:
+            self._step_skip = True
+            return None
         self.paused += 1
         frame = _target_frame(self.target)
         snap = []
@@ -666,6 +705,9 @@ class Recorder:
         return None
 
     def _step_post(self, opt, args, kwargs):
+        if self._step_skip:
+            self._step_skip = False
+            return None
         try:
             line, snap = self._step_snap or (None, [])
             self._step_snap = None
@@ -680,17 +722,29 @@ class Recorder:
                     unchanged.append(nm)
                 else:
                     changed += 1
+            frozen = []
+            for gi, pi, p, _ in snap:
+                self.stepped_ids.add(id(p))
+                if not p.requires_grad:
+                    frozen.append(named.get(id(p), (f"param_groups[{gi}][{pi}]",))[0])
+            orphans = [nm for tid, (nm, t) in named.items()
+                       if t.requires_grad and t.is_leaf and t.grad is not None
+                       and tid not in self.stepped_ids]
             zg_between = any(z["after_backward"] for z in self.zero_grads) if self.backward_count else False
             self.steps.append({"line": line, "optimizer": type(opt).__name__,
                                "after_backward": self.backward_count > 0,
                                "total": len(snap), "changed": changed,
                                "with_grad": with_grad, "unchanged": unchanged[:50],
-                               "zero_grad_after_backward": zg_between})
+                               "zero_grad_after_backward": zg_between,
+                               "not_stepped": orphans[:50],
+                               "without_requires_grad": frozen[:50]})
         finally:
             self.paused -= 1
         return None
 
     def _on_zero_grad(self, owner: str):
+        if self.extended:
+            return
         frame = _target_frame(self.target)
         self.zero_grads.append({"line": frame.f_lineno if frame is not None else None,
                                 "owner": owner,
@@ -956,7 +1010,7 @@ def collect_named_leaves(target: str, extra: dict | None = None) -> dict[int, tu
             if id(value) not in modules:
                 modules[id(value)] = (name, value)
         elif isinstance(value, torch.Tensor):
-            if value.requires_grad and id(value) not in loose:
+            if id(value) not in loose:
                 loose[id(value)] = (name, value)
         elif isinstance(value, torch.optim.Optimizer):
             optims.append((name, value))

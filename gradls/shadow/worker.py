@@ -417,7 +417,9 @@ def child_run(req: dict, rundir: str, shm) -> dict:
     sys.argv = [target] + list(req.get("argv") or [])
     sys.path.insert(0, os.path.dirname(target))
     watch = {int(k): v for k, v in (req.get("watch") or {}).items()}
-    rec = Recorder(target, watch=watch, cuda=use_cuda, shm=shm, probes=req.get("probes"))
+    timeout = float(req.get("timeout") or 60)
+    rec = Recorder(target, watch=watch, cuda=use_cuda, shm=shm, probes=req.get("probes"),
+                   deadline=time.monotonic() + 0.5 * timeout)
     threads_before = set(threading.enumerate())
     outcome = "finished_without_backward"
     message = "the script finished without calling backward"
