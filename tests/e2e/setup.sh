@@ -46,7 +46,7 @@ apt_install() {
   if [ ! -f "$CACHE/.apt-updated" ] || [ -n "$(find "$CACHE/.apt-updated" -mmin +1440 2>/dev/null)" ]; then
     $SUDO apt-get update -qq >&2 && touch "$CACHE/.apt-updated"
   fi
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || \
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$CACHE/apt.log" 2>&1 || \
     log "apt-get install failed for ${missing[*]}"
 }
 
@@ -84,7 +84,7 @@ setup_vscode() {
     mkdir -p "$CACHE/node"
     [ -f "$CACHE/node/package.json" ] || echo '{"name":"gradls-e2e-tools","private":true}' > "$CACHE/node/package.json"
     log "npm install code-server@$CODE_SERVER_VERSION playwright-core@$PLAYWRIGHT_VERSION (several minutes cold: native modules compile)"
-    ( cd "$CACHE/node" && PATH="$CACHE/bin:$PATH" npm_config_nodedir="$nodedir" \
+    ( cd "$CACHE/node" && PATH="$CACHE/bin:$PATH" npm_config_nodedir="$nodedir" JOBS=max \
         PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
         npm install --no-audit --no-fund --loglevel=error \
           "code-server@$CODE_SERVER_VERSION" "playwright-core@$PLAYWRIGHT_VERSION" >&2 )
