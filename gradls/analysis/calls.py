@@ -576,14 +576,4 @@ def _local_call(interp, call: ast.Call, callee, label: str | None, bound: bool =
 
 def _bind_arguments(interp, call: ast.Call, callee, bound: bool) -> dict[str, Flow]:
     params = callee.params[1:] if bound or callee.is_method else callee.params
-    flows: dict[str, Flow] = {}
-    for name, arg in zip(params, call.args):
-        if isinstance(arg, ast.Starred):
-            interp.eval(arg)
-            break
-        flows[name] = interp.eval(arg)
-    for kw in call.keywords:
-        flow = interp.eval(kw.value)
-        if kw.arg is not None:
-            flows[kw.arg] = flow
-    return flows
+    return _bind_parameters(interp, call, params)
