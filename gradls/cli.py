@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="start the language server (stdio)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio (debugging)")
+    serve.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
     serve.set_defaults(handler=run_serve)
 
     _add_confirm(commands)
