@@ -52,7 +52,7 @@ def _export_break(brk: Break, path: str, where: str) -> Break:
         return brk
     line = brk.node.lineno
     description = f"{brk.description} in `{where}` ({path}:{line})"
-    return Break(brk.kind, None, ("external", path) + brk.key, description, brk.subject)
+    return Break(brk.kind, None, ("external", path) + brk.key, description, subject_text=brk.subject)
 
 
 def localize(program, flow: Flow, call: ast.Call) -> Flow:

@@ -275,8 +275,7 @@ class FileAnalysis:
         existing = self.breaks.get(key)
         if existing is not None:
             return existing
-        subject_text = ast.unparse(subject) if subject is not None else ""
-        brk = Break(kind, node, key, description, subject_text)
+        brk = Break(kind, node, key, description, subject)
         self.breaks[key] = brk
         return brk
 

@@ -44,7 +44,15 @@ class Break:
     node: ast.AST = field(compare=False, hash=False)
     key: tuple = field(default=())  # (line, col, end_line, end_col) of the breaking expression
     description: str = ""           # "`.detach()`", "`argmax`", "`torch.no_grad()`"
-    subject: str = ""               # the expression whose gradient is cut: `feats`
+    subject_node: ast.AST | None = field(default=None, compare=False, hash=False)
+    subject_text: str = field(default="", compare=False, hash=False)
+
+    @property
+    def subject(self) -> str:
+        """The expression whose gradient is cut, as written: `feats` (computed when a message needs it)."""
+        if self.subject_node is not None:
+            return ast.unparse(self.subject_node)
+        return self.subject_text
 
 
 @dataclass(frozen=True)

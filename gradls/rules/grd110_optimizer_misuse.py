@@ -158,24 +158,35 @@ block; the other cases have no automatic fix.
 
     def _replaced_modules(self, ctx):
         analysis = ctx.analysis
+        replacements: dict[int, list] = {}  # per scope: (statement, label) of submodule replacements
         for construction in analysis.constructions:
             if not construction.covered:
                 continue
-            for node in construction.scope.statements:
-                if not isinstance(node, ast.Assign) or node.lineno <= construction.node.end_lineno:
+            scope = construction.scope
+            if id(scope) not in replacements:
+                replacements[id(scope)] = _module_replacements(ctx, scope)
+            for node, label in replacements[id(scope)]:
+                if node.lineno <= construction.node.end_lineno or label in construction.covered:
                     continue
-                for target in node.targets:
-                    if isinstance(target, (ast.Attribute, ast.Subscript)) and _is_module_constructor(ctx, node.value):
-                        label = ast.unparse(target)
-                        if any(Origin(label, "").is_within(Origin(c, "")) for c in construction.covered) \
-                                and label not in construction.covered \
-                                and not _rebuilt_after(analysis, construction, node):
-                            yield ctx.finding(
-                                self, ctx.span(construction.node),
-                                f"this optimizer is built before `{label}` is replaced (line {node.lineno}): "
-                                "the new module's parameters are not in it and never train",
-                                related=[ctx.related(node, f"`{label}` replaced here")],
-                            )
+                if any(Origin(label, "").is_within(Origin(c, "")) for c in construction.covered) \
+                        and not _rebuilt_after(analysis, construction, node):
+                    yield ctx.finding(
+                        self, ctx.span(construction.node),
+                        f"this optimizer is built before `{label}` is replaced (line {node.lineno}): "
+                        "the new module's parameters are not in it and never train",
+                        related=[ctx.related(node, f"`{label}` replaced here")],
+                    )
+
+
+def _module_replacements(ctx, scope) -> list:
+    """`model.fc = nn.Linear(...)` statements of a scope, with the replaced attribute's label."""
+    found = []
+    for node in scope.statements:
+        if isinstance(node, ast.Assign) and _is_module_constructor(ctx, node.value):
+            for target in node.targets:
+                if isinstance(target, (ast.Attribute, ast.Subscript)):
+                    found.append((node, ast.unparse(target)))
+    return found
 
 
 def _unique(calls):
