@@ -659,12 +659,32 @@ def _name_tensors(g: dict) -> dict[int, str]:
     return names
 
 
+def _warm_up(torch) -> None:
+    """Pay once, in the parent, the lazy imports every fixture would pay in its child
+    (the first Optimizer() imports torch._dynamo: about 2 s).  Runs before the patches
+    are installed, so nothing here is recorded."""
+    import importlib
+
+    for mod in ("torch._dynamo", "torch.nn.functional", "torch.distributions", "torch.optim.lr_scheduler", "numpy"):
+        try:
+            importlib.import_module(mod)
+        except Exception:  # pragma: no cover - optional
+            pass
+    p = torch.nn.Parameter(torch.zeros(1))
+    for cls in (torch.optim.SGD, torch.optim.Adam, torch.optim.AdamW, torch.optim.RMSprop):
+        opt = cls([p], lr=0.1)
+        p.grad = torch.ones(1)
+        opt.step()
+        opt.zero_grad()
+
+
 def _batch_main(out: str, timeout: float, scripts: list[str]) -> None:
     import signal
     import time
 
-    import torch  # noqa: F401 - imported once, before forking
+    import torch  # imported once, before forking
 
+    _warm_up(torch)
     _install_patches()
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
