@@ -69,7 +69,7 @@ block; the other cases have no automatic fix.
             backwards = [c for c in calls if c.method == "backward"]
             if not backwards:
                 continue
-            for step in (c for c in calls if c.method == "step"):
+            for step in (c for c in calls if c.method == "step" and _is_optimizer(ctx, scope, c.receiver)):
                 before = [c for c in calls if c.order < step.order]
                 last_backward = max((c.order for c in before if c.method == "backward"), default=None)
                 zeroed = [c for c in before if c.method == "zero_grad" and _same_target(c.receiver, step.receiver, scope)]
@@ -187,6 +187,19 @@ def _module_replacements(ctx, scope) -> list:
                 if isinstance(target, (ast.Attribute, ast.Subscript)):
                     found.append((node, ast.unparse(target)))
     return found
+
+
+def _is_optimizer(ctx, scope, receiver: str | None) -> bool:
+    """A known optimizer, or a name that says it is one (not a scheduler, scaler or env)."""
+    if receiver is None:
+        return False
+    known = set(scope.optimizers) | set(ctx.analysis.module_scope.optimizers if ctx.analysis.module_scope else ())
+    if scope.class_info is not None:
+        known |= {f"self.{name}" for name in scope.class_info.optimizers}
+    if receiver in known:
+        return True
+    last = receiver.rsplit(".", 1)[-1].lower()
+    return ("opt" in last or last.endswith("optimizer")) and "sched" not in last
 
 
 def _unique(calls):
