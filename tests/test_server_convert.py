@@ -6,8 +6,8 @@ from lsprotocol import types
 
 from gradls.config import Settings
 from gradls.model import Edit, Finding, Fix, Related, Span
-from gradls.server.actions import apply_edits_fallback, ignore_edit, kind_wanted
-from gradls.server.convert import LineIndex, finding_to_diagnostic, minimal_edit
+from gradls.server.actions import kind_wanted, suppression_edits
+from gradls.server.convert import LineIndex, diff_edits, finding_to_diagnostic, minimal_edit
 from gradls.server.scheduler import Analysis, Job, _first_changed_line, run_analysis
 from gradls.server.settings import SettingsStore, unwrap
 
@@ -58,19 +58,39 @@ def test_diagnostic_fields():
     assert diag.data["fix"]["edits"][0]["range"]["start"]["character"] == 17
 
 
-def test_apply_edits_skips_overlaps_and_unsafe():
-    src = "a = x.detach().detach()\n"
-    one = Span(1, 6, 1, 15)
-    two = Span(1, 15, 1, 24)
-    overlapping = Span(1, 10, 1, 20)
-    findings = [
-        Finding("GRD101", "m", one, "error", fix=Fix("safe", "rm", (Edit(one, ""),))),
-        Finding("GRD101", "m", two, "error", fix=Fix("safe", "rm", (Edit(two, ""),))),
-        Finding("GRD101", "m", overlapping, "error", fix=Fix("safe", "rm", (Edit(overlapping, "!"),))),
-        Finding("GRD102", "m", Span(1, 1, 1, 2), "error", fix=Fix("unsafe", "rn", (Edit(Span(1, 1, 1, 2), "b"),))),
+def _apply(text: str, edits, encoding=U16) -> str:
+    index = LineIndex(text, encoding)
+    spans = sorted(((index.offset_at(e.range.start), index.offset_at(e.range.end), e.new_text) for e in edits),
+                   reverse=True)
+    for a, b, new in spans:
+        text = text[:a] + new + text[b:]
+    return text
+
+
+def test_diff_edits_are_minimal_and_exact():
+    old = "a = 1\nb = x.detach()\nc = 3\nd = 4\ntotal += loss\n"
+    new = "a = 1\nb = x\nc = 3\nd = 4\ntotal += loss.item()\n"
+    edits = diff_edits(old, new, LineIndex(old))
+    assert [(e.range.start.line, e.range.start.character, e.range.end.character, e.new_text) for e in edits] == [
+        (1, 5, 14, ""), (4, 13, 13, ".item()")]
+    assert _apply(old, edits) == new
+    assert diff_edits(old, old, LineIndex(old)) == []
+    # CRLF, lines added and removed, non-BMP characters before the change, no final newline
+    cases = [
+        ("x = 1\r\ny = 2\r\n", "x = 1\r\nz = 0\r\ny = 2\r\n"),
+        ("s = '😋'; y = x.detach()\nz = 1", "s = '😋'; y = x\nz = 1"),
+        ("a\nb\nc\n", "c\n"),
+        ("a\nb\n", "a\nb\nc"),
+        ("", "import torch\n"),
+        ("a\r\nb", "a\nb"),
     ]
-    assert apply_edits_fallback(src, findings) == "a = x\n"
-    assert apply_edits_fallback(src, findings, unsafe=True) == "b = x\n"
+    for before, after in cases:
+        for enc in (U8, U16, U32):
+            assert _apply(before, diff_edits(before, after, LineIndex(before, enc)), enc) == after, (before, after)
+
+
+def _analysis(source: str, findings) -> Analysis:
+    return run_analysis(Job("u", 1, source, "x.py", Settings()), None, lambda *_: findings)
 
 
 def test_minimal_edit_and_ignore_comment():
@@ -80,11 +100,15 @@ def test_minimal_edit_and_ignore_comment():
     edit = minimal_edit(old, new, index)
     assert edit.range.start.line == 1 and edit.new_text == ""
     assert minimal_edit(old, old, index) is None
-    edit = ignore_edit(index, 2, "GRD101")
+    f = Finding("GRD101", "m", Span(2, 6, 2, 15), "error")
+    (edit,) = suppression_edits(_analysis(old, [f]))
     assert edit.new_text == "  # gradls: ignore[GRD101]" and edit.range.start.character == len("b = x.detach()")
-    index = LineIndex("b = x.detach()  # gradls: ignore[GRD103]  # noqa\n")
-    edit = ignore_edit(index, 1, "GRD101")
-    assert edit.new_text == "# gradls: ignore[GRD103, GRD101]"
+    src = "b = x.detach()  # gradls: ignore[GRD103]  # noqa\n"
+    (edit,) = suppression_edits(_analysis(src, [Finding("GRD101", "m", Span(1, 6, 1, 15), "error")]))
+    assert _apply(src, [edit]) == "b = x.detach()  # gradls: ignore[GRD103, GRD101]  # noqa\n"
+    # a line that ends inside a multi-line string cannot take a comment
+    src = 'y = x.detach(); doc = """\ntext\n"""\n'
+    assert suppression_edits(_analysis(src, [Finding("GRD101", "m", Span(1, 6, 1, 15), "error")])) == [None]
 
 
 def test_kind_matching():

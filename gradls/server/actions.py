@@ -1,89 +1,108 @@
-"""Code actions: one quick fix per finding, "Ignore GRDxxx for this line", fix-all.
+"""Code actions: one quick fix per diagnostic, "Ignore GRDxxx for this line", fix-all.
 
-Quick fixes and ignore comments are cheap (the edits come with the finding) and are
-returned complete. The fix-all action has to apply every safe fix and diff the result,
-so when the client supports `codeAction/resolve` for `edit` it is returned without its
-edit and computed in `resolve_fix_all`.
+* Quick fixes follow ruff's model: the fix travels with the diagnostic (its `data.fix`,
+  already in LSP positions), and the quick fix for a diagnostic is a lookup of that
+  fix. It is only offered while the diagnostic still matches the current analysis
+  (same code and range), so a stale diagnostic never produces a wrong edit.
+* "Ignore CODE for this line" is `gradls.fixes.suppress.suppression_edit`'s edit (merges
+  into an existing `# gradls: ignore[...]` comment, appends after other comments). When
+  the line cannot take a comment (it ends inside a multi-line string or with a
+  backslash continuation) no ignore action is offered. The source is tokenized once per
+  analysis, off the event loop, and cached.
+* `source.fixAll.gradls` (and the `gradls.applyFixAll` command) run
+  `gradls.fixes.apply.fix_source`, the fixed-point fixer (a fix can reveal another, which
+  the next round fixes), and return a minimal diff: one TextEdit per changed block,
+  computed with difflib (`convert.diff_edits`). Running the engine again for each round
+  is costly, so the edit is computed in a worker thread, and only when the client asks
+  (`codeAction/resolve`) if the client supports resolving `edit`.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Iterable
+import logging
+import threading
+from typing import Any
 
 from lsprotocol import types
 
-from ..model import Edit, Finding, Span
-from .convert import LineIndex, SOURCE, edits_to_lsp, fix_title, minimal_edit, spans_overlap
-from .scheduler import Analysis
+from ..model import Finding
+from .convert import SOURCE, diff_edits, fix_title, spans_overlap
+from .scheduler import SYNTAX_CODE, Analysis
+
+log = logging.getLogger(__name__)
 
 FIX_ALL_KIND = "source.fixAll.gradls"
 QUICKFIX = types.CodeActionKind.QuickFix
-IGNORE_COMMENT = re.compile(r"#\s*gradls:\s*ignore\[([^\]]*)\]")
+
+_cache_lock = threading.Lock()
 
 
-# --- applying fixes ---------------------------------------------------------------------
-def _overlaps(a: Span, b: Span) -> bool:
-    return (a.line, a.column) < (b.end_line, b.end_column) and (b.line, b.column) < (a.end_line, a.end_column)
+# --- fix-all ------------------------------------------------------------------------------
+def fixed_text(analysis: Analysis, unsafe: bool = False) -> str:
+    """The document after every (safe) fix, applied to a fixed point. Runs the engine:
+    call it from a worker thread. Cached per analysis."""
+    key = ("fixed", unsafe)
+    cached = analysis.cache.get(key)
+    if cached is not None:
+        return cached
+    from ..fixes.apply import fix_source
 
-
-def apply_edits_fallback(source: str, findings: Iterable[Finding], unsafe: bool = False) -> str:
-    """Apply the fixes of `findings` (safe ones unless `unsafe`), skipping any fix that
-    overlaps one already taken; edits are applied bottom-up so offsets stay valid."""
-    index = LineIndex(source)
-    taken: list[Edit] = []
-    for finding in sorted(findings, key=lambda f: f.span):
-        fix = finding.fix
-        if fix is None or not fix.edits or (fix.applicability != "safe" and not unsafe):
-            continue
-        if any(_overlaps(e.span, t.span) or e.span == t.span for e in fix.edits for t in taken):
-            continue
-        taken.extend(fix.edits)
-    pieces = sorted(
-        ((index.offset_of(e.span.line, e.span.column), index.offset_of(e.span.end_line, e.span.end_column), e.content)
-         for e in taken),
-        reverse=True,
-    )
-    out = source
-    for start, end, content in pieces:
-        out = out[:start] + content + out[max(start, end):]
-    return out
-
-
-def apply_fixes(source: str, findings: list[Finding], unsafe: bool = False) -> str:
-    """Use the shared fixer when it exists, else the local fallback."""
-    try:
-        from ..fixes import apply_fixes as shared  # type: ignore[attr-defined]
-    except Exception:
-        shared = None
-    if shared is not None:
+    if not can_fix_all(analysis):
+        text = analysis.source
+    else:
         try:
-            result = shared(source, findings, unsafe=unsafe)
-            if isinstance(result, str):
-                return result
-            text = getattr(result, "source", None) or getattr(result, "text", None)
-            if isinstance(text, str):
-                return text
-        except Exception:
-            pass
-    return apply_edits_fallback(source, findings, unsafe=unsafe)
+            result = fix_source(analysis.source, analysis.path or "<untitled>", settings=analysis.settings,
+                                unsafe=unsafe, findings=list(analysis.findings))
+            text = result.text
+        except Exception:  # a fixer bug must not take the server down
+            log.exception("fix-all failed on %s", analysis.uri)
+            text = analysis.source
+    with _cache_lock:
+        analysis.cache[key] = text
+    return text
+
+
+def fix_all_edits(analysis: Analysis) -> list[types.TextEdit]:
+    """Minimal TextEdits turning the analysed text into the fixed one (may be empty)."""
+    return diff_edits(analysis.source, fixed_text(analysis), analysis.index)
+
+
+def can_fix_all(analysis: Analysis) -> bool:
+    # Findings kept from the last good analysis while the code does not parse have
+    # positions in another text: never feed them to the fixer.
+    return analysis.skipped is None and not analysis.syntax_error and has_safe_fix(analysis)
+
+
+def has_safe_fix(analysis: Analysis) -> bool:
+    return any(f.fix is not None and f.fix.applicability == "safe" and f.fix.edits for f in analysis.findings)
 
 
 # --- ignore comments ------------------------------------------------------------------------
-def ignore_edit(index: LineIndex, line: int, code: str) -> types.TextEdit:
-    """Add `code` to the line's `# gradls: ignore[...]` comment, or append one."""
-    text = index.line_text(line - 1)
-    match = IGNORE_COMMENT.search(text)
-    if match:
-        codes = [c.strip() for c in match.group(1).split(",") if c.strip()]
-        if code not in codes:
-            codes.append(code)
-        new = f"# gradls: ignore[{', '.join(codes)}]"
-        span = Span(line, match.start() + 1, line, match.end() + 1)
-        return types.TextEdit(range=index.range(span), new_text=new)
-    stripped = len(text.rstrip())
-    span = Span(line, stripped + 1, line, len(text) + 1)
-    return types.TextEdit(range=index.range(span), new_text=f"  # gradls: ignore[{code}]")
+def suppression_edits(analysis: Analysis) -> list[types.TextEdit | None]:
+    """The ignore-comment edit of each finding (None: the line cannot take a comment).
+
+    Tokenizes the document once (tens of ms for a long file): call it from a worker
+    thread; the result is cached on the analysis."""
+    cached = analysis.cache.get("suppress")
+    if cached is not None:
+        return cached
+    from ..fixes.suppress import suppression_edits as shared
+
+    places = [(f.span.line, f.code) for f in analysis.findings]
+    try:
+        edits = shared(analysis.source, places)
+    except Exception:
+        log.exception("suppression edits failed on %s", analysis.uri)
+        edits = [None] * len(places)
+    out = [types.TextEdit(range=analysis.index.range(e.span), new_text=e.content) if e is not None else None
+           for e in edits]
+    with _cache_lock:
+        analysis.cache["suppress"] = out
+    return out
+
+
+def needs_suppression_edits(analysis: Analysis) -> bool:
+    return "suppress" not in analysis.cache and bool(analysis.findings)
 
 
 # --- building actions -------------------------------------------------------------------------
@@ -106,17 +125,28 @@ def kind_wanted(kind: str, only: list[str] | None) -> bool:
     return any(kind == want or kind.startswith(want + ".") for want in only)
 
 
-def _matches_diagnostic(finding: Finding, diag: types.Diagnostic, index: LineIndex) -> bool:
-    return diag.source == SOURCE and diag.code == finding.code and diag.range == index.range(finding.span)
+def _text_edits(raw: Any) -> list[types.TextEdit] | None:
+    """The LSP edits stored in a diagnostic's `data.fix.edits` (JSON shapes)."""
+    if not isinstance(raw, list) or not raw:
+        return None
+    out = []
+    for item in raw:
+        try:
+            rng = item["range"]
+            out.append(types.TextEdit(
+                range=types.Range(
+                    start=types.Position(line=int(rng["start"]["line"]), character=int(rng["start"]["character"])),
+                    end=types.Position(line=int(rng["end"]["line"]), character=int(rng["end"]["character"])),
+                ),
+                new_text=str(item["newText"]),
+            ))
+        except (KeyError, TypeError, ValueError):
+            return None
+    return out
 
 
-def fix_all_edit(analysis: Analysis) -> types.TextEdit | None:
-    fixed = apply_fixes(analysis.source, analysis.findings, unsafe=False)
-    return minimal_edit(analysis.source, fixed, analysis.index)
-
-
-def has_safe_fix(analysis: Analysis) -> bool:
-    return any(f.fix is not None and f.fix.applicability == "safe" and f.fix.edits for f in analysis.findings)
+def _data(diag: types.Diagnostic) -> dict:
+    return diag.data if isinstance(diag.data, dict) else {}
 
 
 def code_actions(
@@ -125,7 +155,13 @@ def code_actions(
     *,
     resolve_edits: bool,
     versioned: bool,
+    ignore_edits: list[types.TextEdit | None] | None = None,
 ) -> list[types.CodeAction]:
+    """Quick fixes and ignore actions for the diagnostics in the request (those the client
+    sent, and those of the current analysis under the range), and the fix-all action.
+
+    `ignore_edits` is `suppression_edits(analysis)` (computed by the caller off the event
+    loop); None: offer no ignore actions."""
     uri, version, index = analysis.uri, analysis.version, analysis.index
     only = list(params.context.only) if params.context and params.context.only else None
     start = index.to_line_column(params.range.start)
@@ -133,48 +169,70 @@ def code_actions(
     context_diags = list(params.context.diagnostics or []) if params.context else []
     actions: list[types.CodeAction] = []
 
-    wants_quickfix = kind_wanted(QUICKFIX, only)
-    if wants_quickfix:
-        for finding in analysis.findings:
-            if finding.code == "GRD000":
+    if kind_wanted(QUICKFIX, only):
+        current = {
+            (diag.code, diag.range.start.line, diag.range.start.character, diag.range.end.line,
+             diag.range.end.character): i
+            for i, diag in enumerate(analysis.diagnostics)
+        }
+        picked: dict[int, types.Diagnostic] = {}  # index into the analysis -> diagnostic to cite
+        for diag in context_diags:
+            if diag.source != SOURCE:
+                continue  # another tool's, or one seen only by the shadow run (no fix)
+            key = (diag.code, diag.range.start.line, diag.range.start.character, diag.range.end.line,
+                   diag.range.end.character)
+            i = current.get(key)
+            if i is not None and i not in picked:
+                picked[i] = diag
+        for i, finding in enumerate(analysis.findings):
+            if i not in picked and spans_overlap(finding.span, start, end):
+                picked[i] = analysis.diagnostics[i]
+        for i in sorted(picked):
+            finding: Finding = analysis.findings[i]
+            if finding.code == SYNTAX_CODE:
                 continue
-            matching = [d for d in context_diags if _matches_diagnostic(finding, d, index)]
-            if not matching and not spans_overlap(finding.span, start, end):
-                continue
-            diagnostic = matching[0] if matching else None
-            diags = [diagnostic] if diagnostic else None
-            if finding.fix is not None and finding.fix.edits:
+            cited = picked[i]
+            stored = _data(analysis.diagnostics[i]).get("fix") or {}
+            edits = _text_edits(stored.get("edits"))
+            if edits:
                 actions.append(
                     types.CodeAction(
-                        title=fix_title(finding),
+                        title=stored.get("title") or fix_title(finding),
                         kind=QUICKFIX,
-                        diagnostics=diags,
-                        is_preferred=finding.fix.applicability == "safe",
-                        edit=workspace_edit(uri, version, edits_to_lsp(finding.fix.edits, index), versioned),
+                        diagnostics=[cited],
+                        is_preferred=stored.get("applicability") == "safe",
+                        edit=workspace_edit(uri, version, edits, versioned),
                     )
                 )
-            actions.append(
-                types.CodeAction(
-                    title=f"Ignore {finding.code} for this line",
-                    kind=QUICKFIX,
-                    diagnostics=diags,
-                    edit=workspace_edit(uri, version, [ignore_edit(index, finding.span.line, finding.code)], versioned),
+            ignore = ignore_edits[i] if ignore_edits is not None and i < len(ignore_edits) else None
+            if ignore is not None:
+                actions.append(
+                    types.CodeAction(
+                        title=f"Ignore {finding.code} for this line",
+                        kind=QUICKFIX,
+                        diagnostics=[cited],
+                        edit=workspace_edit(uri, version, [ignore], versioned),
+                    )
                 )
-            )
 
-    if kind_wanted(FIX_ALL_KIND, only) and has_safe_fix(analysis):
+    if kind_wanted(FIX_ALL_KIND, only) and can_fix_all(analysis):
         action = types.CodeAction(
             title=f"{SOURCE}: Fix all auto-fixable problems",
             kind=FIX_ALL_KIND,
             data={"uri": uri, "version": version, "action": "fixAll"},
         )
         if not resolve_edits:
-            resolve_fix_all(action, analysis, versioned)
+            resolve_fix_all(action, analysis, versioned)  # the caller runs this off the loop
         actions.append(action)
     return actions
 
 
+def wants_eager_fix_all(analysis: Analysis, params: types.CodeActionParams, resolve_edits: bool) -> bool:
+    """Whether `code_actions` will compute the fix-all edit (so run it in a thread)."""
+    only = list(params.context.only) if params.context and params.context.only else None
+    return not resolve_edits and kind_wanted(FIX_ALL_KIND, only) and can_fix_all(analysis)
+
+
 def resolve_fix_all(action: types.CodeAction, analysis: Analysis, versioned: bool) -> types.CodeAction:
-    edit = fix_all_edit(analysis)
-    action.edit = workspace_edit(analysis.uri, analysis.version, [edit] if edit else [], versioned)
+    action.edit = workspace_edit(analysis.uri, analysis.version, fix_all_edits(analysis), versioned)
     return action

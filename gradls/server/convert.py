@@ -216,3 +216,56 @@ def minimal_edit(old: str, new: str, index: LineIndex) -> types.TextEdit | None:
         end_old += 1
         end_new += 1
     return types.TextEdit(range=index.range_from_offsets(start, end_old), new_text=new[start:end_new])
+
+
+def _split_lines(text: str) -> list[str]:
+    """Lines with their endings, split where LSP splits them (\\r\\n, \\r, \\n)."""
+    parts = _NEWLINE.split(text)
+    ends = _NEWLINE.findall(text)
+    lines = [p + e for p, e in zip(parts, ends)]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+def diff_edits(old: str, new: str, index: LineIndex) -> list[types.TextEdit]:
+    """A small set of non-overlapping TextEdits turning `old` into `new` (difflib).
+
+    Lines are matched with `difflib.SequenceMatcher`; each changed block becomes one
+    edit, trimmed to the characters that differ (a removed `.detach()` is an edit of
+    nine characters, not of its whole line), so an editor keeps the cursor, folds and
+    undo history of everything the fixes did not touch. Empty when the texts are equal.
+    """
+    if old == new:
+        return []
+    import difflib
+
+    a, b = _split_lines(old), _split_lines(new)
+    a_starts = [0]
+    for line in a:
+        a_starts.append(a_starts[-1] + len(line))
+    b_starts = [0]
+    for line in b:
+        b_starts.append(b_starts[-1] + len(line))
+    edits: list[types.TextEdit] = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        start, end = a_starts[i1], a_starts[i2]
+        new_start, new_end = b_starts[j1], b_starts[j2]
+        # trim the common prefix and suffix of the block, never splitting a "\r\n"
+        limit = min(end - start, new_end - new_start)
+        p = 0
+        while p < limit and old[start + p] == new[new_start + p]:
+            p += 1
+        if p and old[start + p - 1] == "\r" and start + p < len(old) and old[start + p] == "\n":
+            p -= 1
+        s = 0
+        while s < limit - p and old[end - 1 - s] == new[new_end - 1 - s]:
+            s += 1
+        if s and old[end - s] == "\n" and end - s > 0 and old[end - s - 1] == "\r":
+            s -= 1
+        edits.append(types.TextEdit(range=index.range_from_offsets(start + p, end - s),
+                                    new_text=new[new_start + p:new_end - s]))
+    return edits

@@ -63,6 +63,10 @@ class Analysis:
     syntax_error: bool = False
     skipped: str | None = None  # why the document was not analysed
     result_id: str = ""
+    path: str = ""
+    settings: Settings | None = None
+    # per-analysis caches filled lazily by the code actions (e.g. suppression edits)
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass
@@ -134,7 +138,7 @@ def run_analysis(job: Job, last_good: Analysis | None, check: CheckFn) -> Analys
     index = LineIndex(job.source, job.encoding)
     key = job.settings.cache_key()
     base = dict(uri=job.uri, version=job.version, source=job.source, settings_key=key,
-                encoding=job.encoding, index=index)
+                encoding=job.encoding, index=index, path=job.path, settings=job.settings)
     if not job.settings.enable:
         return Analysis(**base, findings=[], diagnostics=[], skipped="disabled", result_id="disabled")
     if len(job.source) > MAX_SOURCE_CHARS:
@@ -148,12 +152,14 @@ def run_analysis(job: Job, last_good: Analysis | None, check: CheckFn) -> Analys
     syntax_error = any(f.code == SYNTAX_CODE for f in findings)
     if syntax_error:
         findings = _syntax_policy(findings, job.source, last_good)
-    diagnostics = []
-    for finding in findings:
+    diagnostics, converted = [], []
+    for finding in findings:  # findings[i] <-> diagnostics[i]
         try:
             diagnostics.append(finding_to_diagnostic(finding, index, job.uri))
+            converted.append(finding)
         except Exception:
             log.exception("cannot convert finding %r", finding)
+    findings = converted
     return Analysis(**base, findings=findings, diagnostics=diagnostics, syntax_error=syntax_error,
                     result_id=_result_id(job.version, findings))
 
@@ -222,6 +228,11 @@ class Scheduler:
             except asyncio.TimeoutError:
                 return state.current
 
+    async def run_blocking(self, fn: Callable, *args):
+        """Run `fn(*args)` in an analysis thread (for costly work outside the analysis,
+        e.g. fix-all) and return its result."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
     def warm_up(self) -> None:
         """Import and exercise the engine in a worker so the first real edit is fast."""
         def _warm() -> None:
@@ -259,7 +270,8 @@ class Scheduler:
                 and previous.settings_key == job.settings.cache_key()
                 and previous.encoding == job.encoding
             ):
-                result = replace(previous, version=job.version, source=job.source)
+                result = replace(previous, version=job.version, source=job.source, path=job.path,
+                                 settings=job.settings)  # same text: caches stay valid
             else:
                 try:
                     result = await loop.run_in_executor(

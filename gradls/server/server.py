@@ -8,6 +8,7 @@ support, `textDocument/diagnostic` for those with it; quick fixes, ignore commen
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from typing import Any, Callable
@@ -20,6 +21,7 @@ from pygls.protocol import LanguageServerProtocol
 
 from .. import __version__
 from . import actions, hover
+from . import shadow as shadow_pass
 from .convert import rule_url
 from .scheduler import Analysis, Job, Scheduler, default_check
 from .settings import WATCH_GLOB, SettingsStore
@@ -28,6 +30,7 @@ log = logging.getLogger("gradls.server")
 
 CMD_FIX_ALL = "gradls.applyFixAll"
 CMD_RULE_DOCS = "gradls.showRuleDocs"
+CMD_CONFIRM = "gradls.confirm"
 PYTHON_SUFFIXES = (".py", ".pyi")
 
 
@@ -71,6 +74,7 @@ class GradlsServer(LanguageServer):
         self.pull_mode = False
         self._pending_warnings: list[str] = []
         self._told_too_large: set[str] = set()
+        self.shadow = shadow_pass.ShadowService()
 
     # --- errors: log, do not pop up dialogs for every hiccup ------------------------------
     def report_server_error(self, error: Exception, source) -> None:
@@ -85,6 +89,12 @@ class GradlsServer(LanguageServer):
     def warn(self, messages: list[str]) -> None:
         for message in messages:
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=message))
+
+    def show(self, kind: types.MessageType, message: str) -> None:
+        try:
+            self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+        except Exception:
+            log.exception("showMessage failed")
 
     # --- capabilities ------------------------------------------------------------------------
     def capability(self, dotted: str) -> Any:
@@ -159,7 +169,26 @@ class GradlsServer(LanguageServer):
                 types.LogMessageParams(type=types.MessageType.Warning,
                                        message=f"gradls: {analysis.uri} is too large to analyse")
             )
-        self._send(analysis.uri, analysis.diagnostics, analysis.version)
+        self._send(analysis.uri, self.diagnostics_of(analysis), analysis.version)
+
+    def diagnostics_of(self, analysis: Analysis) -> list[types.Diagnostic]:
+        """The analysis's diagnostics, with the shadow run's verdicts while they apply."""
+        return shadow_pass.merge(analysis, self.shadow.result_for(analysis))
+
+    def result_id_of(self, analysis: Analysis) -> str:
+        result = self.shadow.result_for(analysis)
+        return analysis.result_id if result is None else f"{analysis.result_id}+run{result.serial}"
+
+    def republish(self, uri: str) -> None:
+        """Send the document's diagnostics again (after a shadow run changed them)."""
+        analysis = self.scheduler.current(uri)
+        if analysis is None:
+            return
+        if self.pull_mode:
+            if self.capability("workspace.diagnostics.refresh_support"):
+                self.workspace_diagnostic_refresh(None)
+        else:
+            self._send(uri, self.diagnostics_of(analysis), analysis.version)
 
     async def analysis_for(self, uri: str, timeout: float = 10.0) -> Analysis | None:
         if self.document(uri) is None:
@@ -215,6 +244,129 @@ def _uri_arg(args: tuple) -> str:
     return first
 
 
+def _confirm_args(args: tuple) -> tuple[str, dict]:
+    """`gradls.confirm` arguments: `[uri]`, `[uri, {overrides}]` or `[{"uri": ..., overrides}]`,
+    overrides being any of `device`, `worker`, `timeout`, `memory_mb`."""
+    uri = _uri_arg(args)
+    overrides: dict = {}
+    if isinstance(args[0], dict):
+        overrides.update({k: v for k, v in args[0].items() if k not in ("uri", "textDocument", "version")})
+    if len(args) > 1:
+        if isinstance(args[1], dict):
+            overrides.update(args[1])
+        elif args[1] is not None:
+            raise JsonRpcInvalidParams.of(ValueError("the second argument must be an object of overrides "
+                                                     "(device, worker, timeout, memory_mb)"))
+    return uri, overrides
+
+
+class _Progress:
+    """Work-done progress for one request (nothing when the client does not support it)."""
+
+    def __init__(self, ls: GradlsServer):
+        self.ls = ls
+        self.token: str | None = None
+
+    async def begin(self, title: str, message: str) -> None:
+        if not self.ls.capability("window.work_done_progress"):
+            return
+        import uuid
+
+        token = f"gradls-confirm-{uuid.uuid4().hex[:12]}"
+        try:
+            await asyncio.wait_for(self.ls.work_done_progress.create_async(token), 10)
+        except Exception as err:
+            log.warning("client refused a progress token: %s", err)
+            return
+        self.token = token
+        self.ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, message=message,
+                                                                            cancellable=False))
+
+    def report(self, message: str) -> None:
+        if self.token:
+            self.ls.work_done_progress.report(self.token, types.WorkDoneProgressReport(message=message))
+
+    def end(self, message: str) -> None:
+        if self.token:
+            self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
+            self.ls.work_done_progress.tokens.pop(self.token, None)
+            self.token = None
+
+
+async def run_confirm(ls: GradlsServer, args: tuple) -> dict:
+    """`gradls.confirm`: run the document once under the shadow pass (in the shadow
+    thread, with the warm worker), attach the verdicts to its diagnostics, report errors
+    with `window/showMessage`. Returns a summary object."""
+    uri, overrides = _confirm_args(args)
+    doc = ls.document(uri)
+    if doc is None:
+        raise JsonRpcInvalidParams.of(ValueError(f"unknown document {uri}"))
+    if not ls.is_python(doc):
+        raise JsonRpcInvalidParams.of(ValueError(f"not a Python document: {uri}"))
+    doc_path = doc.path if doc.path and os.path.isabs(doc.path) and str(uri).startswith("file:") else None
+    settings, warnings = ls.settings_store.for_path(doc_path)
+    ls.warn(warnings)
+    base, warnings = shadow_pass.parse_options(settings.shadow)
+    ls.warn(warnings)
+    try:
+        opts, _ = shadow_pass.parse_options(overrides, base, strict=True)
+    except ValueError as err:
+        raise JsonRpcInvalidParams.of(ValueError(f"gradls.confirm: {err}"))
+    analysis = await ls.analysis_for(uri)
+    if analysis is None:
+        raise JsonRpcInvalidParams.of(ValueError(f"unknown document {uri}"))
+    source = analysis.source
+    findings = [] if analysis.syntax_error or analysis.skipped else list(analysis.findings)
+    path = shadow_pass.run_path(doc_path, uri)
+    name = os.path.basename(path)
+    loop = asyncio.get_running_loop()
+    out = {"uri": uri, "version": analysis.version, "attached": False}
+
+    progress = _Progress(ls)
+    await progress.begin(f"gradls: running {name}", "waiting for the shadow worker")
+    try:
+        if not ls.shadow.warm():
+            progress.report("starting the shadow worker (imports torch)")
+        error = await loop.run_in_executor(ls.shadow.executor, ls.shadow.start, opts)
+        if error is not None:
+            progress.end("the shadow worker did not start")
+            ls.show(types.MessageType.Error, f"gradls confirm {name}: {error}")
+            return {**out, "outcome": "error", "message": error}
+        progress.report(f"running {name} until its first backward (device {opts.device}, "
+                        f"timeout {opts.timeout:g} s)")
+        report = await loop.run_in_executor(ls.shadow.executor, ls.shadow.run, opts, path, source, findings,
+                                            settings)
+    except Exception as err:  # never let a failed run take the server down
+        log.exception("gradls.confirm failed for %s", uri)
+        progress.end("failed")
+        ls.show(types.MessageType.Error, f"gradls confirm {name}: {type(err).__name__}: {err}")
+        return {**out, "outcome": "error", "message": str(err)}
+
+    data = report.to_json()
+    summary = shadow_pass.summary(report)
+    progress.end(summary)
+    current = ls.document(uri)
+    attached = current is not None and current.source == source
+    if attached:
+        ls.shadow.results[uri] = shadow_pass.ShadowResult.of(uri, source, report, ls.shadow.next_serial())
+        ls.republish(uri)
+    if report.outcome not in shadow_pass.REACHED:
+        detail = data["message"] or report.outcome
+        ls.show(shadow_pass.message_type(report.outcome), f"gradls confirm {name}: {detail}")
+    elif not attached:
+        ls.show(types.MessageType.Info, f"gradls confirm {name}: the document changed while it ran; "
+                                        "its results were not attached")
+    else:
+        ls.window_log_message(types.LogMessageParams(type=types.MessageType.Info,
+                                                     message=f"gradls confirm {name}: {summary}"))
+    return {**out, "attached": attached, "outcome": report.outcome, "message": data["message"],
+            "summary": summary, "device": data.get("device"), "wall_s": data.get("wall_s"),
+            "counts": data["counts"], "params_without_grad": data["params_without_grad"],
+            "findings": [{"code": f["code"], "line": f["line"], "column": f["column"],
+                          "message": f["message"], "status": f["shadow"]["status"],
+                          "evidence": f["shadow"]["evidence"]} for f in data["findings"]]}
+
+
 def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsServer:
     """Build a server. `extra_commands` lets other parts (e.g. the shadow pass's
     `gradls.confirm`) add `workspace/executeCommand` handlers: `fn(ls, *args)`."""
@@ -252,6 +404,7 @@ def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsSe
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: GradlsServer, params: types.DidChangeTextDocumentParams):
+        ls.shadow.drop(params.text_document.uri)  # the code changed: the run no longer applies
         ls.schedule(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -261,6 +414,7 @@ def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsSe
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: GradlsServer, params: types.DidCloseTextDocumentParams):
         uri = params.text_document.uri
+        ls.shadow.drop(uri)
         ls.scheduler.forget(uri)
         ls._send(uri, [], None)
 
@@ -272,9 +426,10 @@ def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsSe
         analysis = await ls.analysis_for(params.text_document.uri)
         if analysis is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
-        if params.previous_result_id and params.previous_result_id == analysis.result_id:
-            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=analysis.result_id)
-        return types.RelatedFullDocumentDiagnosticReport(items=analysis.diagnostics, result_id=analysis.result_id)
+        result_id = ls.result_id_of(analysis)
+        if params.previous_result_id and params.previous_result_id == result_id:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+        return types.RelatedFullDocumentDiagnosticReport(items=ls.diagnostics_of(analysis), result_id=result_id)
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
@@ -286,8 +441,14 @@ def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsSe
         analysis = await ls.analysis_for(params.text_document.uri)
         if analysis is None:
             return None
-        return actions.code_actions(analysis, params, resolve_edits=ls.resolve_edits,
-                                    versioned=ls.versioned_edits) or None
+        resolve, versioned = ls.resolve_edits, ls.versioned_edits
+        if actions.needs_suppression_edits(analysis):  # tokenizes the document: not on the loop
+            await ls.scheduler.run_blocking(actions.suppression_edits, analysis)
+        ignore = actions.suppression_edits(analysis) if analysis.findings else None
+        if actions.wants_eager_fix_all(analysis, params, resolve):
+            await ls.scheduler.run_blocking(actions.fixed_text, analysis)  # cached for the call below
+        return actions.code_actions(analysis, params, resolve_edits=resolve, versioned=versioned,
+                                    ignore_edits=ignore) or None
 
     @server.feature(types.CODE_ACTION_RESOLVE)
     async def code_action_resolve(ls: GradlsServer, action: types.CodeAction):
@@ -297,6 +458,7 @@ def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsSe
         analysis = await ls.analysis_for(data["uri"])
         if analysis is None:
             return action
+        await ls.scheduler.run_blocking(actions.fixed_text, analysis)
         return actions.resolve_fix_all(action, analysis, ls.versioned_edits)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -334,6 +496,7 @@ def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsSe
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: GradlsServer, params: None):
         ls.scheduler.shutdown()
+        ls.shadow.close()
 
     @server.command(CMD_FIX_ALL)
     async def apply_fix_all(ls: GradlsServer, *args):
@@ -341,16 +504,22 @@ def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsSe
         analysis = await ls.analysis_for(uri)
         if analysis is None:
             raise JsonRpcInvalidParams.of(ValueError(f"unknown document {uri}"))
-        edit = actions.fix_all_edit(analysis)
-        if edit is None:
+        if analysis.syntax_error:
+            return {"applied": False, "reason": "the document does not parse"}
+        edits = await ls.scheduler.run_blocking(actions.fix_all_edits, analysis)
+        if not edits:
             return {"applied": False, "reason": "nothing to fix"}
         result = await ls.workspace_apply_edit_async(
             types.ApplyWorkspaceEditParams(
                 label="gradls: Fix all",
-                edit=actions.workspace_edit(uri, analysis.version, [edit], ls.versioned_edits),
+                edit=actions.workspace_edit(uri, analysis.version, edits, ls.versioned_edits),
             )
         )
-        return {"applied": bool(getattr(result, "applied", False))}
+        return {"applied": bool(getattr(result, "applied", False)), "edits": len(edits)}
+
+    @server.command(CMD_CONFIRM)
+    async def confirm(ls: GradlsServer, *args):
+        return await run_confirm(ls, args)
 
     @server.command(CMD_RULE_DOCS)
     def show_rule_docs(ls: GradlsServer, *args):
@@ -375,8 +544,11 @@ def start(tcp: str | None = None) -> None:
     logging.basicConfig(level=os.environ.get("GRADLS_LOG", "WARNING").upper(),
                         format="gradls %(levelname)s %(name)s: %(message)s")
     server = create_server()
-    if tcp:
-        host, _, port = tcp.rpartition(":")
-        server.start_tcp(host or "127.0.0.1", int(port))
-    else:
-        server.start_io()
+    try:
+        if tcp:
+            host, _, port = tcp.rpartition(":")
+            server.start_tcp(host or "127.0.0.1", int(port))
+        else:
+            server.start_io()
+    finally:
+        server.shadow.close()  # never leave a worker behind
