@@ -156,44 +156,78 @@ async def test_ignore_action_appends_and_merges_comment():
         assert c.rec.texts[URI].splitlines()[DETACH_LINE] == "out = model(x).detach()  # gradls: ignore[GRD103, GRD101]"
 
 
+# Removing the `.detach()` (GRD101) makes `loss` carry a graph, so `total += loss` becomes
+# GRD112, fixed in the fixer's second round: only the fixed-point fixer gets FIXED.
+FIX_SRC = """import torch
+import torch.nn as nn
+model = nn.Linear(4, 1)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+x = torch.randn(8, 4)
+total = 0
+for step in range(3):
+    out = model(x).detach()
+    loss = out.pow(2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    total += loss
+"""
+FIXED = FIX_SRC.replace("model(x).detach()", "model(x)").replace("total += loss", "total += loss.item()")
+
+
 @pytest.mark.asyncio
 async def test_fix_all_is_resolved_lazily():
     async with session() as c:  # VS Code supports resolving `edit`
-        text = SNIPPET + "y = model(x).detach()\nz = y.sum()\n"
-        c.open(URI, text)
-        await c.diagnostics(URI)
+        c.open(URI, FIX_SRC)
+        assert codes(await c.diagnostics(URI)) == ["GRD101"]
         actions = await c.code_actions(URI, full_range(0), only=[types.CodeActionKind.SourceFixAll])
         assert [a.kind for a in actions] == ["source.fixAll.gradls"]
         assert actions[0].edit is None
         resolved = await c.lsp.code_action_resolve_async(actions[0])
-        assert resolved.edit is not None
-        c.apply(URI, resolved.edit)
-        assert ".detach()" not in c.rec.texts[URI].split("loss.backward()")[0]
+        edits = edits_for(resolved.edit, URI)
+        assert len(edits) == 2 and all(e.range.start.line == e.range.end.line for e in edits)  # a minimal diff
+        version = c.apply(URI, resolved.edit)
+        assert c.rec.texts[URI] == FIXED
+        assert await c.diagnostics(URI, version) == []
 
 
 @pytest.mark.asyncio
 async def test_fix_all_eager_without_resolve_support():
     async with session(caps="emacs") as c:  # no resolveSupport, utf-32 positions
-        c.open(URI, SNIPPET)
+        text = "s = '😋é'\n" + FIX_SRC
+        c.open(URI, text)
         await c.diagnostics(URI)
         actions = await c.code_actions(URI, full_range(0), only=["source.fixAll.gradls"])
         assert actions and actions[0].edit is not None
-        new = apply_text_edits(SNIPPET, edits_for(actions[0].edit, URI), c.encoding)
-        assert "detach" not in new
+        assert apply_text_edits(text, edits_for(actions[0].edit, URI), c.encoding) == "s = '😋é'\n" + FIXED
 
 
 @pytest.mark.asyncio
 async def test_execute_apply_fix_all_sends_workspace_edit():
     async with session() as c:
-        c.open(URI, SNIPPET)
+        c.open(URI, FIX_SRC)
         await c.diagnostics(URI)
         result = await c.command("gradls.applyFixAll", {"uri": URI, "version": 1})
-        assert result["applied"] is True
+        assert result["applied"] is True and result["edits"] == 2
         (params,) = c.rec.applied
-        c.apply(URI, params.edit)
-        assert c.rec.texts[URI].splitlines()[DETACH_LINE] == "out = model(x)"
+        version = c.apply(URI, params.edit)
+        assert c.rec.texts[URI] == FIXED
+        await c.diagnostics(URI, version)
+        assert (await c.command("gradls.applyFixAll", URI)) == {"applied": False, "reason": "nothing to fix"}
         with pytest.raises(Exception):
             await c.command("gradls.applyFixAll")
+
+
+@pytest.mark.asyncio
+async def test_ignore_action_not_offered_inside_a_multiline_string():
+    text = SNIPPET.replace("out = model(x).detach()\n", 'out = model(x).detach(); note = """\nwhy\n"""\n')
+    async with session() as c:
+        c.open(URI, text)
+        diag = grd101(await c.diagnostics(URI))
+        actions = await c.code_actions(URI, diag.range, diagnostics=[diag])
+        titles = [a.title for a in actions]
+        assert any(t.startswith("gradls (GRD101): ") for t in titles)  # the quick fix is still there
+        assert "Ignore GRD101 for this line" not in titles
 
 
 @pytest.mark.asyncio
