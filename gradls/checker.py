@@ -36,7 +36,8 @@ def read_text(path: Path) -> tuple[str | None, str | None, bytes | None]:
         return None, f"skipped: not UTF-8 text ({err.reason} at byte {err.start})", raw
 
 
-def check_paths(paths: list[Path], settings: Settings, root: Path, cache: ResultCache) -> CheckRun:
+def check_paths(paths: list[Path], settings: Settings, root: Path, cache: ResultCache,
+                resolver=None) -> CheckRun:
     run = CheckRun()
     for path, error in python_files(paths, root, settings.exclude):
         shown = _display(path)
@@ -50,20 +51,26 @@ def check_paths(paths: list[Path], settings: Settings, root: Path, cache: Result
             continue
         run.files += 1
         run.lines += text.count("\n") + 1
-        findings = _check_cached(text, raw, shown, settings, cache)
+        findings = _check_cached(text, raw, shown, settings, cache, resolver)
         if findings:
             run.sources[shown] = text
             run.findings.extend(findings)
     return run
 
 
-def _check_cached(text: str, raw: bytes, path: str, settings: Settings, cache: ResultCache) -> list[Finding]:
+def _check_cached(text: str, raw: bytes, path: str, settings: Settings, cache: ResultCache,
+                  resolver=None) -> list[Finding]:
     key = cache.key(raw)
-    cached = cache.get(key, path)
+    # with the cross-module pass, findings also depend on the files this one imports from
+    full = resolver.cache_key(path, key) if resolver is not None else key
+    cached = cache.get(full, path) if full is not None else None
     if cached is not None:
         return cached
-    findings = check_source(text, path, settings)
-    cache.put(key, findings)
+    findings = check_source(text, path, settings, resolver=resolver)
+    if resolver is not None:
+        resolver.finish_file(path, key)
+        full = resolver.cache_key(path, key)
+    cache.put(full, findings)
     return findings
 
 

@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write .gradls_cache")
     check.add_argument("--config", type=Path, help="pyproject.toml to read [tool.gradls] from")
+    check.add_argument("--no-cross-module", action="store_true",
+                       help="analyse each file alone (no jedi look-ups of names imported from other files)")
     _add_fix_arguments(check)
     check.set_defaults(handler=run_check)
 
@@ -105,8 +107,15 @@ def run_check(args) -> int:
     fixer = getattr(args, "fix_handler", None)
     if fixer is not None and (args.fix or args.diff):
         return fixer(args, settings, root, cache)
-    run = check_paths(args.paths, settings, root.resolve(), cache)
+    resolver = None
+    if not args.no_cross_module:
+        from .crossmodule import resolver_for
+
+        resolver = resolver_for(root, None if args.no_cache else root / ".gradls_cache")
+    run = check_paths(args.paths, settings, root.resolve(), cache, resolver)
     cache.save()
+    if resolver is not None:
+        resolver.save()
     for message in run.notices + run.problems:
         print(f"gradls: {message}", file=sys.stderr)
     output = render(run.findings, args.output_format, run.sources)

@@ -535,6 +535,10 @@ def _name_call(interp, call: ast.Call, name: str, label: str | None) -> Flow:
         return Flow(flow.live, flow.cuts, flow.tags & {PARAMS_TAG, LIST_TAG})
     if name in ("deepcopy",):
         return _qualified_call(interp, call, "copy.deepcopy", label)
+    if program.imports.star_modules:  # `from .losses import *`: the resolver may know the name
+        definition = program.external(name)
+        if definition is not None:
+            return _external_call(interp, call, definition, label)
     return _args_flow(interp, call)
 
 

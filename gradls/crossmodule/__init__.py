@@ -1,0 +1,20 @@
+"""The cross-module pass: facts about names imported from other files of the project (jedi).
+
+`ProjectResolver(root, Store(folder))` is the `Resolver` the engine consults
+(gradls/analysis/external.py); `gradls check` builds one per run (`--no-cross-module` turns
+it off) and the language server refines its first, single-file diagnostics with one in a
+background thread (gradls/crossmodule/refine.py).
+"""
+
+from __future__ import annotations
+
+from .resolver import ProjectResolver
+from .store import Store
+
+
+def resolver_for(root, cache_folder=None) -> ProjectResolver:
+    """A resolver for the project at `root`, persisting to `cache_folder` when given."""
+    return ProjectResolver(root, Store(cache_folder))
+
+
+__all__ = ["ProjectResolver", "Store", "resolver_for"]

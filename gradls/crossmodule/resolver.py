@@ -1,0 +1,395 @@
+"""Answer "what is `losses.feature_loss`?" for the engine, with jedi, once per file version.
+
+`ProjectResolver.resolve(qualified, importer)` (the `Resolver` protocol of
+gradls/analysis/external.py):
+
+1. a fast refusal: the top-level module of an absolute name must be a file or package of the
+   project (next to the importer, in one of its parent folders up to the root, in the root
+   or in `root/src`); torch, numpy and everything in site-packages are never looked at;
+2. jedi finds the defining file: a synthesized `from M import N` is parsed as if it were
+   written in the importer (so relative imports, script folders and the project's
+   `sys.path` work) and `goto(follow_imports=True)` follows re-exports
+   (`from .losses import *`, `from .core import dice as dice`) and aliases to the `def`
+   or `class`. A bare name used in a file with star imports is looked up through those;
+3. the defining file is analysed once (`FileAnalysis.build` with this same resolver, so
+   chains of files work; cycles are cut) and `export_definitions` turns it into what the
+   importer consumes.
+
+Caches: the definitions of a file are kept per (content hash, symbol), in memory and on disk
+(`.gradls_cache/crossmodule-*.pickle`, keyed by gradls' version and code fingerprint and
+jedi's version); jedi's answers are kept per (importer folder, name) together with the content
+hashes of the files they depend on (the module named in the import, its packages'
+`__init__.py` and the defining file), and reused only while those hashes still match.
+For `gradls check`'s own result cache, `cache_key(path, key)` folds the hashes of every file
+an importer's findings depend on into its key.
+
+Jedi is not thread-safe: every public method holds one lock.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import threading
+import warnings
+from pathlib import Path
+
+from ..analysis.external import ExternalClass, ExternalFunction, export_definitions
+from ..analysis.source import SourceFile
+
+SKIP_TOP = frozenset({
+    "torch", "numpy", "np", "math", "scipy", "os", "sys", "typing", "functools", "itertools",
+    "collections", "copy", "random", "re", "json", "abc", "dataclasses", "enum", "logging",
+    "warnings", "pathlib", "time", "torchvision", "einops", "kornia", "pytorch_lightning",
+    "lightning", "transformers", "timm", "tqdm", "pandas", "sklearn", "__future__",
+})
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+class ProjectResolver:
+    """Cross-module facts for one project root (a jedi Project rooted there)."""
+
+    def __init__(self, root: str | os.PathLike, store=None) -> None:
+        self.root = Path(root).resolve()
+        from .store import Store
+
+        self.store = store if store is not None else Store(None)  # Store(None): memory only
+        self._lock = threading.RLock()
+        self._project = None                   # jedi.Project, created on first need
+        self._hashes: dict[str, tuple[tuple[int, int], str]] = {}   # path -> ((mtime, size), hash)
+        self._texts: dict[str, str] = {}       # path -> text of the hashed version
+        self._by_qualified: dict[str, list] = {}         # exported qualified name -> definitions
+        self._in_progress: set[str] = set()    # files being analysed (cycle guard)
+        self._deps: dict[str, set[str]] = {}   # importer path -> files its findings depend on
+        self._file_deps: dict[str, set[str]] = {}  # analysed file -> files its exports depend on
+        self._exists: dict[tuple[str, str], bool] = {}
+        self._star: dict[tuple[str, str], tuple[str, ...]] = {}
+        self.overrides: dict[str, str] = {}    # path -> unsaved text (language server)
+        self.stats = {"resolve": 0, "refused": 0, "jedi": 0, "jedi_cached": 0, "analysed": 0,
+                      "found": 0, "export_cached": 0}
+
+    # ----- the Resolver protocol ---------------------------------------------------------
+
+    def resolve(self, qualified: str, importer: str):
+        with self._lock:
+            self.stats["resolve"] += 1
+            importer = os.path.abspath(importer)
+            if "." not in qualified.lstrip(".") and not qualified.startswith("."):
+                return self._resolve_bare(qualified, importer)
+            known = self._by_qualified.get(qualified, [])
+            if not qualified.startswith(".") and not self._in_project(qualified.split(".")[0], importer) \
+                    and not known:
+                self.stats["refused"] += 1
+                return None
+            definition = self._resolve_dotted(qualified, importer)
+            if definition is None and len(known) == 1:
+                # `extclass:pkg.models.Net` handed back by the engine: the name this pass
+                # exported, even where the importer could not spell the import that way
+                definition = known[0]
+                self._note_dep(importer, str(self.root / definition.path))
+            return definition
+
+    # ----- dependency keys for the result cache of `gradls check` -------------------------
+
+    def cache_key(self, path: str, own_key: str) -> str | None:
+        """`own_key` (the file's content key) extended by the hashes of the files it depends on;
+        None while this run has not analysed the file and the store knows nothing about it."""
+        with self._lock:
+            path = os.path.abspath(path)
+            deps = self._deps.get(path)
+            if deps is None:
+                recorded = self.store.importer_deps(path, own_key)
+                deps = set(recorded) if recorded is not None else None
+            if deps is None:
+                return None
+            parts = [own_key]
+            for dep in sorted(deps):
+                parts.append(f"{dep}={self.file_hash(dep) or '-'}")
+            return "x" + content_hash("|".join(parts).encode())
+
+    def finish_file(self, path: str, own_key: str) -> None:
+        """Remember (in the store) which files `path`'s findings depended on."""
+        with self._lock:
+            path = os.path.abspath(path)
+            deps = self._deps.setdefault(path, set())
+            self.store.set_importer_deps(path, own_key, sorted(deps))
+
+    def save(self) -> None:
+        with self._lock:
+            self.store.save()
+
+    # ----- files ---------------------------------------------------------------------------
+
+    def file_hash(self, path: str) -> str | None:
+        if path in self.overrides:
+            return content_hash(self.overrides[path].encode("utf-8", "surrogatepass"))
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        stamp = (info.st_mtime_ns, info.st_size)
+        known = self._hashes.get(path)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        try:
+            raw = Path(path).read_bytes()
+        except OSError:
+            return None
+        digest = content_hash(raw)
+        self._hashes[path] = (stamp, digest)
+        self._texts[path] = raw.decode("utf-8-sig", errors="replace")
+        return digest
+
+    def _text(self, path: str) -> str | None:
+        if path in self.overrides:
+            return self.overrides[path]
+        if self.file_hash(path) is None:
+            return None
+        return self._texts.get(path)
+
+    def _note_dep(self, importer: str, path: str) -> None:
+        deps = self._deps.setdefault(importer, set())
+        deps.add(path)
+        deps |= self._file_deps.get(path, set())
+
+    # ----- fast refusal ------------------------------------------------------------------------
+
+    def _search_dirs(self, importer: str) -> list[str]:
+        dirs = []
+        folder = Path(importer).parent
+        while True:
+            dirs.append(str(folder))
+            if folder == self.root or self.root not in folder.parents:
+                break
+            folder = folder.parent
+        dirs.append(str(self.root))
+        dirs.append(str(self.root / "src"))
+        return dirs
+
+    def _in_project(self, top: str, importer: str) -> bool:
+        if top in SKIP_TOP or not top.isidentifier():
+            return False
+        for folder in self._search_dirs(importer):
+            key = (folder, top)
+            found = self._exists.get(key)
+            if found is None:
+                base = os.path.join(folder, top)
+                found = os.path.isfile(base + ".py") or os.path.isdir(base)
+                self._exists[key] = found
+            if found:
+                return True
+        return False
+
+    # ----- resolution ---------------------------------------------------------------------------
+
+    def _resolve_bare(self, name: str, importer: str):
+        """A name that arrived through `from M import *` in the importer."""
+        stars = self._star_modules(importer)
+        if not stars:
+            return None
+        for module in stars:
+            if not module.startswith(".") and not self._in_project(module.split(".")[0], importer):
+                continue
+            definition = self._resolve_dotted(f"{module}{'' if module.endswith('.') else '.'}{name}", importer)
+            if definition is not None:
+                return definition
+        return None
+
+    def _star_modules(self, importer: str) -> tuple[str, ...]:
+        text = self._text(importer)
+        if text is None:
+            return ()
+        key = (importer, content_hash(text.encode("utf-8", "surrogatepass")))
+        known = self._star.get(key)
+        if known is None:
+            try:
+                tree = ast.parse(text)
+            except (SyntaxError, ValueError):
+                tree = ast.Module(body=[], type_ignores=[])
+            known = tuple("." * node.level + (node.module or "")
+                          for node in tree.body
+                          if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names))
+            self._star[key] = known
+        return known
+
+    def _resolve_dotted(self, qualified: str, importer: str):
+        level = len(qualified) - len(qualified.lstrip("."))
+        rest = qualified[level:]
+        module, _, name = rest.rpartition(".")
+        target = self._locate(importer, "." * level + module, name)
+        if target is None:
+            return None
+        path, line, symbol = target
+        definition = self._definition(path, line, symbol)
+        if definition is not None:
+            self.stats["found"] += 1
+            self._note_dep(importer, path)
+            for dep in self._module_files(importer, "." * level + module):
+                self._deps.setdefault(importer, set()).add(dep)
+        return definition
+
+    def _locate(self, importer: str, module: str, name: str):
+        """(defining file, line, name) of `name` imported from `module` in `importer`, by jedi."""
+        folder = os.path.dirname(importer)
+        key = f"{folder}|{module}|{name}"
+        hit = self.store.location(key, self.file_hash)
+        if hit is not None:
+            self.stats["jedi_cached"] += 1
+            return hit or None
+        self.stats["jedi"] += 1
+        found = self._jedi_goto(importer, module, name)
+        deps = set(self._module_files(importer, module))
+        if found is not None:
+            deps.add(found[0])
+        self.store.set_location(key, found, {d: self.file_hash(d) for d in deps})
+        return found
+
+    def _jedi_goto(self, importer: str, module: str, name: str):
+        import jedi
+
+        if self._project is None:
+            self._project = jedi.Project(str(self.root))
+        code = f"from {module} import {name}\n{name}"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                script = jedi.Script(code, path=importer, project=self._project)
+                names = script.goto(2, 0, follow_imports=True)
+        except Exception:  # noqa: BLE001 - jedi failing on odd code must cost nothing but this answer
+            return None
+        for found in names:
+            path = found.module_path
+            if path is None or found.type not in ("function", "class") or found.line is None:
+                continue
+            path = str(Path(path).resolve())
+            if not self._inside_project(path):
+                return None
+            return path, found.line, found.name
+        return None
+
+    def _inside_project(self, path: str) -> bool:
+        p = Path(path)
+        return (p == self.root or self.root in p.parents) and "site-packages" not in p.parts \
+            and p.suffix == ".py"
+
+    def _module_files(self, importer: str, module: str) -> list[str]:
+        """The file of `module` as imported from `importer` and its packages' `__init__.py`
+        (what a jedi answer depends on besides the defining file), found without jedi."""
+        level = len(module) - len(module.lstrip("."))
+        parts = [p for p in module[level:].split(".") if p]
+        if level:
+            base = Path(importer).parent
+            for _ in range(level - 1):
+                base = base.parent
+            bases = [base]
+        else:
+            bases = [Path(d) for d in self._search_dirs(importer)]
+        for base in bases:
+            files, folder = [], base
+            for i, part in enumerate(parts):
+                folder = folder / part
+                init = folder / "__init__.py"
+                if init.is_file():
+                    files.append(str(init))
+                elif i == len(parts) - 1 and folder.with_suffix(".py").is_file():
+                    files.append(str(folder.with_suffix(".py")))
+                elif not folder.is_dir():
+                    files = []
+                    break
+            if level and not parts and (base / "__init__.py").is_file():
+                files.append(str(base / "__init__.py"))
+            if files:
+                return files
+        return []
+
+    # ----- analysing the defining file ------------------------------------------------------
+
+    def _definition(self, path: str, line: int, symbol: str):
+        exports = self._exports_of(path)
+        if not exports:
+            return None
+        found = exports.get(symbol)
+        if found is not None and found.line == line:
+            return found
+        for definition in exports.values():  # a method: `Class.method`
+            if isinstance(definition, ExternalClass):
+                method = definition.methods.get(symbol)
+                if method is not None and method.line == line:
+                    return method
+        return found
+
+    def _exports_of(self, path: str) -> dict:
+        digest = self.file_hash(path)
+        if digest is None:
+            return {}
+        stored = self.store.exports(digest, path, self.file_hash)
+        if stored is not None:
+            self.stats["export_cached"] += 1
+            exports, deps = stored
+            self._index(exports)
+            self._file_deps[path] = set(deps)
+            return exports
+        if path in self._in_progress:
+            return {}  # an import cycle: the inner file sees this one as unknown
+        self._in_progress.add(path)
+        try:
+            exports = self._analyse(path)
+        finally:
+            self._in_progress.discard(path)
+        self._index(exports)
+        deps = set(self._deps.get(path, set())) - {path}
+        self._file_deps[path] = deps
+        self.store.set_exports(digest, path, exports, {d: self.file_hash(d) for d in deps})
+        return exports
+
+    def _analyse(self, path: str) -> dict:
+        from ..analysis.program import FileAnalysis
+
+        text = self._text(path)
+        if text is None:
+            return {}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text, filename=path)
+        except (SyntaxError, ValueError):
+            return {}
+        self.stats["analysed"] += 1
+        try:
+            analysis = FileAnalysis.build(tree, SourceFile(text, self.display(path)), self)
+            return export_definitions(analysis, self.module_name(path))
+        except RecursionError:
+            return {}
+        except Exception:  # noqa: BLE001 - another file's analysis must not cost this file's findings
+            if os.environ.get("GRADLS_STRICT"):
+                raise
+            return {}
+
+    def _index(self, exports: dict) -> None:
+        for definition in exports.values():
+            if isinstance(definition, (ExternalClass, ExternalFunction)):
+                known = self._by_qualified.setdefault(definition.qualified, [])
+                if all(k.path != definition.path for k in known):
+                    known.append(definition)
+
+    def display(self, path: str) -> str:
+        """`path` as findings name it: relative to the project root."""
+        try:
+            return Path(path).relative_to(self.root).as_posix()
+        except ValueError:
+            return path
+
+    def module_name(self, path: str) -> str:
+        """The dotted name of the module at `path`: its package chain (folders with
+        `__init__.py`) plus the file's stem."""
+        p = Path(path)
+        parts = [] if p.stem == "__init__" else [p.stem]
+        folder = p.parent
+        while (folder / "__init__.py").is_file() and folder != folder.parent:
+            parts.append(folder.name)
+            folder = folder.parent
+        return ".".join(reversed(parts)) or p.stem
