@@ -168,7 +168,7 @@ def summary(report) -> str:
              if c.get(k)]
     wall = data.get("wall_s")
     where = f" on {data['device']}" if data.get("device") else ""
-    took = f" in {wall:.1f} s" if isinstance(wall, (int, float)) else ""
+    took = f" in {wall:.2f} s" if isinstance(wall, (int, float)) else ""
     return f"{data['message']}{where}{took}: " + (", ".join(parts) if parts else "no findings to check")
 
 
