@@ -170,9 +170,14 @@ class Scheduler:
         on_result: Callable[[Analysis], None],
         check: CheckFn = default_check,
         workers: int | None = None,
+        refine: Callable[[str, str, Settings], list[Finding] | None] | None = None,
     ):
         self._on_result = on_result
         self._check = check
+        # the cross-module pass (jedi): one thread of its own, after the first publish
+        self._refine = refine
+        self._refiner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradls-crossmodule") if refine else None
+        self._refining: set[asyncio.Task] = set()
         self._executor = ThreadPoolExecutor(
             max_workers=workers or min(4, os.cpu_count() or 1), thread_name_prefix="gradls-analysis"
         )
@@ -248,6 +253,8 @@ class Scheduler:
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._refiner is not None:
+            self._refiner.shutdown(wait=False, cancel_futures=True)
 
     # --- internals ------------------------------------------------------------------------
     def _wake(self, state: _DocState) -> None:
@@ -289,4 +296,46 @@ class Scheduler:
                 self._on_result(result)
             except Exception:
                 log.exception("publishing diagnostics for %s failed", uri)
+            self._start_refine(uri, state, job, result)
             return
+
+    def _start_refine(self, uri: str, state: _DocState, job: Job, first: Analysis) -> None:
+        """Re-run `job` with the cross-module pass in the background; republish only if the
+        findings changed and `job` is still the document's current version."""
+        if self._refiner is None or first.skipped is not None or first.syntax_error:
+            return
+        loop = asyncio.get_running_loop()
+        last_good = state.last_good
+
+        def work() -> Analysis | None:
+            if state.latest is not job:
+                return None  # superseded before it started: the newer version refines itself
+            try:
+                findings = self._refine(job.source, job.path, job.settings)
+            except Exception:
+                log.exception("cross-module pass failed on %s", uri)
+                return None
+            if findings is None:
+                return None
+            return run_analysis(job, last_good, lambda *_: findings)
+
+        async def finish() -> None:
+            try:
+                refined = await loop.run_in_executor(self._refiner, work)
+            except RuntimeError:  # executor shut down
+                return
+            if (refined is None or refined.skipped is not None or state.latest is not job
+                    or state.current is not first or self._docs.get(uri) is not state
+                    or refined.findings == first.findings):
+                return
+            state.current = refined
+            if not refined.syntax_error:
+                state.last_good = refined
+            try:
+                self._on_result(refined)
+            except Exception:
+                log.exception("publishing refined diagnostics for %s failed", uri)
+
+        task = loop.create_task(finish())
+        self._refining.add(task)
+        task.add_done_callback(self._refining.discard)

@@ -70,7 +70,7 @@ class GradlsServer(LanguageServer):
             protocol_cls=GradlsProtocol,
         )
         self.settings_store = SettingsStore()
-        self.scheduler = Scheduler(self._publish, check=_load_check())
+        self.scheduler = Scheduler(self._publish, check=_load_check(), refine=_load_refine())
         self.pull_mode = False
         self._pending_warnings: list[str] = []
         self._told_too_large: set[str] = set()
@@ -222,6 +222,18 @@ def _load_check():
 
     module, _, name = spec.partition(":")
     return getattr(importlib.import_module(module), name)
+
+
+def _load_refine():
+    """The cross-module refinement (jedi, in the background), unless GRADLS_CROSS_MODULE=0
+    or a stand-in engine is plugged in (its findings could not be compared)."""
+    if os.environ.get("GRADLS_CROSS_MODULE", "1") == "0" or os.environ.get("GRADLS_SERVER_CHECK"):
+        return None
+    try:
+        from ..crossmodule.refine import refine_check
+    except ImportError:
+        return None
+    return refine_check
 
 
 def _uri_path(uri: str) -> str | None:

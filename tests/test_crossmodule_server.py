@@ -1,0 +1,63 @@
+"""The language server publishes the single-file findings first, then the cross-module
+pass (jedi, in a background thread) republishes once with the finding only it can see."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from pygls.uris import from_fs_path
+
+from tests.server_client.util import session
+
+REPO = Path(__file__).resolve().parent.parent
+PROJECT = REPO / "fixtures" / "projects" / "pos_helper_detach"
+
+
+async def _publishes_until(c, uri: str, predicate, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        mine = [p for p in c.rec.publishes if p.uri == uri]
+        if mine and predicate(mine):
+            return mine
+        await asyncio.sleep(0.02)
+    raise TimeoutError([p for p in c.rec.publishes if p.uri == uri])
+
+
+@pytest.mark.asyncio
+async def test_refined_diagnostic_arrives_in_a_second_publish(tmp_path):
+    for name in ("train.py", "utils.py", "models.py", "losses.py"):
+        shutil.copy(PROJECT / name, tmp_path / name)
+    (tmp_path / "pyproject.toml").write_text("[tool.gradls]\n")
+    train = (tmp_path / "train.py").read_text()
+    line = next(i for i, text in enumerate(train.splitlines()) if "expect: GRD101" in text)
+    uri = from_fs_path(str(tmp_path / "train.py"))
+    async with session(root=str(tmp_path)) as c:
+        c.open(uri, train, version=3)
+        publishes = await _publishes_until(c, uri, lambda ps: any(d.code == "GRD101" for d in ps[-1].diagnostics))
+        first, last = publishes[0], publishes[-1]
+        assert first.version == 3 and not first.diagnostics  # the single-file pass, not delayed
+        assert last.version == 3 and len(publishes) == 2
+        d = next(d for d in last.diagnostics if d.code == "GRD101")
+        assert d.range.start.line == line and "utils.py:3" in d.message
+
+        # an edit that removes the call: one publish, no refined republish (nothing changed)
+        version = c.replace(uri, train.replace("standardize(model(x))", "model(x)"))
+        await c.diagnostics(uri, version)
+        await asyncio.sleep(1.5)
+        later = [p for p in c.rec.publishes if p.uri == uri and p.version == version]
+        assert len(later) == 1 and not later[0].diagnostics
+
+
+@pytest.mark.asyncio
+async def test_no_republish_for_a_single_file_document():
+    uri = "file:///tmp/gradls_test_xmod/train.py"
+    text = "import torch\nimport torch.nn as nn\nm = nn.Linear(2, 1)\nloss = m(torch.ones(1, 2)).detach().sum()\nloss.backward()\n"
+    async with session() as c:
+        c.open(uri, text)
+        await c.diagnostics(uri, 1)
+        await asyncio.sleep(1.0)
+        assert len([p for p in c.rec.publishes if p.uri == uri]) == 1
