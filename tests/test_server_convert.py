@@ -6,7 +6,7 @@ from lsprotocol import types
 
 from gradls.config import Settings
 from gradls.model import Edit, Finding, Fix, Related, Span
-from gradls.server.actions import kind_wanted, suppression_edits
+from gradls.server.actions import ignore_edit, kind_wanted
 from gradls.server.convert import LineIndex, diff_edits, finding_to_diagnostic, minimal_edit
 from gradls.server.scheduler import Analysis, Job, _first_changed_line, run_analysis
 from gradls.server.settings import SettingsStore, unwrap
@@ -101,14 +101,55 @@ def test_minimal_edit_and_ignore_comment():
     assert edit.range.start.line == 1 and edit.new_text == ""
     assert minimal_edit(old, old, index) is None
     f = Finding("GRD101", "m", Span(2, 6, 2, 15), "error")
-    (edit,) = suppression_edits(_analysis(old, [f]))
+    edit = ignore_edit(_analysis(old, [f]), 0)
     assert edit.new_text == "  # gradls: ignore[GRD101]" and edit.range.start.character == len("b = x.detach()")
     src = "b = x.detach()  # gradls: ignore[GRD103]  # noqa\n"
-    (edit,) = suppression_edits(_analysis(src, [Finding("GRD101", "m", Span(1, 6, 1, 15), "error")]))
+    edit = ignore_edit(_analysis(src, [Finding("GRD101", "m", Span(1, 6, 1, 15), "error")]), 0)
     assert _apply(src, [edit]) == "b = x.detach()  # gradls: ignore[GRD103, GRD101]  # noqa\n"
     # a line that ends inside a multi-line string cannot take a comment
     src = 'y = x.detach(); doc = """\ntext\n"""\n'
-    assert suppression_edits(_analysis(src, [Finding("GRD101", "m", Span(1, 6, 1, 15), "error")])) == [None]
+    assert ignore_edit(_analysis(src, [Finding("GRD101", "m", Span(1, 6, 1, 15), "error")]), 0) is None
+
+
+IGNORE_SRC = (
+    "import torch\n"
+    "@decorate(\n    arg)  # gradls: ignore[GRD103]\n"
+    "def f(x):\n"
+    '    """doc\n    y = x.detach()\n    """\n'
+    "    y = x.detach() + \\\n        1\n"
+    "    z = x.detach()  # noqa\n"
+    "    return (y,\n            z)  # gradls: ignore[GRD102]\n"
+    "a = 1; b = '''\nx\n'''\n"
+    "\n"
+    "# comment\n"
+    "class C:\n    w = f'''{a}\n'''; v = 2\n"
+    "if a:\r\n    a = 2  # c\r\n"
+    "last = x.detach()"
+)
+
+
+def test_ignore_edit_on_a_statement_equals_the_whole_file_answer():
+    """`ignore_edit` tokenizes only the top-level statement around the line: it must give
+    what `suppression_edit` gives on the whole file, line for line."""
+    from gradls.fixes.suppress import suppression_edit
+
+    lines = LineIndex(IGNORE_SRC).line_count
+    findings = [Finding("GRD101", "m", Span(n, 1, n, 2), "error") for n in range(1, lines + 1)]
+    analysis = _analysis(IGNORE_SRC, findings)
+    nones = 0
+    for i, f in enumerate(findings):
+        want = suppression_edit(IGNORE_SRC, f)
+        got = ignore_edit(analysis, i)
+        if want is None:
+            nones += 1
+            assert got is None, f.span.line
+        else:
+            assert got is not None, f.span.line
+            assert (got.range, got.new_text) == (analysis.index.range(want.span), want.content), f.span.line
+    assert nones >= 4  # the lines ending inside strings or with a backslash
+    # a source that does not parse: the whole text is given to suppression_edit
+    broken = "y = x.detach(\n"
+    assert ignore_edit(_analysis(broken, [Finding("GRD101", "m", Span(1, 1, 1, 2), "error")]), 0) is not None
 
 
 def test_kind_matching():

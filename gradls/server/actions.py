@@ -7,8 +7,8 @@
 * "Ignore CODE for this line" is `gradls.fixes.suppress.suppression_edit`'s edit (merges
   into an existing `# gradls: ignore[...]` comment, appends after other comments). When
   the line cannot take a comment (it ends inside a multi-line string or with a
-  backslash continuation) no ignore action is offered. The source is tokenized once per
-  analysis, off the event loop, and cached.
+  backslash continuation) no ignore action is offered. Only the top-level statement
+  around the line is tokenized (see `ignore_edit`), off the event loop, cached.
 * `source.fixAll.gradls` (and the `gradls.applyFixAll` command) run
   `gradls.fixes.apply.fix_source`, the fixed-point fixer (a fix can reveal another, which
   the next round fixes), and return a minimal diff: one TextEdit per changed block,
@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from bisect import bisect_right
+from dataclasses import replace
 from typing import Any
 
 from lsprotocol import types
@@ -78,31 +80,88 @@ def has_safe_fix(analysis: Analysis) -> bool:
 
 
 # --- ignore comments ------------------------------------------------------------------------
-def suppression_edits(analysis: Analysis) -> list[types.TextEdit | None]:
-    """The ignore-comment edit of each finding (None: the line cannot take a comment).
-
-    Tokenizes the document once (tens of ms for a long file): call it from a worker
-    thread; the result is cached on the analysis."""
-    cached = analysis.cache.get("suppress")
-    if cached is not None:
+def _statement_blocks(analysis: Analysis) -> list[tuple[int, int]] | None:
+    """1-based (first, last) lines of each top-level statement (decorators included;
+    statements sharing a line merged), or None when the source does not parse."""
+    cached = analysis.cache.get("blocks", False)
+    if cached is not False:
         return cached
-    from ..fixes.suppress import suppression_edits as shared
+    import ast
+    import warnings
 
-    places = [(f.span.line, f.code) for f in analysis.findings]
     try:
-        edits = shared(analysis.source, places)
-    except Exception:
-        log.exception("suppression edits failed on %s", analysis.uri)
-        edits = [None] * len(places)
-    out = [types.TextEdit(range=analysis.index.range(e.span), new_text=e.content) if e is not None else None
-           for e in edits]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(analysis.source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        blocks = None
+    else:
+        blocks = []
+        for node in tree.body:
+            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            last = node.end_lineno or node.lineno
+            if blocks and first <= blocks[-1][1]:
+                blocks[-1] = (blocks[-1][0], max(blocks[-1][1], last))
+            else:
+                blocks.append((first, last))
     with _cache_lock:
-        analysis.cache["suppress"] = out
+        analysis.cache["blocks"] = blocks
+    return blocks
+
+
+def ignore_edit(analysis: Analysis, i: int) -> types.TextEdit | None:
+    """The "Ignore CODE for this line" edit of `analysis.findings[i]`: the shared
+    `gradls.fixes.suppress.suppression_edit` (None: the line cannot take a comment).
+
+    Tokenizing a whole long file costs tens of ms in Python 3.11, so the function is given
+    only the top-level statement(s) around the finding's line: whole lines, starting at
+    column 0, containing every string and comment that touches the line, so its answer
+    is the same as for the whole file. Call from a worker thread; cached per finding."""
+    from ..fixes.suppress import suppression_edit
+
+    cache = analysis.cache.setdefault("ignore", {})
+    if i in cache:
+        return cache[i]
+    finding = analysis.findings[i]
+    line = finding.span.line
+    blocks = _statement_blocks(analysis)
+    block = None
+    if blocks:
+        k = bisect_right(blocks, (line, float("inf"))) - 1
+        if k >= 0 and blocks[k][0] <= line <= blocks[k][1]:
+            block = blocks[k]
+    edit = None
+    try:
+        if block is None:
+            edit = suppression_edit(analysis.source, finding)
+            shift = 0
+        else:
+            index = analysis.index
+            begin = index.starts[block[0] - 1]
+            end = index.starts[block[1]] if block[1] < len(index.starts) else len(analysis.source)
+            shift = block[0] - 1
+            moved = replace(finding, span=replace(finding.span, line=line - shift,
+                                                  end_line=line - shift))
+            edit = suppression_edit(analysis.source[begin:end], moved)
+    except Exception:
+        log.exception("suppression edit failed on %s", analysis.uri)
+        edit = None
+    out = None
+    if edit is not None:
+        span = replace(edit.span, line=edit.span.line + shift, end_line=edit.span.end_line + shift)
+        out = types.TextEdit(range=analysis.index.range(span), new_text=edit.content)
+    with _cache_lock:
+        cache[i] = out
     return out
 
 
-def needs_suppression_edits(analysis: Analysis) -> bool:
-    return "suppress" not in analysis.cache and bool(analysis.findings)
+def needs_ignore_edits(analysis: Analysis, indices: list[int]) -> bool:
+    cache = analysis.cache.get("ignore", {})
+    return any(i not in cache for i in indices)
+
+
+def ignore_edits(analysis: Analysis, indices: list[int]) -> dict[int, types.TextEdit | None]:
+    return {i: ignore_edit(analysis, i) for i in indices}
 
 
 # --- building actions -------------------------------------------------------------------------
@@ -149,71 +208,77 @@ def _data(diag: types.Diagnostic) -> dict:
     return diag.data if isinstance(diag.data, dict) else {}
 
 
+def picked(analysis: Analysis, params: types.CodeActionParams) -> dict[int, types.Diagnostic]:
+    """The findings a quick-fix request is about: index into `analysis.findings` -> the
+    diagnostic to cite. Those the client sent (while they still match the current
+    analysis: same code and range) and those under the requested range."""
+    only = list(params.context.only) if params.context and params.context.only else None
+    if not kind_wanted(QUICKFIX, only):
+        return {}
+    index = analysis.index
+    start = index.to_line_column(params.range.start)
+    end = index.to_line_column(params.range.end)
+    context_diags = list(params.context.diagnostics or []) if params.context else []
+    current = {
+        (diag.code, diag.range.start.line, diag.range.start.character, diag.range.end.line,
+         diag.range.end.character): i
+        for i, diag in enumerate(analysis.diagnostics)
+    }
+    out: dict[int, types.Diagnostic] = {}
+    for diag in context_diags:
+        if diag.source != SOURCE:
+            continue  # another tool's, or one seen only by the shadow run (no fix)
+        i = current.get((diag.code, diag.range.start.line, diag.range.start.character, diag.range.end.line,
+                         diag.range.end.character))
+        if i is not None and i not in out:
+            out[i] = diag
+    for i, finding in enumerate(analysis.findings):
+        if i not in out and spans_overlap(finding.span, start, end):
+            out[i] = analysis.diagnostics[i]
+    return {i: d for i, d in sorted(out.items()) if analysis.findings[i].code != SYNTAX_CODE}
+
+
 def code_actions(
     analysis: Analysis,
     params: types.CodeActionParams,
     *,
     resolve_edits: bool,
     versioned: bool,
-    ignore_edits: list[types.TextEdit | None] | None = None,
+    chosen: dict[int, types.Diagnostic] | None = None,
+    ignore: dict[int, types.TextEdit | None] | None = None,
 ) -> list[types.CodeAction]:
-    """Quick fixes and ignore actions for the diagnostics in the request (those the client
-    sent, and those of the current analysis under the range), and the fix-all action.
-
-    `ignore_edits` is `suppression_edits(analysis)` (computed by the caller off the event
-    loop); None: offer no ignore actions."""
-    uri, version, index = analysis.uri, analysis.version, analysis.index
+    """Quick fixes and ignore actions for the `chosen` findings (`picked(...)`), and the
+    fix-all action. `ignore` holds their ignore edits (`ignore_edits(...)`, computed by the
+    caller off the event loop); a finding without one gets no ignore action."""
+    uri, version = analysis.uri, analysis.version
     only = list(params.context.only) if params.context and params.context.only else None
-    start = index.to_line_column(params.range.start)
-    end = index.to_line_column(params.range.end)
-    context_diags = list(params.context.diagnostics or []) if params.context else []
+    chosen = picked(analysis, params) if chosen is None else chosen
+    ignore = ignore or {}
     actions: list[types.CodeAction] = []
-
-    if kind_wanted(QUICKFIX, only):
-        current = {
-            (diag.code, diag.range.start.line, diag.range.start.character, diag.range.end.line,
-             diag.range.end.character): i
-            for i, diag in enumerate(analysis.diagnostics)
-        }
-        picked: dict[int, types.Diagnostic] = {}  # index into the analysis -> diagnostic to cite
-        for diag in context_diags:
-            if diag.source != SOURCE:
-                continue  # another tool's, or one seen only by the shadow run (no fix)
-            key = (diag.code, diag.range.start.line, diag.range.start.character, diag.range.end.line,
-                   diag.range.end.character)
-            i = current.get(key)
-            if i is not None and i not in picked:
-                picked[i] = diag
-        for i, finding in enumerate(analysis.findings):
-            if i not in picked and spans_overlap(finding.span, start, end):
-                picked[i] = analysis.diagnostics[i]
-        for i in sorted(picked):
-            finding: Finding = analysis.findings[i]
-            if finding.code == SYNTAX_CODE:
-                continue
-            cited = picked[i]
-            stored = _data(analysis.diagnostics[i]).get("fix") or {}
-            edits = _text_edits(stored.get("edits"))
-            if edits:
-                actions.append(
-                    types.CodeAction(
-                        title=stored.get("title") or fix_title(finding),
-                        kind=QUICKFIX,
-                        diagnostics=[cited],
-                        is_preferred=stored.get("applicability") == "safe",
-                        edit=workspace_edit(uri, version, edits, versioned),
-                    )
+    for i, cited in chosen.items():
+        finding: Finding = analysis.findings[i]
+        stored = _data(analysis.diagnostics[i]).get("fix") or {}
+        edits = _text_edits(stored.get("edits"))
+        if edits:
+            actions.append(
+                types.CodeAction(
+                    title=stored.get("title") or fix_title(finding),
+                    kind=QUICKFIX,
+                    diagnostics=[cited],
+                    is_preferred=stored.get("applicability") == "safe",
+                    edit=workspace_edit(uri, version, edits, versioned),
                 )
-            ignore = ignore_edits[i] if ignore_edits is not None and i < len(ignore_edits) else None
-            if ignore is not None:
-                actions.append(
-                    types.CodeAction(
-                        title=f"Ignore {finding.code} for this line",
-                        kind=QUICKFIX,
-                        diagnostics=[cited],
-                        edit=workspace_edit(uri, version, [ignore], versioned),
-                    )
+            )
+        edit = ignore.get(i)
+        if edit is not None:
+            actions.append(
+                types.CodeAction(
+                    title=f"Ignore {finding.code} for this line",
+                    kind=QUICKFIX,
+                    diagnostics=[cited],
+                    edit=workspace_edit(uri, version, [edit], versioned),
                 )
+            )
 
     if kind_wanted(FIX_ALL_KIND, only) and can_fix_all(analysis):
         action = types.CodeAction(

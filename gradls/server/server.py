@@ -454,13 +454,14 @@ def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsSe
         if analysis is None:
             return None
         resolve, versioned = ls.resolve_edits, ls.versioned_edits
-        if actions.needs_suppression_edits(analysis):  # tokenizes the document: not on the loop
-            await ls.scheduler.run_blocking(actions.suppression_edits, analysis)
-        ignore = actions.suppression_edits(analysis) if analysis.findings else None
+        chosen = actions.picked(analysis, params)
+        if actions.needs_ignore_edits(analysis, list(chosen)):  # parses and tokenizes: not on the loop
+            await ls.scheduler.run_blocking(actions.ignore_edits, analysis, list(chosen))
+        ignore = actions.ignore_edits(analysis, list(chosen))  # cached now
         if actions.wants_eager_fix_all(analysis, params, resolve):
             await ls.scheduler.run_blocking(actions.fixed_text, analysis)  # cached for the call below
         return actions.code_actions(analysis, params, resolve_edits=resolve, versioned=versioned,
-                                    ignore_edits=ignore) or None
+                                    chosen=chosen, ignore=ignore) or None
 
     @server.feature(types.CODE_ACTION_RESOLVE)
     async def code_action_resolve(ls: GradlsServer, action: types.CodeAction):
