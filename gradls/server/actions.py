@@ -21,15 +21,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from bisect import bisect_right
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from ..model import Finding
 from .convert import SOURCE, diff_edits, fix_title, spans_overlap
 from .scheduler import SYNTAX_CODE, Analysis
+
+if TYPE_CHECKING:
+    from .blocks import Blocks
 
 log = logging.getLogger(__name__)
 
@@ -80,43 +82,29 @@ def has_safe_fix(analysis: Analysis) -> bool:
 
 
 # --- ignore comments ------------------------------------------------------------------------
-def _statement_blocks(analysis: Analysis) -> list[tuple[int, int]] | None:
-    """1-based (first, last) lines of each top-level statement (decorators included;
-    statements sharing a line merged), or None when the source does not parse."""
-    cached = analysis.cache.get("blocks", False)
-    if cached is not False:
+def statement_blocks(analysis: Analysis, base: "Blocks | None" = None) -> "Blocks":
+    """Top-level statement line ranges of the analysed text (see `blocks.py`), updated
+    from `base` (those of an earlier text of the document) when given. Cached."""
+    cached = analysis.cache.get("blocks")
+    if cached is not None:
         return cached
-    import ast
-    import warnings
+    from . import blocks as _blocks
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(analysis.source)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        blocks = None
-    else:
-        blocks = []
-        for node in tree.body:
-            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-            last = node.end_lineno or node.lineno
-            if blocks and first <= blocks[-1][1]:
-                blocks[-1] = (blocks[-1][0], max(blocks[-1][1], last))
-            else:
-                blocks.append((first, last))
+    result = _blocks.update(base, analysis.source, analysis.index.starts)
     with _cache_lock:
-        analysis.cache["blocks"] = blocks
-    return blocks
+        analysis.cache["blocks"] = result
+    return result
 
 
-def ignore_edit(analysis: Analysis, i: int) -> types.TextEdit | None:
+def ignore_edit(analysis: Analysis, i: int, base: "Blocks | None" = None) -> types.TextEdit | None:
     """The "Ignore CODE for this line" edit of `analysis.findings[i]`: the shared
     `gradls.fixes.suppress.suppression_edit` (None: the line cannot take a comment).
 
     Tokenizing a whole long file costs tens of ms in Python 3.11, so the function is given
     only the top-level statement(s) around the finding's line: whole lines, starting at
     column 0, containing every string and comment that touches the line, so its answer
-    is the same as for the whole file. Call from a worker thread; cached per finding."""
+    is the same as for the whole file (the whole text when it does not parse). Call from
+    a worker thread; cached per finding."""
     from ..fixes.suppress import suppression_edit
 
     cache = analysis.cache.setdefault("ignore", {})
@@ -124,12 +112,7 @@ def ignore_edit(analysis: Analysis, i: int) -> types.TextEdit | None:
         return cache[i]
     finding = analysis.findings[i]
     line = finding.span.line
-    blocks = _statement_blocks(analysis)
-    block = None
-    if blocks:
-        k = bisect_right(blocks, (line, float("inf"))) - 1
-        if k >= 0 and blocks[k][0] <= line <= blocks[k][1]:
-            block = blocks[k]
+    block = statement_blocks(analysis, base).around(line)
     edit = None
     try:
         if block is None:
@@ -160,8 +143,11 @@ def needs_ignore_edits(analysis: Analysis, indices: list[int]) -> bool:
     return any(i not in cache for i in indices)
 
 
-def ignore_edits(analysis: Analysis, indices: list[int]) -> dict[int, types.TextEdit | None]:
-    return {i: ignore_edit(analysis, i) for i in indices}
+def ignore_edits(analysis: Analysis, indices: list[int], base: "Blocks | None" = None
+                 ) -> dict[int, types.TextEdit | None]:
+    """`ignore_edit` for several findings; `base`: the blocks of an earlier text of the
+    document, so that only the edited region is parsed again."""
+    return {i: ignore_edit(analysis, i, base) for i in indices}
 
 
 # --- building actions -------------------------------------------------------------------------

@@ -75,6 +75,7 @@ class GradlsServer(LanguageServer):
         self._pending_warnings: list[str] = []
         self._told_too_large: set[str] = set()
         self.shadow = shadow_pass.ShadowService()
+        self.blocks: dict[str, Any] = {}  # uri -> top-level statement lines of a recent text
 
     # --- errors: log, do not pop up dialogs for every hiccup ------------------------------
     def report_server_error(self, error: Exception, source) -> None:
@@ -427,6 +428,7 @@ def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsSe
     def did_close(ls: GradlsServer, params: types.DidCloseTextDocumentParams):
         uri = params.text_document.uri
         ls.shadow.drop(uri)
+        ls.blocks.pop(uri, None)
         ls.scheduler.forget(uri)
         ls._send(uri, [], None)
 
@@ -456,7 +458,10 @@ def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsSe
         resolve, versioned = ls.resolve_edits, ls.versioned_edits
         chosen = actions.picked(analysis, params)
         if actions.needs_ignore_edits(analysis, list(chosen)):  # parses and tokenizes: not on the loop
-            await ls.scheduler.run_blocking(actions.ignore_edits, analysis, list(chosen))
+            base = ls.blocks.get(analysis.uri)
+            await ls.scheduler.run_blocking(actions.ignore_edits, analysis, list(chosen), base)
+            if analysis.cache.get("blocks") is not None:
+                ls.blocks[analysis.uri] = analysis.cache["blocks"]
         ignore = actions.ignore_edits(analysis, list(chosen))  # cached now
         if actions.wants_eager_fix_all(analysis, params, resolve):
             await ls.scheduler.run_blocking(actions.fixed_text, analysis)  # cached for the call below
