@@ -244,3 +244,21 @@ def test_settings_shapes_and_warnings():
     assert store.set_client({"select": 3})
     assert store.for_path(None)[0].select == ("ALL",)
     assert store.set_client("nonsense")
+
+
+def test_shadow_settings_merge_and_validate(tmp_path):
+    from gradls.server.shadow import ShadowOptions, parse_options
+
+    (tmp_path / "pyproject.toml").write_text('[tool.gradls.shadow]\nworker = "ssh gpu python -m gradls.shadow.worker"\n')
+    store = SettingsStore()
+    store.set_client({"shadow": {"device": "cuda"}})
+    settings, _ = store.for_path(str(tmp_path / "train.py"))
+    assert settings.shadow == {"worker": "ssh gpu python -m gradls.shadow.worker", "device": "cuda"}
+    opts, warnings = parse_options(settings.shadow)
+    assert opts == ShadowOptions(device="cuda", worker="ssh gpu python -m gradls.shadow.worker") and not warnings
+    opts, warnings = parse_options({"device": "tpu", "timeout": "soon", "memory_mb": 512, "bogus": 1})
+    assert opts.device == "auto" and opts.timeout == 60 and opts.memory_mb == 512 and len(warnings) == 3
+    import pytest
+
+    with pytest.raises(ValueError):
+        parse_options({"timeout": 0}, strict=True)

@@ -213,3 +213,13 @@ async def test_crash_and_hang_give_a_message_and_the_server_keeps_answering(c):
     await c.diagnostics("untitled:again")
     result = await c.command("gradls.confirm", "untitled:again")
     assert result["outcome"] == "backward", result
+
+
+async def test_a_worker_that_does_not_start_gives_a_message(c):
+    # last: a different worker command replaces the warm worker
+    before = len(c.lsp.messages)
+    result = await c.command("gradls.confirm", "untitled:again", {"worker": "echo not a worker; exit 3"})
+    assert result["outcome"] == "error", result
+    message = (await until(lambda: c.lsp.messages[before:]))[0]
+    assert message.type == types.MessageType.Error and "exit" in message.message, message
+    assert await c.alive()

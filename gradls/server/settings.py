@@ -23,6 +23,7 @@ from __future__ import annotations
 import fnmatch
 import logging
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,9 @@ class SettingsStore:
                 settings, _ = parse_settings(self.client_raw, base=base)
             except Exception:
                 settings = base
+            if base.shadow and settings.shadow is not base.shadow:
+                # the shadow table merges key by key too (editor: device; project: worker)
+                settings = replace(settings, shadow={**base.shadow, **settings.shadow})
         else:
             settings = base
         return settings, new_warnings
