@@ -105,7 +105,7 @@ def run_check(args) -> int:
     root = pyproject.parent if pyproject else Path.cwd()
     cache = ResultCache(None if args.no_cache else root / ".gradls_cache", settings)
     fixer = getattr(args, "fix_handler", None)
-    if fixer is not None and (args.fix or args.diff):
+    if fixer is not None and (args.fix or args.diff or getattr(args, "add_ignore", False)):
         return fixer(args, settings, root, cache)
     resolver = None
     if not args.no_cross_module:

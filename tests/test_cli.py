@@ -187,3 +187,14 @@ def test_rules_and_explain(tmp_path):
         assert section in explained.stdout
     unknown = gradls("explain", "GRD999", cwd=tmp_path)
     assert unknown.returncode == 2 and "unknown rule" in unknown.stderr
+
+
+def test_add_ignore_suppresses_every_finding_and_merges(tmp_path):
+    source = DETACHED.replace("out = model(x).detach()", "out = model(x).detach()  # gradls: ignore[GRD105]")
+    (tmp_path / "train.py").write_text(source)
+    result = gradls("check", "--add-ignore", "train.py", "--no-cache", cwd=tmp_path)
+    assert result.returncode == 0 and "Added 1 ignore comment." in result.stdout
+    text = (tmp_path / "train.py").read_text()
+    assert "out = model(x).detach()  # gradls: ignore[GRD105, GRD101]\n" in text
+    assert text.replace("  # gradls: ignore[GRD105, GRD101]", "") == DETACHED
+    assert gradls("check", "train.py", "--no-cache", cwd=tmp_path).returncode == 0

@@ -30,7 +30,8 @@ from ..config import Settings
 from ..discovery import python_files
 from ..engine import check_source
 from ..model import Finding
-from .apply import FixResult, allowed, fix_source
+from .apply import FixResult, allowed, apply_edits, fix_source
+from .suppress import suppression_edit
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also apply unsafe fixes (they may change numerics or behaviour)")
     parser.add_argument("--diff", action="store_true",
                         help="print a unified diff of the fixes and write nothing (exit 1 if there are changes)")
+    parser.add_argument("--add-ignore", action="store_true",
+                        help="append `# gradls: ignore[CODE]` to every line with a finding (like ruff --add-noqa)")
     parser.set_defaults(fix_handler=run_fix)
 
 
@@ -152,6 +155,8 @@ def compute_fix(source: SourceBytes, shown: str, settings: Settings, unsafe: boo
 
 
 def run_fix(args, settings: Settings, root: Path, cache=None) -> int:
+    if getattr(args, "add_ignore", False):
+        return run_add_ignore(args, settings, root)
     unsafe = bool(getattr(args, "unsafe_fixes", False))
     write = bool(args.fix) and not args.diff
     run = FixRun()
@@ -172,6 +177,40 @@ def run_fix(args, settings: Settings, root: Path, cache=None) -> int:
     if cache is not None:
         cache.save()
     return _report(args, run, unsafe, write)
+
+
+def add_ignores(text: str, findings: list[Finding]) -> tuple[str, int]:
+    """`text` with a suppression comment for each finding (merged per line), and how many were added."""
+    added = 0
+    for finding in findings:
+        edit = suppression_edit(text, finding)  # re-read each time: several codes can share a line
+        if edit is not None:
+            text = apply_edits(text, [edit])
+            added += 1
+    return text, added
+
+
+def run_add_ignore(args, settings: Settings, root: Path) -> int:
+    added, problems = 0, []
+    for path, error in python_files(args.paths, root.resolve(), settings.exclude):
+        shown = _display(path)
+        try:
+            if error:
+                raise OSError(error)
+            source = read_source(path)
+            findings = [f for f in check_source(source.text, shown, settings) if f.code != "GRD000"]
+            text, count = add_ignores(source.text, findings)
+            if count:
+                write_source(source, text)
+                added += count
+        except NotText:
+            continue
+        except (OSError, ChangedOnDisk) as err:
+            problems.append(f"{shown}: {getattr(err, 'strerror', None) or err}")
+    for problem in problems:
+        print(f"gradls: {problem}", file=sys.stderr)
+    print(f"Added {added} ignore comment{'s' if added != 1 else ''}.")
+    return 2 if problems else 0
 
 
 def _fix_one(source: SourceBytes, shown: str, settings: Settings, unsafe: bool, write: bool, run: FixRun) -> None:
