@@ -195,13 +195,19 @@ def _shape_tags(flow: Flow, fname: str, args: list[Flow], call: ast.Call | None 
     return flow
 
 
+def _unlabeled(node: ast.AST) -> str:
+    """A readable name for a source created without an assignment: `nn.Linear(...)`."""
+    func = node.func if isinstance(node, ast.Call) else node
+    return f"{N.dotted_text(func) or 'value'}(...)"
+
+
 def _source(label: str | None, kind: str, node: ast.AST) -> Flow:
-    origin = Origin(label or ast.unparse(node)[:40], kind, node.lineno)
+    origin = Origin(label or _unlabeled(node), kind, node.lineno)
     return Flow(frozenset({origin}), frozenset(), frozenset({LEAF_TAG}))
 
 
 def _fresh_module(label: str | None, node: ast.AST) -> Flow:
-    origin = Origin(label or ast.unparse(node)[:40], MODULE, node.lineno)
+    origin = Origin(label or _unlabeled(node), MODULE, node.lineno)
     return Flow(frozenset({origin}), frozenset(), frozenset({MODULE_TAG}))
 
 
