@@ -170,8 +170,12 @@ class ShadowClient:
             self._next_id += 1
             req = {**req, "id": self._next_id}
             proc = self.proc
-            if proc is None or proc.poll() is not None:
+            if proc is None:
                 return {"ok": False, "error": "the worker is not running", "dead": True}
+            if proc.poll() is not None:
+                tail = self.stderr_tail(800).strip()
+                return {"ok": False, "dead": True,
+                        "error": f"the worker exited with code {proc.returncode}" + (f": {tail}" if tail else "")}
             try:
                 proc.stdin.write((json.dumps(req) + "\n").encode())
                 proc.stdin.flush()
