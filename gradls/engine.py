@@ -14,7 +14,7 @@ from .rules import SYNTAX_ERROR_CODE, RuleContext, registry
 from .suppression import is_suppressed, suppressions
 
 # A file without any of these words cannot hold a finding: it is parsed, not analysed.
-RELEVANT_WORDS = ("backward", "requires_grad", "Parameter", "loss", "optim", "no_grad", "forward",
+RELEVANT_WORDS = ("backward", "autograd", "requires_grad", "Parameter", "loss", "optim", "no_grad", "forward",
                   "training_step", "criterion")
 
 

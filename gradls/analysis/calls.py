@@ -6,7 +6,7 @@ import ast
 
 from . import names as N
 from .interpreter import (
-    LEAF_TAG, LIST_TAG, MODEL_LIKE_ARGS, MODULE_TAG, NONLEAF_PARAM_TAG, NONSCALAR_TAG,
+    LEAF_TAG, LIST_TAG, MODEL_LIKE_ARGS, MODULE_TAG, NONSCALAR_TAG,
     BATCHED_TAG, OPTIMIZER_TAG, PARAMLESS_TAG, PARAMS_TAG, REDUCTIONS, SAVED_TAG, SCALAR_TAG, CallEvent,
     InplaceEvent, SinkEvent,
 )
@@ -266,12 +266,15 @@ def _roundtrip(interp, call: ast.Call, name: str) -> Flow:
 
 
 def _backward_function(interp, call: ast.Call, name: str) -> Flow:
-    flows = _args(interp, call)
+    """`torch.autograd.backward(tensors, grad_tensors)` / `torch.autograd.grad(outputs, inputs, grad_outputs)`."""
     target = call.args[0] if call.args else _keyword(call, "tensors") or _keyword(call, "outputs")
     flow = interp.eval(target) if target is not None else EMPTY
-    has_gradient = len(call.args) > 1 or any(kw.arg in ("grad_tensors", "grad_outputs") for kw in call.keywords)
+    for node in [*call.args[1:], *(kw.value for kw in call.keywords)]:
+        interp.eval(node)
+    gradient_position = 2 if name == "torch.autograd.grad" else 1
+    has_gradient = len(call.args) > gradient_position or any(
+        kw.arg in ("grad_tensors", "grad_outputs") for kw in call.keywords)
     _record_backward(interp, call, flow, f"`{_short(name)}(...)`", has_gradient)
-    del flows
     return EMPTY
 
 
@@ -371,7 +374,7 @@ def _method_shape(flow: Flow, method: str, receiver: Flow, args: list[Flow], int
     if method in N.SAVES_OUTPUT_METHODS and receiver.live:
         return base.with_tags(SAVED_TAG, *(receiver.tags & {NONSCALAR_TAG}))
     if method in ("to", "cuda", "double", "half", "float", "bfloat16", "type") and LEAF_TAG in receiver.tags:
-        return base.with_tags(NONLEAF_PARAM_TAG, *(receiver.tags & {NONSCALAR_TAG}))
+        return base.with_tags(*(receiver.tags & {NONSCALAR_TAG}))
     if NONSCALAR_TAG in receiver.tags and method not in REDUCTIONS:
         return base.with_tags(NONSCALAR_TAG)
     return base

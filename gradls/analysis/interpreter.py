@@ -27,7 +27,6 @@ NONSCALAR_TAG = "nonscalar"     # holds more than one element, known from litera
 BATCHED_TAG = "batched"         # first of several dimensions is a literal > 1
 SCALAR_TAG = "scalar"
 LIST_TAG = "list"
-NONLEAF_PARAM_TAG = "nonleaf_param"
 
 MODEL_LIKE_ARGS = {"model", "net", "network", "encoder", "decoder", "discriminator",
                    "backbone", "head", "policy", "actor", "critic", "classifier", "module",
@@ -392,9 +391,7 @@ class Interpreter:
             return Flow(tags=frozenset({OPTIMIZER_TAG}))
         if attr in info.callables or attr in info.methods:
             return Flow(tags=frozenset({"callable"}))
-        if not info.is_module:
-            return EMPTY
-        return EMPTY
+        return EMPTY  # a hyperparameter, a buffer, a flag: no gradient source
 
     def expr_Subscript(self, expr: ast.Subscript) -> Flow:
         base = self.eval(expr.value)

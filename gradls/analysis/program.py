@@ -21,7 +21,7 @@ from .values import (
 
 LOSS_WORDS = ("loss", "criterion", "objective", "mse", "mae", "nll", "bce", "entropy", "hinge",
               "huber", "dice", "focal", "divergence", "contrastive", "triplet")
-TRAINING_WORDS = ("backward", ".step(", "training_step", "optim")
+TRAINING_WORDS = ("backward", "autograd", ".step(", "training_step", "optim")
 SINK_METHODS = {"training_step", "compute_loss", "forward_loss", "get_loss", "loss", "calc_loss"}
 
 

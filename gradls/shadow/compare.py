@@ -332,6 +332,10 @@ def _verdict(f: Finding, ctx: _Ctx) -> dict:
                 return {"status": "confirmed", "evidence": f"{ctx.bw_text()} raised: {_short(bw['error']['message'])} (loss shape {shape})"}
             shape = (bw.get("roots") or [{}])[0].get("shape")
             return {"status": "refuted", "evidence": f"{ctx.bw_text()} ran on a tensor of shape {shape}"}
+        err = ctx.error  # torch.autograd.grad is no backward call: it raises at its own line
+        if err and err.get("line") and lo <= err["line"] <= hi and "scalar outputs" in err["message"]:
+            ctx.confirmed_codes.add("GRD113")
+            return {"status": "confirmed", "evidence": f"line {err['line']} raised {err['type']}: {_short(err['message'])}"}
         if ran:
             return {"status": "unverified", "evidence": f"{where} ran, but the first backward was elsewhere"}
         return _not_reached(ctx, where)
