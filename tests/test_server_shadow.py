@@ -38,10 +38,11 @@ for step in range(1000):
     opt.step()
 """
 
-# The static pass flags `.to(torch.float32)` (GRD107: `w` would not be a leaf), but `w` is
-# already float32, so `.to()` returns the leaf itself: the run refutes the finding.
+# The static pass flags `.to(device)` (GRD107: on a GPU `w` would not be a leaf; it cannot know
+# the device), but here the device is the CPU, so `.to()` returns the leaf: the run refutes it.
 TO_SAME_DTYPE = """import torch
-w = torch.randn(3, requires_grad=True).to(torch.float32)
+device = "cpu"
+w = torch.randn(3, requires_grad=True).to(device)
 opt = torch.optim.SGD([w], lr=0.1)
 x = torch.randn(8, 3)
 loss = (x @ w).pow(2).mean()

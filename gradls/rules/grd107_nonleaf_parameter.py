@@ -81,15 +81,17 @@ as a leaf: safe. Arithmetic (`* 0.01`) has no automatic fix; use
             for kw in node.keywords)
 
     def _really_converts(self, ctx, inner: ast.Call, outer: ast.Call) -> bool:
+        """False when the move is a no-op that returns the leaf itself (same dtype, or the CPU)."""
         method = outer.func.attr
+        created = _dtype_of(ctx, inner)
         if method == "float":
-            dtype = next((kw.value for kw in inner.keywords if kw.arg == "dtype"), None)
-            return dtype is not None and ctx.analysis.imports.qualify(dtype) not in ("torch.float32", "torch.float")
+            return created is not None and created != "torch.float32"
         if method != "to":
             return True
         targets = list(outer.args) + [kw.value for kw in outer.keywords if kw.arg in ("device", "dtype")]
-        # `.to("cpu")` of a tensor created on the CPU returns the same leaf: nothing to report.
-        return bool(targets) and not all(isinstance(t, ast.Constant) and t.value == "cpu" for t in targets)
+        return bool(targets) and not all(
+            (isinstance(t, ast.Constant) and t.value == "cpu") or _canonical_dtype(ctx.analysis.imports.qualify(t)) == created
+            for t in targets)
 
     def _fix(self, ctx, factory: ast.Call, outer, value):
         if not isinstance(outer, ast.Call) or (ctx.analysis.imports.qualify(factory.func) or "").startswith("torch.nn."):
@@ -117,6 +119,24 @@ as a leaf: safe. Arithmetic (`* 0.01`) has no automatic fix; use
         else:
             text = cut + (", " if not cut.endswith("(") else "") + extra + ")"
         return ctx.replacement(ctx.span(value), text, f"Create the tensor with `{extra}` so it stays a leaf")
+
+
+FLOAT_FACTORIES = {"randn", "rand", "zeros", "ones", "empty", "full", "randn_like", "rand_like",
+                   "zeros_like", "ones_like", "linspace", "normal"}
+DTYPE_ALIASES = {"torch.float": "torch.float32", "torch.double": "torch.float64", "torch.half": "torch.float16"}
+
+
+def _canonical_dtype(name: str | None) -> str | None:
+    return DTYPE_ALIASES.get(name, name) if name else None
+
+
+def _dtype_of(ctx, factory: ast.Call) -> str | None:
+    """The dtype a factory creates: its `dtype=`, float32 for the float factories, else unknown."""
+    dtype = next((kw.value for kw in factory.keywords if kw.arg == "dtype"), None)
+    if dtype is not None:
+        return _canonical_dtype(ctx.analysis.imports.qualify(dtype))
+    name = ctx.analysis.imports.qualify(factory.func) or ""
+    return "torch.float32" if name.rsplit(".", 1)[-1] in FLOAT_FACTORIES else None
 
 
 def _target_text(node) -> str:
