@@ -181,10 +181,13 @@ def test_function_mode_errors(client):
 
 def test_timeout_kills_an_infinite_loop(client):
     start = time.monotonic()
-    report = run_case(client, "infinite_loop.py", [finding("GRD101", 3)], timeout=2.0)
-    assert time.monotonic() - start < 10
+    # 5 s, not less: on a loaded 2-core CI machine the forked child once needed over 2 s to
+    # reach the script's first line, and the message then (rightly) names no line
+    report = run_case(client, "infinite_loop.py", [finding("GRD101", 3)], timeout=5.0)
+    assert time.monotonic() - start < 30
     assert report.outcome == "timeout"
-    assert "at line 6" in report.result["message"] or "at line 5" in report.result["message"]
+    message = report.result["message"]
+    assert "at line 6" in message or "at line 5" in message, message
     assert statuses(report) == {("GRD101", 3): "not_reached"}
     # the warm worker survives a timed-out run
     assert client.ping()["ok"]

@@ -180,8 +180,9 @@ def _run_forked(req: dict, rundir: str, shm, timeout: float) -> dict:
     last_line = struct.unpack_from("q", shm, 0)[0] or None
     output = _tail(os.path.join(rundir, "output.txt"))
     if timed_out:
-        return _failed("timeout", f"still running after {timeout:g} s"
-                       + (f", at line {last_line}" if last_line else "")
+        where = (f", at line {last_line}" if last_line
+                 else f", before the script's first line (worker phase: {_phase_reached(shm)})")
+        return _failed("timeout", f"still running after {timeout:g} s" + where
                        + " (infinite loop or too slow); the process group was killed",
                        last_line=last_line, output=output, leftovers=leftovers)
     if chunks:
@@ -365,9 +366,24 @@ def _resolve_target(req: dict, rundir: str) -> tuple[str, bool]:
     return os.path.realpath(copy), True
 
 
+# How far the child got before the script's first line, for a timeout that hits earlier.
+_PHASES = ("forked", "started", "imported", "tracing")
+
+
+def _mark_phase(shm, phase: str) -> None:
+    if shm is not None:
+        struct.pack_into("q", shm, 8, _PHASES.index(phase))
+
+
+def _phase_reached(shm) -> str:
+    index = struct.unpack_from("q", shm, 8)[0]
+    return _PHASES[index] if 0 <= index < len(_PHASES) else "forked"
+
+
 def child_run(req: dict, rundir: str, shm) -> dict:
     """Run the target under instrumentation, in this (already isolated) process."""
     started = time.perf_counter()
+    _mark_phase(shm, "started")
     os.chdir(rundir)
     out_path = os.path.join(rundir, "output.txt")
     out_fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -388,6 +404,7 @@ def child_run(req: dict, rundir: str, shm) -> dict:
 
     from .instrument import Recorder, ShadowStop
 
+    _mark_phase(shm, "imported")
     target, copied = _resolve_target(req, rundir)
     if copied:
         notes.append("the file was not found on the worker's machine (or differs); "
@@ -430,6 +447,7 @@ def child_run(req: dict, rundir: str, shm) -> dict:
         import runpy
 
         rec.install()
+        _mark_phase(shm, "tracing")
         try:
             if function:
                 namespace = runpy.run_path(target, run_name="__gradls_shadow__")
