@@ -202,12 +202,12 @@ def _unlabeled(node: ast.AST) -> str:
 
 
 def _source(label: str | None, kind: str, node: ast.AST) -> Flow:
-    origin = Origin(label or _unlabeled(node), kind, node.lineno)
+    origin = Origin(label or _unlabeled(node), kind, node)
     return Flow(frozenset({origin}), frozenset(), frozenset({LEAF_TAG}))
 
 
 def _fresh_module(label: str | None, node: ast.AST) -> Flow:
-    origin = Origin(label or _unlabeled(node), MODULE, node.lineno)
+    origin = Origin(label or _unlabeled(node), MODULE, node)
     return Flow(frozenset({origin}), frozenset(), frozenset({MODULE_TAG}))
 
 
@@ -515,9 +515,9 @@ def relabel_self(flow: Flow, label: str) -> Flow:
     """Origins named after `self` inside a method, renamed after the instance it ran on."""
     def rename(origin: Origin) -> Origin:
         if origin.label == "self":
-            return Origin(label, origin.kind, origin.line)
+            return Origin(label, origin.kind, origin.anchor)
         if origin.label.startswith("self."):
-            return Origin(label + origin.label[4:], origin.kind, origin.line)
+            return Origin(label + origin.label[4:], origin.kind, origin.anchor)
         return origin
 
     live = frozenset(rename(o) for o in flow.live)
@@ -569,7 +569,7 @@ def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | No
         kind = MODULE if base in MODEL_LIKE_ARGS else MAYBE_MODULE
         if "loss" in base or "criterion" in base or base in ("crit", "objective", "loss_fn"):
             return args.with_tags(SCALAR_TAG)
-        origin = Origin(text, kind, call.lineno)
+        origin = Origin(text, kind, call)
         return Flow(args.live | {origin}, args.cuts, frozenset())
     return _args_flow(interp, call)
 

@@ -12,7 +12,7 @@ import ast
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from .values import Break, Cut, Flow
+from .values import Break, Cut, Flow, Origin
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,15 @@ class Resolver(Protocol):
 
 def export_flow(flow: Flow, path: str, where: str) -> Flow:
     """A flow of another file, its breaks detached from that file's syntax tree."""
-    cuts = frozenset(replace(c, brk=_export_break(c.brk, path, where)) for c in flow.cuts)
+    cuts = frozenset(replace(c, origin=_export_origin(c.origin), brk=_export_break(c.brk, path, where))
+                     for c in flow.cuts)
     items = tuple(export_flow(item, path, where) for item in flow.items)
-    return Flow(flow.live, cuts, flow.tags, items)
+    return Flow(frozenset(_export_origin(o) for o in flow.live), cuts, flow.tags, items)
+
+
+def _export_origin(origin: Origin) -> Origin:
+    """Without its anchor: a node of another file's tree means nothing here (and would be pickled)."""
+    return Origin(origin.label, origin.kind) if origin.anchor is not None else origin
 
 
 def _export_break(brk: Break, path: str, where: str) -> Break:

@@ -372,8 +372,8 @@ class Interpreter:
             return self.self_attribute(expr.attr, base)
         if MODULE_TAG in base.tags and key is not None:
             if _is_parameter_name(expr.attr):
-                return Flow(frozenset({Origin(key, PARAMETER, expr.lineno)}), frozenset(), frozenset({LEAF_TAG}))
-            return Flow(frozenset({Origin(key, MODULE, expr.lineno)}), frozenset(), frozenset({MODULE_TAG}))
+                return Flow(frozenset({Origin(key, PARAMETER, expr)}), frozenset(), frozenset({LEAF_TAG}))
+            return Flow(frozenset({Origin(key, MODULE, expr)}), frozenset(), frozenset({MODULE_TAG}))
         if self.imports.qualify(expr) is not None:
             return EMPTY
         return base.without_tags() if base.live or base.cuts else EMPTY
@@ -402,11 +402,11 @@ class Interpreter:
                 return item
         key = N.dotted_text(expr)
         if MODULE_TAG in base.tags and key is not None:
-            return Flow(frozenset({Origin(key, MODULE, expr.lineno)}), frozenset(), frozenset({MODULE_TAG}))
+            return Flow(frozenset({Origin(key, MODULE, expr)}), frozenset(), frozenset({MODULE_TAG}))
         if key is not None and base.live and _constant_index(expr.slice):
             base_key = N.dotted_text(expr.value)
             live = frozenset(
-                Origin(key, o.kind, o.line) if o.label == base_key and o.kind in (TENSOR, PARAMETER, ARGUMENT) else o
+                Origin(key, o.kind, o.anchor) if o.label == base_key and o.kind in (TENSOR, PARAMETER, ARGUMENT) else o
                 for o in base.live
             )
             return Flow(live, base.cuts, frozenset())

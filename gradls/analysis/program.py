@@ -82,7 +82,7 @@ def _relabel(arg_flows: dict[str, Flow], origin: Origin) -> set:
         return set()
     if not suffix:
         return set(flow.live)
-    return {Origin(o.label + suffix, o.kind, o.line) if o.kind in (TENSOR, PARAMETER) else o
+    return {Origin(o.label + suffix, o.kind, o.anchor) if o.kind in (TENSOR, PARAMETER) else o
             for o in flow.live}
 
 
@@ -271,11 +271,11 @@ class FileAnalysis:
     # ----- services for the interpreter ----------------------------------------------
 
     def make_break(self, kind: str, node: ast.AST, subject: ast.AST, description: str) -> Break:
-        key = (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset, kind)
+        key = (node, kind)
         existing = self.breaks.get(key)
         if existing is not None:
             return existing
-        brk = Break(kind, node, key, description, subject)
+        brk = Break(kind, node, (), description, subject)
         self.breaks[key] = brk
         return brk
 
@@ -342,7 +342,7 @@ class FileAnalysis:
             interp.env[params[0]] = self._self_value(info)
             params = params[1:]
         for name in params:
-            interp.env[name] = _argument_value(name, node.lineno)
+            interp.env[name] = _argument_value(name, node)
         interp.no_grad = self._no_grad_decorated(node)
         interp.run(node.body)
         self.scopes.append(scope)
@@ -361,10 +361,10 @@ class FileAnalysis:
         return False
 
 
-def _argument_value(name: str, line: int) -> Flow:
+def _argument_value(name: str, function: ast.AST) -> Flow:
     if name.lower() in MODEL_LIKE_ARGS:
-        return Flow(frozenset({Origin(name, MODULE, line)}), frozenset(), frozenset({MODULE_TAG}))
-    return Flow(frozenset({Origin(name, ARGUMENT, line)}))
+        return Flow(frozenset({Origin(name, MODULE, function)}), frozenset(), frozenset({MODULE_TAG}))
+    return Flow(frozenset({Origin(name, ARGUMENT, function)}))
 
 
 def _function_callee(node, info: ClassInfo | None) -> Callee:

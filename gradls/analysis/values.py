@@ -29,7 +29,13 @@ NO_GRAD = "no_grad"
 class Origin:
     label: str
     kind: str
-    line: int = field(default=0, compare=False)
+    # the expression that made it; its line is read when a message needs it, so a node
+    # moved by an edit above it (incremental analysis) still reports the right line
+    anchor: ast.AST | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def line(self) -> int:
+        return getattr(self.anchor, "lineno", 0) if self.anchor is not None else 0
 
     def is_within(self, other: "Origin") -> bool:
         """True if `other` is this origin or one of its containers (`model` holds `model[0]`)."""
@@ -41,11 +47,19 @@ class Origin:
 @dataclass(frozen=True)
 class Break:
     kind: str
-    node: ast.AST = field(compare=False, hash=False)
-    key: tuple = field(default=())  # (line, col, end_line, end_col) of the breaking expression
+    node: ast.AST | None            # compared by identity: one break per expression and kind
+    external: tuple = ()            # for a break in another file (node None): its path and position
     description: str = ""           # "`.detach()`", "`argmax`", "`torch.no_grad()`"
     subject_node: ast.AST | None = field(default=None, compare=False, hash=False)
     subject_text: str = field(default="", compare=False, hash=False)
+
+    @property
+    def key(self) -> tuple:
+        """Where it is, for grouping and ordering: read from the node, which an edit above may move."""
+        node = self.node
+        if node is None:
+            return self.external
+        return (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset, self.kind)
 
     @property
     def subject(self) -> str:
