@@ -82,7 +82,7 @@ def _qualified_call(interp, call: ast.Call, name: str, label: str | None) -> Flo
     if name in ("copy.deepcopy", "deepcopy"):
         value = _args_flow(interp, call)
         if label:
-            program.frozen_labels.add(label)
+            program.freeze(label)
         return _fresh_module(label, call) if value.live else value
     if name in N.ROUNDTRIP_BUILTINS:
         return _roundtrip(interp, call, name)
@@ -437,7 +437,7 @@ def _requires_grad_(interp, call: ast.Call, func: ast.Attribute, receiver: Flow,
     key = N.dotted_text(func.value)
     if not enabled:
         if key:
-            interp.program.frozen_labels.add(key)
+            interp.program.freeze(key)
         return receiver
     if key is None:
         return receiver.union(_source(label, TENSOR, call)) if label else receiver
@@ -492,7 +492,7 @@ def _class_method(interp, instance: Flow, method: str):
     """The local class method `instance.method` runs, when `instance` is an object of a local class."""
     for tag in instance.tags:
         if tag.startswith("class:"):
-            info = interp.program.classes.get(tag[6:])
+            info = interp.program.local_class(tag[6:])
             if info is not None and len(instance.live) == 1:
                 return info.methods.get(method)
     return None
@@ -527,7 +527,7 @@ def relabel_self(flow: Flow, label: str) -> Flow:
 
 
 def _name_call(interp, call: ast.Call, name: str, label: str | None) -> Flow:
-    if name in interp.env or name in interp.globals:
+    if name in interp.env or interp.program.has_global(name):
         return _call_value(interp, call, interp.eval(call.func), name, label)
     program = interp.program
     local = program.local_callable(name)

@@ -47,7 +47,14 @@ def gradient_cuts(analysis: FileAnalysis) -> list[CutReport]:
                     continue
                 if origin.label not in {o.label for o in report.survivors}:
                     report.survivors.append(origin)
+    for report in reports.values():  # sets gave them in hash order: name them in source order
+        report.lost.sort(key=_source_order)
+        report.survivors.sort(key=_source_order)
     return sorted(reports.values(), key=lambda r: r.brk.key)
+
+
+def _source_order(origin) -> tuple:
+    return (origin.line, origin.label)
 
 
 # Without training code in the file, a library's loss may still be checked for breaks that

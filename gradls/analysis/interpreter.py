@@ -127,12 +127,11 @@ class ClassInfo:
 class Interpreter:
     """Interprets one scope. `program` gives access to classes, summaries and globals."""
 
-    def __init__(self, program, scope: Scope, globals_env: dict | None) -> None:
+    def __init__(self, program, scope: Scope) -> None:
         self.program = program
         self.imports = program.imports
         self.scope = scope
         self.env: dict[str, Flow] = scope.env
-        self.globals = globals_env or {}
         self.no_grad = False
         self.loop_depth = 0
         self.order = 0
@@ -346,8 +345,6 @@ class Interpreter:
     def expr_Name(self, expr: ast.Name) -> Flow:
         flow = self.env.get(expr.id)
         if flow is None:
-            flow = self.globals.get(expr.id)
-        if flow is None:
             return self.program.global_value(expr.id)
         return flow
 
@@ -358,7 +355,7 @@ class Interpreter:
         if expr.attr in N.METADATA_ATTRIBUTES:
             self.eval(expr.value)
             if expr.attr == "grad" and key is not None:
-                self.program.grad_read_labels.add(key[:-5])
+                self.program.note_grad_read(key[:-5])
             return EMPTY
         if expr.attr == "data":
             base = self.eval(expr.value)
@@ -387,7 +384,7 @@ class Interpreter:
             return Flow(frozenset({Origin(label, MODULE)}), frozenset(), frozenset({MODULE_TAG}))
         if attr in info.paramless:
             return Flow(tags=frozenset({PARAMLESS_TAG}))
-        if attr in info.optimizers:
+        if self.program.class_has_optimizer(info, attr):
             return Flow(tags=frozenset({OPTIMIZER_TAG}))
         if attr in info.callables or attr in info.methods:
             return Flow(tags=frozenset({"callable"}))

@@ -13,6 +13,7 @@ from .interpreter import (
     MODEL_LIKE_ARGS, OPTIMIZER_TAG, LEAF_TAG, MODULE_TAG, NONSCALAR_TAG, SAVED_TAG, SCALAR_TAG, LIST_TAG, ClassInfo,
     Interpreter, Scope,
 )
+from .reuse import PreviousAnalysis, Record, ReuseKey, callable_facts, callee_ident, class_facts
 from .source import SourceFile
 from .walk import statements
 from .values import (
@@ -94,7 +95,8 @@ def _split_label(label: str) -> tuple[str, str]:
 
 
 class FileAnalysis:
-    def __init__(self, tree: ast.Module, source: SourceFile, resolver=None) -> None:
+    def __init__(self, tree: ast.Module, source: SourceFile, resolver=None,
+                 previous: PreviousAnalysis | None = None) -> None:
         self.resolver = resolver  # answers for names imported from other files; None: this file alone
         self.tree = tree
         self.source = source
@@ -114,12 +116,26 @@ class FileAnalysis:
         self.trains = False  # the file calls backward, builds an optimizer or has a training_step
         self.trains_text = any(word in source.text for word in TRAINING_WORDS)
         self.loss_file = any("loss" in part.lower() for part in source.path.replace("\\", "/").split("/"))
+        self.records: dict = {}             # function node -> Record, for the next version's analysis
+        self._recording: list[Record] = []  # records of the functions being interpreted, innermost last
+        self._previous: dict = {}
+        if previous is not None and resolver is None and previous.key == self.reuse_key():
+            self._previous = previous.records
+
+    def reuse_key(self) -> ReuseKey:
+        return ReuseKey(tuple(sorted(self.imports.aliases.items())), tuple(self.imports.star_modules),
+                        self.trains_text, self.source.path)
+
+    def handover(self) -> PreviousAnalysis:
+        """What the analysis of this file's next version may reuse (see gradls/analysis/reuse.py)."""
+        return PreviousAnalysis(self.reuse_key(), self.records)
 
     # ----- building ---------------------------------------------------------------------
 
     @classmethod
-    def build(cls, tree: ast.Module, source: SourceFile, resolver=None) -> "FileAnalysis":
-        analysis = cls(tree, source, resolver)
+    def build(cls, tree: ast.Module, source: SourceFile, resolver=None,
+              previous: PreviousAnalysis | None = None) -> "FileAnalysis":
+        analysis = cls(tree, source, resolver, previous)
         analysis._collect_definitions(tree)
         analysis._prescan()
         analysis._run_module_scope()
@@ -223,6 +239,8 @@ class FileAnalysis:
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr in ("backward", "manual_backward", "step"):
             self.trains = True
+            if self._recording:
+                self._recording[-1].trains = True
         if isinstance(func, ast.Attribute):
             if func.attr == "requires_grad_" and node.args and _is_false(node.args[0]):
                 self._freeze(func.value)
@@ -251,13 +269,23 @@ class FileAnalysis:
     def _freeze(self, node: ast.AST) -> None:
         label = N.dotted_text(node)
         if label:
-            self.frozen_labels.add(label)
+            self.freeze(label)
+
+    def freeze(self, label: str) -> None:
+        self.frozen_labels.add(label)
+        if self._recording:
+            self._recording[-1].frozen.add(label)
+
+    def note_grad_read(self, label: str) -> None:
+        self.grad_read_labels.add(label)
+        if self._recording:
+            self._recording[-1].grad_reads.add(label)
 
     def _run_module_scope(self) -> None:
         scope = Scope(self.tree, "<module>")
         scope.env = self.module_env
         self.module_scope = scope
-        interp = Interpreter(self, scope, None)
+        interp = Interpreter(self, scope)
         body = [s for s in self.tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
         interp.run(body)
         self.module_env.update(interp.env)
@@ -280,9 +308,35 @@ class FileAnalysis:
         return brk
 
     def global_value(self, name: str) -> Flow:
-        return self.module_env.get(name, EMPTY)
+        value = self.module_env.get(name)
+        self._note_read("global", name, value)
+        return EMPTY if value is None else value
+
+    def has_global(self, name: str) -> bool:
+        value = self.module_env.get(name)
+        self._note_read("global", name, value)
+        return value is not None
+
+    def local_class(self, name: str) -> ClassInfo | None:
+        info = self.classes.get(name)
+        self._note_read("class", name, class_facts(info))
+        return info
+
+    def class_has_optimizer(self, info: ClassInfo, attr: str) -> bool:
+        present = attr in info.optimizers
+        self._note_read("class_optimizer", info.name, attr, present)
+        return present
+
+    def _note_read(self, kind: str, *what) -> None:
+        if self._recording:
+            self._recording[-1].reads.append((kind, *what))
 
     def local_callable(self, name: str) -> Callee | None:
+        callee = self._local_callable(name)
+        self._note_read("callable", name, callable_facts(callee))
+        return callee
+
+    def _local_callable(self, name: str) -> Callee | None:
         short = name.rsplit(".", 1)[-1] if "." in name else name
         if short in self.functions and ("." not in name):
             return self.functions[short]
@@ -306,16 +360,29 @@ class FileAnalysis:
 
     def record_optimizer(self, scope: Scope, label: str | None, covered, node: ast.AST,
                          order: int = 0, elements: list | None = None) -> None:
+        record = self._recording[-1] if self._recording else None
         if isinstance(node, ast.Call):  # not for `opt = build_optimizer()`: only where it is built
-            self.constructions.append(OptimizerConstruction(scope, label, covered, node, order, elements or []))
+            construction = OptimizerConstruction(scope, label, covered, node, order, elements or [])
+            self.constructions.append(construction)
+            if record is not None:
+                record.constructions.append(construction)
         if covered:
             self.optimizer_labels |= covered
+            if record is not None:
+                record.optimizer_labels |= covered
         if label:
             scope.optimizers[label] = covered
             if label.startswith("self.") and scope.class_info:
                 scope.class_info.optimizers[label[5:]] = covered
+                if record is not None:
+                    record.class_optimizers[label[5:]] = covered
 
     def summary(self, callee: Callee) -> Summary:
+        summary = self._summary(callee)
+        self._note_read("summary", callee_ident(callee), summary)
+        return summary
+
+    def _summary(self, callee: Callee) -> Summary:
         key = id(callee.node)
         cached = self.summaries.get(key)
         if cached is not None:
@@ -323,11 +390,74 @@ class FileAnalysis:
         if key in self.in_progress:
             return Summary(EMPTY)
         self.in_progress.add(key)
-        scope = self._interpret_function(callee)
-        summary = Summary(scope.returns)
-        self.in_progress.discard(key)
-        self.summaries[key] = summary
-        return summary
+        try:
+            record = self._reusable_record(callee)
+            if record is not None:
+                self._replay(record, callee)
+            else:
+                record = self._recorded_interpretation(callee)
+        finally:
+            self.in_progress.discard(key)
+        self.records[callee.node] = record
+        self.summaries[key] = record.summary
+        return record.summary
+
+    def _recorded_interpretation(self, callee: Callee) -> Record:
+        record = Record(callee.node)
+        self._recording.append(record)
+        try:
+            if callee.class_info is not None:
+                self._note_read("class", callee.class_info.name, class_facts(callee.class_info))
+            record.scope = self._interpret_function(callee)
+        finally:
+            self._recording.pop()
+        record.summary = Summary(record.scope.returns)
+        return record
+
+    def _reusable_record(self, callee: Callee) -> Record | None:
+        """The previous version's record of `callee`, if everything it read is still the same."""
+        record = self._previous.get(callee.node)
+        if record is None:
+            return None
+        self._recording.append(Record(callee.node))  # reads made while checking belong to no one
+        try:
+            for read in record.reads:
+                if self._read_again(read) != read[-1]:
+                    return None
+        finally:
+            self._recording.pop()
+        return record
+
+    def _read_again(self, read: tuple):
+        kind = read[0]
+        if kind == "global":
+            return self.module_env.get(read[1])
+        if kind == "class":
+            return class_facts(self.classes.get(read[1]))
+        if kind == "callable":
+            return callable_facts(self._local_callable(read[1]))
+        if kind == "class_optimizer":
+            info = self.classes.get(read[1])
+            return info is not None and read[2] in info.optimizers
+        callee = self._callee_named(read[1])  # "summary"
+        return None if callee is None else self._summary(callee)
+
+    def _callee_named(self, ident: tuple) -> Callee | None:
+        if ident[0] == "function":
+            return self.functions.get(ident[1])
+        info = self.classes.get(ident[1])
+        return info.methods.get(ident[2]) if info is not None else None
+
+    def _replay(self, record: Record, callee: Callee) -> None:
+        record.scope.class_info = callee.class_info
+        self.scopes.append(record.scope)
+        self.frozen_labels |= record.frozen
+        self.grad_read_labels |= record.grad_reads
+        self.optimizer_labels |= record.optimizer_labels
+        if callee.class_info is not None:
+            callee.class_info.optimizers.update(record.class_optimizers)
+        self.constructions.extend(record.constructions)
+        self.trains = self.trains or record.trains
 
     def _interpret_function(self, callee: Callee) -> Scope:
         node = callee.node
@@ -336,7 +466,7 @@ class FileAnalysis:
         returns_sink = is_loss or node.name in SINK_METHODS or (
             info is not None and info.is_module and node.name == "forward")
         scope = Scope(node, node.name, info, is_loss, returns_sink and not self._no_grad_decorated(node))
-        interp = Interpreter(self, scope, self.module_env)
+        interp = Interpreter(self, scope)
         params = callee.params
         if callee.is_method and params:
             interp.env[params[0]] = self._self_value(info)

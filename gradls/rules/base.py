@@ -40,14 +40,15 @@ class Rule:
 
 
 class RuleContext:
-    def __init__(self, source: SourceFile, tree: ast.Module, resolver=None) -> None:
+    def __init__(self, source: SourceFile, tree: ast.Module, resolver=None, previous=None) -> None:
         self.source = source
         self.tree = tree
         self.resolver = resolver
+        self.previous = previous  # the analysis of this file's previous version, to reuse from
 
     @cached_property
     def analysis(self) -> FileAnalysis:
-        return FileAnalysis.build(self.tree, self.source, self.resolver)
+        return FileAnalysis.build(self.tree, self.source, self.resolver, self.previous)
 
     @cached_property
     def cuts(self) -> list[CutReport]:
