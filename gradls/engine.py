@@ -50,6 +50,7 @@ class DocumentChecker:
         self._tree = None
         self._previous: PreviousAnalysis | None = None
         self._positioned: dict = {}  # top-level statement -> its nodes with a line, to move them fast
+        self.reused = 0  # functions reused by the last check (benchmarks and tests read it)
 
     def check(self, source: str, settings: Settings | None = None) -> list[Finding]:
         settings = settings or Settings()
@@ -64,6 +65,7 @@ class DocumentChecker:
             findings = _check_tree(context, settings)
             built = context.__dict__.get("analysis")  # None when no rule needed the analysis
             self._previous = built.handover() if built is not None else None
+            self.reused = built.reused if built is not None else 0
             return findings
 
     def _parse(self, source: str):

@@ -13,7 +13,9 @@ from .interpreter import (
     MODEL_LIKE_ARGS, OPTIMIZER_TAG, LEAF_TAG, MODULE_TAG, NONSCALAR_TAG, SAVED_TAG, SCALAR_TAG, LIST_TAG, ClassInfo,
     Interpreter, Scope,
 )
-from .reuse import PreviousAnalysis, Record, ReuseKey, callable_facts, callee_ident, class_facts
+from .reuse import (
+    PreviousAnalysis, Record, ReuseKey, callable_facts, callee_ident, class_facts, same_value,
+)
 from .source import SourceFile
 from .walk import statements
 from .values import (
@@ -119,6 +121,7 @@ class FileAnalysis:
         self.records: dict = {}             # function node -> Record, for the next version's analysis
         self._recording: list[Record] = []  # records of the functions being interpreted, innermost last
         self._previous: dict = {}
+        self.reused = 0  # functions whose previous analysis was replayed
         if previous is not None and resolver is None and previous.key == self.reuse_key():
             self._previous = previous.records
 
@@ -422,7 +425,7 @@ class FileAnalysis:
         self._recording.append(Record(callee.node))  # reads made while checking belong to no one
         try:
             for read in record.reads:
-                if self._read_again(read) != read[-1]:
+                if not same_value(read[-1], self._read_again(read)):
                     return None
         finally:
             self._recording.pop()
@@ -449,6 +452,7 @@ class FileAnalysis:
         return info.methods.get(ident[2]) if info is not None else None
 
     def _replay(self, record: Record, callee: Callee) -> None:
+        self.reused += 1
         record.scope.class_info = callee.class_info
         self.scopes.append(record.scope)
         self.frozen_labels |= record.frozen

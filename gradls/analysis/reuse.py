@@ -54,6 +54,26 @@ class PreviousAnalysis:
     records: dict  # function node -> Record
 
 
+def same_value(old, new) -> bool:
+    """Equal, and every origin in it made by the same node: origins compare by name only, but
+    their node gives the line a message points at, so a reused value must not bring an old one."""
+    if old != new:
+        return False
+    if old is None:
+        return True
+    return _anchors(getattr(old, "returns", old)) == _anchors(getattr(new, "returns", new))
+
+
+def _anchors(flow) -> dict:
+    if not hasattr(flow, "live"):
+        return {}
+    found = {(o.label, o.kind): id(o.anchor) for o in flow.live}
+    found.update({("cut", c.origin.label, c.origin.kind): id(c.origin.anchor) for c in flow.cuts})
+    for index, item in enumerate(flow.items):
+        found.update({(index, *key): value for key, value in _anchors(item).items()})
+    return found
+
+
 def callee_ident(callee) -> tuple:
     """A name for a local function or method that survives re-parsing."""
     if callee.class_info is not None:

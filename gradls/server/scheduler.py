@@ -22,6 +22,8 @@ import asyncio
 import hashlib
 import logging
 import os
+import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Callable
@@ -78,10 +80,26 @@ class _DocState:
     waiters: list[asyncio.Future] = field(default_factory=list)
 
 
-def default_check(source: str, path: str, settings: Settings) -> list[Finding]:
-    from ..engine import check_source
+# One incremental checker per recently analysed document (by path), so that an edit re-analyses
+# only what it touched. Bounded: a closed document's checker ages out.
+_CHECKERS: "OrderedDict[str, object]" = OrderedDict()
+_CHECKERS_LOCK = threading.Lock()
+_MAX_CHECKERS = 16
 
-    return check_source(source, path, settings)
+
+def default_check(source: str, path: str, settings: Settings) -> list[Finding]:
+    return _checker_for(path).check(source, settings)
+
+
+def _checker_for(path: str):
+    from ..engine import DocumentChecker
+
+    with _CHECKERS_LOCK:
+        checker = _CHECKERS.pop(path, None) or DocumentChecker(path)
+        _CHECKERS[path] = checker
+        while len(_CHECKERS) > _MAX_CHECKERS:
+            _CHECKERS.popitem(last=False)
+        return checker
 
 
 def _postprocess(findings: list[Finding], settings: Settings) -> list[Finding]:
