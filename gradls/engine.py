@@ -6,7 +6,7 @@ import os
 import sys
 import threading
 
-from .analysis.incremental import parse, reparse
+from .analysis.incremental import IncrementalParser, parse
 from .analysis.reuse import PreviousAnalysis
 from .analysis.source import SourceFile
 from .config import Settings
@@ -46,10 +46,8 @@ class DocumentChecker:
     def __init__(self, path: str) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._source: str | None = None
-        self._tree = None
+        self._parser = IncrementalParser(path)
         self._previous: PreviousAnalysis | None = None
-        self._positioned: dict = {}  # top-level statement -> its nodes with a line, to move them fast
         self.reused = 0  # functions reused by the last check (benchmarks and tests read it)
 
     def check(self, source: str, settings: Settings | None = None) -> list[Finding]:
@@ -69,12 +67,9 @@ class DocumentChecker:
             return findings
 
     def _parse(self, source: str):
-        if self._tree is not None and not os.environ.get("GRADLS_NO_REUSE"):
-            tree = reparse(self._source, self._tree, source, self.path, self._positioned)
-        else:
-            tree = parse(source, self.path)
-        self._source, self._tree = source, tree
-        return tree
+        if os.environ.get("GRADLS_NO_REUSE"):
+            return parse(source, self.path)
+        return self._parser.parse(source)
 
 
 def _check_tree(context: RuleContext, settings: Settings) -> list[Finding]:

@@ -97,7 +97,7 @@ def test_an_edit_inside_one_function_reuses_the_others():
     assert checker.reused == 0
     edited = source.replace("        loss = F.mse_loss(pred, y)\n", "        loss = F.mse_loss(pred, y)\n        v = 1\n", 1)
     second = checker.check(edited)
-    assert checker.reused == 19  # every train_i but the edited train_0
+    assert checker.reused == 20  # the module scope and every train_i but the edited train_0
     assert [(f.code, f.line) for f in second] == [(f.code, f.line + (f.line > 14)) for f in first]
 
 

@@ -56,22 +56,45 @@ def first_line(node: ast.stmt) -> int:
     return min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
 
 
+class IncrementalParser:
+    """Parses the successive versions of one document, each from the one before."""
+
+    def __init__(self, path: str = "<unknown>") -> None:
+        self.path = path
+        self.source: str | None = None
+        self.tree: ast.Module | None = None
+        self._starts: list[int] = []
+        self._positioned: dict = {}  # top-level statement -> its nodes with a line, to move them fast
+
+    def parse(self, source: str) -> ast.Module:
+        """Raises SyntaxError (or ValueError) as `ast.parse` does; the last good version stays."""
+        starts = line_starts(source)
+        if self.tree is None:
+            tree = parse(source, self.path)
+        else:
+            tree = reparse(self.source, self.tree, source, self.path, self._positioned,
+                           (self._starts, starts))
+        self.source, self.tree, self._starts = source, tree, starts
+        return tree
+
+
 def reparse(old_source: str, old_tree: ast.Module, source: str, path: str = "<unknown>",
-            positioned: dict | None = None) -> ast.Module:
+            positioned: dict | None = None, starts: tuple | None = None) -> ast.Module:
     """The tree of `source`, sharing (and moving) the unchanged top-level nodes of `old_tree`.
 
     `old_tree` must be the tree of `old_source`; its nodes below the edit are changed in place.
     `positioned` (top-level node -> its nodes that have a line), kept by the caller between
-    calls, makes moving a statement a loop over a list instead of a tree walk.
+    calls, makes moving a statement a loop over a list instead of a tree walk; `starts`, the
+    line starts of both texts when the caller has them.
     """
     if old_source == source:
         return old_tree
-    starts = line_starts(source)
+    old_starts, starts = starts or (line_starts(old_source), line_starts(source))
     prefix = common_prefix(old_source, source)
     suffix = common_suffix(old_source, source, min(len(old_source), len(source)) - prefix)
     first = bisect_right(starts, prefix)                                     # first changed line
-    old_last = bisect_right(line_starts(old_source), len(old_source) - suffix)  # last, old text
-    delta = len(starts) - len(line_starts(old_source))
+    old_last = bisect_right(old_starts, len(old_source) - suffix)               # last, old text
+    delta = len(starts) - len(old_starts)
     body = old_tree.body
     kept = [node for node in body if node.end_lineno < first]
     after = [node for node in body if first_line(node) > old_last]

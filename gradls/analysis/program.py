@@ -285,14 +285,36 @@ class FileAnalysis:
             self._recording[-1].grad_reads.add(label)
 
     def _run_module_scope(self) -> None:
+        body = [s for s in self.tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        record = self._previous.get(MODULE_RECORD)
+        if record is not None and _same_nodes(record.node, body) and _reads_only_its_globals(record):
+            self._replay_module_scope(record)
+            return
+        record = Record(tuple(body))
         scope = Scope(self.tree, "<module>")
         scope.env = self.module_env
         self.module_scope = scope
         interp = Interpreter(self, scope)
-        body = [s for s in self.tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
-        interp.run(body)
+        self._recording.append(record)
+        try:
+            interp.run(body)
+        finally:
+            self._recording.pop()
         self.module_env.update(interp.env)
         self.scopes.append(scope)
+        record.scope = scope
+        self.records[MODULE_RECORD] = record
+
+    def _replay_module_scope(self, record: Record) -> None:
+        """The same module-level statements, calling nothing local: the same result."""
+        self.reused += 1
+        scope = record.scope
+        scope.node, scope._statements = self.tree, None
+        self.module_env = scope.env
+        self.module_scope = scope
+        self.scopes.append(scope)
+        self._replay_writes(record)
+        self.records[MODULE_RECORD] = record
 
     def _all_function_callees(self):
         yield from self.functions.values()
@@ -455,11 +477,14 @@ class FileAnalysis:
         self.reused += 1
         record.scope.class_info = callee.class_info
         self.scopes.append(record.scope)
+        if callee.class_info is not None:
+            callee.class_info.optimizers.update(record.class_optimizers)
+        self._replay_writes(record)
+
+    def _replay_writes(self, record: Record) -> None:
         self.frozen_labels |= record.frozen
         self.grad_read_labels |= record.grad_reads
         self.optimizer_labels |= record.optimizer_labels
-        if callee.class_info is not None:
-            callee.class_info.optimizers.update(record.class_optimizers)
         self.constructions.extend(record.constructions)
         self.trains = self.trains or record.trains
 
@@ -493,6 +518,19 @@ class FileAnalysis:
             if self.imports.qualify(target) in ("torch.no_grad", "torch.inference_mode"):
                 return True
         return False
+
+
+MODULE_RECORD = "<module>"  # the module scope's key among the records
+
+
+def _same_nodes(old: tuple, new: list) -> bool:
+    return len(old) == len(new) and all(a is b for a, b in zip(old, new))
+
+
+def _reads_only_its_globals(record: Record) -> bool:
+    """Module-level code that read only its own names (no local function or class) depends on
+    nothing but its statements."""
+    return all(read[0] == "global" for read in record.reads)
 
 
 def _argument_value(name: str, function: ast.AST) -> Flow:

@@ -16,18 +16,13 @@ only the changed region is parsed again:
 from __future__ import annotations
 
 import ast
-import re
 import warnings
 from bisect import bisect_right
 from dataclasses import dataclass
 
-_NEWLINE = re.compile(r"\r\n|\r|\n")
+from ..analysis.incremental import common_prefix, common_suffix, line_starts
 
 Block = tuple[int, int]  # 1-based first and last line, inclusive
-
-
-def line_starts(text: str) -> list[int]:
-    return [0] + [m.end() for m in _NEWLINE.finditer(text)]
 
 
 @dataclass(frozen=True)
@@ -68,28 +63,6 @@ def full(source: str, starts: list[int] | None = None) -> Blocks:
     return Blocks(source, starts if starts is not None else line_starts(source), _parse(source))
 
 
-def _common_prefix(a: str, b: str) -> int:
-    lo, hi = 0, min(len(a), len(b))
-    while lo < hi:  # binary search with slice comparisons (C speed)
-        mid = (lo + hi + 1) // 2
-        if a[:mid] == b[:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _common_suffix(a: str, b: str, limit: int) -> int:
-    lo, hi = 0, limit
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[len(a) - mid:] == b[len(b) - mid:]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
 def _line_of(starts: list[int], offset: int) -> int:
     return bisect_right(starts, offset)  # 1-based
 
@@ -102,8 +75,8 @@ def update(old: Blocks | None, source: str, starts: list[int] | None = None) -> 
         return full(source, starts)
     if old.source == source:
         return Blocks(source, starts, old.blocks)
-    prefix = _common_prefix(old.source, source)
-    suffix = _common_suffix(old.source, source, min(len(old.source), len(source)) - prefix)
+    prefix = common_prefix(old.source, source)
+    suffix = common_suffix(old.source, source, min(len(old.source), len(source)) - prefix)
     first = _line_of(starts, prefix)                            # first changed line (both texts)
     old_last = _line_of(old.starts, len(old.source) - suffix)   # last changed line, old text
     delta = len(starts) - len(old.starts)
