@@ -84,11 +84,17 @@ class _DocState:
 # only what it touched. Bounded: a closed document's checker ages out.
 _CHECKERS: "OrderedDict[str, object]" = OrderedDict()
 _CHECKERS_LOCK = threading.Lock()
-_MAX_CHECKERS = 16
+_MAX_CHECKERS = 8
 
 
 def default_check(source: str, path: str, settings: Settings) -> list[Finding]:
     return _checker_for(path).check(source, settings)
+
+
+def forget_checker(path: str) -> None:
+    """A closed document's syntax tree and records are not kept (they are the bulk of memory)."""
+    with _CHECKERS_LOCK:
+        _CHECKERS.pop(path, None)
 
 
 def _checker_for(path: str):
@@ -211,6 +217,8 @@ class Scheduler:
     def forget(self, uri: str) -> None:
         state = self._docs.pop(uri, None)
         if state is not None:
+            if state.current is not None:
+                forget_checker(state.current.path)
             state.latest = None
             self._wake(state)
 
