@@ -112,3 +112,20 @@ def test_a_callee_edited_to_detach_reaches_its_unchanged_caller():
     broken = source.replace("return model(x)", "return model(x).detach()")
     assert [f.code for f in checker.check(broken)] == [f.code for f in check_source(broken, "/project/train.py")]
     assert [f.code for f in checker.check(broken)] != []
+
+
+def test_the_servers_pool_remembers_a_closed_documents_findings(monkeypatch):
+    from gradls.config import Settings
+    from gradls.server.checkers import CheckerPool
+
+    pool = CheckerPool()
+    source = generated_file(blocks=3)
+    first = pool.check(source, "/project/train.py", Settings())
+    pool.close("/project/train.py")
+    calls = []
+    monkeypatch.setattr("gradls.engine.DocumentChecker.check", lambda *a, **k: calls.append(a) or [])
+    assert pool.check(source, "/project/train.py", Settings()) == first  # reopened unchanged
+    assert calls == []
+    changed = source.replace("lr=0.1", "lr=0.2", 1)
+    assert pool.check(changed, "/project/train.py", Settings()) == []  # analysed (by the stub)
+    assert len(calls) == 1

@@ -22,8 +22,6 @@ import asyncio
 import hashlib
 import logging
 import os
-import threading
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Callable
@@ -32,6 +30,7 @@ from lsprotocol import types
 
 from ..config import Settings
 from ..model import Finding
+from .checkers import CheckerPool
 from .convert import LineIndex, finding_to_diagnostic
 
 log = logging.getLogger(__name__)
@@ -80,32 +79,11 @@ class _DocState:
     waiters: list[asyncio.Future] = field(default_factory=list)
 
 
-# One incremental checker per recently analysed document (by path), so that an edit re-analyses
-# only what it touched. Bounded: a closed document's checker ages out.
-_CHECKERS: "OrderedDict[str, object]" = OrderedDict()
-_CHECKERS_LOCK = threading.Lock()
-_MAX_CHECKERS = 8
+_POOL = CheckerPool()  # the engine's incremental checkers, one per open document
 
 
 def default_check(source: str, path: str, settings: Settings) -> list[Finding]:
-    return _checker_for(path).check(source, settings)
-
-
-def forget_checker(path: str) -> None:
-    """A closed document's syntax tree and records are not kept (they are the bulk of memory)."""
-    with _CHECKERS_LOCK:
-        _CHECKERS.pop(path, None)
-
-
-def _checker_for(path: str):
-    from ..engine import DocumentChecker
-
-    with _CHECKERS_LOCK:
-        checker = _CHECKERS.pop(path, None) or DocumentChecker(path)
-        _CHECKERS[path] = checker
-        while len(_CHECKERS) > _MAX_CHECKERS:
-            _CHECKERS.popitem(last=False)
-        return checker
+    return _POOL.check(source, path, settings)
 
 
 def _postprocess(findings: list[Finding], settings: Settings) -> list[Finding]:
@@ -218,7 +196,7 @@ class Scheduler:
         state = self._docs.pop(uri, None)
         if state is not None:
             if state.current is not None:
-                forget_checker(state.current.path)
+                _POOL.close(state.current.path)
             state.latest = None
             self._wake(state)
 
