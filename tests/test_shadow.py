@@ -181,13 +181,13 @@ def test_function_mode_errors(client):
 
 def test_timeout_kills_an_infinite_loop(client):
     start = time.monotonic()
-    # 5 s, not less: on a loaded 2-core CI machine the forked child once needed over 2 s to
-    # reach the script's first line, and the message then (rightly) names no line
+    # the line comes from the line tracer or, when that recorded nothing (seen on a loaded CI
+    # machine), from the Python stack the child dumps just before the timeout
     report = run_case(client, "infinite_loop.py", [finding("GRD101", 3)], timeout=5.0)
     assert time.monotonic() - start < 30
     assert report.outcome == "timeout"
     message = report.result["message"]
-    assert "at line 6" in message or "at line 5" in message, message
+    assert "at line 6" in message or "at line 5" in message, (message, report.result.get("stack"))
     assert statuses(report) == {("GRD101", 3): "not_reached"}
     # the warm worker survives a timed-out run
     assert client.ping()["ok"]
@@ -337,3 +337,19 @@ def test_loss_that_ignores_its_target(client):
     # torch.Tensor([...]) of grad tensors: a partial cut seen at run time
     (f, shadow), = [(f, s) for f, s in report.items if s["status"] == "runtime_only"]
     assert f.code == "GRD103" and f.line == 21 and shadow["kind"] == "partial"
+
+
+def test_the_line_of_a_timeout_is_read_from_the_dumped_stack(tmp_path):
+    from gradls.shadow.worker import _line_in_stack
+
+    script = tmp_path / "train.py"
+    script.write_text("while True:\n    pass\n")
+    stack = tmp_path / "stack.txt"
+    stack.write_text(
+        "Timeout (0:00:04)!\nThread 0x00007f (most recent call first):\n"
+        '  File "/usr/lib/python3.11/selectors.py", line 415 in select\n'
+        f'  File "{script}", line 2 in <module>\n'
+        '  File "<frozen runpy>", line 88 in _run_code\n')
+    assert _line_in_stack(str(stack), {"path": str(script)}, str(tmp_path / "run")) == 2
+    assert _line_in_stack(str(stack), {"path": str(tmp_path / "other.py")}, str(tmp_path / "run")) is None
+    assert _line_in_stack(str(tmp_path / "missing.txt"), {"path": str(script)}, str(tmp_path)) is None

@@ -21,9 +21,11 @@ written to the child's temporary directory and run from there.
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import mmap
 import os
+import re
 import select
 import shutil
 import signal
@@ -180,11 +182,13 @@ def _run_forked(req: dict, rundir: str, shm, timeout: float) -> dict:
     last_line = struct.unpack_from("q", shm, 0)[0] or None
     output = _tail(os.path.join(rundir, "output.txt"))
     if timed_out:
+        last_line = last_line or _line_in_stack(os.path.join(rundir, STACK_FILE), req, rundir)
         where = (f", at line {last_line}" if last_line
                  else f", before the script's first line (worker phase: {_phase_reached(shm)})")
         return _failed("timeout", f"still running after {timeout:g} s" + where
                        + " (infinite loop or too slow); the process group was killed",
-                       last_line=last_line, output=output, leftovers=leftovers)
+                       last_line=last_line, output=output, leftovers=leftovers,
+                       stack=_tail(os.path.join(rundir, STACK_FILE)))
     if chunks:
         try:
             result = json.loads(b"".join(chunks))
@@ -242,6 +246,8 @@ def _failed(outcome: str, message: str, **extra) -> dict:
         result["last_line"] = extra["last_line"]
     if extra.get("output"):
         result["output_tail"] = extra["output"]
+    if extra.get("stack"):
+        result["stack"] = extra["stack"]  # the Python stack dumped just before a timeout
     leftovers = extra.get("leftovers") or []
     if len(leftovers) > 1:
         result["notes"] = [f"the run had {len(leftovers) - 1} extra process(es); killed"]
@@ -366,6 +372,27 @@ def _resolve_target(req: dict, rundir: str) -> tuple[str, bool]:
     return os.path.realpath(copy), True
 
 
+# Just before the timeout the child dumps its Python stack here (faulthandler, a C watchdog
+# thread: it fires even when the line tracer could not record anything).
+STACK_FILE = "stack.txt"
+_STACK_LEAD = 0.8  # fraction of the timeout after which the stack is dumped
+_STACK_FRAME = re.compile(r'File "(.+)", line (\d+)')
+
+
+def _line_in_stack(stack_path: str, req: dict, rundir: str) -> int | None:
+    """The innermost line of the user's script in the dumped stack."""
+    try:
+        with open(stack_path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+    except OSError:
+        return None
+    script = os.path.realpath(req.get("path") or "")
+    for filename, line in _STACK_FRAME.findall(text):  # innermost frame first
+        if os.path.realpath(filename) == script or filename.startswith(os.path.join(rundir, "src")):
+            return int(line)
+    return None
+
+
 # How far the child got before the script's first line, for a timeout that hits earlier.
 _PHASES = ("forked", "started", "imported", "tracing")
 
@@ -380,10 +407,17 @@ def _phase_reached(shm) -> str:
     return _PHASES[index] if 0 <= index < len(_PHASES) else "forked"
 
 
+def _dump_stack_before_timeout(req: dict, rundir: str) -> None:
+    timeout = float(req.get("timeout") or 60)
+    stack_fd = os.open(os.path.join(rundir, STACK_FILE), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    faulthandler.dump_traceback_later(max(0.2, timeout * _STACK_LEAD), file=stack_fd)
+
+
 def child_run(req: dict, rundir: str, shm) -> dict:
     """Run the target under instrumentation, in this (already isolated) process."""
     started = time.perf_counter()
     _mark_phase(shm, "started")
+    _dump_stack_before_timeout(req, rundir)
     os.chdir(rundir)
     out_path = os.path.join(rundir, "output.txt")
     out_fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
