@@ -19,6 +19,7 @@ and "one syntax error"; keeping everything would show findings at shifted, wrong
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import logging
 import os
@@ -249,6 +250,10 @@ class Scheduler:
                 self._check("import torch\n", "<warm-up>", Settings())
             except Exception:
                 pass
+            # What is alive now (modules, pygls, lsprotocol) lives as long as the server: keep
+            # it out of the cyclic collector's full passes, which otherwise walk it after every
+            # analysis that allocates a syntax tree.
+            gc.freeze()
 
         try:
             self._executor.submit(_warm)
