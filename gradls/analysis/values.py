@@ -7,7 +7,7 @@ differentiable operations (`live`) and which reach it only through a break (`cut
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 # Kinds of gradient source.
 MODULE = "module"          # an nn.Module instance: model, self.encoder, model[0]
@@ -93,7 +93,7 @@ class Flow:
         return Flow(self.live | other.live, self.cuts | other.cuts, self.tags | other.tags)
 
     def with_tags(self, *tags: str) -> "Flow":
-        return replace(self, tags=self.tags | frozenset(tags))
+        return Flow(self.live, self.cuts, self.tags | frozenset(tags), self.items)
 
     def without_tags(self) -> "Flow":
         return Flow(self.live, self.cuts) if self.tags or self.items else self
@@ -102,8 +102,9 @@ class Flow:
         """Record how this dead value joins a live one (as a loss term or as a weight)."""
         if self.live or not self.cuts:
             return self
-        cuts = frozenset(c if c.role or c.shadowed else replace(c, role=role) for c in self.cuts)
-        return replace(self, cuts=cuts)
+        cuts = frozenset(c if c.role or c.shadowed else Cut(c.origin, c.brk, c.chained, c.shadowed, role)
+                         for c in self.cuts)
+        return Flow(self.live, cuts, self.tags, self.items)
 
     def item(self, index: int) -> "Flow | None":
         if self.items and -len(self.items) <= index < len(self.items):
@@ -115,7 +116,8 @@ class Flow:
         if not self.live:
             return Flow(frozenset(), self.cuts, frozenset())
         if any(not target_like_argument(o) for o in self.live):
-            older = frozenset(c if c.shadowed else replace(c, shadowed=True) for c in self.cuts)
+            older = frozenset(c if c.shadowed else Cut(c.origin, c.brk, c.chained, True, c.role)
+                              for c in self.cuts)
         else:  # only labels/targets were live here: this break cuts nothing that trains
             older = self.cuts
         return Flow(frozenset(), older | {Cut(origin, brk) for origin in self.live}, frozenset())
@@ -123,7 +125,8 @@ class Flow:
     def chained(self) -> "Flow":
         if not self.cuts:
             return self
-        return replace(self, cuts=frozenset(replace(c, chained=True) for c in self.cuts))
+        cuts = frozenset(Cut(c.origin, c.brk, True, c.shadowed, c.role) for c in self.cuts)
+        return Flow(self.live, cuts, self.tags, self.items)
 
     @property
     def carries_gradient(self) -> bool:
