@@ -144,3 +144,89 @@ def test_import_cycle_terminates(tmp_path):
     resolver = resolver_for(tmp_path)
     findings = check_source(train, str(tmp_path / "train.py"), resolver=resolver)
     assert [f.code for f in findings] == ["GRD101"]
+
+
+def _write(folder: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (folder / name).write_text(text)
+
+
+INSTANCE_PROJECT = {
+    "models.py": "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+                 "        super().__init__()\n        self.fc = nn.Linear(4, 1)\n\n    def forward(self, x):\n"
+                 "        return self.fc(x)\n\n\nmodel = Net()\nlinear = nn.Linear(4, 1)\nwidth = 4\n"
+                 "twice = nn.Linear(4, 1)\ntwice = nn.Linear(4, 2)\n",
+    "losses.py": "import functools\n\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n\n"
+                 "def my_loss(pred, target, reduction='mean'):\n    return F.mse_loss(pred, target, reduction=reduction)\n\n\n"
+                 "criterion = nn.MSELoss()\nsummed = functools.partial(F.mse_loss, reduction='sum')\n"
+                 "loss_fn = my_loss\npartial_fn = functools.partial(my_loss, reduction='sum')\n",
+}
+
+
+def test_resolver_exports_module_level_instances_and_aliases(tmp_path):
+    from gradls.analysis.external import ExternalClass, ExternalFunction, ExternalInstance, ExternalMember
+    from gradls.crossmodule import resolver_for
+
+    _write(tmp_path, INSTANCE_PROJECT)
+    resolver = resolver_for(tmp_path)
+    importer = str(tmp_path / "train.py")
+    model = resolver.resolve("models.model", importer)
+    assert isinstance(model, ExternalInstance) and model.kind == "module" and model.line == 13
+    assert isinstance(model.of, ExternalClass) and model.of.qualified == "models.Net"
+    linear = resolver.resolve("models.linear", importer)
+    assert linear.kind == "module" and linear.of is None
+    assert resolver.resolve("losses.criterion", importer).kind == "loss"
+    summed = resolver.resolve("losses.summed", importer)
+    assert (summed.kind, summed.target) == ("function", "torch.nn.functional.mse_loss")
+    loss_fn = resolver.resolve("losses.loss_fn", importer)
+    assert isinstance(loss_fn.of, ExternalFunction) and loss_fn.of.params == ("pred", "target", "reduction")
+    assert resolver.resolve("losses.partial_fn", importer).of.params == ("pred", "target")
+    member = resolver.resolve("models.model.parameters", importer)
+    assert isinstance(member, ExternalMember) and member.instance == model and member.attribute == "parameters"
+    assert resolver.resolve("models.width", importer) is None   # a number is nothing to follow
+    assert resolver.resolve("models.twice", importer) is None   # bound twice: which one is unknown
+    assert resolver.stats["jedi"] <= 2                           # the plain cases need no jedi
+
+
+def test_imported_instances_carry_gradient_in_the_importer(tmp_path):
+    """`model(x)` of an imported instance is a module call, `criterion(...)` a loss call."""
+    from gradls.crossmodule import resolver_for
+    from gradls.engine import check_source
+
+    _write(tmp_path, INSTANCE_PROJECT)
+    train = ("import torch\n\nfrom losses import criterion, loss_fn, summed\nfrom models import linear, model\n\n"
+             "optimizer = torch.optim.SGD(list(model.parameters()) + list(linear.parameters()), lr=0.1)\n"
+             "x, y = torch.randn(8, 4), torch.randn(8, 1)\n"
+             "a = criterion(model(x).detach(), y)\n"
+             "b = loss_fn(linear(x), y) + summed(model(x), y)\n"
+             "a.backward()\nb.backward()\n")
+    (tmp_path / "train.py").write_text(train)
+    findings = check_source(train, str(tmp_path / "train.py"), resolver=resolver_for(tmp_path))
+    assert [(f.code, f.line) for f in findings] == [("GRD101", 8)]
+    assert check_source(train, str(tmp_path / "train.py")) == []
+
+
+def test_odd_module_level_bindings_cost_nothing(tmp_path, monkeypatch):
+    """Bindings the pass does not model stay unknown names: no crash, no lost finding."""
+    from gradls.crossmodule import resolver_for
+    from gradls.engine import check_source
+
+    monkeypatch.setenv("GRADLS_STRICT", "1")  # an exception in the defining file's analysis raises
+    _write(tmp_path, {"models.py": "import functools\nimport torch.nn as nn\n"
+                                   "a, b = nn.Linear(2, 1), nn.Linear(2, 1)\npartial = functools.partial()\n"
+                                   "alias = undefined_name\nlam = lambda x: x\nfor i in range(2):\n    loop = i\n"
+                                   "model: nn.Module = nn.Linear(2, 1)\n",
+                      "broken.py": "import torch.nn as nn\nnet = nn.Linear(2, 1)\nbroken = (\n"})
+    resolver = resolver_for(tmp_path)
+    importer = str(tmp_path / "train.py")
+    assert resolver.resolve("models.model", importer).kind == "module"
+    for name in ("a", "partial", "alias", "lam", "loop"):
+        assert resolver.resolve(f"models.{name}", importer) is None, name
+    assert resolver.resolve("broken.net", importer) is None
+    train = ("import torch\nfrom models import a, partial, alias, lam, loop, model\nfrom broken import net\n"
+             "loss = (model(torch.ones(1, 2)).detach() + a(torch.ones(1, 2)) + alias(1) + lam(1) + partial(1)\n"
+             "        + net(torch.ones(1, 2))).sum()\n"
+             "loss.backward()\n")
+    (tmp_path / "train.py").write_text(train)
+    findings = check_source(train, importer, resolver=resolver)
+    assert [(f.code, f.line) for f in findings] == [("GRD101", 4)]

@@ -10,7 +10,10 @@ from .interpreter import (
     BATCHED_TAG, OPTIMIZER_TAG, PARAMLESS_TAG, PARAMS_TAG, REDUCTIONS, SAVED_TAG, SCALAR_TAG, CallEvent,
     InplaceEvent, SinkEvent,
 )
-from .external import ExternalClass, localize
+from .external import (
+    FUNCTION_ALIAS, LOSS_INSTANCE, MODULE_INSTANCE, ExternalClass, ExternalFunction, ExternalInstance,
+    ExternalMember, localize,
+)
 from .program import Summary
 from .values import (
     ARGUMENT, COPY_CONSTRUCT, DETACH, EMPTY, MAYBE_MODULE, MODULE, NONDIFF, PARAMETER,
@@ -121,6 +124,10 @@ def _qualified_call(interp, call: ast.Call, name: str, label: str | None) -> Flo
 
 
 def _external_call(interp, call: ast.Call, definition, label: str | None) -> Flow:
+    if isinstance(definition, ExternalInstance):
+        return _instance_call(interp, call, definition, label)
+    if isinstance(definition, ExternalMember):
+        return _member_call(interp, call, definition, label)
     if isinstance(definition, ExternalClass):
         _args_flow(interp, call)
         if not definition.is_module or (definition.is_loss and not definition.has_parameters):
@@ -129,6 +136,84 @@ def _external_call(interp, call: ast.Call, definition, label: str | None) -> Flo
     flows = _bind_parameters(interp, call, definition.params)
     result = Summary(definition.returns).apply(flows, call)
     return localize(interp.program, result, call)
+
+
+def _instance_call(interp, call: ast.Call, instance: ExternalInstance, label: str | None) -> Flow:
+    """`model(x)`, `criterion(pred, y)`, `loss_fn(pred, y)` for a name imported from another
+    file that binds it once at top level (`model = Net()`, `criterion = nn.MSELoss()`)."""
+    if instance.kind == FUNCTION_ALIAS:
+        return _alias_call(interp, call, instance, label)
+    forward = _forward_of(instance)
+    name = N.dotted_text(call.func) or instance.qualified
+    if instance.kind == LOSS_INSTANCE:
+        if forward is None:
+            return _args_flow(interp, call).with_tags(SCALAR_TAG)
+        return _apply_method(interp, call, forward, name, chain=False).with_tags(SCALAR_TAG)
+    if forward is None:
+        return _call_module(interp, call, _instance_flow(instance, name, call.func))
+    return _apply_method(interp, call, forward, name, chain=True)
+
+
+def _alias_call(interp, call: ast.Call, instance: ExternalInstance, label: str | None) -> Flow:
+    if isinstance(instance.of, ExternalFunction):
+        return _external_call(interp, call, instance.of, label)
+    if instance.target:
+        return _qualified_call(interp, call, instance.target, label)
+    return _args_flow(interp, call)
+
+
+def _member_call(interp, call: ast.Call, member: ExternalMember, label: str | None) -> Flow:
+    """`model.parameters()`, `model.to(device)`, `model.encode(x)` on an imported instance."""
+    instance, attribute = member.instance, member.attribute
+    receiver = call.func.value if isinstance(call.func, ast.Attribute) else call.func
+    name = N.dotted_text(receiver) or instance.qualified
+    if instance.kind != MODULE_INSTANCE:
+        if attribute in ("forward", "__call__"):
+            return _instance_call(interp, call, instance, label)
+        return _args_flow(interp, call)
+    module = _instance_flow(instance, name, receiver)
+    method = _method_of(instance, attribute)
+    if attribute in ("parameters", "named_parameters"):
+        _args(interp, call)
+        return Flow(module.live, frozenset(), frozenset({PARAMS_TAG}))
+    if attribute in RETURNS_SELF:
+        _args(interp, call)
+        return module
+    if method is not None:
+        return _apply_method(interp, call, method, name, chain=True)
+    if attribute in N.METADATA_METHODS or attribute in ("load_state_dict", "register_forward_hook"):
+        _args(interp, call)
+        return EMPTY
+    submodule = Flow(frozenset({Origin(f"{name}.{attribute}", MODULE, call.func)}), frozenset(),
+                     frozenset({MODULE_TAG}))
+    return _call_module(interp, call, submodule)
+
+
+def _instance_flow(instance: ExternalInstance, name: str, node: ast.AST) -> Flow:
+    """The imported module as a value of this file, its origin named as this file spells it."""
+    module = _fresh_module(name, node)
+    if isinstance(instance.of, ExternalClass):
+        return module.with_tags(f"extclass:{instance.of.qualified}")
+    return module
+
+
+def _forward_of(instance: ExternalInstance):
+    return _method_of(instance, "forward") or _method_of(instance, "__call__")
+
+
+def _method_of(instance: ExternalInstance, method: str):
+    if isinstance(instance.of, ExternalClass):
+        return instance.of.methods.get(method)
+    return None
+
+
+def _apply_method(interp, call: ast.Call, method: ExternalFunction, instance_name: str, chain: bool) -> Flow:
+    """A method of another file's class run on the instance this file calls `instance_name`."""
+    flows = _bind_parameters(interp, call, method.params)
+    if chain:
+        flows = {name: flow.chained() for name, flow in flows.items()}
+    result = localize(interp.program, Summary(method.returns).apply(flows, call), call)
+    return relabel_self(result, instance_name)
 
 
 def _bind_parameters(interp, call: ast.Call, params) -> dict[str, Flow]:

@@ -35,8 +35,35 @@ class ExternalClass:
     methods: dict = field(default_factory=dict)  # name -> ExternalFunction
 
 
+MODULE_INSTANCE = "module"      # an nn.Module with parameters: `model = Net()`, `model = nn.Linear(8, 1)`
+LOSS_INSTANCE = "loss"          # a parameterless module: `criterion = nn.MSELoss()`, `criterion = DiceLoss()`
+FUNCTION_ALIAS = "function"     # `loss_fn = my_loss`, `criterion = functools.partial(F.mse_loss, ...)`
+
+# Libraries whose names the analysis knows by heart: an alias of one of them is followed by name.
+LIBRARY_PREFIXES = ("torch.", "numpy.", "math.", "scipy.", "torchvision.", "einops.", "kornia.")
+
+
+@dataclass(frozen=True)
+class ExternalInstance:
+    """A name another file binds once at top level to an object or a callable."""
+    qualified: str
+    path: str
+    line: int
+    kind: str                    # MODULE_INSTANCE, LOSS_INSTANCE or FUNCTION_ALIAS
+    of: ExternalClass | ExternalFunction | None = None  # the project class it instantiates or function it aliases
+    target: str = ""             # the library name it instantiates or aliases: `torch.nn.functional.mse_loss`
+
+
+@dataclass(frozen=True)
+class ExternalMember:
+    """`models.model.parameters`: an attribute of an imported instance."""
+    instance: ExternalInstance
+    attribute: str
+
+
 class Resolver(Protocol):
-    def resolve(self, qualified: str, importer: str) -> ExternalFunction | ExternalClass | None:
+    def resolve(self, qualified: str, importer: str) -> ExternalFunction | ExternalClass | ExternalInstance \
+            | ExternalMember | None:
         """`qualified` as imported in the file at path `importer` (`.losses.dice` for relative)."""
 
 
@@ -96,6 +123,7 @@ def export_definitions(analysis, module: str) -> dict:
             f"{module}.{name}", path, info.node.lineno, info.is_module, info.is_loss,
             bool(info.params or info.modules), methods,
         )
+    exported.update(_export_instances(analysis, module, path, exported))
     return exported
 
 
@@ -104,3 +132,126 @@ def _export_function(analysis, callee, qualified: str, path: str) -> ExternalFun
     params = tuple(callee.params[1:] if callee.is_method else callee.params)
     where = qualified.rsplit(".", 2)[-2] + "." + qualified.rsplit(".", 1)[-1] if callee.is_method else qualified.rsplit(".", 1)[-1]
     return ExternalFunction(qualified, path, callee.node.lineno, params, export_flow(summary.returns, path, where))
+
+
+# ----- module-level instances and aliases ---------------------------------------------------
+
+
+def _export_instances(analysis, module: str, path: str, definitions: dict) -> dict:
+    """`model = Net()`, `criterion = nn.MSELoss()`, `loss_fn = my_loss` at the top of the file."""
+    instances = {}
+    for name, (line, value) in single_assignments(analysis.tree).items():
+        if name in definitions:
+            continue
+        found = _instance_of(analysis, value, definitions, analysis.module_env.get(name))
+        if found is not None:
+            kind, of, target = found
+            instances[name] = ExternalInstance(f"{module}.{name}", path, line, kind, of, target)
+    return instances
+
+
+def single_assignments(tree: ast.Module) -> dict:
+    """name -> (line, value) for names bound exactly once in the module's own statements,
+    by a plain `name = value` (or `name: T = value`) at top level."""
+    counts: dict[str, int] = {}
+    for stmt in tree.body:
+        for name in _bound_names(stmt):
+            counts[name] = counts.get(name, 0) + 1
+    found = {}
+    for stmt in tree.body:
+        target, value = _plain_assignment(stmt)
+        if target is not None and counts.get(target) == 1:
+            found[target] = (stmt.lineno, value)
+    return found
+
+
+def _plain_assignment(stmt: ast.stmt) -> tuple:
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+        return stmt.targets[0].id, stmt.value
+    if isinstance(stmt, ast.AnnAssign) and stmt.value is not None and isinstance(stmt.target, ast.Name):
+        return stmt.target.id, stmt.value
+    return None, None
+
+
+def _bound_names(stmt: ast.stmt) -> list[str]:
+    """Every name a top-level statement binds in the module (functions' insides excluded)."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [stmt.name]
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return [(alias.asname or alias.name).split(".")[0] for alias in stmt.names]
+    names = []
+    for node in ast.walk(stmt):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.append(node.id)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            names.extend(node.names)
+    return names
+
+
+def _instance_of(analysis, value: ast.expr, definitions: dict, flow: Flow | None):
+    """(kind, of, target) for what `value` makes, or None for anything else (a number, a config)."""
+    if isinstance(value, ast.Call):
+        if analysis.imports.qualify(value.func) == "functools.partial" and value.args:
+            bound = len(value.args) - 1
+            keywords = {kw.arg for kw in value.keywords if kw.arg}
+            return _aliased(analysis, value.args[0], definitions, bound, keywords)
+        return _constructed(analysis, value, definitions, flow)
+    if isinstance(value, (ast.Name, ast.Attribute)):
+        return _aliased(analysis, value, definitions, 0, set())
+    return None
+
+
+def _constructed(analysis, call: ast.Call, definitions: dict, flow: Flow | None):
+    """A module the analysis of the defining file saw being built, and the class it is of."""
+    from .interpreter import MODULE_TAG, PARAMLESS_TAG
+
+    if flow is None or not (MODULE_TAG in flow.tags or PARAMLESS_TAG in flow.tags):
+        return None
+    kind = MODULE_INSTANCE if MODULE_TAG in flow.tags else LOSS_INSTANCE
+    return kind, _class_of(analysis, definitions, flow) or _class_called(analysis, call, definitions), ""
+
+
+def _class_of(analysis, definitions: dict, flow: Flow):
+    for tag in sorted(flow.tags):
+        if tag.startswith("class:") and isinstance(definitions.get(tag[6:]), ExternalClass):
+            return definitions[tag[6:]]
+        if tag.startswith("extclass:"):
+            found = analysis.external(tag[9:])
+            if isinstance(found, ExternalClass):
+                return found
+    return None
+
+
+def _class_called(analysis, call: ast.Call, definitions: dict):
+    """The project class `call` constructs (a parameterless loss carries no class tag)."""
+    if isinstance(call.func, ast.Name) and isinstance(definitions.get(call.func.id), ExternalClass):
+        return definitions[call.func.id]
+    qualified = analysis.imports.qualify(call.func)
+    found = analysis.external(qualified) if qualified is not None else None
+    return found if isinstance(found, ExternalClass) else None
+
+
+def _aliased(analysis, node: ast.expr, definitions: dict, bound: int, keywords: set):
+    """A callable named by `node`, less the arguments a `functools.partial` already bound."""
+    if isinstance(node, ast.Name) and isinstance(definitions.get(node.id), ExternalFunction):
+        return FUNCTION_ALIAS, _partially_applied(definitions[node.id], bound, keywords), ""
+    qualified = analysis.imports.qualify(node)
+    if qualified is None:
+        return None
+    if qualified.startswith(LIBRARY_PREFIXES):
+        return FUNCTION_ALIAS, None, qualified
+    found = analysis.external(qualified)
+    if isinstance(found, ExternalFunction):
+        return FUNCTION_ALIAS, _partially_applied(found, bound, keywords), ""
+    if isinstance(found, ExternalInstance) and found.kind == FUNCTION_ALIAS and not bound and not keywords:
+        return FUNCTION_ALIAS, found.of, found.target
+    return None
+
+
+def _partially_applied(function: ExternalFunction, bound: int, keywords: set) -> ExternalFunction:
+    if not bound and not keywords:
+        return function
+    params = tuple(p for p in function.params[bound:] if p not in keywords)
+    return replace(function, params=params)

@@ -35,7 +35,9 @@ import threading
 import warnings
 from pathlib import Path
 
-from ..analysis.external import ExternalClass, ExternalFunction, export_definitions
+from ..analysis.external import (
+    ExternalClass, ExternalFunction, ExternalInstance, ExternalMember, export_definitions, single_assignments,
+)
 from ..analysis.source import SourceFile
 
 SKIP_TOP = frozenset({
@@ -86,7 +88,7 @@ class ProjectResolver:
                     and not known:
                 self.stats["refused"] += 1
                 return None
-            definition = self._resolve_dotted(qualified, importer)
+            definition = self._resolve_member(qualified, importer) or self._resolve_dotted(qualified, importer)
             if definition is None and len(known) == 1:
                 # `extclass:pkg.models.Net` handed back by the engine: the name this pass
                 # exported, even where the importer could not spell the import that way
@@ -200,6 +202,16 @@ class ProjectResolver:
                 return definition
         return None
 
+    def _resolve_member(self, qualified: str, importer: str) -> ExternalMember | None:
+        """`models.model.parameters`: an attribute of an instance another file binds at top level.
+        Tried only where `models.model` is no module but `models` is one, so no jedi is spent."""
+        owner, _, attribute = qualified.rpartition(".")
+        owner_module = owner.rpartition(".")[0]
+        if not owner_module or self._module_files(importer, owner) or not self._module_files(importer, owner_module):
+            return None
+        instance = self._resolve_dotted(owner, importer)
+        return ExternalMember(instance, attribute) if isinstance(instance, ExternalInstance) else None
+
     def _star_modules(self, importer: str) -> tuple[str, ...]:
         text = self._text(importer)
         if text is None:
@@ -268,22 +280,7 @@ class ProjectResolver:
         key = (path, content_hash(text.encode("utf-8", "surrogatepass")))
         table = self._toplevel.get(key)
         if table is None:
-            table = {}
-            try:
-                tree = ast.parse(text)
-            except (SyntaxError, ValueError):
-                tree = ast.Module(body=[], type_ignores=[])
-            for node in ast.walk(tree):  # every binding anywhere counts against the shortcut
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                    table.setdefault(node.name, []).append(node.lineno if node in tree.body else -1)
-                elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                    table.setdefault(node.id, []).append(-1)
-                elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                    for alias in node.names:
-                        table.setdefault((alias.asname or alias.name).split(".")[0], []).append(-1)
-                        if alias.name == "*":
-                            table["*"] = [-1]
-            self._toplevel[key] = table
+            table = self._toplevel[key] = _binding_lines(text)
         lines = table.get(name)
         if "*" in table or not lines or len(lines) != 1 or lines[0] < 0 or not self._inside_project(path):
             return None
@@ -304,7 +301,7 @@ class ProjectResolver:
             return None
         for found in names:
             path = found.module_path
-            if path is None or found.type not in ("function", "class") or found.line is None:
+            if path is None or found.type not in ("function", "class", "statement") or found.line is None:
                 continue
             path = str(Path(path).resolve())
             if not self._inside_project(path):
@@ -434,3 +431,36 @@ class ProjectResolver:
             parts.append(folder.name)
             folder = folder.parent
         return ".".join(reversed(parts)) or p.stem
+
+
+def _binding_lines(text: str) -> dict:
+    """name -> the lines binding it: a top-level `def`, `class` or plain `name = value` by its
+    line, any other binding anywhere in the file by -1 (it counts against the shortcut)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        tree = ast.Module(body=[], type_ignores=[])
+    assigned = _single_assignment_targets(tree)
+    table: dict = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            table.setdefault(node.name, []).append(node.lineno if node in tree.body else -1)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            table.setdefault(node.id, []).append(assigned.get(id(node), -1))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                table.setdefault((alias.asname or alias.name).split(".")[0], []).append(-1)
+                if alias.name == "*":
+                    table["*"] = [-1]
+    return table
+
+
+def _single_assignment_targets(tree: ast.Module) -> dict:
+    """id(target Name) -> line, for the top-level `name = value` of a name bound only there."""
+    once = single_assignments(tree)
+    targets = {}
+    for stmt in tree.body:
+        target = stmt.targets[0] if isinstance(stmt, ast.Assign) else getattr(stmt, "target", None)
+        if isinstance(target, ast.Name) and once.get(target.id, (None,))[0] == stmt.lineno:
+            targets[id(target)] = stmt.lineno
+    return targets
