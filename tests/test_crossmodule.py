@@ -230,3 +230,42 @@ def test_odd_module_level_bindings_cost_nothing(tmp_path, monkeypatch):
     (tmp_path / "train.py").write_text(train)
     findings = check_source(train, importer, resolver=resolver)
     assert [(f.code, f.line) for f in findings] == [("GRD101", 4)]
+
+
+def test_saving_the_cache_prunes_stale_entries_and_other_salts(tmp_path, monkeypatch, capsys):
+    """After a helper is edited and a module deleted, the saved store holds only entries that
+    can still match, and a cache file of another gradls version is gone."""
+    import pickle
+    import shutil
+
+    from gradls.crossmodule.resolver import content_hash
+
+    project = tmp_path / "proj"
+    shutil.copytree(REPO / "fixtures" / "projects" / "pos_helper_detach", project)
+    (project / "pyproject.toml").write_text("[tool.gradls]\n")
+    monkeypatch.chdir(project)
+    main(["check", "--output-format", "json", "--exit-zero", "."])
+    folder = project / ".gradls_cache"
+    [store_file] = folder.glob("crossmodule-*.pickle")
+    other_salt = folder / "crossmodule-0123456789abcdef.pickle"
+    other_salt.write_bytes(pickle.dumps({"format": 1}))
+    results = sorted(p.name for p in folder.glob("results-*.json"))
+    before = pickle.loads(store_file.read_bytes())
+    assert any(path.endswith("losses.py") for _, path in before["exports"])
+
+    helper = project / "utils.py"
+    helper.write_text(helper.read_text().replace("centered.detach()", "centered"))
+    (project / "losses.py").unlink()
+    main(["check", "--output-format", "json", "--exit-zero", "."])
+    capsys.readouterr()
+
+    def current(path: str) -> str | None:
+        return content_hash(Path(path).read_bytes()) if Path(path).exists() else None
+
+    after = pickle.loads(store_file.read_bytes())
+    assert after["exports"] and all(current(path) == digest for digest, path in after["exports"])
+    assert all(current(dep) == digest for _, deps in after["exports"].values() for dep, digest in deps.items())
+    assert all(current(dep) == digest for _, deps in after["locations"].values() for dep, digest in deps.items())
+    assert all(current(path) == key for path, (key, _) in after["importers"].items())
+    assert not other_salt.exists() and store_file.exists()
+    assert sorted(p.name for p in folder.glob("results-*.json")) == results

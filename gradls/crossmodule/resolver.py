@@ -123,7 +123,7 @@ class ProjectResolver:
 
     def save(self) -> None:
         with self._lock:
-            self.store.save()
+            self.store.save(self.file_hash)
 
     # ----- files ---------------------------------------------------------------------------
 

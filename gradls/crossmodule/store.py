@@ -12,6 +12,10 @@ On disk: `.gradls_cache/crossmodule-<salt>.pickle`, the salt made of gradls' ver
 fingerprint, jedi's version and a format number; any other file is ignored. The folder is
 the one `gradls check` already writes (with a `*` .gitignore); the pickle is only ever read
 from there.
+
+Saving prunes: entries that can never match again (a file they depend on is gone or has
+other content; an importer whose content changed; an importer folder that is gone) are
+dropped, and `crossmodule-*.pickle` files of other salts in the folder are deleted.
 """
 
 from __future__ import annotations
@@ -90,6 +94,32 @@ class Store:
             self.importers[path] = (own_key, deps)
             self.dirty = True
 
+    # ----- pruning ---------------------------------------------------------------------------
+
+    def prune(self, hash_of) -> None:
+        """Drop the entries no future lookup can use, judged by today's file hashes."""
+        locations = {key: entry for key, entry in self.locations.items() if self._location_live(key, entry, hash_of)}
+        exports = {key: entry for key, entry in self.exports_.items()
+                   if hash_of(key[1]) == key[0] and self._valid(entry[1], hash_of)}
+        importers = {path: entry for path, entry in self.importers.items() if hash_of(path) == entry[0]}
+        if (len(locations), len(exports), len(importers)) != (len(self.locations), len(self.exports_),
+                                                              len(self.importers)):
+            self.locations, self.exports_, self.importers = locations, exports, importers
+            self.dirty = True
+
+    def _location_live(self, key: str, entry: tuple, hash_of) -> bool:
+        folder = key.split("|", 1)[0]
+        return os.path.isdir(folder) and self._valid(entry[1], hash_of)
+
+    def _remove_other_salts(self) -> None:
+        """Caches of other gradls or jedi versions: never read by this one, so never useful."""
+        for other in self.folder.glob("crossmodule-*.pickle"):
+            if other.name != self.name:
+                try:
+                    other.unlink()
+                except OSError:
+                    pass  # another process's, or read-only: left for a later run
+
     # ----- disk ------------------------------------------------------------------------------
 
     def _load(self) -> None:
@@ -104,9 +134,17 @@ class Store:
         except Exception:  # noqa: BLE001 - a missing or unreadable cache is an empty one
             self.locations, self.exports_, self.importers = {}, {}, {}
 
-    def save(self) -> None:
-        if self.folder is None or not self.dirty:
+    def save(self, hash_of=None) -> None:
+        """Write the store (pruned first when `hash_of`, path -> content hash or None, is given)."""
+        if self.folder is None:
             return
+        if hash_of is not None:
+            self.prune(hash_of)
+        if self.dirty:
+            self._write()
+        self._remove_other_salts()
+
+    def _write(self) -> None:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             marker = self.folder / ".gitignore"
