@@ -104,14 +104,13 @@ def run_check(args) -> int:
         return 2
     root = pyproject.parent if pyproject else Path.cwd()
     cache = ResultCache(None if args.no_cache else root / ".gradls_cache", settings)
+    resolver = _cross_module_resolver(args, root)
     fixer = getattr(args, "fix_handler", None)
     if fixer is not None and (args.fix or args.diff or getattr(args, "add_ignore", False)):
-        return fixer(args, settings, root, cache)
-    resolver = None
-    if not args.no_cross_module:
-        from .crossmodule import resolver_for
-
-        resolver = resolver_for(root, None if args.no_cache else root / ".gradls_cache")
+        code = fixer(args, settings, root, cache, resolver)
+        if resolver is not None:
+            resolver.save()
+        return code
     run = check_paths(args.paths, settings, root.resolve(), cache, resolver)
     cache.save()
     if resolver is not None:
@@ -126,6 +125,16 @@ def run_check(args) -> int:
     if run.problems:
         return 2
     return 0 if args.exit_zero or not run.findings else 1
+
+
+def _cross_module_resolver(args, root: Path):
+    """The cross-module pass for this run (None with `--no-cross-module`); `--fix`, `--diff`
+    and `--add-ignore` see the same findings as `check` through it."""
+    if args.no_cross_module:
+        return None
+    from .crossmodule import resolver_for
+
+    return resolver_for(root, None if args.no_cache else root / ".gradls_cache")
 
 
 def run_rules(args) -> int:

@@ -269,3 +269,35 @@ def test_saving_the_cache_prunes_stale_entries_and_other_salts(tmp_path, monkeyp
     assert all(current(path) == key for path, (key, _) in after["importers"].items())
     assert not other_salt.exists() and store_file.exists()
     assert sorted(p.name for p in folder.glob("results-*.json")) == results
+
+
+@pytest.mark.parametrize("project", [p for p in PROJECTS if p.name.startswith("pos_")], ids=lambda p: p.name)
+def test_fix_sees_the_findings_check_reports(project: Path, capsys):
+    """`--diff` (which writes nothing) leaves the cross-file findings in place, and `--fix`
+    reports as remaining exactly what `check` reports; `--no-cross-module` is honoured."""
+    def remaining(*flags: str) -> set[tuple[str, str, int]]:
+        main(["check", "--no-cache", "--diff", *flags, str(project)])
+        assert "No fixes available." in capsys.readouterr().err
+        main(["check", "--no-cache", "--fix", "--output-format", "json", *flags, str(project)])
+        findings = json.loads(capsys.readouterr().out or "[]")
+        return {(Path(f["path"]).resolve().relative_to(project).as_posix(), f["code"], f["line"]) for f in findings}
+
+    assert remaining() == reported(project, capsys) == expected(project)
+    assert not remaining("--no-cross-module") & expected(project)
+
+
+def test_fix_applies_a_fix_only_the_cross_module_pass_finds(tmp_path, monkeypatch, capsys):
+    """`model` is an instance models.py builds: only across files is `.detach()` on its output
+    a cut, and only then does `--fix` remove it."""
+    (tmp_path / "pyproject.toml").write_text("[tool.gradls]\n")
+    (tmp_path / "models.py").write_text("import torch.nn as nn\n\nmodel = nn.Linear(4, 1)\n")
+    train = ("import torch\n\nfrom models import model\n\n"
+             "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nx = torch.randn(8, 4)\n"
+             "loss = model(x).detach().pow(2).mean()\nloss.backward()\noptimizer.step()\n")
+    (tmp_path / "train.py").write_text(train)
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--no-cache", "--fix", "--no-cross-module", "."]) == 0
+    assert (tmp_path / "train.py").read_text() == train
+    assert main(["check", "--no-cache", "--fix", "."]) == 0
+    assert "Fixed 1 problem, 0 remaining." in capsys.readouterr().out
+    assert (tmp_path / "train.py").read_text() == train.replace("model(x).detach()", "model(x)")

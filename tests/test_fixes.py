@@ -346,8 +346,8 @@ def test_cli_file_changed_during_fixing_is_not_overwritten(tmp_path, capsys, mon
     path = _project(tmp_path, DETACH_TOTAL)
     real = fix_cli.compute_fix
 
-    def edit_meanwhile(source, shown, settings, unsafe):
-        result = real(source, shown, settings, unsafe)
+    def edit_meanwhile(source, shown, settings, unsafe, **options):
+        result = real(source, shown, settings, unsafe, **options)
         path.write_text(DETACH_TOTAL + "# edited by the user\n")
         return result
 

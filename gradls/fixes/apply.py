@@ -228,17 +228,19 @@ class FixResult:
 
 
 def fix_source(text: str, path: str = "<stdin>", settings: Settings | None = None, unsafe: bool = False,
-               max_rounds: int = MAX_ROUNDS, findings: list[Finding] | None = None) -> FixResult:
+               max_rounds: int = MAX_ROUNDS, findings: list[Finding] | None = None,
+               resolver=None) -> FixResult:
     """Apply fixes to `text` until none is left that can be applied.
 
-    `findings`, when given, are the findings of `text` (saves the first analysis).
+    `findings`, when given, are the findings of `text` (saves the first analysis); `resolver`
+    is the cross-module pass every analysis of the file consults (None: the file alone).
     Each round re-analyses the new text, so a fix that was deferred because it overlapped
     another one is recomputed against the text it will now edit: nothing is dropped.
     """
     from ..engine import check_source
 
     result = FixResult(text, text)
-    current = findings if findings is not None else check_source(text, path, settings)
+    current = findings if findings is not None else check_source(text, path, settings, resolver=resolver)
     failed_keys: set[tuple] = set()
     seen_texts = {text}
     for _ in range(max_rounds):
@@ -254,7 +256,7 @@ def fix_source(text: str, path: str = "<stdin>", settings: Settings | None = Non
             break  # every remaining fix failed (the first non-failing candidate never overlaps)
         result.applied.extend(round_result.applied)
         result.text = round_result.text
-        current = check_source(result.text, path, settings)
+        current = check_source(result.text, path, settings, resolver=resolver)
         if result.text in seen_texts:  # a fix undone by another: stop instead of cycling
             result.converged = False
             break

@@ -149,14 +149,15 @@ class FixRun:
     failed: list[Finding] = field(default_factory=list)
 
 
-def compute_fix(source: SourceBytes, shown: str, settings: Settings, unsafe: bool) -> FixResult:
+def compute_fix(source: SourceBytes, shown: str, settings: Settings, unsafe: bool, resolver=None) -> FixResult:
     """The fixed text of one file (kept separate so tests can intervene between read and write)."""
-    return fix_source(source.text, shown, settings, unsafe=unsafe)
+    return fix_source(source.text, shown, settings, unsafe=unsafe, resolver=resolver)
 
 
-def run_fix(args, settings: Settings, root: Path, cache=None) -> int:
+def run_fix(args, settings: Settings, root: Path, cache=None, resolver=None) -> int:
+    """`resolver`: the cross-module pass `gradls check` uses (None: each file alone)."""
     if getattr(args, "add_ignore", False):
-        return run_add_ignore(args, settings, root)
+        return run_add_ignore(args, settings, root, resolver)
     unsafe = bool(getattr(args, "unsafe_fixes", False))
     write = bool(args.fix) and not args.diff
     run = FixRun()
@@ -173,7 +174,7 @@ def run_fix(args, settings: Settings, root: Path, cache=None) -> int:
         except OSError as err:
             run.problems.append(f"{shown}: cannot read: {err.strerror or err}")
             continue
-        _fix_one(source, shown, settings, unsafe, write, run)
+        _fix_one(source, shown, settings, unsafe, write, run, resolver)
     if cache is not None:
         cache.save()
     return _report(args, run, unsafe, write)
@@ -190,7 +191,7 @@ def add_ignores(text: str, findings: list[Finding]) -> tuple[str, int]:
     return text, added
 
 
-def run_add_ignore(args, settings: Settings, root: Path) -> int:
+def run_add_ignore(args, settings: Settings, root: Path, resolver=None) -> int:
     added, problems = 0, []
     for path, error in python_files(args.paths, root.resolve(), settings.exclude):
         shown = _display(path)
@@ -198,7 +199,8 @@ def run_add_ignore(args, settings: Settings, root: Path) -> int:
             if error:
                 raise OSError(error)
             source = read_source(path)
-            findings = [f for f in check_source(source.text, shown, settings) if f.code != "GRD000"]
+            findings = [f for f in check_source(source.text, shown, settings, resolver=resolver)
+                        if f.code != "GRD000"]
             text, count = add_ignores(source.text, findings)
             if count:
                 write_source(source, text)
@@ -213,10 +215,11 @@ def run_add_ignore(args, settings: Settings, root: Path) -> int:
     return 2 if problems else 0
 
 
-def _fix_one(source: SourceBytes, shown: str, settings: Settings, unsafe: bool, write: bool, run: FixRun) -> None:
-    findings = check_source(source.text, shown, settings)
+def _fix_one(source: SourceBytes, shown: str, settings: Settings, unsafe: bool, write: bool, run: FixRun,
+             resolver=None) -> None:
+    findings = check_source(source.text, shown, settings, resolver=resolver)
     if any(allowed(f.fix, unsafe) for f in findings):
-        result = compute_fix(source, shown, settings, unsafe)
+        result = compute_fix(source, shown, settings, unsafe, resolver=resolver)
     else:
         result = FixResult(source.text, source.text, remaining=findings)
     final_text = result.text
