@@ -301,3 +301,27 @@ def test_fix_applies_a_fix_only_the_cross_module_pass_finds(tmp_path, monkeypatc
     assert main(["check", "--no-cache", "--fix", "."]) == 0
     assert "Fixed 1 problem, 0 remaining." in capsys.readouterr().out
     assert (tmp_path / "train.py").read_text() == train.replace("model(x).detach()", "model(x)")
+
+
+def test_overlay_texts_are_read_before_the_disk(tmp_path):
+    """An overlay (path -> text: an editor's unsaved buffers) replaces the file on disk, for
+    the resolver's whole life or (`overlaid`) for one block."""
+    from gradls.crossmodule import resolver_for
+    from gradls.engine import check_source
+
+    helper = "def standardize(x):\n    return x - x.mean()\n"
+    detaching = helper.replace("return x - x.mean()", "return (x - x.mean()).detach()")
+    (tmp_path / "utils.py").write_text(helper)
+    train = ("import torch\nfrom utils import standardize\nm = torch.nn.Linear(2, 1)\n"
+             "loss = standardize(m(torch.ones(1, 2))).sum()\nloss.backward()\n")
+    importer = str(tmp_path / "train.py")
+
+    def codes(resolver) -> list[str]:
+        return [f.code for f in check_source(train, importer, resolver=resolver)]
+
+    assert codes(resolver_for(tmp_path)) == []
+    assert codes(resolver_for(tmp_path, overlay={str(tmp_path / "utils.py"): detaching})) == ["GRD101"]
+    resolver = resolver_for(tmp_path)
+    with resolver.overlaid({str(tmp_path / "utils.py"): detaching}):
+        assert codes(resolver) == ["GRD101"]
+    assert codes(resolver) == []  # the disk again, not what was learnt from the overlay

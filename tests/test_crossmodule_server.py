@@ -61,3 +61,38 @@ async def test_no_republish_for_a_single_file_document():
         await c.diagnostics(uri, 1)
         await asyncio.sleep(1.0)
         assert len([p for p in c.rec.publishes if p.uri == uri]) == 1
+
+
+@pytest.mark.asyncio
+async def test_refinement_reads_other_open_documents_from_their_buffers(tmp_path):
+    """utils.py on disk keeps the gradient; its unsaved buffer detaches. The refinement of
+    train.py follows the buffer, and a later buffer edit, seen on train.py's next edit."""
+    for name in ("train.py", "models.py", "losses.py"):
+        shutil.copy(PROJECT / name, tmp_path / name)
+    (tmp_path / "pyproject.toml").write_text("[tool.gradls]\n")
+    detaching = (PROJECT / "utils.py").read_text()
+    keeping = detaching.replace("centered.detach()", "centered")
+    (tmp_path / "utils.py").write_text(keeping)
+    train = (tmp_path / "train.py").read_text()
+    utils_uri, train_uri = (from_fs_path(str(tmp_path / name)) for name in ("utils.py", "train.py"))
+
+    def has_cut(version: int):
+        return lambda ps: ps[-1].version == version and any(d.code == "GRD101" for d in ps[-1].diagnostics)
+
+    async with session(root=str(tmp_path)) as c:
+        c.open(utils_uri, detaching)
+        c.open(train_uri, train, version=1)
+        last = (await _publishes_until(c, train_uri, has_cut(1)))[-1]
+        assert "utils.py:3" in next(d.message for d in last.diagnostics if d.code == "GRD101")
+
+        c.replace(utils_uri, keeping)  # the buffer now agrees with the disk: no cut
+        version = c.replace(train_uri, train + "# edited\n")
+        await c.diagnostics(train_uri, version)
+        await asyncio.sleep(1.5)
+        assert not [d for p in c.rec.publishes if p.uri == train_uri and p.version == version
+                    for d in p.diagnostics if d.code == "GRD101"]
+
+        c.replace(utils_uri, detaching)
+        version = c.replace(train_uri, train)
+        await _publishes_until(c, train_uri, has_cut(version))
+        assert (tmp_path / "utils.py").read_text() == keeping  # nothing was saved

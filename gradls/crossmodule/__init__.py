@@ -12,9 +12,10 @@ from .resolver import ProjectResolver
 from .store import Store
 
 
-def resolver_for(root, cache_folder=None) -> ProjectResolver:
-    """A resolver for the project at `root`, persisting to `cache_folder` when given."""
-    return ProjectResolver(root, Store(cache_folder))
+def resolver_for(root, cache_folder=None, overlay=None) -> ProjectResolver:
+    """A resolver for the project at `root`, persisting to `cache_folder` when given, reading
+    the texts in `overlay` (path -> text) instead of those files on disk."""
+    return ProjectResolver(root, Store(cache_folder), overlay)
 
 
 __all__ = ["ProjectResolver", "Store", "resolver_for"]

@@ -5,8 +5,10 @@ scheduler's one cross-module thread (never on the event loop) and the scheduler 
 only when the findings differ and the document version is still current.
 
 A resolver per project root (the nearest folder above the document holding pyproject.toml,
-setup.py, setup.cfg or .git; else the document's folder), caches in memory only. Other
-files are read from disk: unsaved edits in other open editors are not seen until saved.
+setup.py, setup.cfg or .git; else the document's folder), caches in memory only. Files open
+in the editor are read from their buffers (`open_texts`, unsaved edits included), the others
+from disk. An edit in one open file does not by itself refine the others that import it:
+they see it on their own next edit.
 """
 
 from __future__ import annotations
@@ -61,8 +63,11 @@ def may_import_project_names(source: str, resolver: ProjectResolver | None = Non
     return False
 
 
-def refine_check(source: str, path: str, settings: Settings):
-    """Findings with the cross-module pass, or None when it cannot add anything here."""
+def refine_check(source: str, path: str, settings: Settings, open_texts=None):
+    """Findings with the cross-module pass, or None when it cannot add anything here.
+
+    `open_texts()`, when given, returns the editor's open documents (path -> text); they are
+    read instead of the disk, the document's own `source` (for its star imports) included."""
     from ..engine import check_source
 
     if not os.path.isabs(path) or not os.path.exists(os.path.dirname(path)):
@@ -70,9 +75,34 @@ def refine_check(source: str, path: str, settings: Settings):
     resolver = resolver_for_document(path)
     if not may_import_project_names(source, resolver, path):
         return None
-    with resolver._lock:  # the document's own unsaved text, for its star imports
-        resolver.overrides[os.path.abspath(path)] = source
-        try:
-            return check_source(source, path, settings, resolver=resolver)
-        finally:
-            resolver.overrides.pop(os.path.abspath(path), None)
+    overlay = {**_editor_texts(open_texts), path: source}
+    with resolver.overlaid(overlay):
+        return check_source(source, path, settings, resolver=resolver)
+
+
+def _editor_texts(open_texts) -> dict[str, str]:
+    """What `open_texts()` returns, or nothing when it fails: the disk is the fallback."""
+    if open_texts is None:
+        return {}
+    try:
+        return dict(open_texts())
+    except Exception:  # noqa: BLE001 - a snapshot racing an edit must not cost the refinement
+        return {}
+
+
+def workspace_texts(workspace) -> dict[str, str]:
+    """path -> text of the documents a pygls workspace holds (the editor's buffers)."""
+    texts = {}
+    for document in list(workspace.text_documents.values()):
+        path, text = getattr(document, "path", None), _buffer_text(document)
+        if isinstance(path, str) and text is not None and os.path.isabs(path):
+            texts[path] = text
+    return texts
+
+
+def _buffer_text(document) -> str | None:
+    try:
+        text = document.source
+    except Exception:  # noqa: BLE001 - a document without a buffer whose file is gone
+        return None
+    return text if isinstance(text, str) else None

@@ -33,6 +33,7 @@ import hashlib
 import os
 import threading
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..analysis.external import (
@@ -55,7 +56,7 @@ def content_hash(data: bytes) -> str:
 class ProjectResolver:
     """Cross-module facts for one project root (a jedi Project rooted there)."""
 
-    def __init__(self, root: str | os.PathLike, store=None) -> None:
+    def __init__(self, root: str | os.PathLike, store=None, overlay: dict[str, str] | None = None) -> None:
         self.root = Path(root).resolve()
         from .store import Store
 
@@ -71,7 +72,7 @@ class ProjectResolver:
         self._exists: dict[tuple[str, str], bool] = {}
         self._star: dict[tuple[str, str], tuple[str, ...]] = {}
         self._toplevel: dict[tuple[str, str], dict] = {}
-        self.overrides: dict[str, str] = {}    # path -> unsaved text (language server)
+        self.overrides: dict[str, str] = _absolute_keys(overlay or {})  # path -> text read instead of the disk
         self.stats = {"resolve": 0, "refused": 0, "jedi": 0, "direct": 0, "jedi_cached": 0, "analysed": 0,
                       "found": 0, "export_cached": 0}
 
@@ -95,6 +96,20 @@ class ProjectResolver:
                 definition = known[0]
                 self._note_dep(importer, str(self.root / definition.path))
             return definition
+
+    @contextmanager
+    def overlaid(self, texts: dict[str, str]):
+        """Within the block, `texts` (path -> text: the editor's unsaved buffers) are read
+        instead of the files on disk; every answer is keyed by content, so nothing learnt
+        from an overlay is taken for the file on disk later. Jedi still reads the disk, so
+        only a re-export added in an unsaved buffer is missed."""
+        with self._lock:
+            saved = self.overrides
+            self.overrides = {**saved, **_absolute_keys(texts)}
+            try:
+                yield self
+            finally:
+                self.overrides = saved
 
     # ----- dependency keys for the result cache of `gradls check` -------------------------
 
@@ -464,3 +479,7 @@ def _single_assignment_targets(tree: ast.Module) -> dict:
         if isinstance(target, ast.Name) and once.get(target.id, (None,))[0] == stmt.lineno:
             targets[id(target)] = stmt.lineno
     return targets
+
+
+def _absolute_keys(texts: dict[str, str]) -> dict[str, str]:
+    return {os.path.abspath(path): text for path, text in texts.items() if isinstance(text, str)}

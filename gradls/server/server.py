@@ -70,7 +70,7 @@ class GradlsServer(LanguageServer):
             protocol_cls=GradlsProtocol,
         )
         self.settings_store = SettingsStore()
-        self.scheduler = Scheduler(self._publish, check=_load_check(), refine=_load_refine())
+        self.scheduler = Scheduler(self._publish, check=_load_check(), refine=_load_refine(self))
         self.pull_mode = False
         self._pending_warnings: list[str] = []
         self._told_too_large: set[str] = set()
@@ -225,16 +225,21 @@ def _load_check():
     return getattr(importlib.import_module(module), name)
 
 
-def _load_refine():
+def _load_refine(server=None):
     """The cross-module refinement (jedi, in the background), unless GRADLS_CROSS_MODULE=0
-    or a stand-in engine is plugged in (its findings could not be compared)."""
+    or a stand-in engine is plugged in (its findings could not be compared). It reads the
+    documents open in `server`'s workspace from their buffers (unsaved edits included)."""
     if os.environ.get("GRADLS_CROSS_MODULE", "1") == "0" or os.environ.get("GRADLS_SERVER_CHECK"):
         return None
     try:
-        from ..crossmodule.refine import refine_check
+        from ..crossmodule.refine import refine_check, workspace_texts
     except ImportError:
         return None
-    return refine_check
+    if server is None:
+        return refine_check
+    from functools import partial
+
+    return partial(refine_check, open_texts=lambda: workspace_texts(server.workspace))
 
 
 def _uri_path(uri: str) -> str | None:
