@@ -36,12 +36,18 @@ NOTES = """\
   of the project are refused by a file-existence check, and a name the module file itself
   defines once at top level (`def`/`class`) is read from its syntax tree; jedi (`goto` with
   `follow_imports`) handles re-exports, star imports and aliases.
+- Module-level instances and aliases of another file cross files too (`model = Net()`,
+  `criterion = nn.MSELoss()`, `loss_fn = functools.partial(F.mse_loss, ...)`, `loss_fn = my_loss`
+  bound once at top level): calling one is a module, loss or function call in the importer, and
+  `model.parameters()`, `model.to(...)` and its methods are followed. The persisted store is
+  pruned on save (entries whose files are gone or changed, caches of other versions).
 - Not done: the receiver-type question (is a receiver a `torch.Tensor`, `numpy.ndarray`, a list)
   is not asked of jedi: it cannot infer `model(x)` or `.detach()` results, and inferring into
-  torch costs seconds cold. Module-level constants, instances (`loss_fn = FocalLoss()` in
-  another file) and `functools.partial` objects imported from another file stay unknown; only
-  `def`s and `class`es cross files. Unsaved edits in other editor buffers are not seen by the
-  language server's refinement until saved, and an importer is re-refined on its own next edit.
+  torch costs seconds cold. An imported instance passed on as a plain value (`train(model)`,
+  `m = model`) is still unknown (only calls of it and of its members are followed), and a name
+  bound more than once or conditionally in its file is not followed. The language server's
+  refinement reads other open documents from their buffers, but an importer is re-refined only
+  on its own next edit, not when a file it imports is edited.
 """
 
 
