@@ -2,7 +2,9 @@
 
 A resolver (the cross-module pass, built on jedi) answers "what is `losses.focal_loss`?"
 with an `ExternalFunction` or `ExternalClass`: the same summaries the analysis computes for
-local code, exported from the analysis of the defining file. Breaks inside another file are
+local code, exported from the analysis of the defining file; a name bound once at top level
+to a module, a loss or a callable is an `ExternalInstance`, and `models.model.parameters` an
+`ExternalMember` of one. Breaks inside another file are
 reported at the call site in this file, naming where the break really is.
 """
 

@@ -1,7 +1,9 @@
 """Answer "what is `losses.feature_loss`?" for the engine, with jedi, once per file version.
 
 `ProjectResolver.resolve(qualified, importer)` (the `Resolver` protocol of
-gradls/analysis/external.py):
+gradls/analysis/external.py) answers with an ExternalFunction, ExternalClass, ExternalInstance
+(`model = Net()`, `criterion = nn.MSELoss()`, `loss_fn = functools.partial(...)` bound once at
+top level) or ExternalMember (`models.model.parameters`):
 
 1. a fast refusal: the top-level module of an absolute name must be a file or package of the
    project (next to the importer, in one of its parent folders up to the root, in the root
