@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 
 from . import names as N
 from .interpreter import (
-    MODEL_LIKE_ARGS, OPTIMIZER_TAG, LEAF_TAG, MODULE_TAG, NONSCALAR_TAG, SAVED_TAG, SCALAR_TAG, LIST_TAG, ClassInfo,
+    MODEL_LIKE_ARGS, OPTIMIZER_TAG, LEAF_TAG, MODULE_TAG, NONSCALAR_TAG, PARAMLESS_TAG, SAVED_TAG, SCALAR_TAG,
+    LIST_TAG, ClassInfo,
     Interpreter, Scope,
 )
+from .external import FUNCTION_ALIAS, LOSS_INSTANCE, ExternalClass, ExternalInstance
 from .reuse import (
     PreviousAnalysis, Record, ReuseKey, callable_facts, callee_ident, class_facts, same_value,
 )
@@ -335,7 +337,24 @@ class FileAnalysis:
     def global_value(self, name: str) -> Flow:
         value = self.module_env.get(name)
         self._note_read("global", name, value)
+        if value is None and self.resolver is not None:
+            value = self._imported_value(name)
         return EMPTY if value is None else value
+
+    def _imported_value(self, name: str) -> Flow | None:
+        """A model or loss another file binds at top level, used here as a value (`train(model)`)."""
+        qualified = self.imports.aliases.get(name)
+        if qualified is None:
+            return None
+        definition = self.external(qualified)
+        if not isinstance(definition, ExternalInstance) or definition.kind == FUNCTION_ALIAS:
+            return None
+        if definition.kind == LOSS_INSTANCE:
+            return Flow(tags=frozenset({PARAMLESS_TAG}))
+        tags = {MODULE_TAG}
+        if isinstance(definition.of, ExternalClass):
+            tags.add(f"extclass:{definition.of.qualified}")
+        return Flow(frozenset({Origin(name, MODULE)}), frozenset(), frozenset(tags))
 
     def has_global(self, name: str) -> bool:
         value = self.module_env.get(name)
