@@ -43,8 +43,9 @@ NOTES = """\
   pruned on save (entries whose files are gone or changed, caches of other versions).
 - Not done: the receiver-type question (is a receiver a `torch.Tensor`, `numpy.ndarray`, a list)
   is not asked of jedi: it cannot infer `model(x)` or `.detach()` results, and inferring into
-  torch costs seconds cold. An imported instance passed on as a plain value (`train(model)`,
-  `m = model`) is still unknown (only calls of it and of its members are followed), and a name
+  torch costs seconds cold; the flow summaries carry what those questions decide (a list of
+  tensors, a scalar, a module) across files instead. An imported model or loss used as a plain
+  value (`encoder = backbone`, `train(model)`) is a module or loss in the importer; a name
   bound more than once or conditionally in its file is not followed. The language server's
   refinement reads other open documents from their buffers, but an importer is re-refined only
   on its own next edit, not when a file it imports is edited.
