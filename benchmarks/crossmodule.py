@@ -47,8 +47,8 @@ NOTES = """\
   tensors, a scalar, a module) across files instead. An imported model or loss used as a plain
   value (`encoder = backbone`, `train(model)`) is a module or loss in the importer; a name
   bound more than once or conditionally in its file is not followed. The language server's
-  refinement reads other open documents from their buffers, but an importer is re-refined only
-  on its own next edit, not when a file it imports is edited.
+  refinement reads other open documents from their buffers, and an edit of one open file
+  refines again the open documents that import it.
 """
 
 

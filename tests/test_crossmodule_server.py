@@ -96,3 +96,34 @@ async def test_refinement_reads_other_open_documents_from_their_buffers(tmp_path
         version = c.replace(train_uri, train)
         await _publishes_until(c, train_uri, has_cut(version))
         assert (tmp_path / "utils.py").read_text() == keeping  # nothing was saved
+
+
+@pytest.mark.asyncio
+async def test_an_edit_of_an_imported_file_refreshes_its_open_importers(tmp_path):
+    """Only utils.py is edited: train.py, open beside it, gets the cut (and then loses it)
+    without being touched itself."""
+    for name in ("train.py", "models.py", "losses.py"):
+        shutil.copy(PROJECT / name, tmp_path / name)
+    (tmp_path / "pyproject.toml").write_text("[tool.gradls]\n")
+    detaching = (PROJECT / "utils.py").read_text()
+    keeping = detaching.replace("centered.detach()", "centered")
+    (tmp_path / "utils.py").write_text(keeping)
+    train = (tmp_path / "train.py").read_text()
+    utils_uri, train_uri = (from_fs_path(str(tmp_path / name)) for name in ("utils.py", "train.py"))
+
+    def cut_shown(expected: bool):
+        return lambda ps: any(d.code == "GRD101" for d in ps[-1].diagnostics) == expected
+
+    async with session(root=str(tmp_path)) as c:
+        c.open(train_uri, train, version=1)
+        c.open(utils_uri, keeping)
+        await c.diagnostics(train_uri, 1)
+        await asyncio.sleep(1.0)
+        assert not any(d.code == "GRD101" for d in (await c.diagnostics(train_uri, 1)))
+
+        c.replace(utils_uri, detaching)
+        publishes = await _publishes_until(c, train_uri, cut_shown(True))
+        assert publishes[-1].version == 1  # train.py itself was not edited
+        c.replace(utils_uri, keeping)
+        publishes = await _publishes_until(c, train_uri, cut_shown(False))
+        assert publishes[-1].version == 1

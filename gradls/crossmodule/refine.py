@@ -7,8 +7,8 @@ only when the findings differ and the document version is still current.
 A resolver per project root (the nearest folder above the document holding pyproject.toml,
 setup.py, setup.cfg or .git; else the document's folder), caches in memory only. Files open
 in the editor are read from their buffers (`open_texts`, unsaved edits included), the others
-from disk. An edit in one open file does not by itself refine the others that import it:
-they see it on their own next edit.
+from disk. After an edit of one open file, the scheduler refines again the other open
+documents whose import lines name it (gradls/server/scheduler.py `_refine_importers`).
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ import gc
 import hashlib
 import logging
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Callable
@@ -78,6 +79,7 @@ class _DocState:
     last_good: Analysis | None = None
     task: asyncio.Task | None = None
     waiters: list[asyncio.Future] = field(default_factory=list)
+    refine_queued: bool = False  # a refinement for an edit of another file waits to start
 
 
 _POOL = CheckerPool()  # the engine's incremental checkers, one per open document
@@ -306,7 +308,25 @@ class Scheduler:
             except Exception:
                 log.exception("publishing diagnostics for %s failed", uri)
             self._start_refine(uri, state, job, result)
+            self._refine_importers(uri, job)
             return
+
+    def _refine_importers(self, changed_uri: str, changed: Job) -> None:
+        """Other open documents that import the edited file get their cross-module findings
+        again (its new text is read from the editor's buffer): at most one waiting per document."""
+        if self._refiner is None:
+            return
+        module = _module_name(changed.path)
+        if not module:
+            return
+        for uri, state in list(self._docs.items()):
+            current, latest = state.current, state.latest
+            if (uri == changed_uri or state.refine_queued or current is None or latest is None
+                    or current.version != latest.version or current.skipped is not None
+                    or current.syntax_error or not _imports_module(latest.source, module)):
+                continue
+            state.refine_queued = True
+            self._start_refine(uri, state, latest, current)
 
     def _start_refine(self, uri: str, state: _DocState, job: Job, first: Analysis) -> None:
         """Re-run `job` with the cross-module pass in the background; republish only if the
@@ -317,6 +337,7 @@ class Scheduler:
         last_good = state.last_good
 
         def work() -> Analysis | None:
+            state.refine_queued = False
             if state.latest is not job:
                 return None  # superseded before it started: the newer version refines itself
             try:
@@ -348,3 +369,17 @@ class Scheduler:
         task = loop.create_task(finish())
         self._refining.add(task)
         task.add_done_callback(self._refining.discard)
+
+
+def _module_name(path: str) -> str:
+    """The name other files import `path` by (its last part): `utils` for utils.py, `models`
+    for models/__init__.py."""
+    base = os.path.basename(path)
+    if base == "__init__.py":
+        return os.path.basename(os.path.dirname(path))
+    return base[:-3] if base.endswith(".py") else ""
+
+
+def _imports_module(source: str, module: str) -> bool:
+    pattern = rf"^[ \t]*(?:from|import)[ \t][^\n]*\b{re.escape(module)}\b"
+    return re.search(pattern, source, re.MULTILINE) is not None
