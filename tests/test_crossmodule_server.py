@@ -63,10 +63,9 @@ async def test_no_republish_for_a_single_file_document():
         assert len([p for p in c.rec.publishes if p.uri == uri]) == 1
 
 
-@pytest.mark.asyncio
-async def test_refinement_reads_other_open_documents_from_their_buffers(tmp_path):
-    """utils.py on disk keeps the gradient; its unsaved buffer detaches. The refinement of
-    train.py follows the buffer, and a later buffer edit, seen on train.py's next edit."""
+def _project_whose_utils_keeps_grad(tmp_path: Path):
+    """pos_helper_detach with a utils.py on disk that keeps the gradient: its two texts, the
+    training script and the two URIs."""
     for name in ("train.py", "models.py", "losses.py"):
         shutil.copy(PROJECT / name, tmp_path / name)
     (tmp_path / "pyproject.toml").write_text("[tool.gradls]\n")
@@ -75,6 +74,14 @@ async def test_refinement_reads_other_open_documents_from_their_buffers(tmp_path
     (tmp_path / "utils.py").write_text(keeping)
     train = (tmp_path / "train.py").read_text()
     utils_uri, train_uri = (from_fs_path(str(tmp_path / name)) for name in ("utils.py", "train.py"))
+    return detaching, keeping, train, utils_uri, train_uri
+
+
+@pytest.mark.asyncio
+async def test_refinement_reads_other_open_documents_from_their_buffers(tmp_path):
+    """utils.py on disk keeps the gradient; its unsaved buffer detaches. The refinement of
+    train.py follows the buffer, and a later buffer edit, seen on train.py's next edit."""
+    detaching, keeping, train, utils_uri, train_uri = _project_whose_utils_keeps_grad(tmp_path)
 
     def has_cut(version: int):
         return lambda ps: ps[-1].version == version and any(d.code == "GRD101" for d in ps[-1].diagnostics)
@@ -102,14 +109,7 @@ async def test_refinement_reads_other_open_documents_from_their_buffers(tmp_path
 async def test_an_edit_of_an_imported_file_refreshes_its_open_importers(tmp_path):
     """Only utils.py is edited: train.py, open beside it, gets the cut (and then loses it)
     without being touched itself."""
-    for name in ("train.py", "models.py", "losses.py"):
-        shutil.copy(PROJECT / name, tmp_path / name)
-    (tmp_path / "pyproject.toml").write_text("[tool.gradls]\n")
-    detaching = (PROJECT / "utils.py").read_text()
-    keeping = detaching.replace("centered.detach()", "centered")
-    (tmp_path / "utils.py").write_text(keeping)
-    train = (tmp_path / "train.py").read_text()
-    utils_uri, train_uri = (from_fs_path(str(tmp_path / name)) for name in ("utils.py", "train.py"))
+    detaching, keeping, train, utils_uri, train_uri = _project_whose_utils_keeps_grad(tmp_path)
 
     def cut_shown(expected: bool):
         return lambda ps: any(d.code == "GRD101" for d in ps[-1].diagnostics) == expected
