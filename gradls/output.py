@@ -32,7 +32,8 @@ def text(findings: list[Finding], sources: dict[str, str], fixable_hint: bool) -
         if fixable_hint and fixable:
             summary += f"\n[*] {fixable} fixable with `gradls check --fix`."
         if fixable_hint and unsafe:
-            summary += f"\n{unsafe} more fixable with `--fix --unsafe-fixes`."
+            more = " more" if fixable else ""
+            summary += f"\n{unsafe}{more} fixable with `gradls check --fix --unsafe-fixes` (review those edits)."
         blocks.append(summary)
     return "\n".join(blocks)
 

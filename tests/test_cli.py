@@ -198,3 +198,16 @@ def test_add_ignore_suppresses_every_finding_and_merges(tmp_path):
     assert "out = model(x).detach()  # gradls: ignore[GRD105, GRD101]\n" in text
     assert text.replace("  # gradls: ignore[GRD105, GRD101]", "") == DETACHED
     assert gradls("check", "train.py", "--no-cache", cwd=tmp_path).returncode == 0
+
+
+def test_fix_hints_count_safe_and_unsafe_fixes_apart():
+    from gradls.model import Edit, Finding, Fix, Span
+    from gradls.output import text
+
+    span = Span(1, 1, 1, 2)
+    unsafe = Finding("GRD101", "m", span, "error", "a.py", Fix("unsafe", "remove", (Edit(span, ""),)))
+    safe = Finding("GRD101", "m", span, "error", "a.py", Fix("safe", "remove", (Edit(span, ""),)))
+    only_unsafe = text([unsafe], {}, fixable_hint=True)
+    assert "1 fixable with `gradls check --fix --unsafe-fixes`" in only_unsafe and "more" not in only_unsafe
+    both = text([safe, unsafe], {}, fixable_hint=True)
+    assert "[*] 1 fixable with `gradls check --fix`" in both and "1 more fixable" in both
