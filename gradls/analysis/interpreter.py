@@ -368,12 +368,25 @@ class Interpreter:
         if isinstance(expr.value, ast.Name) and expr.value.id == "self" and self.scope.class_info:
             return self.self_attribute(expr.attr, base)
         if MODULE_TAG in base.tags and key is not None:
+            plain = self._plain_class_of(base)
+            if plain is not None:
+                return _plain_instance_attribute(plain, key, expr)
             if _is_parameter_name(expr.attr):
                 return Flow(frozenset({Origin(key, PARAMETER, expr)}), frozenset(), frozenset({LEAF_TAG}))
             return Flow(frozenset({Origin(key, MODULE, expr)}), frozenset(), frozenset({MODULE_TAG}))
         if self.imports.qualify(expr) is not None:
             return EMPTY
         return base.without_tags() if base.live or base.cuts else EMPTY
+
+    def _plain_class_of(self, instance: Flow) -> "ClassInfo | None":
+        """The local class of `instance` when it is not an nn.Module (a dataclass of views, a
+        trainer): its attributes are what its methods assign, not parameters by name."""
+        for tag in instance.tags:
+            if tag.startswith("class:"):
+                info = self.program.local_class(tag[6:])
+                if info is not None and not info.is_module:
+                    return info
+        return None
 
     def self_attribute(self, attr: str, base: Flow) -> Flow:
         info = self.scope.class_info
@@ -477,6 +490,17 @@ class Interpreter:
     def expr_Call(self, expr: ast.Call, label: str | None = None) -> Flow:
         self.program.note_call(expr)
         return _evaluate_call(self, expr, label)
+
+
+def _plain_instance_attribute(info: ClassInfo, key: str, expr: ast.Attribute) -> Flow:
+    attr = expr.attr
+    if attr in info.params:
+        return Flow(frozenset({Origin(key, PARAMETER, expr)}), frozenset(), frozenset({LEAF_TAG}))
+    if attr in info.modules:
+        return Flow(frozenset({Origin(key, MODULE, expr)}), frozenset(), frozenset({MODULE_TAG}))
+    if attr in info.paramless:
+        return Flow(tags=frozenset({PARAMLESS_TAG}))
+    return EMPTY
 
 
 def _handlers(prefix: str) -> dict:

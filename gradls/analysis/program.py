@@ -61,6 +61,9 @@ class Summary:
         return _substitute(self.returns, arg_flows, frozenset(passed_cuts))
 
 
+_RETURNED_TAGS = {SCALAR_TAG, NONSCALAR_TAG, LIST_TAG, SAVED_TAG, MODULE_TAG, OPTIMIZER_TAG}
+
+
 def _substitute(returned: Flow, arg_flows: dict[str, Flow], passed_cuts: frozenset) -> Flow:
     """A callee's returned flow, its ARGUMENT origins replaced by what the caller passed."""
     live: set = set()
@@ -75,7 +78,8 @@ def _substitute(returned: Flow, arg_flows: dict[str, Flow], passed_cuts: frozens
             cuts |= {Cut(o, cut.brk, cut.chained, cut.shadowed, cut.role) for o in _relabel(arg_flows, cut.origin)}
         else:
             cuts.add(cut)
-    tags = returned.tags & {SCALAR_TAG, NONSCALAR_TAG, LIST_TAG, SAVED_TAG, MODULE_TAG, OPTIMIZER_TAG}
+    tags = frozenset(t for t in returned.tags
+                     if t in _RETURNED_TAGS or t.startswith(("class:", "extclass:")))  # which class it is
     items = tuple(_substitute(item, arg_flows, frozenset()) for item in returned.items)
     return Flow(frozenset(live), frozenset(cuts), tags, items)
 
