@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import sys
 import threading
@@ -82,9 +83,32 @@ def _check_tree(context: RuleContext, settings: Settings) -> list[Finding]:
             findings.extend(_run_rule(rule, context, path))
     table = suppressions(source)
     findings = [f for f in findings if not is_suppressed(table, f.line, f.code)]
+    if "aises" in source:  # pytest.raises / assertRaises: the error is what the test expects
+        expected = expected_error_blocks(context.tree)
+        findings = [f for f in findings if not any(first <= f.line <= last for first, last in expected)]
     for finding in findings:
         finding.severity = settings.severity_for(finding.code, finding.severity)
     return sorted(findings, key=Finding.sort_key)
+
+
+EXPECTS_AN_ERROR = ("raises", "assertRaises", "assertRaisesRegex", "assertRaisesRegexp")
+
+
+def expected_error_blocks(tree) -> list[tuple[int, int]]:
+    """Line ranges of `with pytest.raises(...)` / `with self.assertRaises(...)` bodies: code
+    there is meant to fail, so a finding in it is the test's subject, not a bug."""
+    blocks = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.With, ast.AsyncWith)) and any(
+                _expects_an_error(item.context_expr) for item in node.items):
+            blocks.append((node.body[0].lineno, node.end_lineno))
+    return blocks
+
+
+def _expects_an_error(expr) -> bool:
+    func = expr.func if isinstance(expr, ast.Call) else expr
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name in EXPECTS_AN_ERROR
 
 
 def _run_rule(rule, context: RuleContext, path: str) -> list[Finding]:

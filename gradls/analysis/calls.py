@@ -665,6 +665,8 @@ def _local_call(interp, call: ast.Call, callee, label: str | None, bound: bool =
         _args_flow(interp, call)
         if callee.info.is_loss and not (callee.info.params or callee.info.modules):
             return Flow(tags=frozenset({PARAMLESS_TAG}))
+        if not callee.info.is_module and not (callee.info.params or callee.info.modules):
+            return EMPTY  # a plain object holding no module: a record of values, an event list
         instance = _fresh_module(label, call)
         return instance.with_tags(f"class:{callee.info.name}")
     summary = program.summary(callee)

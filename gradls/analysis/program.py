@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 from . import names as N
@@ -26,6 +27,22 @@ from .values import (
 
 LOSS_WORDS = ("loss", "criterion", "objective", "mse", "mae", "nll", "bce", "entropy", "hinge",
               "huber", "dice", "focal", "divergence", "contrastive", "triplet")
+# Short words count only as a whole word of the name: `dice_loss`, `DiceLoss`, `compute_mse`,
+# never `indices` or `_parse_mutated_arg`.
+_WHOLE_WORD_LOSS_WORDS = ("mse", "mae", "nll", "bce", "dice")
+_NAME_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+
+
+def is_loss_name(name: str) -> bool:
+    """A function or class name that says it computes a loss (a `reference_*` implementation, the
+    ground truth tests compare against, is not one: it is never backpropagated)."""
+    lowered = name.lower()
+    if "reference" in lowered:
+        return False
+    if any(word in lowered for word in LOSS_WORDS if word not in _WHOLE_WORD_LOSS_WORDS):
+        return True
+    words = {word.lower() for word in _NAME_WORDS.findall(name)}
+    return any(word in words for word in _WHOLE_WORD_LOSS_WORDS)
 TRAINING_WORDS = ("backward", "autograd", ".step(", "training_step", "optim")
 SINK_METHODS = {"training_step", "compute_loss", "forward_loss", "get_loss", "loss", "calc_loss"}
 
@@ -571,8 +588,7 @@ def _function_callee(node, info: ClassInfo | None) -> Callee:
 
 
 def _is_loss_function(name: str, info: ClassInfo | None) -> bool:
-    lowered = name.lower()
-    if any(word in lowered for word in LOSS_WORDS):
+    if is_loss_name(name):
         return True
     return info is not None and info.is_loss and name in ("forward", "__call__")
 

@@ -6,7 +6,7 @@ from .base import Rule, RuleContext
 
 TARGET_NAMES = {"target", "targets", "label", "labels", "y", "y_true", "gt", "ground_truth",
                 "truth", "tgt", "true", "y_target", "target_labels", "gt_labels"}
-from ..analysis.program import LOSS_WORDS
+from ..analysis.program import is_loss_name
 
 
 class LossIgnoresTarget(Rule):
@@ -85,8 +85,7 @@ def _loss_functions(ctx):
 
 
 def _loss_name(name: str) -> bool:
-    lowered = name.lower()
-    return any(word in lowered for word in LOSS_WORDS)
+    return is_loss_name(name)
 
 
 def _is_stub(node) -> bool:
