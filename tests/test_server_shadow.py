@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
+
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.uris import from_fs_path
@@ -21,22 +23,8 @@ from tests.server_client.util import session
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 # A real partial cut: model[0]'s output is detached, so model[0] never trains.
-DETACH_REAL = """import torch
-import torch.nn as nn
-
-torch.manual_seed(0)
-model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
-opt = torch.optim.SGD(model.parameters(), lr=0.1)
-x = torch.randn(16, 4)
-y = torch.randn(16, 1)
-for step in range(1000):
-    h = model[0](x).detach()
-    out = model[2](model[1](h))
-    loss = ((out - y) ** 2).mean()
-    opt.zero_grad()
-    loss.backward()
-    opt.step()
-"""
+DETACH_REAL = (Path(__file__).parent / "shadow_cases" / "detach_real.py").read_text()
+DETACH_LINE = next(n for n, text in enumerate(DETACH_REAL.splitlines(), 1) if ".detach()" in text)
 
 # The static pass flags `.to(device)` (GRD107: on a GPU `w` would not be a leaf; it cannot know
 # the device), but here the device is the CPU, so `.to()` returns the leaf: the run refutes it.
@@ -128,7 +116,7 @@ async def test_confirm_marks_a_real_cut_confirmed(c, tmp_path):
 
     assert result["outcome"] == "backward" and result["attached"] is True, result
     assert result["device"] == "cpu" and result["counts"]["confirmed"] == 1
-    assert [(f["code"], f["line"], f["status"]) for f in result["findings"]] == [("GRD101", 10, "confirmed")]
+    assert [(f["code"], f["line"], f["status"]) for f in result["findings"]] == [("GRD101", DETACH_LINE, "confirmed")]
     # work-done progress: begin, at least one report, end (with the summary)
     (kinds,) = progress_kinds(c, tokens_before)
     assert kinds[0] == "begin" and kinds[-1] == "end" and "report" in kinds
