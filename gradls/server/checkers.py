@@ -23,7 +23,7 @@ class CheckerPool:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._open: OrderedDict = OrderedDict()    # path -> DocumentChecker
-        self._last: dict = {}                      # path -> (key, findings) of its latest check
+        self._last: dict = {}                      # path -> (text, settings, findings) of its latest check
         self._closed: OrderedDict = OrderedDict()  # (path, settings, text digest) -> findings
 
     def check(self, source: str, path: str, settings: Settings) -> list[Finding]:
@@ -32,7 +32,7 @@ class CheckerPool:
             return remembered
         findings = self._checker_for(path).check(source, settings)
         with self._lock:
-            self._last[path] = (_key(source, path, settings), findings)
+            self._last[path] = (source, settings, findings)  # hashed only on close, not per keystroke
         return findings
 
     def close(self, path: str) -> None:
@@ -40,7 +40,8 @@ class CheckerPool:
             self._open.pop(path, None)
             last = self._last.pop(path, None)
             if last is not None:
-                self._closed[last[0]] = last[1]
+                source, settings, findings = last
+                self._closed[_key(source, path, settings)] = findings
                 while len(self._closed) > MAX_CLOSED:
                     self._closed.popitem(last=False)
 
