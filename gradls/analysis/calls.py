@@ -236,7 +236,7 @@ SHAPED_FACTORIES = {"randn", "rand", "zeros", "ones", "empty", "full", "randint"
 def _literal_numel(call: ast.Call) -> int:
     """Element count of `torch.randn(10, 3)` when every dimension is a literal; else 0."""
     dims = [a for a in call.args if not isinstance(a, ast.Starred)]
-    if _short(ast.unparse(call.func)) == "randint":
+    if _short(N.expression_text(call.func)) == "randint":
         dims = dims[-1:]
         if dims and isinstance(dims[0], ast.Tuple):
             dims = list(dims[0].elts)
@@ -340,8 +340,7 @@ def _tensor_factory(interp, call: ast.Call, name: str, label: str | None) -> Flo
 
 
 def _call_text(call: ast.Call) -> str:
-    func = ast.unparse(call.func)
-    return f"{func}(...)"
+    return f"{N.expression_text(call.func)}(...)"
 
 
 def _roundtrip(interp, call: ast.Call, name: str) -> Flow:
@@ -482,7 +481,7 @@ def _backward_method(interp, call: ast.Call, func: ast.Attribute) -> Flow:
     if func.attr == "backward" and not call.args and not call.keywords or func.attr == "backward" and _is_tensor_backward(call):
         flow = interp.eval(func.value)
         has_gradient = bool(call.args) or _keyword(call, "gradient") is not None
-        subject = ast.unparse(func.value)
+        subject = N.expression_text(func.value)
         if not isinstance(func.value, (ast.Name, ast.Attribute, ast.Call, ast.Subscript)):
             subject = f"({subject})"
         interp.scope.backward_subjects.add(N.dotted_text(func.value) or subject)
@@ -493,10 +492,10 @@ def _backward_method(interp, call: ast.Call, func: ast.Attribute) -> Flow:
     flow = interp.eval(call.args[0]) if call.args else EMPTY
     for kw in call.keywords:
         interp.eval(kw.value)
-    subject = ast.unparse(call.args[0]) if call.args else "loss"
+    subject = N.expression_text(call.args[0]) if call.args else "loss"
     if call.args:
         interp.scope.backward_subjects.add(N.dotted_text(call.args[0]) or subject)
-    _record_backward(interp, call, flow, f"`{_shorten(ast.unparse(func))}({_shorten(subject)})`", True)
+    _record_backward(interp, call, flow, f"`{_shorten(N.expression_text(func))}({_shorten(subject)})`", True)
     return EMPTY
 
 

@@ -9,6 +9,7 @@ operations, optimizer calls and accumulations.
 from __future__ import annotations
 
 import ast
+import weakref
 from dataclasses import dataclass, field
 
 from . import names as N
@@ -38,6 +39,23 @@ REDUCTIONS = {"mean", "sum", "norm", "item", "prod", "max", "min", "std", "var",
               "amax", "amin", "dot", "trace", "det"}
 
 
+class _ScopeLink:
+    """An event's scope, held weakly: the scope holds its events, and a strong link back would
+    make every analysis a reference cycle, left for the cyclic collector (a 50 ms pause now
+    and then in the server) instead of freed when the next version replaces it."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.slot = f"_{name}_link"
+
+    def __get__(self, event, owner=None):
+        if event is None:
+            raise AttributeError("no default")  # tells @dataclass the field is required
+        return getattr(event, self.slot)()
+
+    def __set__(self, event, scope) -> None:
+        setattr(event, self.slot, weakref.ref(scope))
+
+
 @dataclass
 class SinkEvent:
     flow: Flow
@@ -45,7 +63,7 @@ class SinkEvent:
     description: str          # "`loss.backward()`" or "the value `forward` returns"
     kind: str                 # "backward" | "return"
     order: int
-    scope: "Scope"
+    scope: "Scope" = _ScopeLink()
     has_gradient_arg: bool = False
     trained: frozenset | None = None   # labels the optimizer stepping after it covers; None: unknown
 
@@ -57,7 +75,7 @@ class InplaceEvent:
     flow: Flow                # the target's flow before the operation
     under_no_grad: bool
     method: str               # "mul_", "+=", "[]="
-    scope: "Scope"
+    scope: "Scope" = _ScopeLink()
 
 
 @dataclass
@@ -69,7 +87,7 @@ class AccumulateEvent:
     added: ast.expr           # the expression added to the total
     value_flow: Flow
     in_loop: bool
-    scope: "Scope"
+    scope: "Scope" = _ScopeLink()
 
 
 @dataclass

@@ -116,16 +116,19 @@ class ImportMap:
 
     def qualify(self, node: ast.AST) -> str | None:
         """The dotted name an expression refers to, resolved through imports, or None."""
+        head = node
+        while type(head) is ast.Attribute:  # find the head first: most heads are not imports
+            head = head.value
+        if type(head) is not ast.Name:
+            return None
+        imported = self.aliases.get(head.id)
+        if imported is None:
+            return None
         parts: list[str] = []
-        while isinstance(node, ast.Attribute):
+        while type(node) is ast.Attribute:
             parts.append(node.attr)
             node = node.value
-        if not isinstance(node, ast.Name):
-            return None
-        head = self.aliases.get(node.id)
-        if head is None:
-            return None
-        parts.append(head)
+        parts.append(imported)
         return _canonical(".".join(reversed(parts)))
 
 
@@ -136,13 +139,34 @@ _CANONICAL_PREFIXES = (
 )
 
 
+_canonical_names: dict[str, str] = {}
+
+
 def _canonical(name: str) -> str:
+    known = _canonical_names.get(name)
+    if known is None:
+        known = _canonical_uncached(name)
+        if len(_canonical_names) < 100_000:  # bounded: a long server session sees many names
+            _canonical_names[name] = known
+    return known
+
+
+def _canonical_uncached(name: str) -> str:
     for prefix, replacement in _CANONICAL_PREFIXES:
         if name.startswith(prefix):
             return replacement + name[len(prefix):]
     if name in ("torch.autograd.no_grad", "torch.autograd.set_grad_enabled"):
         return "torch." + name.rsplit(".", 1)[1]
     return name
+
+
+def expression_text(node: ast.AST) -> str:
+    """`node` as written (normalised): `ast.unparse`, with a fast path for names and attributes."""
+    if type(node) is ast.Name:
+        return node.id
+    if type(node) is ast.Attribute and type(node.value) in (ast.Name, ast.Attribute):
+        return f"{expression_text(node.value)}.{node.attr}"
+    return ast.unparse(node)
 
 
 def dotted_text(node: ast.AST) -> str | None:

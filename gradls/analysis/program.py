@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -33,6 +34,7 @@ _WHOLE_WORD_LOSS_WORDS = ("mse", "mae", "nll", "bce", "dice")
 _NAME_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 
+@functools.lru_cache(maxsize=4096)
 def is_loss_name(name: str) -> bool:
     """A function or class name that says it computes a loss (a `reference_*` implementation, the
     ground truth tests compare against, is not one: it is never backpropagated)."""
@@ -263,24 +265,27 @@ class FileAnalysis:
 
     def _prescan_call(self, node: ast.Call) -> None:
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in ("backward", "manual_backward", "step"):
-            self.trains = True
-            if self._recording:
-                self._recording[-1].trains = True
-        if isinstance(func, ast.Attribute):
-            if func.attr == "requires_grad_" and node.args and _is_false(node.args[0]):
-                self._freeze(func.value)
-            elif func.attr == "load_state_dict" and node.args and _is_state_dict_call(node.args[0]):
-                self._freeze(func.value)
+        if type(func) is ast.Attribute:
             name = func.attr
-        elif isinstance(func, ast.Name):
+            if name in ("backward", "manual_backward", "step"):
+                self.trains = True
+                if self._recording:
+                    self._recording[-1].trains = True
+                return
+            if name == "requires_grad_" and node.args and _is_false(node.args[0]):
+                self._freeze(func.value)
+            elif name == "load_state_dict" and node.args and _is_state_dict_call(node.args[0]):
+                self._freeze(func.value)
+        elif type(func) is ast.Name:
             name = func.id
         else:
             return
+        if not node.args:
+            return
         lowered = name.lower()
-        if node.args and ("freeze" in lowered and "unfreeze" not in lowered
-                          or "deactivate_requires_grad" in lowered
-                          or lowered == "set_requires_grad" and len(node.args) > 1 and _is_false(node.args[1])):
+        if ("freeze" in lowered and "unfreeze" not in lowered
+                or "deactivate_requires_grad" in lowered
+                or lowered == "set_requires_grad" and len(node.args) > 1 and _is_false(node.args[1])):
             self._freeze(node.args[0])
 
     def note_loop(self, node: ast.For) -> None:

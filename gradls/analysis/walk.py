@@ -9,6 +9,10 @@ _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+# Statements without nested blocks: most of a file, so they skip the block lookups below.
+_SIMPLE = frozenset({ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Pass,
+                     ast.Break, ast.Continue, ast.Import, ast.ImportFrom, ast.Raise, ast.Assert,
+                     ast.Delete, ast.Global, ast.Nonlocal})
 
 
 def statements(body: list, into_definitions: bool = True) -> list[ast.AST]:
@@ -22,6 +26,8 @@ def statements(body: list, into_definitions: bool = True) -> list[ast.AST]:
     while stack:
         node = stack.pop()
         found.append(node)
+        if type(node) in _SIMPLE:
+            continue
         if not into_definitions and isinstance(node, _DEFINITIONS):
             continue
         children = []
