@@ -9,10 +9,10 @@ operations, optimizer calls and accumulations.
 from __future__ import annotations
 
 import ast
-import weakref
 from dataclasses import dataclass, field
 
 from . import names as N
+from .links import WeakLink
 from .values import (
     ARGUMENT, COPY_CONSTRUCT, DETACH, EMPTY, MAYBE_MODULE, MODULE, NO_GRAD, NONDIFF,
     PARAMETER, ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Break, Cut, Flow, Origin, join,
@@ -39,23 +39,6 @@ REDUCTIONS = {"mean", "sum", "norm", "item", "prod", "max", "min", "std", "var",
               "amax", "amin", "dot", "trace", "det"}
 
 
-class _ScopeLink:
-    """An event's scope, held weakly: the scope holds its events, and a strong link back would
-    make every analysis a reference cycle, left for the cyclic collector (a 50 ms pause now
-    and then in the server) instead of freed when the next version replaces it."""
-
-    def __set_name__(self, owner, name: str) -> None:
-        self.slot = f"_{name}_link"
-
-    def __get__(self, event, owner=None):
-        if event is None:
-            raise AttributeError("no default")  # tells @dataclass the field is required
-        return getattr(event, self.slot)()
-
-    def __set__(self, event, scope) -> None:
-        setattr(event, self.slot, weakref.ref(scope))
-
-
 @dataclass
 class SinkEvent:
     flow: Flow
@@ -63,7 +46,7 @@ class SinkEvent:
     description: str          # "`loss.backward()`" or "the value `forward` returns"
     kind: str                 # "backward" | "return"
     order: int
-    scope: "Scope" = _ScopeLink()
+    scope: "Scope" = WeakLink()
     has_gradient_arg: bool = False
     trained: frozenset | None = None   # labels the optimizer stepping after it covers; None: unknown
 
@@ -75,7 +58,7 @@ class InplaceEvent:
     flow: Flow                # the target's flow before the operation
     under_no_grad: bool
     method: str               # "mul_", "+=", "[]="
-    scope: "Scope" = _ScopeLink()
+    scope: "Scope" = WeakLink()
 
 
 @dataclass
@@ -87,7 +70,7 @@ class AccumulateEvent:
     added: ast.expr           # the expression added to the total
     value_flow: Flow
     in_loop: bool
-    scope: "Scope" = _ScopeLink()
+    scope: "Scope" = WeakLink()
 
 
 @dataclass

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import names as N
+from .links import WeakLink
 from .interpreter import (
     MODEL_LIKE_ARGS, OPTIMIZER_TAG, LEAF_TAG, MODULE_TAG, NONSCALAR_TAG, PARAMLESS_TAG, SAVED_TAG, SCALAR_TAG,
     LIST_TAG, ClassInfo,
@@ -55,7 +56,7 @@ class Callee:
     node: ast.AST
     params: list = field(default_factory=list)
     is_method: bool = False
-    class_info: ClassInfo | None = None
+    class_info: ClassInfo | None = WeakLink(optional=True)  # the class lists its methods
     info: ClassInfo | None = None  # for classes
 
 
