@@ -41,14 +41,18 @@ NOTES = """\
   bound once at top level): calling one is a module, loss or function call in the importer, and
   `model.parameters()`, `model.to(...)` and its methods are followed. The persisted store is
   pruned on save (entries whose files are gone or changed, caches of other versions).
-- Not done: the receiver-type question (is a receiver a `torch.Tensor`, `numpy.ndarray`, a list)
-  is not asked of jedi: it cannot infer `model(x)` or `.detach()` results, and inferring into
-  torch costs seconds cold; the flow summaries carry what those questions decide (a list of
-  tensors, a scalar, a module) across files instead. An imported model or loss used as a plain
-  value (`encoder = backbone`, `train(model)`) is a module or loss in the importer; a name
-  bound more than once or conditionally in its file is not followed. The language server's
-  refinement reads other open documents from their buffers, and an edit of one open file
-  refines again the open documents that import it.
+- Installed libraries (gradls/crossmodule/library.py): a call of a name from a package that is
+  neither the project's nor known by the engine's tables (torch, numpy, stdlib) is typed by
+  jedi's inference: an `nn.Module` instance (`timm.create_model(...)`, a library model class)
+  becomes a gradient source, a `numpy.ndarray` or Python number result a round trip out of
+  autograd. One jedi inference per name per project, persisted in the store and invalidated
+  when the library files it came from change (column "library look-ups"). Projects and corpus
+  run with `fixtures/libraries` on PYTHONPATH (the stand-in `zoo` package of the fixtures).
+- Not followed: a name bound more than once or conditionally in its file; a tensor's own type
+  (jedi cannot infer `model(x)` or `.detach()` results; the flow summaries carry a list of
+  tensors, a scalar, a module across files instead). The language server's refinement reads
+  other open documents from their buffers, and an edit of one open file refines again the open
+  documents that import it.
 """
 
 
@@ -101,8 +105,8 @@ def jedi_cold_start() -> dict:
 
 
 def child(*args: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=True,
-                         env={**os.environ, "PYTHONHASHSEED": "0"})
+    env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(ROOT / "fixtures" / "libraries")}
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout.splitlines()[-1])
 
 
@@ -149,7 +153,8 @@ def corpus_rows() -> tuple[list[str], list[dict]]:
             f"| {lib.name} | {single['files']} | {lines:,} | {len(single['findings'])} | {len(cold['findings'])} "
             f"| {single['cpu']:.2f} ({lines / single['cpu']:,.0f}) | {cold['cpu']:.2f} ({lines / cold['cpu']:,.0f}) "
             f"| {warm['cpu']:.2f} ({lines / warm['cpu']:,.0f}) | {rerun:.2f} "
-            f"| {cold['stats'].get('resolve', 0)} / {cold['stats'].get('refused', 0)} / {cold['stats'].get('jedi', 0)} / {cold['stats'].get('found', 0)} |")
+            f"| {cold['stats'].get('resolve', 0)} / {cold['stats'].get('refused', 0)} / {cold['stats'].get('jedi', 0)} / {cold['stats'].get('found', 0)} "
+            f"| {cold['stats'].get('library', 0)} / {warm['stats'].get('library_cached', 0)} |")
         totals["lines"] += lines
         totals["single"] += single["cpu"]
         totals["cold"] += cold["cpu"]
@@ -161,7 +166,7 @@ def corpus_rows() -> tuple[list[str], list[dict]]:
     rows.append(
         f"| **all** | | {t['lines']:,} | {t['fs']} | {t['fc']} | {t['single']:.2f} ({t['lines'] / t['single']:,.0f}) "
         f"| {t['cold']:.2f} ({t['lines'] / t['cold']:,.0f}) | {t['warm']:.2f} ({t['lines'] / t['warm']:,.0f}) "
-        f"| {t['rerun']:.2f} | |")
+        f"| {t['rerun']:.2f} | | |")
     return rows, details
 
 
@@ -193,8 +198,9 @@ def main() -> int:
         f"| **all** | {project_totals['single']} | {project_totals['cross']} |", "",
         "Real-library corpus (each library its own project root):", "",
         "| library | files | lines | findings single | findings cross | single-file CPU-s | cross, cold caches | "
-        "cross, warm store | `gradls check` re-run (result cache) | resolve calls / refused fast / jedi look-ups / definitions found |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "cross, warm store | `gradls check` re-run (result cache) | resolve calls / refused fast / jedi look-ups / definitions found "
+        "| library look-ups cold / from the store warm |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
         *corpus_table, "",
         f"Jedi cold start: first `goto` in a fresh process {jedi['first_goto_s'] * 1000:.0f} ms, the next "
         f"{jedi['second_goto_s'] * 1000:.1f} ms; (for comparison, a first `infer` into torch "

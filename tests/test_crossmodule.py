@@ -24,6 +24,9 @@ from gradls.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 PROJECTS = sorted(p for p in (REPO / "fixtures" / "projects").iterdir() if (p / "train.py").is_file())
+# stand-ins for installed third-party packages (fixtures/libraries/README.md): on PYTHONPATH when a
+# project runs and when gradls checks it, as an installed package would be on sys.path
+LIBRARIES = REPO / "fixtures" / "libraries"
 
 _spec = importlib.util.spec_from_file_location("execution_label", Path(__file__).with_name("execution_label.py"))
 execution_label = importlib.util.module_from_spec(_spec)
@@ -36,7 +39,7 @@ def observe_project(project: Path) -> dict:
     script = str(project / "train.py")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "obs.json"
-        env = {**execution_label._child_env(), "PYTHONPATH": str(project)}
+        env = {**execution_label._child_env(), "PYTHONPATH": os.pathsep.join([str(project), str(LIBRARIES)])}
         proc = subprocess.run([sys.executable, str(execution_label.HERE), "--batch", str(out), script],
                               cwd=project, env=env, capture_output=True, text=True,
                               timeout=execution_label.TIMEOUT_S + 60)
@@ -56,6 +59,11 @@ def expected(project: Path) -> set[tuple[str, str, int]]:
         for code, line in execution_label.parse_expect(path.read_text()):
             out.add((path.relative_to(project).as_posix(), code, line))
     return out
+
+
+@pytest.fixture(autouse=True)
+def libraries_on_path(monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(LIBRARIES))
 
 
 def reported(project: Path, capsys, *flags: str) -> set[tuple[str, str, int]]:
@@ -325,3 +333,38 @@ def test_overlay_texts_are_read_before_the_disk(tmp_path):
     with resolver.overlaid({str(tmp_path / "utils.py"): detaching}):
         assert codes(resolver) == ["GRD101"]
     assert codes(resolver) == []  # the disk again, not what was learnt from the overlay
+
+
+# ----- installed libraries: what their calls return, asked of jedi ---------------------------
+
+
+def test_library_result_kinds_come_from_jedi(tmp_path):
+    from gradls.crossmodule.library import infer_result, jedi_project
+
+    project = jedi_project(tmp_path)  # PYTHONPATH (the autouse fixture) holds fixtures/libraries
+    importer = str(tmp_path / "train.py")
+    assert infer_result(project, "zoo.create_model", importer)[0] == "module"  # by its annotation
+    assert infer_result(project, "zoo.TinyNet", importer)[0] == "module"  # an nn.Module subclass
+    assert infer_result(project, "zoo.metrics.batch_scores", importer)[0] == "ndarray"
+    kind, files = infer_result(project, "zoo.mean_score", importer)
+    assert kind == "number" and any(f.endswith("metrics.py") for f in files)
+    assert infer_result(project, "zoo.no_such_name", importer)[0] is None
+
+
+def test_library_answers_skip_torch_stdlib_and_project_names_and_are_persisted(tmp_path, monkeypatch):
+    from gradls.crossmodule import resolver_for
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "helpers.py").write_text("def f(x):\n    return x\n")
+    importer = str(tmp_path / "train.py")
+    resolver = resolver_for(tmp_path, tmp_path / ".gradls_cache")
+    for name in ("torch.nn.Linear", "os.path.join", "numpy.asarray", "helpers.f"):
+        assert resolver.library_kind(name, importer) is None
+    assert resolver.stats["library"] == 0  # none of them reached jedi
+    assert resolver.library_kind("zoo.create_model", importer) == "module"
+    assert resolver.stats["library"] == 1
+    resolver.save()
+
+    again = resolver_for(tmp_path, tmp_path / ".gradls_cache")
+    assert again.library_kind("zoo.create_model", importer) == "module"
+    assert (again.stats["library"], again.stats["library_cached"]) == (0, 1)

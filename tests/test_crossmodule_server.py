@@ -127,3 +127,23 @@ async def test_an_edit_of_an_imported_file_refreshes_its_open_importers(tmp_path
         c.replace(utils_uri, keeping)
         publishes = await _publishes_until(c, train_uri, cut_shown(False))
         assert publishes[-1].version == 1
+
+
+@pytest.mark.asyncio
+async def test_a_model_from_an_installed_library_is_typed_in_the_background(tmp_path):
+    """The document imports only torch and an installed library (fixtures/libraries/zoo, on the
+    server's PYTHONPATH): the first publish cannot know `zoo.create_model` returns a model; the
+    cross-module pass asks jedi and republishes with the detached model."""
+    project = REPO / "fixtures" / "projects" / "pos_library_model_detached"
+    shutil.copy(project / "train.py", tmp_path / "train.py")
+    (tmp_path / "pyproject.toml").write_text("[tool.gradls]\n")
+    train = (tmp_path / "train.py").read_text()
+    line = next(i for i, text in enumerate(train.splitlines()) if "expect: GRD101" in text)
+    uri = from_fs_path(str(tmp_path / "train.py"))
+    env = {"PYTHONPATH": str(REPO / "fixtures" / "libraries")}
+    async with session(root=str(tmp_path), env=env) as c:
+        c.open(uri, train, version=1)
+        publishes = await _publishes_until(c, uri, lambda ps: any(d.code == "GRD101" for d in ps[-1].diagnostics))
+        assert not publishes[0].diagnostics  # the single-file pass first, not delayed
+        d = next(d for d in publishes[-1].diagnostics if d.code == "GRD101")
+        assert d.range.start.line == line and publishes[-1].version == 1

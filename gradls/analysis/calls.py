@@ -107,6 +107,10 @@ def _qualified_call(interp, call: ast.Call, name: str, label: str | None) -> Flo
         if _literal_numel(call) > 1:
             source = source.with_tags(NONSCALAR_TAG, *((BATCHED_TAG,) if _literal_batch(call) > 1 else ()))
         return source
+    if not name.startswith(("torch.", ".")):
+        typed = _library_call(interp, call, name, label)
+        if typed is not None:
+            return typed
     if name.startswith(("torch.", "torchvision.", "einops.", "kornia.")):
         args = _args(interp, call)
         flow = join(args).without_tags()
@@ -121,6 +125,22 @@ def _qualified_call(interp, call: ast.Call, name: str, label: str | None) -> Flo
         return _external_call(interp, call, definition, label)
     flow = _args_flow(interp, call)
     return flow
+
+
+def _library_call(interp, call: ast.Call, name: str, label: str | None) -> Flow | None:
+    """A call into an installed library whose result type jedi knows (cross-module pass only)."""
+    kind = interp.program.library_kind(name)
+    if kind is None:
+        return None
+    args = _args_flow(interp, call)
+    if kind == "module":  # `timm.create_model(...)`: a model with parameters, like nn.Linear(...)
+        return _fresh_module(label, call)
+    brk = interp.program.make_break(ROUNDTRIP, call, call, f"`{_short(name)}()` (returns a {_RETURNS[kind]})")
+    flow = args.broken(brk)
+    return flow.with_tags(SCALAR_TAG) if kind == "number" else flow
+
+
+_RETURNS = {"ndarray": "numpy array", "number": "Python number"}
 
 
 def _external_call(interp, call: ast.Call, definition, label: str | None) -> Flow:

@@ -424,6 +424,17 @@ class FileAnalysis:
         except Exception:  # noqa: BLE001 - a resolver failure must not cost the file's own findings
             return None
 
+    def library_kind(self, qualified: str) -> str | None:
+        """What calling `qualified` of an installed library returns ("module", "ndarray", "number"),
+        when the cross-module resolver can tell (gradls/crossmodule/library.py); else None."""
+        ask = getattr(self.resolver, "library_kind", None)
+        if ask is None:
+            return None
+        try:
+            return ask(qualified, self.source.path)
+        except Exception:  # noqa: BLE001 - a resolver failure must not cost the file's own findings
+            return None
+
     def method_summary(self, scope: Scope, func: ast.Attribute) -> Callee | None:
         if not (isinstance(func.value, ast.Name) and func.value.id == "self" and scope.class_info):
             return None

@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 
 from ..config import Settings
+from .library import is_library_top
 from .resolver import SKIP_TOP, ProjectResolver
 from .store import Store
 
@@ -50,12 +51,15 @@ _IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import\b|impo
 
 def may_import_project_names(source: str, resolver: ProjectResolver | None = None, path: str = "") -> bool:
     """A cheap look at the import lines (no parse: this runs after every edit): is there a
-    relative import, or a top-level module that is a file or folder of the project?"""
+    relative import, a top-level module that is a file or folder of the project, or an
+    installed library whose calls jedi may type (gradls/crossmodule/library.py)?"""
     for match in _IMPORT_LINE.finditer(source):
         dots, module, plain = match.groups()
         if dots:
             return True
         top = (module or plain or "").split(".")[0]
+        if top and is_library_top(top):
+            return True
         if not top or top in SKIP_TOP:
             continue
         if resolver is None or resolver._in_project(top, path):

@@ -42,6 +42,7 @@ from ..analysis.external import (
     ExternalClass, ExternalFunction, ExternalInstance, ExternalMember, export_definitions, single_assignments,
 )
 from ..analysis.source import SourceFile
+from .library import infer_result, is_library_top, jedi_project
 
 SKIP_TOP = frozenset({
     "torch", "numpy", "np", "math", "scipy", "os", "sys", "typing", "functools", "itertools",
@@ -75,8 +76,9 @@ class ProjectResolver:
         self._star: dict[tuple[str, str], tuple[str, ...]] = {}
         self._toplevel: dict[tuple[str, str], dict] = {}
         self.overrides: dict[str, str] = _absolute_keys(overlay or {})  # path -> text read instead of the disk
+        self._library: dict[str, tuple] = {}  # qualified -> (kind, library files) of installed libraries
         self.stats = {"resolve": 0, "refused": 0, "jedi": 0, "direct": 0, "jedi_cached": 0, "analysed": 0,
-                      "found": 0, "export_cached": 0}
+                      "found": 0, "export_cached": 0, "library": 0, "library_cached": 0}
 
     # ----- the Resolver protocol ---------------------------------------------------------
 
@@ -98,6 +100,39 @@ class ProjectResolver:
                 definition = known[0]
                 self._note_dep(importer, str(self.root / definition.path))
             return definition
+
+    def library_kind(self, qualified: str, importer: str) -> str | None:
+        """What calling `qualified`, a name of an installed library (not of this project), returns:
+        "module", "ndarray", "number" or None (see gradls/crossmodule/library.py). Kept per name,
+        in memory and in the store, while the library files jedi answered from are unchanged."""
+        top = qualified.split(".")[0]
+        if not top or not is_library_top(top):
+            return None
+        with self._lock:
+            importer = os.path.abspath(importer)
+            if self._in_project(top, importer):
+                return None
+            known = self._library.get(qualified)
+            if known is None:
+                known = self._library[qualified] = self._library_answer(qualified, importer)
+            kind, files = known
+            for path in files:
+                self._note_dep(importer, path)
+            return kind
+
+    def _library_answer(self, qualified: str, importer: str) -> tuple[str | None, tuple[str, ...]]:
+        key = f"{self.root}|library|{qualified}"
+        hit = self.store.location(key, self.file_hash)
+        if hit is not None:
+            self.stats["library_cached"] += 1
+            return hit or (None, ())
+        self.stats["library"] += 1
+        if self._project is None:
+            self._project = jedi_project(self.root)
+        kind, files = infer_result(self._project, qualified, importer)
+        answer = (kind, tuple(sorted(files)))
+        self.store.set_location(key, answer, {f: self.file_hash(f) for f in files})
+        return answer
 
     @contextmanager
     def overlaid(self, texts: dict[str, str]):
@@ -307,7 +342,7 @@ class ProjectResolver:
         import jedi
 
         if self._project is None:
-            self._project = jedi.Project(str(self.root))
+            self._project = jedi_project(self.root)
         code = f"from {module} import {name}\n{name}"
         try:
             with warnings.catch_warnings():
