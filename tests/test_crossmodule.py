@@ -348,6 +348,7 @@ def test_library_result_kinds_come_from_jedi(tmp_path):
     assert infer_result(project, "zoo.metrics.batch_scores", importer)[0] == "ndarray"
     kind, files = infer_result(project, "zoo.mean_score", importer)
     assert kind == "number" and any(f.endswith("metrics.py") for f in files)
+    assert infer_result(project, "zoo.per_row", importer)[0] == "list"
     assert infer_result(project, "zoo.no_such_name", importer)[0] is None
 
 
@@ -368,3 +369,17 @@ def test_library_answers_skip_torch_stdlib_and_project_names_and_are_persisted(t
     again = resolver_for(tmp_path, tmp_path / ".gradls_cache")
     assert again.library_kind("zoo.create_model", importer) == "module"
     assert (again.stats["library"], again.stats["library_cached"]) == (0, 1)
+
+
+def test_a_list_from_a_library_turned_into_a_tensor_is_a_tensor_from_list(tmp_path):
+    from gradls.crossmodule import resolver_for
+    from gradls.engine import check_source
+
+    (tmp_path / "pyproject.toml").write_text("")
+    source = ("import torch\nimport zoo\n\nmodel = torch.nn.Linear(8, 4)\n"
+              "opt = torch.optim.SGD(model.parameters(), lr=0.1)\nx = torch.randn(16, 8)\n"
+              "rows = zoo.per_row(model(x))\nloss = torch.tensor(rows).mean()\nloss.backward()\nopt.step()\n")
+    path = str(tmp_path / "train.py")
+    alone = {f.code for f in check_source(source, path)}
+    typed = {f.code for f in check_source(source, path, resolver=resolver_for(tmp_path))}
+    assert "GRD103" not in alone and "GRD103" in typed

@@ -135,6 +135,8 @@ def _library_call(interp, call: ast.Call, name: str, label: str | None) -> Flow 
     args = _args_flow(interp, call)
     if kind == "module":  # `timm.create_model(...)`: a model with parameters, like nn.Linear(...)
         return _fresh_module(label, call)
+    if kind == "list":  # of what it was given: gradient passes, and torch.tensor(...) of it copies
+        return args.with_tags(LIST_TAG)
     brk = interp.program.make_break(ROUNDTRIP, call, call, f"`{_short(name)}()` (returns a {_RETURNS[kind]})")
     flow = args.broken(brk)
     return flow.with_tags(SCALAR_TAG) if kind == "number" else flow

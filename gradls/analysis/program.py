@@ -425,8 +425,8 @@ class FileAnalysis:
             return None
 
     def library_kind(self, qualified: str) -> str | None:
-        """What calling `qualified` of an installed library returns ("module", "ndarray", "number"),
-        when the cross-module resolver can tell (gradls/crossmodule/library.py); else None."""
+        """What calling `qualified` of an installed library returns ("module", "ndarray", "number",
+        "list"), when the cross-module resolver can tell (gradls/crossmodule/library.py); else None."""
         ask = getattr(self.resolver, "library_kind", None)
         if ask is None:
             return None

@@ -9,7 +9,8 @@ parameters to train. Jedi infers the result's type from the library's code and a
 - an instance of an `nn.Module` subclass (jedi finds `Module.parameters` on it): `"module"`,
   a gradient source like `nn.Linear(...)`;
 - `numpy.ndarray`: `"ndarray"`, a round trip out of autograd like `np.asarray(...)`;
-- `float`, `int`, `bool`: `"number"`, like `.item()`.
+- `float`, `int`, `bool`: `"number"`, like `.item()`;
+- `list`: `"list"`, whose tensors `torch.tensor(...)` would copy out of the graph (GRD103).
 
 Anything else (a tensor, several possible types, nothing inferred) is None: the call keeps
 its default, gradient passes through. Libraries are found where Python finds them: the
@@ -26,7 +27,7 @@ from pathlib import Path
 
 # Top-level modules the engine's own tables answer for: never asked of jedi.
 KNOWN_BY_TABLES = frozenset({"torch", "numpy", "np", "math", "scipy", "einops", "kornia", "__future__"})
-RESULT_KINDS = ("module", "ndarray", "number")  # the answers that change what a call gives
+RESULT_KINDS = ("module", "ndarray", "number", "list")  # the answers that change what a call gives
 MODULE_PARAMETERS = "torch.nn.modules.module.Module.parameters"
 _NUMBER_TYPES = {"builtins.float": "number", "builtins.int": "number", "builtins.bool": "number"}
 _NONE_TYPES = {"builtins.NoneType", "builtins.None"}
@@ -89,6 +90,8 @@ def _kind(full_name: str, is_module: bool) -> str:
         return "ndarray"
     if full_name in _NUMBER_TYPES:
         return _NUMBER_TYPES[full_name]
+    if full_name == "builtins.list":
+        return "list"
     if full_name.startswith("torch.") and full_name.endswith("Tensor"):
         return "tensor"
     return "module" if is_module else "other"

@@ -103,7 +103,7 @@ class ProjectResolver:
 
     def library_kind(self, qualified: str, importer: str) -> str | None:
         """What calling `qualified`, a name of an installed library (not of this project), returns:
-        "module", "ndarray", "number" or None (see gradls/crossmodule/library.py). Kept per name,
+        "module", "ndarray", "number", "list" or None (see gradls/crossmodule/library.py). Kept per name,
         in memory and in the store, while the library files jedi answered from are unchanged."""
         top = qualified.split(".")[0]
         if not top or not is_library_top(top):
