@@ -335,6 +335,28 @@ def test_overlay_texts_are_read_before_the_disk(tmp_path):
     assert codes(resolver) == []  # the disk again, not what was learnt from the overlay
 
 
+def test_a_name_known_only_by_its_export_follows_the_file_as_it_changes(tmp_path):
+    """`pkg.models.Net`, indexed when a file inside the package was analysed, is answered for
+    an importer that cannot spell that import only while models.py still defines it."""
+    from gradls.analysis.external import ExternalClass
+    from gradls.crossmodule import resolver_for
+
+    package = tmp_path / "lib" / "pkg"
+    package.mkdir(parents=True)
+    (tmp_path / "tools").mkdir()
+    net = "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return x\n"
+    _write(package, {"__init__.py": "", "models.py": net})
+    resolver = resolver_for(tmp_path)
+    inside, outside = str(package / "factory.py"), str(tmp_path / "tools" / "run.py")
+    assert isinstance(resolver.resolve(".models.Net", inside), ExternalClass)
+    found = resolver.resolve("pkg.models.Net", outside)
+    assert isinstance(found, ExternalClass) and found.path.endswith("pkg/models.py")
+    (package / "models.py").write_text(net.replace("class Net(", "class Renamed("))
+    assert resolver.resolve("pkg.models.Net", outside) is None
+    (package / "models.py").unlink()
+    assert resolver.resolve("pkg.models.Net", outside) is None
+
+
 # ----- installed libraries: what their calls return, asked of jedi ---------------------------
 
 

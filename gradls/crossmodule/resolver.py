@@ -68,7 +68,8 @@ class ProjectResolver:
         self._project = None                   # jedi.Project, created on first need
         self._hashes: dict[str, tuple[tuple[int, int], str]] = {}   # path -> ((mtime, size), hash)
         self._texts: dict[str, str] = {}       # path -> text of the hashed version
-        self._by_qualified: dict[str, list] = {}         # exported qualified name -> definitions
+        self._by_qualified: dict[str, dict] = {}         # exported qualified name -> {file: definition}
+        self._indexed: dict[str, set[str]] = {}          # file -> the qualified names its exports indexed
         self._in_progress: set[str] = set()    # files being analysed (cycle guard)
         self._deps: dict[str, set[str]] = {}   # importer path -> files its findings depend on
         self._file_deps: dict[str, set[str]] = {}  # analysed file -> files its exports depend on
@@ -88,7 +89,7 @@ class ProjectResolver:
             importer = os.path.abspath(importer)
             if "." not in qualified.lstrip(".") and not qualified.startswith("."):
                 return self._resolve_bare(qualified, importer)
-            known = self._by_qualified.get(qualified, [])
+            known = list(self._by_qualified.get(qualified, {}).values())
             if not qualified.startswith(".") and not self._in_project(qualified.split(".")[0], importer) \
                     and not known:
                 self.stats["refused"] += 1
@@ -97,9 +98,16 @@ class ProjectResolver:
             if definition is None and len(known) == 1:
                 # `extclass:pkg.models.Net` handed back by the engine: the name this pass
                 # exported, even where the importer could not spell the import that way
-                definition = known[0]
-                self._note_dep(importer, str(self.root / definition.path))
+                definition = self._indexed_definition(qualified, str(self.root / known[0].path))
+                if definition is not None:
+                    self._note_dep(importer, str(self.root / definition.path))
             return definition
+
+    def _indexed_definition(self, qualified: str, path: str):
+        """The definition `path` exports as `qualified` in its current version (re-analysed
+        if the file changed since it was indexed), or None where it no longer does."""
+        self._exports_of(path)
+        return self._by_qualified.get(qualified, {}).get(path)
 
     def library_kind(self, qualified: str, importer: str) -> str | None:
         """What calling `qualified`, a name of an installed library (not of this project), returns:
@@ -415,12 +423,13 @@ class ProjectResolver:
     def _exports_of(self, path: str) -> dict:
         digest = self.file_hash(path)
         if digest is None:
+            self._index(path, {})  # the file is gone: so are its definitions
             return {}
         stored = self.store.exports(digest, path, self.file_hash)
         if stored is not None:
             self.stats["export_cached"] += 1
             exports, deps = stored
-            self._index(exports)
+            self._index(path, exports)
             self._file_deps[path] = set(deps)
             return exports
         if path in self._in_progress:
@@ -430,7 +439,7 @@ class ProjectResolver:
             exports = self._analyse(path)
         finally:
             self._in_progress.discard(path)
-        self._index(exports)
+        self._index(path, exports)
         deps = set(self._deps.get(path, set())) - {path}
         self._file_deps[path] = deps
         self.store.set_exports(digest, path, exports, {d: self.file_hash(d) for d in deps})
@@ -459,12 +468,20 @@ class ProjectResolver:
                 raise
             return {}
 
-    def _index(self, exports: dict) -> None:
+    def _index(self, path: str, exports: dict) -> None:
+        """Index the exports of `path`'s current version, replacing what an earlier version of
+        the file indexed (a long server session must not answer from a deleted definition)."""
+        for qualified in self._indexed.pop(path, ()):
+            owners = self._by_qualified.get(qualified, {})
+            owners.pop(path, None)
+            if not owners:
+                self._by_qualified.pop(qualified, None)
+        names = set()
         for definition in exports.values():
             if isinstance(definition, (ExternalClass, ExternalFunction)):
-                known = self._by_qualified.setdefault(definition.qualified, [])
-                if all(k.path != definition.path for k in known):
-                    known.append(definition)
+                self._by_qualified.setdefault(definition.qualified, {})[path] = definition
+                names.add(definition.qualified)
+        self._indexed[path] = names
 
     def display(self, path: str) -> str:
         """`path` as findings name it: relative to the project root."""
