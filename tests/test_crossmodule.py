@@ -379,9 +379,11 @@ def test_library_answers_skip_torch_stdlib_and_project_names_and_are_persisted(t
 
     (tmp_path / "pyproject.toml").write_text("")
     (tmp_path / "helpers.py").write_text("def f(x):\n    return x\n")
+    (tmp_path / "timm").mkdir()  # the project is itself a library the resolver never follows
+    (tmp_path / "timm" / "__init__.py").write_text("def create_model():\n    return None\n")
     importer = str(tmp_path / "train.py")
     resolver = resolver_for(tmp_path, tmp_path / ".gradls_cache")
-    for name in ("torch.nn.Linear", "os.path.join", "numpy.asarray", "helpers.f"):
+    for name in ("torch.nn.Linear", "os.path.join", "numpy.asarray", "helpers.f", "timm.create_model"):
         assert resolver.library_kind(name, importer) is None
     assert resolver.stats["library"] == 0  # none of them reached jedi
     assert resolver.library_kind("zoo.create_model", importer) == "module"

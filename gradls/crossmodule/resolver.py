@@ -118,7 +118,7 @@ class ProjectResolver:
             return None
         with self._lock:
             importer = os.path.abspath(importer)
-            if self._in_project(top, importer):
+            if self._is_project_file(top, importer):  # timm's own files are not "a library" to timm
                 return None
             known = self._library.get(qualified)
             if known is None:
@@ -234,7 +234,13 @@ class ProjectResolver:
         return dirs
 
     def _in_project(self, top: str, importer: str) -> bool:
-        if top in SKIP_TOP or not top.isidentifier():
+        """`top` is a module of the project the resolver follows (torch and the other names of
+        SKIP_TOP never are: the engine's tables or a pass-through answer for them)."""
+        return top not in SKIP_TOP and self._is_project_file(top, importer)
+
+    def _is_project_file(self, top: str, importer: str) -> bool:
+        """A file or package named `top` sits in the project where `importer` would find it."""
+        if not top.isidentifier():
             return False
         for folder in self._search_dirs(importer):
             key = (folder, top)
