@@ -324,7 +324,7 @@ def write_results(text: str) -> None:
     path = ROOT / "benchmarks" / "RESULTS.md"
     heading = "## Language server"
     body = (f"{heading}\n\n`python benchmarks/server_latency.py --overhead --write` (stdio, raw JSON-RPC; "
-            f"goal: p50 ≤ 30 ms, p95 ≤ 60 ms, codeAction p95 ≤ 50 ms, memory flat).\n\n{text}\n")
+            f"goal: p50 ≤ 30 ms, p95 ≤ 60 ms, codeAction p95 ≤ 50 ms, memory flat).\n\n{text}\n\n")
     old = path.read_text() if path.exists() else "# Benchmark results\n"
     if heading in old:
         start = old.index(heading)
