@@ -48,7 +48,9 @@ NOTES = """\
   autograd. One jedi inference per name per project, persisted in the store and invalidated
   when the library files it came from change (column "library look-ups"). Projects and corpus
   run with `fixtures/libraries` on PYTHONPATH (the stand-in `zoo` package of the fixtures).
-- Not followed: a name bound more than once or conditionally in its file; a tensor's own type
+- A function or class defined in an `if`/`try`/`with` block is followed when that is its only
+  binding in the file. Not followed: a name bound more than once in its file (two branches, a
+  `def` as an import's fallback: which one runs is decided at import time); a tensor's own type
   (jedi cannot infer `model(x)` or `.detach()` results; the flow summaries carry a list of
   tensors, a scalar, a module across files instead). The language server's refinement reads
   other open documents from their buffers, and an edit of one open file refines again the open

@@ -9,6 +9,7 @@ none of the cross-file ones without it (they can only be seen across files).
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import os
@@ -91,6 +92,36 @@ def test_cross_module_pass_reports_exactly_the_markers(project: Path, capsys):
     assert reported(project, capsys) == want
     header = execution_label.parse_header((project / "train.py").read_text())
     assert bool(want) == (header["label"] == "positive")
+
+
+@pytest.mark.parametrize("names", [("pos_guarded_helper_detach", "neg_guarded_helper_twice"), None],
+                         ids=["a-pair-sharing-utils.standardize", "all-projects"])
+def test_projects_checked_in_one_run_report_exactly_their_markers(names, capsys):
+    """One `gradls check` over several projects at once, positives first: each has its own
+    utils.py, models.py and losses.py, and a name must be answered from the importer's own
+    folder, never from another project's file of the same module name."""
+    projects = [PROJECTS[0].parent / name for name in names] if names else \
+        sorted(PROJECTS, key=lambda project: not project.name.startswith("pos_"))
+    want = {(f"{project.name}/{path}", code, line) for project in projects for path, code, line in expected(project)}
+    code = main(["check", "--no-cache", "--output-format", "json", "--exit-zero", *map(str, projects)])
+    assert code == 0
+    findings = json.loads(capsys.readouterr().out or "[]")
+    assert {(Path(f["path"]).resolve().relative_to(PROJECTS[0].parent).as_posix(), f["code"], f["line"])
+            for f in findings} == want
+
+
+def test_a_function_is_followed_when_its_only_definition_sits_in_a_guard_block():
+    from gradls.analysis.walk import guarded_definitions
+
+    tree = ast.parse(
+        "import torch\n"
+        "if torch.__version__ >= '2':\n    def once(x):\n        return x\n    class Net:\n        pass\n"
+        "try:\n    def twice(x):\n        return x\nexcept ImportError:\n    def twice(x):\n        return x\n"
+        "try:\n    from fast import fallback\nexcept ImportError:\n    def fallback(x):\n        return x\n"
+        "with open('f') as handle:\n    def handle(x):\n        return x\n"
+        "def top(x):\n    return x\n"
+    )
+    assert sorted(node.name for node in guarded_definitions(tree)) == ["Net", "once"]
 
 
 @pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)

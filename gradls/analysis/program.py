@@ -22,7 +22,7 @@ from .reuse import (
     PreviousAnalysis, Record, ReuseKey, callable_facts, callee_ident, class_facts, same_value,
 )
 from .source import SourceFile
-from .walk import statements
+from .walk import guarded_definitions, statements
 from .values import (
     ARGUMENT, EMPTY, MODULE, PARAMETER, TENSOR, Break, Cut, Flow, Origin,
 )
@@ -183,7 +183,7 @@ class FileAnalysis:
         return "requires_grad" in text or "Parameter(" in text
 
     def _collect_definitions(self, tree: ast.Module) -> None:
-        for node in tree.body:
+        for node in [*tree.body, *guarded_definitions(tree)]:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.functions[node.name] = _function_callee(node, None)
             elif isinstance(node, ast.ClassDef):

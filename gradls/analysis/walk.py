@@ -37,3 +37,34 @@ def statements(body: list, into_definitions: bool = True) -> list[ast.AST]:
                 children.extend(block)
         stack.extend(reversed(children))
     return found
+
+
+def guarded_definitions(tree: ast.Module) -> list[ast.AST]:
+    """The functions and classes defined inside the module's own `if`/`try`/`with`/loop blocks
+    (`try: import apex` / `except ImportError: def fused_norm(...)`, `if HAS_CUDA: class ...`)
+    whose name the module binds nowhere else: which definition runs is then not in doubt.
+    A name bound twice (two branches, a def and an import fallback) stays unknown."""
+    nested = []
+    bindings: dict[str, int] = {}
+    for node in statements(tree.body, into_definitions=False):
+        for name in _bound_names(node):
+            bindings[name] = bindings.get(name, 0) + 1
+        if isinstance(node, _DEFINITIONS) and node not in tree.body:
+            nested.append(node)
+    return [node for node in nested if bindings.get(node.name) == 1]
+
+
+def _bound_names(node: ast.AST) -> list[str]:
+    """The module-level names one statement binds (not those of the blocks nested in it)."""
+    if isinstance(node, _DEFINITIONS):
+        return [node.name]
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return [(alias.asname or alias.name).split(".")[0] for alias in node.names]
+    if type(node) in _SIMPLE or isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
+        header = [getattr(node, "target", None), *getattr(node, "targets", ()),
+                  *(item.optional_vars for item in getattr(node, "items", ()))]
+        return [n.id for part in header if part is not None
+                for n in ast.walk(part) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)]
+    if isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+        return [handler.name for handler in node.handlers if handler.name]
+    return []

@@ -95,9 +95,10 @@ class ProjectResolver:
                 self.stats["refused"] += 1
                 return None
             definition = self._resolve_member(qualified, importer) or self._resolve_dotted(qualified, importer)
-            if definition is None and len(known) == 1:
+            if definition is None and len(known) == 1 and not self._module_files(importer, qualified.rpartition(".")[0]):
                 # `extclass:pkg.models.Net` handed back by the engine: the name this pass
-                # exported, even where the importer could not spell the import that way
+                # exported, even where the importer could not spell the import that way (where
+                # it can, its own `pkg/models.py` decides: two folders may each have a utils.py)
                 definition = self._indexed_definition(qualified, str(self.root / known[0].path))
                 if definition is not None:
                     self._note_dep(importer, str(self.root / definition.path))
