@@ -124,6 +124,19 @@ def test_a_function_is_followed_when_its_only_definition_sits_in_a_guard_block()
     assert sorted(node.name for node in guarded_definitions(tree)) == ["Net", "once"]
 
 
+def test_a_guarded_definition_is_found_without_jedi():
+    from gradls.analysis.external import ExternalFunction
+    from gradls.crossmodule import resolver_for
+
+    project = PROJECTS[0].parent / "pos_guarded_helper_detach"
+    resolver = resolver_for(project)
+    helper = resolver.resolve("utils.standardize", str(project / "train.py"))
+    assert isinstance(helper, ExternalFunction) and helper.line == 4
+    assert (resolver.stats["direct"], resolver.stats["jedi"]) == (1, 0)
+    twice = PROJECTS[0].parent / "neg_guarded_helper_twice"
+    assert resolver_for(twice).resolve("utils.standardize", str(twice / "train.py")) is None
+
+
 @pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
 def test_single_file_pass_misses_the_cross_file_bugs(project: Path, capsys):
     got = reported(project, capsys, "--no-cross-module")

@@ -42,6 +42,7 @@ from ..analysis.external import (
     ExternalClass, ExternalFunction, ExternalInstance, ExternalMember, export_definitions, single_assignments,
 )
 from ..analysis.source import SourceFile
+from ..analysis.walk import guarded_definitions
 from .library import infer_result, is_library_top, jedi_project
 
 SKIP_TOP = frozenset({
@@ -510,17 +511,19 @@ class ProjectResolver:
 
 
 def _binding_lines(text: str) -> dict:
-    """name -> the lines binding it: a top-level `def`, `class` or plain `name = value` by its
-    line, any other binding anywhere in the file by -1 (it counts against the shortcut)."""
+    """name -> the lines binding it: a module-level `def` or `class` (also the only definition
+    of its name inside an `if`/`try` block) or a plain top-level `name = value` by its line, any
+    other binding anywhere in the file by -1 (it counts against the shortcut)."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         tree = ast.Module(body=[], type_ignores=[])
     assigned = _single_assignment_targets(tree)
+    definitions = {id(node) for node in [*tree.body, *guarded_definitions(tree)]}
     table: dict = {}
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            table.setdefault(node.name, []).append(node.lineno if node in tree.body else -1)
+            table.setdefault(node.name, []).append(node.lineno if id(node) in definitions else -1)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             table.setdefault(node.id, []).append(assigned.get(id(node), -1))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
