@@ -107,6 +107,10 @@ def _partial_is_evidence(cut: Cut, sink: SinkEvent, live_anywhere: list) -> bool
         return False
     if not cut.chained and sink.trained is None and cut.origin.kind != ARGUMENT and cut.origin.kind != TENSOR:
         return False
+    if cut.chained and cut.origin.kind == ARGUMENT and sink.kind == "return":
+        # `netD(fake.detach())` in a discriminator loss: the argument is cut on purpose to train
+        # the module it is fed to; the callers' backward (with the real arguments) decides
+        return False
     return not any(cut.origin.is_within(o) or o.is_within(cut.origin) for o in live_anywhere)
 
 

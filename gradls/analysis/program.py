@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import names as N
 from .links import WeakLink
@@ -493,7 +493,7 @@ class FileAnalysis:
             record.scope = self._interpret_function(callee)
         finally:
             self._recording.pop()
-        record.summary = Summary(record.scope.returns)
+        record.summary = Summary(_parameters_as_arguments(record.scope.returns, callee.node))
         return record
 
     def _reusable_record(self, callee: Callee) -> Record | None:
@@ -588,6 +588,19 @@ def _reads_only_its_globals(record: Record) -> bool:
     """Module-level code that read only its own names (no local function or class) depends on
     nothing but its statements."""
     return all(read[0] == "global" for read in record.reads)
+
+
+def _parameters_as_arguments(flow: Flow, function: ast.AST) -> Flow:
+    """What a caller sees of a function's result: a model-like parameter (`net` in
+    `def step(net, batch)`, a module inside the function, see `_argument_value`) is an argument
+    again, so the call site puts the module it passed in its place (`step(classifier, b)`)."""
+    def caller_side(origin: Origin) -> Origin:
+        return Origin(origin.label, ARGUMENT, origin.anchor) \
+            if origin.kind == MODULE and origin.anchor is function else origin
+
+    return Flow(frozenset(caller_side(o) for o in flow.live),
+                frozenset(replace(c, origin=caller_side(c.origin)) for c in flow.cuts),
+                flow.tags, tuple(_parameters_as_arguments(item, function) for item in flow.items))
 
 
 def _argument_value(name: str, function: ast.AST) -> Flow:
