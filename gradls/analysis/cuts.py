@@ -122,7 +122,7 @@ def _trained(analysis: FileAnalysis, origin: Origin, sink: SinkEvent) -> bool:
     if origin.kind == ARGUMENT:
         name = origin.label.split("[")[0].split(".")[0].lower()
         return sink.scope.is_loss and (name in PRED_LIKE_ARGS or not target_like(name))
-    if _frozen(analysis, origin):
+    if _frozen(analysis, origin) or _frozen_by_its_class(analysis, origin, sink):
         return False
     if origin.kind == TENSOR:
         base = origin.label.split("[")[0]
@@ -139,6 +139,26 @@ def _frozen(analysis: FileAnalysis, origin: Origin) -> bool:
         return True
     parts = origin.label.replace("[", ".").split(".")
     return any(N.looks_like_target_network(part) for part in parts if part != "self")
+
+
+def _frozen_by_its_class(analysis: FileAnalysis, origin: Origin, sink: SinkEvent) -> bool:
+    """`model.backbone` where `model` is a FineTuner whose `__init__` froze `self.backbone`
+    (in this file, or in the file defining FineTuner)."""
+    head, dot, rest = origin.label.partition(".")
+    if not dot or head == "self":
+        return False
+    scope = sink.scope
+    instance = (scope.env.get(head) if scope is not None else None) or analysis.module_env.get(head)
+    for tag in instance.tags if instance is not None else ():
+        if tag.startswith("class:"):
+            frozen = [label[len(tag) + 1:] for label in analysis.frozen_labels if label.startswith(tag + ".")]
+        elif tag.startswith("extclass:"):
+            frozen = getattr(analysis.external(tag[len("extclass:"):]), "frozen", ())
+        else:
+            continue
+        if any(Origin(rest, "").is_within(Origin(attribute, "")) for attribute in frozen):
+            return True
+    return False
 
 
 def _attach_optimizers(analysis: FileAnalysis) -> None:

@@ -35,6 +35,7 @@ class ExternalClass:
     is_loss: bool
     has_parameters: bool
     methods: dict = field(default_factory=dict)  # name -> ExternalFunction
+    frozen: tuple = ()  # attributes its own methods freeze (`self.backbone.requires_grad_(False)`)
 
 
 MODULE_INSTANCE = "module"      # an nn.Module with parameters: `model = Net()`, `model = nn.Linear(8, 1)`
@@ -121,9 +122,11 @@ def export_definitions(analysis, module: str) -> dict:
             for method, callee in info.methods.items()
             if not method.startswith("__") or method in ("__call__",)
         }
+        prefix = f"class:{name}."
+        frozen = tuple(sorted(label[len(prefix):] for label in analysis.frozen_labels if label.startswith(prefix)))
         exported[name] = ExternalClass(
             f"{module}.{name}", path, info.node.lineno, info.is_module, info.is_loss,
-            bool(info.params or info.modules), methods,
+            bool(info.params or info.modules), methods, frozen,
         )
     exported.update(_export_instances(analysis, module, path, exported))
     return exported

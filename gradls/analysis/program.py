@@ -131,6 +131,7 @@ class FileAnalysis:
         self.imports = N.ImportMap.from_module(tree)
         self.classes: dict[str, ClassInfo] = {}
         self.functions: dict[str, Callee] = {}
+        self.method_classes: dict[int, str] = {}   # id(method node) -> its class's name
         self.scopes: list[Scope] = []
         self.summaries: dict[int, Summary] = {}
         self.in_progress: set[int] = set()
@@ -190,6 +191,7 @@ class FileAnalysis:
                 self.classes[node.name] = self._class_info(node)
         for info in self.classes.values():
             self._scan_class_attributes(info)
+            self.method_classes.update((id(method.node), info.name) for method in info.methods.values())
 
     def _class_info(self, node: ast.ClassDef) -> ClassInfo:
         base_names = [self.imports.qualify(b) or N.dotted_text(b) or "" for b in node.bases]
@@ -304,9 +306,14 @@ class FileAnalysis:
             self.freeze(label)
 
     def freeze(self, label: str) -> None:
-        self.frozen_labels.add(label)
+        labels = [label]
+        owner = self.method_classes.get(id(self._recording[-1].node)) if self._recording else None
+        if owner is not None and label.startswith("self."):
+            # `self.backbone` frozen in a method of FineTuner: every FineTuner's backbone
+            labels.append(class_frozen_label(owner, label[len("self."):]))
+        self.frozen_labels.update(labels)
         if self._recording:
-            self._recording[-1].frozen.add(label)
+            self._recording[-1].frozen.update(labels)
 
     def note_grad_read(self, label: str) -> None:
         self.grad_read_labels.add(label)
@@ -588,6 +595,11 @@ def _reads_only_its_globals(record: Record) -> bool:
     """Module-level code that read only its own names (no local function or class) depends on
     nothing but its statements."""
     return all(read[0] == "global" for read in record.reads)
+
+
+def class_frozen_label(class_name: str, attribute: str) -> str:
+    """How `frozen_labels` holds an attribute a class's own methods freeze."""
+    return f"class:{class_name}.{attribute}"
 
 
 def _parameters_as_arguments(flow: Flow, function: ast.AST) -> Flow:
