@@ -9,7 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
+from lsprotocol import types
 from pygls.uris import from_fs_path
+from pytest_lsp import client_capabilities
 
 from tests.server_client.util import session
 
@@ -50,6 +52,30 @@ async def test_refined_diagnostic_arrives_in_a_second_publish(tmp_path):
         await asyncio.sleep(1.5)
         later = [p for p in c.rec.publishes if p.uri == uri and p.version == version]
         assert len(later) == 1 and not later[0].diagnostics
+
+
+@pytest.mark.asyncio
+async def test_a_pull_client_is_asked_to_pull_again_when_the_refined_finding_arrives(tmp_path):
+    """Pull mode: the first report is the single-file pass (no waiting for jedi); when the
+    cross-module finding arrives the server sends workspace/diagnostic/refresh, and the next
+    pull has it."""
+    for name in ("train.py", "utils.py", "models.py", "losses.py"):
+        shutil.copy(PROJECT / name, tmp_path / name)
+    (tmp_path / "pyproject.toml").write_text("[tool.gradls]\n")
+    train = (tmp_path / "train.py").read_text()
+    uri = from_fs_path(str(tmp_path / "train.py"))
+    caps = client_capabilities("neovim@v0.11.0")  # pulls; and like VS Code, can be asked to pull again
+    caps.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
+    async with session(caps=caps, root=str(tmp_path)) as c:
+        c.open(uri, train)
+        first = await c.pull(uri)
+        assert "GRD101" not in [d.code for d in first.items]
+        deadline = time.monotonic() + 60
+        while c.rec.refreshes == 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert c.rec.refreshes >= 1
+        again = await c.pull(uri, previous=first.result_id)
+        assert again.kind == "full" and "GRD101" in [d.code for d in again.items]
 
 
 @pytest.mark.asyncio

@@ -89,6 +89,28 @@ def test_diff_edits_are_minimal_and_exact():
             assert _apply(before, diff_edits(before, after, LineIndex(before, enc)), enc) == after, (before, after)
 
 
+def test_diff_edits_are_exact_on_long_texts_of_repeated_lines():
+    """Many identical lines (where difflib's popular-line heuristic applies), with lines
+    rewritten in place and, in the second text, also inserted and removed."""
+    import random
+
+    rng = random.Random(5)
+    old_lines = [rng.choice(["    x = x.detach()\n", "\n", "    loss.backward()\n", f"y{i} = {i}\n"]) for i in range(3000)]
+    rewritten = [line.replace(".detach()", "") if rng.random() < 0.3 else line for line in old_lines]
+    reshaped = list(rewritten)
+    for _ in range(40):
+        at = rng.randrange(len(reshaped))
+        if rng.random() < 0.5:
+            reshaped.insert(at, "    inserted = 1\n")
+        else:
+            del reshaped[at]
+    old = "".join(old_lines)
+    for new in ("".join(rewritten), "".join(reshaped)):
+        edits = diff_edits(old, new, LineIndex(old))
+        assert _apply(old, edits) == new
+        assert len(edits) <= sum(a != b for a, b in zip(old_lines, rewritten)) + 80
+
+
 def _analysis(source: str, findings) -> Analysis:
     return run_analysis(Job("u", 1, source, "x.py", Settings()), None, lambda *_: findings)
 

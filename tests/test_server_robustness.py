@@ -104,6 +104,33 @@ async def test_invalid_positions_are_clamped():
         assert await c.alive()
 
 
+async def test_edits_follow_the_lsp_line_model():
+    """A form feed or U+2028 does not end a line in the LSP (str.splitlines would say it does),
+    and a position past the end of a line means its end: the server's copy of the text stays
+    the client's, so its findings equal those of a fresh open of the client's text."""
+    text = SNIPPET.replace("out = model(x)", "\x0c\nlabel = 'a\u2028b\x1c'\nout = model(x)")
+    changes = [(pos(7, 0), "# a comment line\n"), (pos(0, 999), "  # past the end of the line")]
+    client_text = text.split("\n")
+    client_text.insert(7, "# a comment line")
+    client_text[0] += "  # past the end of the line"
+    client_text = "\n".join(client_text)
+    async with session() as c:
+        c.open(URI, text)
+        await c.diagnostics(URI)
+        c.lsp.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=URI, version=2),
+            content_changes=[types.TextDocumentContentChangePartial(range=types.Range(start=at, end=at), text=new)
+                             for at, new in changes],
+        ))
+        edited = await c.diagnostics(URI, 2)
+        fresh_uri = URI.replace("robust.py", "fresh.py")
+        c.open(fresh_uri, client_text)
+        fresh = await c.diagnostics(fresh_uri)
+        assert [d.code for d in edited] == ["GRD101"]
+        assert [(d.code, d.range) for d in edited] == [(d.code, d.range) for d in fresh]
+        assert edited[0].range.start.line == 8
+
+
 async def test_binary_and_odd_content():
     async with session() as c:
         blobs = [

@@ -67,8 +67,15 @@ def fixed_text(analysis: Analysis, unsafe: bool = False) -> str:
 
 
 def fix_all_edits(analysis: Analysis) -> list[types.TextEdit]:
-    """Minimal TextEdits turning the analysed text into the fixed one (may be empty)."""
-    return diff_edits(analysis.source, fixed_text(analysis), analysis.index)
+    """Minimal TextEdits turning the analysed text into the fixed one (may be empty). Runs the
+    engine and a diff: call it from a worker thread. Cached per analysis."""
+    cached = analysis.cache.get("fix_all_edits")
+    if cached is not None:
+        return cached
+    edits = diff_edits(analysis.source, fixed_text(analysis), analysis.index)
+    with _cache_lock:
+        analysis.cache["fix_all_edits"] = edits
+    return edits
 
 
 def can_fix_all(analysis: Analysis) -> bool:

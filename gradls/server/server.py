@@ -23,6 +23,7 @@ from .. import __version__
 from . import actions, hover
 from . import shadow as shadow_pass
 from .convert import rule_url
+from .documents import use_lsp_documents
 from .scheduler import Analysis, Job, Scheduler, default_check
 from .settings import WATCH_GLOB, SettingsStore
 
@@ -76,6 +77,7 @@ class GradlsServer(LanguageServer):
         self._told_too_large: set[str] = set()
         self.shadow = shadow_pass.ShadowService()
         self.blocks: dict[str, Any] = {}  # uri -> top-level statement lines of a recent text
+        self.pulled: dict[str, tuple[int | None, str]] = {}  # uri -> (version, result id) last pulled
 
     # --- errors: log, do not pop up dialogs for every hiccup ------------------------------
     def report_server_error(self, error: Exception, source) -> None:
@@ -170,7 +172,18 @@ class GradlsServer(LanguageServer):
                 types.LogMessageParams(type=types.MessageType.Warning,
                                        message=f"gradls: {analysis.uri} is too large to analyse")
             )
+        if self.pull_mode:
+            self._refresh_if_pulled_before(analysis)
         self._send(analysis.uri, self.diagnostics_of(analysis), analysis.version)
+
+    def _refresh_if_pulled_before(self, analysis: Analysis) -> None:
+        """New findings for a version the client already pulled (the cross-module pass finished
+        after the pull): ask the client to pull again."""
+        pulled = self.pulled.get(analysis.uri)
+        if pulled is None or pulled[0] != analysis.version or pulled[1] == self.result_id_of(analysis):
+            return
+        if self.capability("workspace.diagnostics.refresh_support"):
+            self.workspace_diagnostic_refresh(None)
 
     def diagnostics_of(self, analysis: Analysis) -> list[types.Diagnostic]:
         """The analysis's diagnostics, with the shadow run's verdicts while they apply."""
@@ -392,6 +405,7 @@ def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsSe
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: GradlsServer, params: types.InitializeParams):
+        use_lsp_documents(ls.workspace)
         ls.pull_mode = ls.capability("text_document.diagnostic") is not None
         ls.set_folders()
         ls._pending_warnings.extend(ls.settings_store.set_client(params.initialization_options))
@@ -434,6 +448,7 @@ def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsSe
         uri = params.text_document.uri
         ls.shadow.drop(uri)
         ls.blocks.pop(uri, None)
+        ls.pulled.pop(uri, None)
         ls.scheduler.forget(uri)
         ls._send(uri, [], None)
 
@@ -446,6 +461,7 @@ def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsSe
         if analysis is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
         result_id = ls.result_id_of(analysis)
+        ls.pulled[analysis.uri] = (analysis.version, result_id)
         if params.previous_result_id and params.previous_result_id == result_id:
             return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
         return types.RelatedFullDocumentDiagnosticReport(items=ls.diagnostics_of(analysis), result_id=result_id)
@@ -469,7 +485,7 @@ def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsSe
                 ls.blocks[analysis.uri] = analysis.cache["blocks"]
         ignore = actions.ignore_edits(analysis, list(chosen))  # cached now
         if actions.wants_eager_fix_all(analysis, params, resolve):
-            await ls.scheduler.run_blocking(actions.fixed_text, analysis)  # cached for the call below
+            await ls.scheduler.run_blocking(actions.fix_all_edits, analysis)  # cached for the call below
         return actions.code_actions(analysis, params, resolve_edits=resolve, versioned=versioned,
                                     chosen=chosen, ignore=ignore) or None
 
@@ -481,7 +497,12 @@ def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsSe
         analysis = await ls.analysis_for(data["uri"])
         if analysis is None:
             return action
-        await ls.scheduler.run_blocking(actions.fixed_text, analysis)
+        await ls.scheduler.run_blocking(actions.fix_all_edits, analysis)  # cached for the call below
+        document = ls.document(analysis.uri)
+        if not ls.versioned_edits and (document is None or document.version != analysis.version):
+            # edited meanwhile: an unversioned edit would be applied to text it was not made for
+            raise JsonRpcException(code=int(types.LSPErrorCodes.ContentModified),
+                                   message="the document changed while the fix-all edit was computed")
         return actions.resolve_fix_all(action, analysis, ls.versioned_edits)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)

@@ -71,6 +71,7 @@ class Recorder:
     publishes: list[types.PublishDiagnosticsParams] = field(default_factory=list)
     applied: list[types.ApplyWorkspaceEditParams] = field(default_factory=list)
     registrations: list[types.RegistrationParams] = field(default_factory=list)
+    refreshes: int = 0  # workspace/diagnostic/refresh requests from the server
     texts: dict[str, str] = field(default_factory=dict)
     versions: dict[str, int] = field(default_factory=dict)
 
@@ -208,8 +209,13 @@ def make_client(rec: Recorder) -> LanguageClient:
         rec.registrations.append(params)
         return None
 
+    def refresh(ls, params):
+        rec.refreshes += 1
+        return None
+
     features = {
         **DEFAULT_CLIENT_FEATURES,
+        types.WORKSPACE_DIAGNOSTIC_REFRESH: refresh,
         types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: publish,
         types.WORKSPACE_APPLY_EDIT: apply_edit,
         types.CLIENT_REGISTER_CAPABILITY: register,
@@ -220,7 +226,7 @@ def make_client(rec: Recorder) -> LanguageClient:
 
 @asynccontextmanager
 async def session(
-    caps: str = "visual-studio-code",
+    caps: "str | types.ClientCapabilities" = "visual-studio-code",
     init_options: Any = None,
     env: dict[str, str] | None = None,
     root: str | None = None,
@@ -232,7 +238,7 @@ async def session(
     lsp = await config.start()
     if configuration is not None:
         lsp.set_configuration(configuration)
-    capabilities = client_capabilities(caps)
+    capabilities = client_capabilities(caps) if isinstance(caps, str) else caps  # a name, or ClientCapabilities
     root_uri = None
     folders = None
     if root is not None:
