@@ -38,7 +38,11 @@ class Settings:
         return _matches(code, self.select)
 
     def severity_for(self, code: str, default: str) -> str:
-        return self.severity.get(code, default)
+        """The override of the longest matching code or prefix (`GRD101` over `GRD1` over `ALL`)."""
+        matching = [key for key in self.severity if key == "ALL" or code.startswith(key)]
+        if not matching:
+            return default
+        return self.severity[max(matching, key=lambda key: 0 if key == "ALL" else len(key))]
 
     def cache_key(self) -> str:
         return repr((self.enable, self.select, self.ignore, sorted(self.severity.items())))

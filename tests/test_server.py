@@ -252,6 +252,13 @@ async def test_initialization_options_ignore_and_severity():
     async with session(init_options={"settings": {"severity": {"GRD101": "hint"}}}) as c:
         c.open(URI, SNIPPET)
         assert grd101(await c.diagnostics(URI)).severity == types.DiagnosticSeverity.Hint
+    # a prefix applies to the codes it starts; the longest match wins
+    for overrides, expected in (({"GRD1": "info"}, types.DiagnosticSeverity.Information),
+                                ({"ALL": "hint", "GRD10": "warning"}, types.DiagnosticSeverity.Warning),
+                                ({"GRD1": "info", "GRD101": "hint"}, types.DiagnosticSeverity.Hint)):
+        async with session(init_options={"severity": overrides}) as c:
+            c.open(URI, SNIPPET)
+            assert grd101(await c.diagnostics(URI)).severity == expected, overrides
 
 
 @pytest.mark.asyncio
@@ -275,15 +282,16 @@ async def test_did_change_configuration_reanalyses_open_documents():
 
 @pytest.mark.asyncio
 async def test_invalid_settings_warn_and_use_defaults():
-    async with session(init_options={"select": 5, "severity": {"GRD101": "loud"}, "bogus": 1}) as c:
+    async with session(init_options={"select": 5, "severity": {"GRD101": "loud"}, "bogus": 1,
+                                     "shadow": {"timeout": "soon", "device": "tpu"}}) as c:
         c.open(URI, SNIPPET)
         assert "GRD101" in codes(await c.diagnostics(URI))
-        await _until(lambda: len(c.lsp.messages) >= 3)
+        await _until(lambda: len(c.lsp.messages) >= 5)
         assert all(m.type == types.MessageType.Warning for m in c.lsp.messages)
         text = " ".join(m.message for m in c.lsp.messages)
-        assert "select" in text and "severity" in text and "bogus" in text
+        assert all(word in text for word in ("select", "severity", "bogus", "timeout", "device"))
         c.lsp.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=["nonsense"]))
-        await _until(lambda: len(c.lsp.messages) >= 4)
+        await _until(lambda: len(c.lsp.messages) >= 6)
         assert await c.alive()
 
 

@@ -75,6 +75,8 @@ async def test_requests_for_unknown_documents():
         c.close(UNKNOWN)
         with pytest.raises(JsonRpcException):
             await c.command("gradls.applyFixAll", UNKNOWN)
+        with pytest.raises(JsonRpcException, match="never_opened.py"):  # a bare string, not a list
+            await raw_request(c.lsp, "workspace/executeCommand", {"command": "gradls.applyFixAll", "arguments": UNKNOWN})
         assert await c.alive()
 
 

@@ -265,6 +265,8 @@ def _uri_path(uri: str) -> str | None:
 
 
 def _uri_arg(args: tuple) -> str:
+    if len(args) > 1 and all(isinstance(a, str) and len(a) == 1 for a in args):
+        args = ("".join(args),)  # `"arguments": "file:///x.py"` (a string, not a list) arrives spelt out
     if not args:
         raise JsonRpcInvalidParams.of(ValueError("expected a document URI argument"))
     first = args[0]

@@ -69,6 +69,10 @@ class SettingsStore:
             self.client_raw = None
             return [f"gradls settings must be an object, got {type(raw).__name__}; using defaults"]
         _, warnings = parse_settings(raw)
+        if isinstance(raw.get("shadow"), dict):  # checked now, not first when `gradls.confirm` runs
+            from .shadow import parse_options
+
+            warnings += parse_options(raw["shadow"])[1]
         self.client_raw = raw
         return warnings
 
