@@ -96,7 +96,7 @@ async def test_pull_client_gets_reports_and_no_pushes():
 
 
 @pytest.mark.asyncio
-async def test_syntax_error_keeps_findings_above_the_edit():
+async def test_syntax_error_keeps_findings_of_the_unchanged_text():
     async with session() as c:
         c.open(URI, SNIPPET)
         await c.diagnostics(URI, 1)
@@ -106,10 +106,16 @@ async def test_syntax_error_keeps_findings_above_the_edit():
         assert codes(diags).count("GRD000") == 1
         # the finding above the edited line survives, positioned as before
         assert grd101(diags).range.start.line == DETACH_LINE
-        # an edit above the finding makes it unreliable: only the syntax error remains
+        # a line being typed above it: the finding moves down with its text, its message too
         version = c.replace(URI, "import (\n" + SNIPPET)
         diags = await c.diagnostics(URI, version)
-        assert codes(diags) == ["GRD000"]
+        c.open(URI.replace(".py", "_fresh.py"), "\n" + SNIPPET)
+        fresh = grd101(await c.diagnostics(URI.replace(".py", "_fresh.py")))
+        assert sorted(codes(diags)) == ["GRD000", "GRD101"]
+        assert (grd101(diags).range, grd101(diags).message) == (fresh.range, fresh.message)
+        # typing inside the flagged line: that finding is gone until the code parses again
+        version = c.replace(URI, SNIPPET.replace(".detach()", ".detach((("))
+        assert codes(await c.diagnostics(URI, version)) == ["GRD000"]
 
 
 @pytest.mark.asyncio

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from lsprotocol import types
 
 from gradls.config import Settings
@@ -238,8 +240,22 @@ def test_syntax_policy_keeps_findings_above_first_edit():
     broken_src = "a\nb\nc(\nd\n"
     syntax = Finding("GRD000", "syntax", Span(4, 1, 4, 2), "error")
     result = run_analysis(Job("u", 2, broken_src, "x.py", Settings()), good, _fake([syntax]))
-    assert [f.code for f in result.findings] == ["GRD101", "GRD000"]
+    assert [f.code for f in result.findings] == ["GRD101", "GRD000", "GRD103"]  # line 4 is unchanged
     assert result.syntax_error
+    # a broken line inserted above `late`: it moves down with its text (and so do its fix,
+    # its related places and the lines its message names); `edited`, on the edited line, goes
+    fix = Fix("safe", "remove", (Edit(Span(4, 1, 4, 2), ""),))
+    late = replace(late, message="reaches backward (line 4)", fix=fix,
+                   related=(Related(Span(1, 1, 1, 2), "source"), Related(Span(4, 1, 4, 2), "sink")))
+    edited = Finding("GRD102", "m", Span(2, 1, 2, 2), "warning")
+    good = run_analysis(job, None, _fake([early, edited, late]))
+    inserted_src = "a\nb(\nX(\nc\nd\n"
+    syntax = Finding("GRD000", "syntax", Span(2, 2, 2, 3), "error")
+    result = run_analysis(Job("u", 3, inserted_src, "x.py", Settings()), good, _fake([syntax]))
+    assert [f.code for f in result.findings] == ["GRD101", "GRD000", "GRD103"]
+    moved = result.findings[-1]
+    assert moved.span == Span(5, 1, 5, 2) and moved.message == "reaches backward (line 5)"
+    assert [r.span.line for r in moved.related] == [1, 5] and moved.fix.edits[0].span.line == 5
 
 
 def test_settings_filter_and_engine_failure():

@@ -10,10 +10,12 @@ Python threads cannot be interrupted, so an analysis that is already running is 
 to finish and is then discarded; everything queued behind it is coalesced.
 
 Syntax errors while typing (see `_syntax_policy`): the editor shows the previous good
-diagnostics for the lines *above the first edited line* (their text is unchanged, so
-their positions are still right) plus one GRD000 diagnostic at the error. Dropping
-everything on every keystroke would make the whole file flicker between "all findings"
-and "one syntax error"; keeping everything would show findings at shifted, wrong lines.
+diagnostics for the unchanged text *above the first edited line* (their positions are still
+right) and for the unchanged text *below the edit* (moved by the lines the edit added or
+removed), plus one GRD000 diagnostic at the error; only findings inside the edited lines
+disappear until the code parses again. Dropping everything on every keystroke would make
+the whole file flicker between "all findings" and "one syntax error"; keeping everything
+unmoved would show findings at shifted, wrong lines.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import hashlib
 import logging
 import os
 import re
+from bisect import bisect_left
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Callable
@@ -31,7 +34,7 @@ from typing import Callable
 from lsprotocol import types
 
 from ..config import Settings
-from ..model import Finding
+from ..model import Finding, Span
 from .checkers import CheckerPool
 from .convert import LineIndex, finding_to_diagnostic
 
@@ -124,13 +127,58 @@ def _syntax_policy(findings: list[Finding], source: str, last_good: Analysis | N
     if not syntax or last_good is None:
         return findings
     error_line = min(f.span.line for f in syntax)
-    stable_until = min(error_line, _first_changed_line(last_good.source, source))
+    old = last_good.source
+    stable_until = min(error_line, _first_changed_line(old, source))
+    moved = _unchanged_tail(old, source, last_good.index)
     kept = []
     for f in last_good.findings:
-        if f.code != SYNTAX_CODE and f.span.end_line < stable_until:
+        if f.code == SYNTAX_CODE:
+            continue
+        if f.span.end_line < stable_until:  # above the edit: where it was
             related = tuple(r for r in f.related if r.span.end_line < stable_until)
             kept.append(f if related == f.related else replace(f, related=related))
+        elif moved is not None and f.span.line >= moved[0]:  # below the edit, in unchanged text: moved with it
+            related = tuple(r for r in f.related if r.span.end_line < stable_until or r.span.line >= moved[0])
+            kept.append(_shifted(replace(f, related=related), moved[1], moved[0]))
     return sorted(kept + syntax, key=lambda f: (f.span, f.code))
+
+
+def _unchanged_tail(old: str, new: str, old_index: LineIndex) -> tuple[int, int] | None:
+    """(first old line of the text both end with, whole lines only; lines added by the edit),
+    or None when nothing after the edit is unchanged."""
+    limit = min(len(old), len(new))
+    lo, hi = 0, limit
+    while lo < hi:  # the length of the common suffix, by binary search on slices (C speed)
+        mid = (lo + hi + 1) // 2
+        if old[len(old) - mid:] == new[len(new) - mid:]:
+            lo = mid
+        else:
+            hi = mid - 1
+    tail_start = len(old) - lo
+    first = bisect_left(old_index.starts, tail_start)  # the first line starting inside the tail
+    if first >= len(old_index.starts):
+        return None
+    return first + 1, LineIndex(new).line_count - old_index.line_count
+
+
+_LINE_REFERENCE = re.compile(r"\bline (\d+)")
+
+
+def _shifted(finding: Finding, delta: int, from_line: int) -> Finding:
+    """`finding` of the previous text with every position (and "line N" of its message) at or
+    after `from_line` moved by `delta` lines."""
+    def span(s: Span) -> Span:
+        return Span(s.line + delta, s.column, s.end_line + delta, s.end_column) if s.line >= from_line else s
+
+    def message(text: str) -> str:
+        return _LINE_REFERENCE.sub(
+            lambda m: f"line {int(m.group(1)) + delta}" if int(m.group(1)) >= from_line else m.group(0), text)
+
+    fix = finding.fix
+    if fix is not None:
+        fix = replace(fix, edits=tuple(replace(e, span=span(e.span)) for e in fix.edits))
+    return replace(finding, span=span(finding.span), message=message(finding.message), fix=fix,
+                   related=tuple(replace(r, span=span(r.span), message=message(r.message)) for r in finding.related))
 
 
 def _result_id(version: int | None, findings: list[Finding]) -> str:
