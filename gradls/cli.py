@@ -165,8 +165,7 @@ def run_serve(args) -> int:
     except ImportError as err:
         print(f"gradls: the language server is unavailable: {err}", file=sys.stderr)
         return 2
-    serve(args.tcp)
-    return 0
+    return serve(args.tcp)
 
 
 if __name__ == "__main__":

@@ -205,3 +205,41 @@ async def test_fuzz_random_edits_and_truncations():
         mine = [p.version for p in c.rec.publishes if p.uri == URI]
         assert mine == sorted(mine)
     assert time.monotonic() - started < 180
+
+
+def _lsp_exchange(messages: list[dict]) -> tuple[int, dict]:
+    """Run `gradls serve`, send `messages`, close stdin; (exit code, id -> response)."""
+    import json
+    import re
+    import subprocess
+    import sys
+
+    frames = b"".join(b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+                      for body in (json.dumps(m).encode() for m in messages))
+    done = subprocess.run([sys.executable, "-m", "gradls", "serve"], input=frames, capture_output=True, timeout=60)
+    bodies = re.split(rb"Content-Length: \d+\r\n(?:Content-Type: [^\r]*\r\n)?\r\n", done.stdout)[1:]
+    answers = {m["id"]: m for m in map(json.loads, bodies) if "id" in m and "method" not in m}
+    return done.returncode, answers
+
+
+async def test_lifecycle_requests_get_the_lsp_errors_and_the_exit_code_tells_a_clean_stop():
+    """Before initialize: -32002; a second initialize and anything after shutdown: -32600 (an
+    answer, not silence); `exit` after `shutdown` exits 0, without it 1."""
+    def request(msg_id: int, method: str, params=None) -> dict:
+        return {"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params}
+
+    hover = {"textDocument": {"uri": URI}, "position": {"line": 0, "character": 0}}
+    initialize = {"capabilities": {}}
+    exit_ = {"jsonrpc": "2.0", "method": "exit"}
+    code, answers = await asyncio.to_thread(_lsp_exchange, [request(1, "textDocument/hover", hover), request(2, "initialize", initialize),
+                                   request(3, "initialize", initialize), request(4, "shutdown"),
+                                   request(5, "textDocument/hover", hover), exit_])
+    assert answers[1]["error"]["code"] == -32002
+    assert "capabilities" in answers[2]["result"]
+    assert answers[3]["error"]["code"] == -32600
+    assert answers[4]["result"] is None and "error" not in answers[4]
+    assert answers[5]["error"]["code"] == -32600
+    assert code == 0
+    code, _ = await asyncio.to_thread(_lsp_exchange, [request(1, "initialize", initialize), exit_])
+    assert code == 1
+

@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 
 
-def serve(tcp: str | None = None) -> None:
-    """Run the language server until the client disconnects."""
+def serve(tcp: str | None = None) -> int:
+    """Run the language server until the client disconnects; returns the exit code (1 when the
+    client left without a `shutdown` request, as the LSP asks)."""
     from .server import start
 
-    start(tcp)
+    return start(tcp)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,8 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stdio", action="store_true", help="communicate over stdin/stdout (default)")
     parser.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP socket instead (debugging)")
     args = parser.parse_args(argv)
-    serve(args.tcp)
-    return 0
+    return serve(args.tcp)
 
 
 __all__ = ["serve", "main"]

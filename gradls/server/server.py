@@ -15,9 +15,12 @@ from typing import Any, Callable
 from urllib.parse import unquote
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.exceptions import (
+    JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest, JsonRpcServerNotInitialized,
+)
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.json_rpc import RPCRequest
 
 from .. import __version__
 from . import actions, hover
@@ -42,6 +45,27 @@ class _Ignored:
 
 
 class GradlsProtocol(LanguageServerProtocol):
+    initialized_once = False  # set by the initialize handler
+
+    def handle_message(self, message):
+        """The LSP's lifecycle rules for requests, which pygls leaves out (it drops a request
+        after shutdown unanswered, so the client waits forever)."""
+        if isinstance(message, RPCRequest) and message.method != types.EXIT:
+            refusal = self._lifecycle_refusal(message.method)
+            if refusal is not None:
+                self._send_response(message.id, error=types.ResponseError(code=refusal.CODE, message=str(refusal)))
+                return
+        super().handle_message(message)
+
+    def _lifecycle_refusal(self, method: str) -> JsonRpcException | None:
+        if self._shutdown:
+            return JsonRpcInvalidRequest(f"{method}: the server is shutting down")
+        if method == types.INITIALIZE and self.initialized_once:
+            return JsonRpcInvalidRequest("initialize: the server is already initialized")
+        if method != types.INITIALIZE and not self.initialized_once:
+            return JsonRpcServerNotInitialized(f"{method}: initialize first")
+        return None
+
     def structure_message(self, data: dict[str, Any]):
         try:
             return super().structure_message(data)
@@ -407,6 +431,7 @@ def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsSe
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: GradlsServer, params: types.InitializeParams):
+        ls.protocol.initialized_once = True
         use_lsp_documents(ls.workspace)
         ls.pull_mode = ls.capability("text_document.diagnostic") is not None
         ls.set_folders()
@@ -585,8 +610,9 @@ def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsSe
     return server
 
 
-def start(tcp: str | None = None) -> None:
-    """Run the server on stdio, or on HOST:PORT (debugging) when `tcp` is given."""
+def start(tcp: str | None = None) -> int:
+    """Run the server on stdio, or on HOST:PORT (debugging) when `tcp` is given. Returns the
+    process's exit code: 0 after a `shutdown` request, 1 when the client left without one."""
     logging.basicConfig(level=os.environ.get("GRADLS_LOG", "WARNING").upper(),
                         format="gradls %(levelname)s %(name)s: %(message)s")
     server = create_server()
@@ -598,3 +624,4 @@ def start(tcp: str | None = None) -> None:
             server.start_io()
     finally:
         server.shadow.close()  # never leave a worker behind
+    return 0 if server.protocol._shutdown else 1
