@@ -153,7 +153,9 @@ def _external_call(interp, call: ast.Call, definition, label: str | None) -> Flo
     if isinstance(definition, ExternalClass):
         _args_flow(interp, call)
         if not definition.is_module or (definition.is_loss and not definition.has_parameters):
-            return Flow(tags=frozenset({PARAMLESS_TAG})) if definition.is_loss else EMPTY
+            # a loss object: calling it runs its class's forward (see `_call_value`)
+            return Flow(tags=frozenset({PARAMLESS_TAG, f"extclass:{definition.qualified}"})) \
+                if definition.is_loss else EMPTY
         return _fresh_module(label, call).with_tags(f"extclass:{definition.qualified}")
     flows = _bind_parameters(interp, call, definition.params)
     result = Summary(definition.returns).apply(flows, call)
@@ -661,6 +663,9 @@ def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | No
     if MODULE_TAG in callee.tags:
         return _call_module(interp, call, callee)
     if PARAMLESS_TAG in callee.tags:
+        forward = _external_loss_forward(interp, callee)
+        if forward is not None:  # `criterion = DiceLoss()` of another file: its forward decides
+            return _apply_method(interp, call, forward, text, chain=False).with_tags(SCALAR_TAG)
         args = _args(interp, call)
         flow = join(args).without_tags()
         return flow.with_tags(SCALAR_TAG) if text.lower().endswith(("loss", "criterion", "loss_fn")) else flow
@@ -678,6 +683,16 @@ def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | No
         origin = Origin(text, kind, call)
         return Flow(args.live | {origin}, args.cuts, frozenset())
     return _args_flow(interp, call)
+
+
+def _external_loss_forward(interp, loss: Flow):
+    """The `forward` of the other file's loss class whose instance `loss` is, if known."""
+    for tag in loss.tags:
+        if tag.startswith("extclass:"):
+            definition = interp.program.external(tag[len("extclass:"):])
+            if isinstance(definition, ExternalClass):
+                return definition.methods.get("forward") or definition.methods.get("__call__")
+    return None
 
 
 def _local_call(interp, call: ast.Call, callee, label: str | None, bound: bool = False) -> Flow:

@@ -199,7 +199,7 @@ class FileAnalysis:
             name.endswith(("Module", "nn.Module", "LightningModule", "_Loss", "Sequential"))
             or (name in self.classes and self.classes[name].is_module)
             for name in base_names
-        )
+        ) or any(self._external_module_class(name) for name in base_names)
         lowered = node.name.lower()
         is_loss = is_module and (any(w in lowered for w in ("loss", "regularizer", "criterion"))
                                  or any("Loss" in b for b in base_names) or self.loss_file)
@@ -208,6 +208,13 @@ class FileAnalysis:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 info.methods[item.name] = _function_callee(item, info)
         return info
+
+    def _external_module_class(self, qualified: str) -> bool:
+        """`class Regressor(BaseModel)` with BaseModel an nn.Module subclass of another file."""
+        if self.resolver is None or not qualified or qualified in self.classes or qualified.startswith("torch."):
+            return False
+        definition = self.external(qualified)
+        return isinstance(definition, ExternalClass) and definition.is_module
 
     def _scan_class_attributes(self, info: ClassInfo) -> None:
         for node in statements(info.node.body):
