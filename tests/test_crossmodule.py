@@ -94,6 +94,14 @@ def test_cross_module_pass_reports_exactly_the_markers(project: Path, capsys):
     assert bool(want) == (header["label"] == "positive")
 
 
+@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
+def test_the_markers_do_not_depend_on_the_working_folder(project: Path, capsys, monkeypatch, tmp_path):
+    """Run from elsewhere (an editor starts the server anywhere): a file the resolver analyses
+    itself is known by its path from the project root, and its relative imports still resolve."""
+    monkeypatch.chdir(tmp_path)
+    assert reported(project, capsys) == expected(project)
+
+
 @pytest.mark.parametrize("names", [("pos_guarded_helper_detach", "neg_guarded_helper_twice"), None],
                          ids=["a-pair-sharing-utils.standardize", "all-projects"])
 def test_projects_checked_in_one_run_report_exactly_their_markers(names, capsys):

@@ -87,7 +87,7 @@ class ProjectResolver:
     def resolve(self, qualified: str, importer: str):
         with self._lock:
             self.stats["resolve"] += 1
-            importer = os.path.abspath(importer)
+            importer = self._importer_path(importer)
             if "." not in qualified.lstrip(".") and not qualified.startswith("."):
                 return self._resolve_bare(qualified, importer)
             known = list(self._by_qualified.get(qualified, {}).values())
@@ -111,6 +111,16 @@ class ProjectResolver:
         self._exports_of(path)
         return self._by_qualified.get(qualified, {}).get(path)
 
+    def _importer_path(self, importer: str) -> str:
+        """The absolute path of `importer`: a relative one is the CLI's (from the working folder)
+        or, for a file this resolver analyses itself, its display path (from the project root)."""
+        if os.path.isabs(importer):
+            return importer
+        from_cwd = os.path.abspath(importer)
+        if os.path.exists(from_cwd) or not (self.root / importer).exists():
+            return from_cwd
+        return str(self.root / importer)
+
     def library_kind(self, qualified: str, importer: str) -> str | None:
         """What calling `qualified`, a name of an installed library (not of this project), returns:
         "module", "ndarray", "number", "list" or None (see gradls/crossmodule/library.py). Kept per name,
@@ -119,7 +129,7 @@ class ProjectResolver:
         if not top or not is_library_top(top):
             return None
         with self._lock:
-            importer = os.path.abspath(importer)
+            importer = self._importer_path(importer)
             if self._is_project_file(top, importer):  # timm's own files are not "a library" to timm
                 return None
             known = self._library.get(qualified)
