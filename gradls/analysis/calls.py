@@ -236,8 +236,8 @@ def _apply_method(interp, call: ast.Call, method: ExternalFunction, instance_nam
     flows = _bind_parameters(interp, call, method.params)
     if chain:
         flows = {name: flow.chained() for name, flow in flows.items()}
-    result = localize(interp.program, Summary(method.returns).apply(flows, call), call)
-    return relabel_self(result, instance_name)
+    returns = relabel_self(method.returns, instance_name)  # before the caller's arguments go in
+    return localize(interp.program, Summary(returns).apply(flows, call), call)
 
 
 def _bind_parameters(interp, call: ast.Call, params) -> dict[str, Flow]:
@@ -577,18 +577,21 @@ def _inplace_method(interp, call: ast.Call, func: ast.Attribute, receiver: Flow)
 
 
 def _call_module(interp, call: ast.Call, module: Flow, method: str = "forward") -> Flow:
+    # `self` of the method is the instance; renamed before the caller's arguments go in, whose
+    # own `self.…` (a call made inside another method) must keep their names
     external = _external_method(interp, module, method)
     if external is not None:
         flows = {name: flow.chained() for name, flow in _bind_parameters(interp, call, external.params).items()}
-        result = localize(interp.program, Summary(external.returns).apply(flows, call), call)
-        return relabel_self(result, _instance_label(module))
+        returns = relabel_self(external.returns, _instance_label(module))
+        return localize(interp.program, Summary(returns).apply(flows, call), call)
     callee = _class_method(interp, module, method)
     if callee is not None:
         flows = {name: flow.chained() for name, flow in _bind_arguments(interp, call, callee, True).items()}
-        result = interp.program.summary(callee).apply(flows, call)
+        returns = relabel_self(interp.program.summary(callee).returns, _instance_label(module))
+        result = Summary(returns).apply(flows, call)
         if method == "forward" and any(BATCHED_TAG in f.tags for f in flows.values()):
             result = result.with_tags(NONSCALAR_TAG, BATCHED_TAG)
-        return relabel_self(result, _instance_label(module))
+        return result
     args = _args(interp, call)
     batched = any(BATCHED_TAG in a.tags for a in args)
     flow = join(args).without_tags().chained()

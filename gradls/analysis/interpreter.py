@@ -121,6 +121,7 @@ class ClassInfo:
     params: set = field(default_factory=set)        # attribute names holding nn.Parameter
     paramless: set = field(default_factory=set)     # attribute names holding parameterless modules
     callables: set = field(default_factory=set)     # attributes holding something unknown
+    module_classes: dict = field(default_factory=dict)  # module attribute -> "class:Name"/"extclass:pkg.Name"
     optimizers: dict = field(default_factory=dict)
     methods: dict = field(default_factory=dict)
 
@@ -395,7 +396,7 @@ class Interpreter:
         if attr in info.params:
             return Flow(frozenset({Origin(label, PARAMETER)}), frozenset(), frozenset({LEAF_TAG}))
         if attr in info.modules:
-            return Flow(frozenset({Origin(label, MODULE)}), frozenset(), frozenset({MODULE_TAG}))
+            return Flow(frozenset({Origin(label, MODULE)}), frozenset(), _module_tags(info, attr))
         if attr in info.paramless:
             return Flow(tags=frozenset({PARAMLESS_TAG}))
         if self.program.class_has_optimizer(info, attr):
@@ -498,10 +499,16 @@ def _plain_instance_attribute(info: ClassInfo, key: str, expr: ast.Attribute) ->
     if attr in info.params:
         return Flow(frozenset({Origin(key, PARAMETER, expr)}), frozenset(), frozenset({LEAF_TAG}))
     if attr in info.modules:
-        return Flow(frozenset({Origin(key, MODULE, expr)}), frozenset(), frozenset({MODULE_TAG}))
+        return Flow(frozenset({Origin(key, MODULE, expr)}), frozenset(), _module_tags(info, attr))
     if attr in info.paramless:
         return Flow(tags=frozenset({PARAMLESS_TAG}))
     return EMPTY
+
+
+def _module_tags(info: ClassInfo, attr: str) -> frozenset:
+    """A submodule's tags: which class it is, when known, so calling it runs that forward."""
+    known = info.module_classes.get(attr)
+    return frozenset({MODULE_TAG, known}) if known else frozenset({MODULE_TAG})
 
 
 def _handlers(prefix: str) -> dict:

@@ -254,6 +254,7 @@ class FileAnalysis:
                 info.paramless.add(attr)
             elif other.is_module:
                 info.modules.add(attr)
+                info.module_classes[attr] = f"class:{short}"
             else:
                 info.callables.add(attr)
         elif name.startswith("torch.") or short in ("GradScaler", "Generator"):
@@ -262,6 +263,9 @@ class FileAnalysis:
             info.paramless.add(attr)
         elif short[:1].isupper() or short.startswith(("build_", "create_", "make_", "get_")):
             info.modules.add(attr)
+            definition = self.external(name) if short[:1].isupper() and self.resolver is not None else None
+            if isinstance(definition, ExternalClass) and definition.is_module:
+                info.module_classes[attr] = f"extclass:{definition.qualified}"
 
     def _prescan(self) -> None:
         """File-wide facts the interpreter cannot see in order: training_step methods."""

@@ -86,7 +86,8 @@ def class_facts(info) -> tuple | None:
     if info is None:
         return None
     return (info.node, info.is_module, info.is_loss, frozenset(info.modules), frozenset(info.params),
-            frozenset(info.paramless), frozenset(info.callables), tuple(info.methods))
+            frozenset(info.paramless), frozenset(info.callables), tuple(info.methods),
+            tuple(sorted(info.module_classes.items())))
 
 
 def callable_facts(callee) -> tuple | None:
