@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import names as N
+from .external import class_frozen_attributes
 from .interpreter import PRED_LIKE_ARGS, SinkEvent
 from .program import FileAnalysis
 from .values import (
@@ -151,7 +152,7 @@ def _frozen_by_its_class(analysis: FileAnalysis, origin: Origin, sink: SinkEvent
     instance = (scope.env.get(head) if scope is not None else None) or analysis.module_env.get(head)
     for tag in instance.tags if instance is not None else ():
         if tag.startswith("class:"):
-            frozen = [label[len(tag) + 1:] for label in analysis.frozen_labels if label.startswith(tag + ".")]
+            frozen = class_frozen_attributes(analysis.frozen_labels, tag[len("class:"):])
         elif tag.startswith("extclass:"):
             frozen = getattr(analysis.external(tag[len("extclass:"):]), "frozen", ())
         else:

@@ -107,6 +107,17 @@ def _localize_cut(program, cut: Cut, call: ast.Call) -> Cut:
     return replace(cut, brk=local)
 
 
+def class_frozen_label(class_name: str, attribute: str) -> str:
+    """How `frozen_labels` holds an attribute a class's own methods freeze."""
+    return f"class:{class_name}.{attribute}"
+
+
+def class_frozen_attributes(frozen_labels, class_name: str) -> list[str]:
+    """The attributes of `class_name` its own methods freeze (see `class_frozen_label`)."""
+    prefix = class_frozen_label(class_name, "")
+    return sorted(label[len(prefix):] for label in frozen_labels if label.startswith(prefix))
+
+
 def export_definitions(analysis, module: str) -> dict:
     """Everything the file of `analysis` defines at top level, as other files will see it.
 
@@ -122,8 +133,7 @@ def export_definitions(analysis, module: str) -> dict:
             for method, callee in info.methods.items()
             if not method.startswith("__") or method in ("__call__",)
         }
-        prefix = f"class:{name}."
-        frozen = tuple(sorted(label[len(prefix):] for label in analysis.frozen_labels if label.startswith(prefix)))
+        frozen = tuple(class_frozen_attributes(analysis.frozen_labels, name))
         exported[name] = ExternalClass(
             f"{module}.{name}", path, info.node.lineno, info.is_module, info.is_loss,
             bool(info.params or info.modules), methods, frozen,

@@ -17,7 +17,7 @@ from .interpreter import (
     LIST_TAG, ClassInfo,
     Interpreter, Scope,
 )
-from .external import FUNCTION_ALIAS, LOSS_INSTANCE, ExternalClass, ExternalInstance
+from .external import FUNCTION_ALIAS, LOSS_INSTANCE, ExternalClass, ExternalInstance, class_frozen_label
 from .reuse import (
     PreviousAnalysis, Record, ReuseKey, callable_facts, callee_ident, class_facts, same_value,
 )
@@ -124,8 +124,9 @@ def _split_label(label: str) -> tuple[str, str]:
 
 class FileAnalysis:
     def __init__(self, tree: ast.Module, source: SourceFile, resolver=None,
-                 previous: PreviousAnalysis | None = None) -> None:
+                 previous: PreviousAnalysis | None = None, importer: str | None = None) -> None:
         self.resolver = resolver  # answers for names imported from other files; None: this file alone
+        self.importer = importer or source.path  # the path imports are resolved from
         self.tree = tree
         self.source = source
         self.imports = N.ImportMap.from_module(tree)
@@ -164,8 +165,9 @@ class FileAnalysis:
 
     @classmethod
     def build(cls, tree: ast.Module, source: SourceFile, resolver=None,
-              previous: PreviousAnalysis | None = None) -> "FileAnalysis":
-        analysis = cls(tree, source, resolver, previous)
+              previous: PreviousAnalysis | None = None, importer: str | None = None) -> "FileAnalysis":
+        """`importer`: the file's real path where `source.path` is only how findings name it."""
+        analysis = cls(tree, source, resolver, previous, importer)
         analysis._collect_definitions(tree)
         analysis._prescan()
         analysis._run_module_scope()
@@ -263,7 +265,7 @@ class FileAnalysis:
             info.paramless.add(attr)
         elif short[:1].isupper() or short.startswith(("build_", "create_", "make_", "get_")):
             info.modules.add(attr)
-            definition = self.external(name) if short[:1].isupper() and self.resolver is not None else None
+            definition = self.external(name) if short[:1].isupper() else None
             if isinstance(definition, ExternalClass) and definition.is_module:
                 info.module_classes[attr] = f"extclass:{definition.qualified}"
 
@@ -438,7 +440,7 @@ class FileAnalysis:
         if self.resolver is None or qualified.startswith(("torch.", "numpy.", "math.")):
             return None
         try:
-            return self.resolver.resolve(qualified, self.source.path)
+            return self.resolver.resolve(qualified, self.importer)
         except Exception:  # noqa: BLE001 - a resolver failure must not cost the file's own findings
             return None
 
@@ -449,7 +451,7 @@ class FileAnalysis:
         if ask is None:
             return None
         try:
-            return ask(qualified, self.source.path)
+            return ask(qualified, self.importer)
         except Exception:  # noqa: BLE001 - a resolver failure must not cost the file's own findings
             return None
 
@@ -606,11 +608,6 @@ def _reads_only_its_globals(record: Record) -> bool:
     """Module-level code that read only its own names (no local function or class) depends on
     nothing but its statements."""
     return all(read[0] == "global" for read in record.reads)
-
-
-def class_frozen_label(class_name: str, attribute: str) -> str:
-    """How `frozen_labels` holds an attribute a class's own methods freeze."""
-    return f"class:{class_name}.{attribute}"
 
 
 def _parameters_as_arguments(flow: Flow, function: ast.AST) -> Flow:

@@ -46,10 +46,11 @@ def guarded_definitions(tree: ast.Module) -> list[ast.AST]:
     A name bound twice (two branches, a def and an import fallback) stays unknown."""
     nested = []
     bindings: dict[str, int] = {}
+    top_level = {id(node) for node in tree.body}
     for node in statements(tree.body, into_definitions=False):
         for name in _bound_names(node):
             bindings[name] = bindings.get(name, 0) + 1
-        if isinstance(node, _DEFINITIONS) and node not in tree.body:
+        if isinstance(node, _DEFINITIONS) and id(node) not in top_level:
             nested.append(node)
     return [node for node in nested if bindings.get(node.name) == 1]
 

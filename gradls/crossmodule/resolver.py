@@ -87,7 +87,7 @@ class ProjectResolver:
     def resolve(self, qualified: str, importer: str):
         with self._lock:
             self.stats["resolve"] += 1
-            importer = self._importer_path(importer)
+            importer = os.path.abspath(importer)
             if "." not in qualified.lstrip(".") and not qualified.startswith("."):
                 return self._resolve_bare(qualified, importer)
             known = list(self._by_qualified.get(qualified, {}).values())
@@ -111,16 +111,6 @@ class ProjectResolver:
         self._exports_of(path)
         return self._by_qualified.get(qualified, {}).get(path)
 
-    def _importer_path(self, importer: str) -> str:
-        """The absolute path of `importer`: a relative one is the CLI's (from the working folder)
-        or, for a file this resolver analyses itself, its display path (from the project root)."""
-        if os.path.isabs(importer):
-            return importer
-        from_cwd = os.path.abspath(importer)
-        if os.path.exists(from_cwd) or not (self.root / importer).exists():
-            return from_cwd
-        return str(self.root / importer)
-
     def library_kind(self, qualified: str, importer: str) -> str | None:
         """What calling `qualified`, a name of an installed library (not of this project), returns:
         "module", "ndarray", "number", "list" or None (see gradls/crossmodule/library.py). Kept per name,
@@ -129,7 +119,7 @@ class ProjectResolver:
         if not top or not is_library_top(top):
             return None
         with self._lock:
-            importer = self._importer_path(importer)
+            importer = os.path.abspath(importer)
             if self._is_project_file(top, importer):  # timm's own files are not "a library" to timm
                 return None
             known = self._library.get(qualified)
@@ -477,7 +467,7 @@ class ProjectResolver:
             return {}
         self.stats["analysed"] += 1
         try:
-            analysis = FileAnalysis.build(tree, SourceFile(text, self.display(path)), self)
+            analysis = FileAnalysis.build(tree, SourceFile(text, self.display(path)), self, importer=path)
             return export_definitions(analysis, self.module_name(path))
         except RecursionError:
             return {}

@@ -228,7 +228,7 @@ def _split_lines(text: str) -> list[str]:
     return lines
 
 
-def _changed_blocks(a: list[str], b: list[str], difflib) -> list[tuple[int, int, int, int]]:
+def _changed_blocks(a: list[str], b: list[str]) -> list[tuple[int, int, int, int]]:
     """(i1, i2, j1, j2): the blocks of lines a[i1:i2] that became b[j1:j2].
 
     Fixes mostly rewrite inside lines: with as many lines before as after, each run of
@@ -246,6 +246,8 @@ def _changed_blocks(a: list[str], b: list[str], difflib) -> list[tuple[int, int,
                 i += 1
             blocks.append((start, i, start, i))
         return blocks
+    import difflib
+
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=True)
     return [(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
 
@@ -260,8 +262,6 @@ def diff_edits(old: str, new: str, index: LineIndex) -> list[types.TextEdit]:
     """
     if old == new:
         return []
-    import difflib
-
     a, b = _split_lines(old), _split_lines(new)
     a_starts = [0]
     for line in a:
@@ -270,7 +270,7 @@ def diff_edits(old: str, new: str, index: LineIndex) -> list[types.TextEdit]:
     for line in b:
         b_starts.append(b_starts[-1] + len(line))
     edits: list[types.TextEdit] = []
-    for i1, i2, j1, j2 in _changed_blocks(a, b, difflib):
+    for i1, i2, j1, j2 in _changed_blocks(a, b):
         start, end = a_starts[i1], a_starts[i2]
         new_start, new_end = b_starts[j1], b_starts[j2]
         # trim the common prefix and suffix of the block, never splitting a "\r\n"

@@ -122,14 +122,15 @@ def _first_changed_line(old: str, new: str) -> int:
     return new.count("\n", 0, lo) + new.count("\r", 0, lo) - new.count("\r\n", 0, lo) + 1
 
 
-def _syntax_policy(findings: list[Finding], source: str, last_good: Analysis | None) -> list[Finding]:
+def _syntax_policy(findings: list[Finding], source: str, index: LineIndex,
+                   last_good: Analysis | None) -> list[Finding]:
     syntax = [f for f in findings if f.code == SYNTAX_CODE]
     if not syntax or last_good is None:
         return findings
     error_line = min(f.span.line for f in syntax)
     old = last_good.source
     stable_until = min(error_line, _first_changed_line(old, source))
-    moved = _unchanged_tail(old, source, last_good.index)
+    moved = _unchanged_tail(old, source, last_good.index, index)
     kept = []
     for f in last_good.findings:
         if f.code == SYNTAX_CODE:
@@ -143,7 +144,7 @@ def _syntax_policy(findings: list[Finding], source: str, last_good: Analysis | N
     return sorted(kept + syntax, key=lambda f: (f.span, f.code))
 
 
-def _unchanged_tail(old: str, new: str, old_index: LineIndex) -> tuple[int, int] | None:
+def _unchanged_tail(old: str, new: str, old_index: LineIndex, new_index: LineIndex) -> tuple[int, int] | None:
     """(first old line of the text both end with, whole lines only; lines added by the edit),
     or None when nothing after the edit is unchanged."""
     limit = min(len(old), len(new))
@@ -158,7 +159,7 @@ def _unchanged_tail(old: str, new: str, old_index: LineIndex) -> tuple[int, int]
     first = bisect_left(old_index.starts, tail_start)  # the first line starting inside the tail
     if first >= len(old_index.starts):
         return None
-    return first + 1, LineIndex(new).line_count - old_index.line_count
+    return first + 1, new_index.line_count - old_index.line_count
 
 
 _LINE_REFERENCE = re.compile(r"\bline (\d+)")
@@ -204,7 +205,7 @@ def run_analysis(job: Job, last_good: Analysis | None, check: CheckFn) -> Analys
     findings = _postprocess(findings, job.settings)
     syntax_error = any(f.code == SYNTAX_CODE for f in findings)
     if syntax_error:
-        findings = _syntax_policy(findings, job.source, last_good)
+        findings = _syntax_policy(findings, job.source, index, last_good)
     diagnostics, converted = [], []
     for finding in findings:  # findings[i] <-> diagnostics[i]
         try:
