@@ -215,7 +215,7 @@ class ShadowService:
         or device class replaces it)."""
         from ..shadow.client import ShadowClient
 
-        key = (opts.worker, opts.device == "cuda", opts.memory_mb)
+        key = (opts.worker, opts.device != "cpu", opts.memory_mb)
         with self._lock:
             if self._closed:
                 raise RuntimeError("the language server is shutting down")
@@ -224,7 +224,7 @@ class ShadowService:
                 self._client = None
             if self._client is None:
                 self._client = ShadowClient(opts.worker, memory_mb=opts.memory_mb or None,
-                                            cuda=opts.device == "cuda")
+                                            cuda=opts.device != "cpu")
                 self._client_key = key
             return self._client
 

@@ -270,8 +270,10 @@ def confirm(path: str, *, function: str | None = None, source: str | None = None
             findings, static_error = [], f"{type(exc).__name__}: {exc}"
     own = client is None
     if own:
+        # a run that may use CUDA ("auto" too) must not start under an address-space
+        # limit (it breaks the CUDA driver); a CPU run's child sets its own limit
         client = ShadowClient(worker, memory_mb=DEFAULT_MEMORY_MB if memory_mb is None else memory_mb,
-                              cuda=(device == "cuda"))
+                              cuda=(device != "cpu"))
     try:
         result = client.run(path, source=source, function=function, device=device,
                             timeout=timeout, memory_mb=memory_mb,

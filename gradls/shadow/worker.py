@@ -55,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     started = time.perf_counter()
+    # The parent forks every run, and CUDA cannot be used in a child forked after the
+    # driver was initialised: this process never touches CUDA itself (the child decides
+    # whether to use it), and any availability check torch makes while importing goes
+    # through NVML, which does not initialise the driver.
+    os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
     import torch  # noqa: F401  warm: every child inherits the import
 
     _warm_up()
@@ -121,7 +126,7 @@ def run_request(req: dict) -> dict:
     shm = mmap.mmap(-1, 16)
     started = time.perf_counter()
     try:
-        if hasattr(os, "fork"):
+        if hasattr(os, "fork") and not (req.get("device") != "cpu" and _parent_cuda_initialized()):
             result = _run_forked(req, rundir, shm, timeout)
         else:  # pragma: no cover - Windows
             result = _run_subprocess(req, rundir, timeout)
@@ -130,6 +135,17 @@ def run_request(req: dict) -> dict:
     finally:
         shm.close()
         shutil.rmtree(rundir, ignore_errors=True)
+
+
+def _parent_cuda_initialized() -> bool:
+    """Whether this (forking) process has initialised CUDA: then a run that may use CUDA
+    gets a freshly started process instead of a fork. ``is_initialized`` reads torch's
+    own flag; it initialises nothing."""
+    cuda = sys.modules.get("torch.cuda")
+    try:
+        return bool(cuda is not None and cuda.is_initialized())
+    except Exception:
+        return False
 
 
 def _run_forked(req: dict, rundir: str, shm, timeout: float) -> dict:
@@ -208,7 +224,8 @@ def _run_forked(req: dict, rundir: str, shm, timeout: float) -> dict:
                    "in native code", last_line=last_line, output=output, leftovers=leftovers)
 
 
-def _run_subprocess(req: dict, rundir: str, timeout: float) -> dict:  # pragma: no cover
+def _run_subprocess(req: dict, rundir: str, timeout: float) -> dict:
+    """A run in a freshly started ``python -m gradls.shadow.worker --child`` (no fork)."""
     import subprocess
 
     req_path = os.path.join(rundir, "request.json")
@@ -216,10 +233,11 @@ def _run_subprocess(req: dict, rundir: str, timeout: float) -> dict:  # pragma: 
         json.dump(req, fh)
     proc = subprocess.Popen([sys.executable, "-m", "gradls.shadow.worker", "--child", req_path,
                              rundir], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                            cwd=rundir)
+                            cwd=rundir, start_new_session=True)
     try:
-        out, _ = proc.communicate(timeout=timeout)
+        out, _ = proc.communicate(timeout=timeout + 30.0)  # + the fresh process's torch import
     except subprocess.TimeoutExpired:
+        _kill_group(proc.pid)
         proc.kill()
         proc.communicate()
         return _failed("timeout", f"still running after {timeout:g} s; killed")
@@ -229,10 +247,13 @@ def _run_subprocess(req: dict, rundir: str, timeout: float) -> dict:  # pragma: 
         return _failed("crashed", f"the run ended without a result (exit {proc.returncode})")
 
 
-def _child_subprocess_main() -> int:  # pragma: no cover - used where fork is missing
+def _child_subprocess_main() -> int:
+    """A run in a fresh process: where fork is missing, or when the forking parent has
+    initialised CUDA."""
     req_path, rundir = sys.argv[2], sys.argv[3]
     with open(req_path) as fh:
         req = json.load(fh)
+    _warm_up()  # the same state as a child forked from the warm worker
     proto = os.fdopen(os.dup(1), "w")
     result = child_run(req, rundir, None)
     proto.write(json.dumps(result, default=str))
