@@ -171,7 +171,7 @@ def test_function_returning_a_loss_gets_backward_from_the_worker(client):
 
 def test_function_mode_errors(client):
     report = run_case(client, "function_case.py", [], function="missing")
-    assert report.outcome == "exception" and "no function 'missing'" in report.result["message"]
+    assert report.outcome == "not_found" and "no function 'missing'" in report.result["message"]
     report = run_case(client, "function_case.py", [], function="takes_args")
     assert report.outcome == "exception" and "missing 1 required positional" in report.result["message"]
 

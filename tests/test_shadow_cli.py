@@ -53,3 +53,46 @@ def test_json_and_text_output(capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert "finished_without_backward" in out and "0 confirmed" in out
+
+
+def test_output_format_is_the_flag_and_format_a_hidden_alias(capsys):
+    assert parse(["x.py", "--output-format", "json"]).format == "json"
+    assert parse(["x.py", "--format", "json"]).format == "json"
+    assert parse(["x.py"]).format == "text"
+    parser = argparse.ArgumentParser(prog="gradls confirm")
+    shadow_cli.add_arguments(parser)
+    text = parser.format_help()
+    assert "--output-format" in text and "--format" not in text.replace("--output-format", "")
+
+
+def test_add_arguments_next_to_an_existing_output_format_option():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--output-format", dest="output_format", choices=("text", "json", "sarif"),
+                        default="text")
+    shadow_cli.add_arguments(parser)
+    assert parser.parse_args(["x.py", "--format", "sarif"]).output_format == "sarif"
+
+
+def test_exit_codes_of_runs_that_did_not_finish(capsys):
+    args = ["--device", "cpu", "--memory-limit", "1024", "--output-format", "json"]
+    # a function that is not in the file: 2, like a missing file
+    assert shadow_cli.run(parse([str(CASES / "function_case.py") + "::missing"] + args)) == 2
+    assert json.loads(capsys.readouterr().out)["outcome"] == "not_found"
+    # a run that times out: 3
+    assert shadow_cli.run(parse([str(CASES / "infinite_loop.py"), "--timeout", "4"] + args)) == 3
+    assert json.loads(capsys.readouterr().out)["outcome"] == "timeout"
+
+
+def test_exit_code_table():
+    from gradls.shadow.compare import ShadowReport
+
+    def code(outcome, statuses=()):
+        report = ShadowReport(path="x.py", result={"outcome": outcome})
+        report.items = [(None, {"status": s}) for s in statuses]
+        return shadow_cli.exit_code(report)
+
+    assert code("backward") == 0 and code("backward", ["refuted", "not_reached"]) == 0
+    assert code("backward", ["confirmed"]) == 1 and code("exception", ["runtime_only"]) == 1
+    assert code("error") == 2 and code("not_found") == 2
+    for outcome in ("timeout", "killed", "crashed", "memory"):
+        assert code(outcome, ["confirmed"]) == 3

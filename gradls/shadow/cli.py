@@ -7,9 +7,13 @@ Wiring (in ``gradls/cli.py``)::
     shadow_cli.add_arguments(p)
     p.set_defaults(func=shadow_cli.run)     # then: return args.func(args)
 
-Exit status: 0 when nothing was confirmed (and no cut was seen only at run time),
-1 when some finding was confirmed or seen at run time, 2 when the target could not be
-run at all (missing file, worker failed to start, bad arguments).
+Exit status (the README's table):
+
+* 0: the run finished (or stopped where the shadow pass stops it) and showed no problem;
+* 1: some finding was confirmed, or the run showed one the static pass did not report;
+* 2: the target could not be run at all: missing file, bad arguments, the worker did not
+  start, or FILE::FUNCTION names no function of the file;
+* 3: the run did not finish: it timed out, was killed (memory) or crashed in native code.
 """
 
 from __future__ import annotations
@@ -37,9 +41,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         dest="memory_limit",
                         help=f"address-space limit for the run, MiB (default {DEFAULT_MEMORY_MB}; "
                              "not applied on CUDA); 0 for none")
-    if "--format" not in getattr(parser, "_option_string_actions", {}):
-        parser.add_argument("--format", choices=("text", "json"), default="text",
+    existing = getattr(parser, "_option_string_actions", {})
+    if "--output-format" not in existing and "--format" not in existing:
+        parser.add_argument("--output-format", choices=("text", "json"), default="text",
                             dest="format", help="output format (default text)")
+        parser.add_argument("--format", choices=("text", "json"), default=argparse.SUPPRESS,
+                            dest="format", help=argparse.SUPPRESS)  # the older name
+    elif "--output-format" not in existing:
+        parser.add_argument("--output-format", dest="format", default=argparse.SUPPRESS,
+                            choices=existing["--format"].choices, help="output format")
+    elif "--format" not in existing:
+        parser.add_argument("--format", dest=existing["--output-format"].dest,
+                            default=argparse.SUPPRESS,
+                            choices=existing["--output-format"].choices, help=argparse.SUPPRESS)
 
 
 def split_target(target: str) -> tuple[str, str | None]:
@@ -81,10 +95,19 @@ def run(args) -> int:
         print(json.dumps(report.to_json(), indent=2))
     else:
         print(render_text(report))
-    if report.outcome == "error":
-        return 2
+    return exit_code(report)
+
+
+EXIT_CLEAN, EXIT_FOUND, EXIT_NOT_RUN, EXIT_UNFINISHED = 0, 1, 2, 3
+
+
+def exit_code(report) -> int:
+    if report.outcome in ("error", "not_found"):
+        return EXIT_NOT_RUN
+    if report.outcome in ("timeout", "killed", "crashed", "memory"):
+        return EXIT_UNFINISHED
     counts = report.counts()
-    return 1 if counts["confirmed"] or counts["runtime_only"] else 0
+    return EXIT_FOUND if counts["confirmed"] or counts["runtime_only"] else EXIT_CLEAN
 
 
 _LABEL = {"confirmed": "confirmed", "refuted": "refuted", "not_reached": "not reached",

@@ -510,7 +510,7 @@ def child_run(req: dict, rundir: str, shm) -> dict:
                 for part in function.split(".")[1:]:
                     fn = getattr(fn, part, None)
                 if fn is None or not callable(fn):
-                    raise LookupError(f"no function {function!r} in {os.path.basename(target)}")
+                    raise _NotFound(f"no function {function!r} in {os.path.basename(target)}")
                 rec.extra_namespace = namespace
                 value = fn()
                 if rec.backward is None and isinstance(value, torch.Tensor) and value.requires_grad:
@@ -531,6 +531,9 @@ def child_run(req: dict, rundir: str, shm) -> dict:
             rec.uninstall()
     except ShadowStop:
         pass
+    except _NotFound as exc:
+        outcome = "not_found"
+        message = str(exc)
     except SystemExit as exc:
         outcome = "exit"
         code = exc.code
@@ -588,6 +591,10 @@ def child_run(req: dict, rundir: str, shm) -> dict:
         "output_tail": _tail(out_path),
         "child_s": round(time.perf_counter() - started, 3),
     }
+
+
+class _NotFound(LookupError):
+    """FILE::FUNCTION names nothing callable in the file."""
 
 
 def _error_info(exc: BaseException, target: str) -> dict:
