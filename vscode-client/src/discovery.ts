@@ -4,7 +4,9 @@
 //   2. `gradls.interpreter`, else the Python extension's selected interpreter, when it can
 //      import gradls: `<python> -m gradls serve`;
 //   3. `gradls` on PATH: `gradls serve`;
-//   4. otherwise an error that says how to install it.
+//   4. otherwise an error that says how to install it: the gradls wheel bundled in the .vsix
+//      (`bundled/gradls-*.whl`), installed into the interpreter with pip (gradls is not on
+//      PyPI, so the install command never names a package index).
 //
 // Nothing here imports `vscode`: the editor-facing parts are passed in, so the logic is
 // unit-tested under `node --test`.
@@ -37,6 +39,11 @@ export interface DiscoveryInput {
   /** The Python extension's interpreter for this workspace, if any. */
   pythonExtensionInterpreter?: string[] | undefined;
   workspaceFolder?: string | undefined;
+  /** The gradls wheel bundled with the extension, if any. */
+  bundledWheel?: string | undefined;
+  /** false in an untrusted workspace: the Python extension's interpreter (often the
+   * workspace's own .venv) is not run. */
+  trusted?: boolean;
 }
 
 export interface DiscoveryDeps {
@@ -72,9 +79,12 @@ export function expand(value: string, deps: Pick<DiscoveryDeps, "homedir" | "env
   return out;
 }
 
-export function installCommandFor(interpreter: string[] | undefined): string {
+/** Placeholder used when no wheel is bundled (a development build of the extension). */
+export const CHECKOUT_PLACEHOLDER = "/path/to/gradls-checkout";
+
+export function installCommandFor(interpreter: string[] | undefined, wheel?: string): string {
   const python = interpreter && interpreter.length > 0 ? interpreter.map(quoteIfNeeded).join(" ") : "python3";
-  return `${python} -m pip install gradls`;
+  return `${python} -m pip install ${quoteIfNeeded(wheel ?? CHECKOUT_PLACEHOLDER)}`;
 }
 
 function quoteIfNeeded(part: string): string {
@@ -99,14 +109,15 @@ export async function findServer(
   if (paths.length > 0) {
     return {
       error: `gradls: none of the executables in the setting gradls.path exists: ${paths.join(", ")}.`,
-      installCommand: installCommandFor(undefined),
+      installCommand: installCommandFor(undefined, input.bundledWheel),
       tried,
     };
   }
 
   // 2. gradls.interpreter, else the Python extension's interpreter
   const configured = asList(input.interpreter).map((p) => expand(p, deps, ws));
-  const interpreter = configured.length > 0 ? configured : asList(input.pythonExtensionInterpreter);
+  const fromExtension = input.trusted === false ? [] : asList(input.pythonExtensionInterpreter);
+  const interpreter = configured.length > 0 ? configured : fromExtension;
   const interpreterSource = configured.length > 0 ? "gradls.interpreter" : "Python extension interpreter";
   if (interpreter.length > 0) {
     tried.push(`${interpreterSource}: ${interpreter.join(" ")} -m gradls`);
@@ -121,8 +132,8 @@ export async function findServer(
       return {
         error:
           `gradls: the interpreter in gradls.interpreter (${interpreter.join(" ")}) cannot import gradls. ` +
-          `Install it with: ${installCommandFor(interpreter)}`,
-        installCommand: installCommandFor(interpreter),
+          `Install it with: ${installCommandFor(interpreter, input.bundledWheel)}`,
+        installCommand: installCommandFor(interpreter, input.bundledWheel),
         tried,
       };
     }
@@ -137,7 +148,7 @@ export async function findServer(
   }
 
   // 4. nothing
-  const install = installCommandFor(interpreter.length > 0 ? interpreter : undefined);
+  const install = installCommandFor(interpreter.length > 0 ? interpreter : undefined, input.bundledWheel);
   return {
     error:
       "gradls: could not find the gradls language server" +

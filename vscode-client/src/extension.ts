@@ -1,4 +1,6 @@
 import * as vscode from "vscode";
+import * as fs from "fs";
+import * as path from "path";
 import { execFile, ChildProcess } from "child_process";
 import {
   DidChangeConfigurationNotification,
@@ -9,17 +11,55 @@ import {
   ServerOptions,
   State,
 } from "vscode-languageclient/node";
-import { defaultDeps, DiscoveryDeps, findServer, isFailure, ServerCommand } from "./discovery";
-import { changeKind, confirmArgs, serverSettings } from "./settings";
+import { asList, defaultDeps, DiscoveryDeps, expand, findServer, isFailure, ServerCommand } from "./discovery";
+import { changeKind, confirmArgs, ConfigLike, serverSettings, trustedView } from "./settings";
 import { summarizeConfirm } from "./confirm";
+import { ServerState, statusView } from "./status";
 
 export const SERVER_CONFIRM_COMMAND = "gradls.confirm";
+export const SERVER_FIX_ALL_COMMAND = "gradls.applyFixAll";
 
 let client: LanguageClient | undefined;
 let serverCommand: ServerCommand | undefined;
 let output: vscode.LogOutputChannel | undefined;
 let starting: Promise<void> | undefined;
 let discoveryDeps: DiscoveryDeps = defaultDeps();
+let extensionPath: string | undefined;
+let statusItem: vscode.StatusBarItem | undefined;
+const status: { server: ServerState; confirming: number; detail?: string } = { server: "starting", confirming: 0 };
+
+/** Installs a wheel into an interpreter: `python -m pip install WHEEL`. Replaceable in tests. */
+export type WheelInstaller = (python: string[], wheel: string) => Promise<{ ok: boolean; output: string }>;
+let wheelInstaller: WheelInstaller = pipInstall;
+
+export function setWheelInstaller(fn: WheelInstaller): void {
+  wheelInstaller = fn;
+}
+
+/** Whether this workspace is trusted (VS Code's restricted mode when not). */
+export function isTrusted(): boolean {
+  return vscode.workspace.isTrusted !== false;
+}
+
+/** The gradls settings, with the command-starting ones limited to the user's own values
+ * while the workspace is not trusted. */
+function gradlsConfig(scope?: vscode.Uri): ConfigLike {
+  return trustedView(vscode.workspace.getConfiguration("gradls", scope), isTrusted());
+}
+
+/** The gradls wheel shipped inside the .vsix (`bundled/gradls-*.whl`), if there is one. */
+export function bundledWheel(): string | undefined {
+  if (!extensionPath) {
+    return undefined;
+  }
+  const dir = path.join(extensionPath, "bundled");
+  try {
+    const wheels = fs.readdirSync(dir).filter((f) => /^gradls-.*\.whl$/.test(f)).sort();
+    return wheels.length > 0 ? path.join(dir, wheels[wheels.length - 1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** For tests: replace how executables and interpreters are probed. */
 export function setDiscoveryDeps(deps: DiscoveryDeps): void {
@@ -41,14 +81,70 @@ function log(): vscode.LogOutputChannel {
   return output;
 }
 
+export function getStatusItem(): vscode.StatusBarItem | undefined {
+  return statusItem;
+}
+
+/** Redraw the status bar item from the server state and the diagnostics VS Code holds. */
+export function updateStatus(): void {
+  if (!statusItem) {
+    return;
+  }
+  const isGradls = (d: vscode.Diagnostic) => d.source === "gradls";
+  let total = 0;
+  for (const [, diagnostics] of vscode.languages.getDiagnostics()) {
+    total += diagnostics.filter(isGradls).length;
+  }
+  const doc = vscode.window.activeTextEditor?.document;
+  const python = doc && doc.languageId === "python";
+  const view = statusView({
+    server: status.server,
+    findings: python ? vscode.languages.getDiagnostics(doc.uri).filter(isGradls).length : undefined,
+    total,
+    fileName: python ? path.basename(doc.uri.fsPath || doc.uri.path) : undefined,
+    confirming: status.confirming > 0,
+    trusted: isTrusted(),
+    detail: status.detail,
+  });
+  statusItem.text = view.text;
+  statusItem.tooltip = view.tooltip;
+  statusItem.accessibilityInformation = { label: view.label };
+  statusItem.backgroundColor =
+    view.severity === "error" ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
+  statusItem.show();
+}
+
+function setServerState(server: ServerState, detail?: string): void {
+  status.server = server;
+  status.detail = detail;
+  updateStatus();
+}
+
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const channel = log();
   context.subscriptions.push(channel);
+  extensionPath = context.extensionPath;
+
+  statusItem = vscode.window.createStatusBarItem("gradls.status", vscode.StatusBarAlignment.Right, 100);
+  statusItem.name = "gradls";
+  statusItem.command = "gradls.showOutput";
+  context.subscriptions.push(
+    statusItem,
+    vscode.languages.onDidChangeDiagnostics(() => updateStatus()),
+    vscode.window.onDidChangeActiveTextEditor(() => updateStatus()),
+  );
+  updateStatus();
 
   context.subscriptions.push(
     vscode.commands.registerCommand("gradls.restart", () => restart()),
     vscode.commands.registerCommand("gradls.showOutput", () => channel.show()),
     vscode.commands.registerCommand("gradls.confirmFile", (uri?: vscode.Uri) => confirmFile(uri)),
+    vscode.commands.registerCommand("gradls.fixAll", (uri?: vscode.Uri) => fixAll(uri)),
+    vscode.workspace.onDidGrantWorkspaceTrust(async () => {
+      // the workspace's gradls.path / gradls.interpreter / gradls.shadow.worker now count
+      channel.info("the workspace is now trusted: restarting the server with the workspace's settings");
+      await restart();
+    }),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
       const kind = changeKind((key) => event.affectsConfiguration(key));
       if (kind === "restart") {
@@ -71,7 +167,7 @@ export async function deactivate(): Promise<void> {
 }
 
 function currentServerSettings() {
-  return serverSettings(vscode.workspace.getConfiguration("gradls"));
+  return serverSettings(gradlsConfig());
 }
 
 function firstWorkspaceFolder(): vscode.WorkspaceFolder | undefined {
@@ -115,7 +211,7 @@ async function watchPythonInterpreter(context: vscode.ExtensionContext): Promise
     if (typeof onChange === "function") {
       context.subscriptions.push(
         onChange(async () => {
-          const config = vscode.workspace.getConfiguration("gradls");
+          const config = gradlsConfig();
           if ((config.get<string[]>("path") ?? []).length === 0 && (config.get<string[]>("interpreter") ?? []).length === 0) {
             log().info("the Python interpreter changed: restarting the server");
             await restart();
@@ -129,14 +225,21 @@ async function watchPythonInterpreter(context: vscode.ExtensionContext): Promise
 }
 
 async function discover(): Promise<ServerCommand | undefined> {
-  const config = vscode.workspace.getConfiguration("gradls");
+  const config = gradlsConfig();
   const folder = firstWorkspaceFolder();
+  const trusted = isTrusted();
+  // In restricted mode the Python extension's interpreter (often the workspace's own .venv)
+  // is not run: only the user's settings and `gradls` on PATH.
+  const fromPythonExtension = trusted ? await pythonExtensionInterpreter(folder?.uri) : undefined;
+  const wheel = bundledWheel();
   const result = await findServer(
     {
       path: config.get<string[] | string>("path"),
       interpreter: config.get<string[] | string>("interpreter"),
-      pythonExtensionInterpreter: await pythonExtensionInterpreter(folder?.uri),
+      pythonExtensionInterpreter: fromPythonExtension,
       workspaceFolder: folder?.uri.fsPath,
+      bundledWheel: wheel,
+      trusted,
     },
     discoveryDeps,
   );
@@ -145,8 +248,20 @@ async function discover(): Promise<ServerCommand | undefined> {
     log().info(`tried: ${result.tried.join("; ")}`);
     const copy = "Copy Install Command";
     const settings = "Open Settings";
-    void vscode.window.showErrorMessage(result.error, copy, settings, "Show Output").then(async (choice) => {
-      if (choice === copy) {
+    // Offer to install the bundled wheel into the interpreter the user has selected (never
+    // into one chosen by an untrusted workspace, and never when gradls.path is set).
+    const configured = asList(config.get<string[] | string>("interpreter")).map((p) =>
+      expand(p, discoveryDeps, folder?.uri.fsPath),
+    );
+    const target = configured.length > 0 ? configured : fromPythonExtension;
+    const install = target && wheel && trusted && asList(config.get<string[] | string>("path")).length === 0
+      ? `Install gradls into ${path.basename(target[0])}`
+      : undefined;
+    const items = install ? [install, copy, settings, "Show Output"] : [copy, settings, "Show Output"];
+    void vscode.window.showErrorMessage(result.error, ...items).then(async (choice) => {
+      if (install && choice === install && target && wheel) {
+        await installBundled(target, wheel);
+      } else if (choice === copy) {
         await vscode.env.clipboard.writeText(result.installCommand);
       } else if (choice === settings) {
         await vscode.commands.executeCommand("workbench.action.openSettings", "gradls.");
@@ -160,15 +275,47 @@ async function discover(): Promise<ServerCommand | undefined> {
   return result;
 }
 
+/** `python -m pip install <bundled wheel>` with a progress notification, then a restart. */
+export async function installBundled(python: string[], wheel: string): Promise<boolean> {
+  log().info(`installing ${wheel} into ${python.join(" ")}`);
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `gradls: installing gradls into ${python.join(" ")}` },
+    () => wheelInstaller(python, wheel),
+  );
+  log().info(result.output.trim());
+  if (!result.ok) {
+    void vscode.window.showErrorMessage(`gradls: pip could not install gradls into ${python.join(" ")}.`, "Show Output").then(
+      (choice) => choice && log().show(),
+    );
+    return false;
+  }
+  void vscode.window.showInformationMessage("gradls: installed; starting the language server.");
+  await restart();
+  return true;
+}
+
+function pipInstall(python: string[], wheel: string): Promise<{ ok: boolean; output: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      python[0],
+      [...python.slice(1), "-m", "pip", "install", "--disable-pip-version-check", wheel],
+      { timeout: 15 * 60 * 1000, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => resolve({ ok: !err, output: `${stdout}\n${stderr}${err ? `\n${err}` : ""}` }),
+    );
+  });
+}
+
 export async function start(): Promise<void> {
   if (starting) {
     return starting;
   }
   starting = (async () => {
-    const config = vscode.workspace.getConfiguration("gradls");
+    const config = gradlsConfig();
+    setServerState("starting");
     const found = await discover();
     serverCommand = found;
     if (!found) {
+      setServerState("notFound", "See gradls: Show Output for what was tried.");
       return;
     }
     const folder = firstWorkspaceFolder();
@@ -191,6 +338,15 @@ export async function start(): Promise<void> {
         fileEvents: vscode.workspace.createFileSystemWatcher("**/pyproject.toml"),
       },
       middleware: {
+        // The shadow pass runs the file's code (and gradls.shadow.worker): never in
+        // restricted mode, whoever asks (a code lens, another extension, the palette).
+        executeCommand: async (command, args, next) => {
+          if (command === SERVER_CONFIRM_COMMAND && !isTrusted()) {
+            void showUntrustedConfirm();
+            return undefined;
+          }
+          return next(command, args);
+        },
         workspace: {
           // Answer a pull for the "gradls" section with the same filtered settings.
           configuration: async (params, token, next) => {
@@ -205,12 +361,21 @@ export async function start(): Promise<void> {
         },
       },
     };
-    client = new LanguageClient("gradls", "gradls", serverOptions, clientOptions);
+    const created = new LanguageClient("gradls", "gradls", serverOptions, clientOptions);
+    client = created;
+    created.onDidChangeState((event) => {
+      if (client !== created) {
+        return;
+      }
+      setServerState(event.newState === State.Running ? "running" : event.newState === State.Starting ? "starting" : "stopped");
+    });
     try {
-      await client.start();
+      await created.start();
       log().info("the server is running");
+      setServerState("running");
     } catch (err) {
       log().error(`the server failed to start: ${err}`);
+      setServerState("stopped", `The server failed to start: ${err}`);
       void vscode.window.showErrorMessage(`gradls: the language server failed to start: ${err}`, "Show Output").then(
         (choice) => choice && log().show(),
       );
@@ -245,7 +410,54 @@ function serverHasCommand(name: string): boolean {
   return commands.includes(name);
 }
 
+async function showUntrustedConfirm(): Promise<void> {
+  const manage = "Manage Workspace Trust";
+  const choice = await vscode.window.showWarningMessage(
+    "gradls: Confirm Gradients runs this file's code (and gradls.shadow.worker), so it is disabled " +
+      "until you trust this folder.",
+    manage,
+  );
+  if (choice === manage) {
+    await vscode.commands.executeCommand("workbench.trust.manage");
+  }
+}
+
+/** "Fix All Gradient Issues": the server's fix-all (`gradls.applyFixAll`, the same edits as
+ * the `source.fixAll.gradls` code action) on the active file. */
+export async function fixAll(uri?: vscode.Uri): Promise<unknown> {
+  const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+  if (!target) {
+    void vscode.window.showWarningMessage("gradls: open a Python file to fix its gradient issues.");
+    return undefined;
+  }
+  if (!client || client.state !== State.Running || !serverHasCommand(SERVER_FIX_ALL_COMMAND)) {
+    void vscode.window.showWarningMessage("gradls: the language server is not running (see gradls: Show Output).");
+    return undefined;
+  }
+  try {
+    const result: any = await client.sendRequest(ExecuteCommandRequest.type, {
+      command: SERVER_FIX_ALL_COMMAND,
+      arguments: [target.toString()],
+    });
+    const name = path.basename(target.fsPath || target.path);
+    if (result && result.applied) {
+      void vscode.window.showInformationMessage(`gradls: applied the safe fixes to ${name} (${result.edits} edits).`);
+    } else {
+      void vscode.window.showInformationMessage(`gradls: ${name}: ${result?.reason ?? "no fixes were applied"}.`);
+    }
+    return result;
+  } catch (err) {
+    log().error(`fix all failed: ${err}`);
+    void vscode.window.showErrorMessage(`gradls: fix all failed: ${errorText(err)}`);
+    return undefined;
+  }
+}
+
 export async function confirmFile(uri?: vscode.Uri): Promise<unknown> {
+  if (!isTrusted()) {
+    void showUntrustedConfirm();
+    return undefined;
+  }
   const target = uri ?? vscode.window.activeTextEditor?.document.uri;
   if (!target) {
     void vscode.window.showWarningMessage("gradls: open a Python file to confirm its gradients.");
@@ -259,6 +471,8 @@ export async function confirmFile(uri?: vscode.Uri): Promise<unknown> {
       cancellable: true,
     },
     async (_progress, token) => {
+      status.confirming += 1;
+      updateStatus();
       try {
         let result: unknown;
         if (client && client.state === State.Running && serverHasCommand(SERVER_CONFIRM_COMMAND)) {
@@ -294,6 +508,9 @@ export async function confirmFile(uri?: vscode.Uri): Promise<unknown> {
           (choice) => choice && log().show(),
         );
         return undefined;
+      } finally {
+        status.confirming -= 1;
+        updateStatus();
       }
     },
   );
@@ -310,7 +527,7 @@ function confirmWithCli(file: string, token: vscode.CancellationToken): Promise<
     return Promise.reject(new Error("the gradls server was not found (see gradls: Show Output)"));
   }
   const base = found.args[found.args.length - 1] === "serve" ? found.args.slice(0, -1) : found.args;
-  const config = vscode.workspace.getConfiguration("gradls", vscode.Uri.file(file));
+  const config = gradlsConfig(vscode.Uri.file(file));
   const args = [...base, "confirm", file, "--format", "json", ...confirmArgs(config)];
   const timeoutS = Number(config.get<number>("shadow.timeout")) || 60;
   log().info(`running ${[found.command, ...args].join(" ")}`);

@@ -128,3 +128,40 @@ export function changeKind(affects: (key: string) => boolean): "restart" | "noti
   }
   return "none";
 }
+
+// --- workspace trust ------------------------------------------------------------------------
+
+/** Settings that choose a command to run (package.json `restrictedConfigurations`): in an
+ * untrusted workspace only the user's own (global) value counts, never the workspace's. */
+export const RESTRICTED_KEYS = ["path", "interpreter", "shadow.worker"];
+
+/**
+ * `config` as seen in a workspace that is (not) trusted. VS Code itself already hides the
+ * workspace values of `restrictedConfigurations` from `get()` in restricted mode; `inspect()`
+ * still shows them, so the client filters both the same way rather than rely on one of them.
+ */
+export function trustedView(config: ConfigLike, trusted: boolean): ConfigLike {
+  if (trusted) {
+    return config;
+  }
+  const restricted = (key: string) => RESTRICTED_KEYS.includes(key);
+  return {
+    get<T>(key: string): T | undefined {
+      if (!restricted(key)) {
+        return config.get<T>(key);
+      }
+      const info = config.inspect<T>(key);
+      if (!info) {
+        return undefined;
+      }
+      return info.globalValue !== undefined ? info.globalValue : info.defaultValue;
+    },
+    inspect<T>(key: string) {
+      const info = config.inspect<T>(key);
+      if (!info || !restricted(key)) {
+        return info;
+      }
+      return { key: info.key, defaultValue: info.defaultValue, globalValue: info.globalValue };
+    },
+  };
+}

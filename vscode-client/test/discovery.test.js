@@ -49,7 +49,7 @@ test("an interpreter given as several words keeps its arguments", async () => {
 test("a configured interpreter without gradls gives its own install command", async () => {
   const r = await d.findServer({ interpreter: ["/opt/my python/bin/python"] }, deps({ onPath: true }));
   assert.ok(d.isFailure(r));
-  assert.equal(r.installCommand, '"/opt/my python/bin/python" -m pip install gradls');
+  assert.equal(r.installCommand, '"/opt/my python/bin/python" -m pip install /path/to/gradls-checkout');
   assert.match(r.error, /cannot import gradls/);
 });
 
@@ -75,15 +75,15 @@ test("gradls.exe on Windows", async () => {
 test("nothing found: a clear error with the install command for the selected interpreter", async () => {
   const r = await d.findServer({ pythonExtensionInterpreter: ["/ws/.venv/bin/python"] }, deps());
   assert.ok(d.isFailure(r));
-  assert.equal(r.installCommand, "/ws/.venv/bin/python -m pip install gradls");
+  assert.equal(r.installCommand, "/ws/.venv/bin/python -m pip install /path/to/gradls-checkout");
   assert.match(r.error, /could not find the gradls language server/);
-  assert.match(r.error, /\/ws\/\.venv\/bin\/python -m pip install gradls/);
+  assert.match(r.error, /\/ws\/\.venv\/bin\/python -m pip install \/path\/to\/gradls-checkout/);
   assert.deepEqual(r.tried, ["Python extension interpreter: /ws/.venv/bin/python -m gradls", "PATH: gradls"]);
 });
 
-test("nothing found and no interpreter: python3 -m pip install gradls", async () => {
+test("nothing found and no interpreter: python3 -m pip install <checkout>", async () => {
   const r = await d.findServer({ path: [], interpreter: [] }, deps());
-  assert.equal(r.installCommand, "python3 -m pip install gradls");
+  assert.equal(r.installCommand, "python3 -m pip install /path/to/gradls-checkout");
 });
 
 test("blank entries are ignored", () => {
@@ -116,4 +116,16 @@ test("real which/isExecutable/canImportGradls", async () => {
   assert.equal(await d.canImportGradls([no]), false);
   assert.equal(await d.canImportGradls([exe]), true);
   assert.equal(await d.canImportGradls([path.join(dir, "missing")]), false);
+});
+
+test("the install command names the bundled wheel, never a package index", async () => {
+  const r = await d.findServer({ interpreter: [], bundledWheel: "/ext/bundled/gradls-0.1.0-py3-none-any.whl" }, deps());
+  assert.equal(r.installCommand, "python3 -m pip install /ext/bundled/gradls-0.1.0-py3-none-any.whl");
+  assert.doesNotMatch(r.error, /pip install gradls\b/);
+});
+
+test("untrusted: the Python extension's interpreter is not tried", async () => {
+  const r = await d.findServer({ pythonExtensionInterpreter: ["/ws/.venv/bin/python"], trusted: false },
+    deps({ importable: ["/ws/.venv/bin/python"], onPath: true }));
+  assert.deepEqual(r, { command: "/usr/bin/gradls", args: ["serve"], source: "PATH" });
 });

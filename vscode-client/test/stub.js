@@ -3,22 +3,24 @@
 "use strict";
 const Module = require("module");
 
-function makeConfig(values) {
-  // values: { "select": [...], "shadow.device": "cpu", ... } (explicit user values)
+function makeConfig(values, workspaceValues = {}) {
+  // values: { "select": [...], "shadow.device": "cpu", ... } (explicit user values);
+  // workspaceValues: the same from the workspace's .vscode/settings.json
   const defaults = {
     enable: true, select: [], ignore: [], severity: {}, path: [], interpreter: [],
     "shadow.device": "auto", "shadow.worker": "", "shadow.timeout": 60, "trace.server": "off",
   };
   return {
-    get(key) { return key in values ? values[key] : defaults[key]; },
+    get(key) { return key in workspaceValues ? workspaceValues[key] : key in values ? values[key] : defaults[key]; },
     inspect(key) {
-      return { key: "gradls." + key, defaultValue: defaults[key], globalValue: values[key] };
+      return { key: "gradls." + key, defaultValue: defaults[key], globalValue: values[key],
+        workspaceValue: workspaceValues[key] };
     },
   };
 }
 
 function createVscode(state) {
-  const listeners = { config: [] };
+  const listeners = { config: [], trust: [], diagnostics: [], editor: [] };
   const vscode = {
     _state: state,
     _listeners: listeners,
@@ -26,6 +28,17 @@ function createVscode(state) {
       file: (p) => ({ scheme: "file", fsPath: p, path: p, toString: () => "file://" + p }),
     },
     ProgressLocation: { Notification: 15 },
+    StatusBarAlignment: { Left: 1, Right: 2 },
+    ThemeColor: class { constructor(id) { this.id = id; } },
+    languages: {
+      // state.diagnostics: { "file:///ws/a.py": [{ source: "gradls" }, ...] }
+      getDiagnostics(uri) {
+        const all = state.diagnostics || {};
+        if (uri) return all[uri.toString()] || [];
+        return Object.entries(all).map(([u, d]) => [vscode_uri(u.replace(/^file:\/\//, "")), d]);
+      },
+      onDidChangeDiagnostics(fn) { listeners.diagnostics.push(fn); return { dispose() {} }; },
+    },
     window: {
       messages: [],
       createOutputChannel(name) {
@@ -43,18 +56,29 @@ function createVscode(state) {
         return task({ report() {} }, { isCancellationRequested: false, onCancellationRequested() { return { dispose() {} }; } });
       },
       activeTextEditor: undefined,
+      statusItems: [],
+      createStatusBarItem(id, alignment, priority) {
+        const item = { id, alignment, priority, text: "", shown: false, show() { this.shown = true; },
+          hide() { this.shown = false; }, dispose() {} };
+        vscode.window.statusItems.push(item);
+        return item;
+      },
+      onDidChangeActiveTextEditor(fn) { listeners.editor.push(fn); return { dispose() {} }; },
     },
     commands: {
       registered: {},
       registerCommand(id, fn) { vscode.commands.registered[id] = fn; return { dispose() {} }; },
-      executeCommand() { return Promise.resolve(); },
+      executed: [],
+      executeCommand(...args) { vscode.commands.executed.push(args); return Promise.resolve(); },
     },
     workspace: {
+      get isTrusted() { return state.trusted !== false; },
+      onDidGrantWorkspaceTrust(fn) { listeners.trust.push(fn); return { dispose() {} }; },
       workspaceFolders: state.folder ? [{ uri: vscode_uri(state.folder), name: "ws", index: 0 }] : undefined,
       textDocuments: [],
       getConfiguration(section) {
         if (section !== "gradls") throw new Error("unexpected section " + section);
-        return makeConfig(state.config);
+        return makeConfig(state.config, state.workspaceConfig);
       },
       onDidChangeConfiguration(fn) { listeners.config.push(fn); return { dispose() {} }; },
       createFileSystemWatcher(glob) { return { glob, dispose() {} }; },
@@ -62,6 +86,11 @@ function createVscode(state) {
     },
     extensions: { getExtension(id) { return state.extensions ? state.extensions[id] : undefined; } },
     env: { clipboard: { writeText(t) { state.clipboard = t; return Promise.resolve(); } } },
+    async _grantTrust() {
+      state.trusted = true;
+      for (const fn of listeners.trust) await fn();
+    },
+    _fireDiagnostics() { for (const fn of listeners.diagnostics) fn({ uris: [] }); },
     async _fireConfigChange(keys) {
       const event = { affectsConfiguration: (k) => keys.some((key) => key === k || key.startsWith(k + ".")) };
       for (const fn of listeners.config) await fn(event);
@@ -84,8 +113,10 @@ function createLanguageClientStub(state) {
       this.requests = [];
       this.stopped = false;
       this.initializeResult = { capabilities: { executeCommandProvider: { commands: state.serverCommands || [] } } };
+      this.stateListeners = [];
       state.clients.push(this);
     }
+    onDidChangeState(fn) { this.stateListeners.push(fn); return { dispose() {} }; }
     async start() { this.state = 2; }
     async stop() { this.state = 1; this.stopped = true; }
     async sendNotification(type, params) { this.notifications.push({ method: type.method, params }); }
