@@ -133,7 +133,8 @@ def analyse():
         if any_flow:
             saved_in = {s.nctype.name for s in info.all_saved_inputs}
             saved_out = {s.nctype.name for s in info.all_saved_outputs}
-            saves_output[base].append(bool(saved_out & {"result", "result0", *(r.name for r in returns if r.name)}))
+            first = function.func.returns[0].name  # the values, not a saved `indices` output
+            saves_output[base].append(bool(saved_out & {"result", "result0", *((first,) if first else ())}))
             saves_input[base].append("self" in saved_in)
 
     nondiff = sorted(b for b, flags in differentiable.items() if not any(flags) and _public(b))

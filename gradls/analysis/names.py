@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import ast
 
+from . import torch_vocab as V
+
 # Method names whose result carries no gradient, grouped by the rule that reports them.
 DETACH_METHODS = {"detach", "detach_"}
 ROUNDTRIP_METHODS = {"numpy", "tolist", "item"}
@@ -22,6 +24,14 @@ NONDIFF_FUNCTIONS = {
     "torch.searchsorted", "torch.trunc", "torch.heaviside", "torch.nn.functional.one_hot",
     "torch.greater", "torch.less", "torch.equal",
 }
+# On top of the hand lists above (casts such as `.long()` and aliases no operator table names):
+# every operator torch itself says has no gradient (generated: scripts/gen_torch_vocab.py).
+NONDIFF_METHODS = frozenset(NONDIFF_METHODS | V.NONDIFF_METHODS)
+NONDIFF_FUNCTIONS = frozenset(NONDIFF_FUNCTIONS | V.NONDIFF_FUNCTIONS)
+# Multi-output operators whose outputs at these positions are integer indices: `max(x, 1)[1]`.
+INDEX_OUTPUTS = V.INDEX_OUTPUTS
+INDEX_FIELDS = V.INDEX_FIELDS
+INDEX_OUTPUTS_NEED_DIM = V.INDEX_OUTPUTS_NEED_DIM
 INTEGER_DTYPES = {
     "torch.long", "torch.int", "torch.int64", "torch.int32", "torch.int16", "torch.int8",
     "torch.uint8", "torch.bool", "torch.short",
@@ -65,7 +75,7 @@ SAVES_OUTPUT_FUNCTIONS = {
     "torch.nn.functional.tanh", "torch.special.expit", "torch.exp2", "torch.nn.functional.elu",
 }
 SAVES_OUTPUT_METHODS = {"sigmoid", "tanh", "exp", "softmax", "log_softmax", "relu", "sqrt",
-                        "rsqrt", "exp2"}
+                        "rsqrt", "exp2"} | V.SAVES_OUTPUT_OPS
 INPLACE_EXEMPT = {"requires_grad_", "share_memory_", "retain_grad", "zero_", "fill_", "detach_",
                   "copy_", "uniform_", "normal_", "random_", "bernoulli_", "exponential_",
                   "geometric_", "cauchy_", "log_normal_", "set_", "resize_", "unsqueeze_",
@@ -77,6 +87,11 @@ INPLACE_ARITHMETIC = {"add_", "sub_", "mul_", "div_", "pow_", "clamp_", "clamp_m
                       "remainder_", "reciprocal_", "square_", "true_divide_", "floor_divide_",
                       "clip_", "copy_", "fill_", "zero_", "mul", "masked_scatter_", "put_",
                       "index_put_", "index_copy_", "addmm_", "baddbmm_", "sin_", "cos_"} - {"mul"}
+# every in-place variant torch has, less the ones that change no values a graph saved (views,
+# samplers, `requires_grad_`: INPLACE_EXEMPT)
+INPLACE_ARITHMETIC = frozenset(INPLACE_ARITHMETIC | (set(V.INPLACE_VARIANTS) - INPLACE_EXEMPT - {
+    "swapaxes_", "swapdims_", "set_", "resize_as_sparse_", "copy_sparse_to_sparse_", "exponential_",
+    "cauchy_", "log_normal_", "geometric_", "bernoulli_", "normal_", "uniform_", "zero_", "fill_"}))
 
 TARGET_NAME_PARTS = ("target", "teacher", "ema", "momentum", "frozen", "pretrained", "old_",
                      "_old", "avg_", "swa", "_k", "key_encoder", "ref_", "_ref", "shadow",

@@ -107,17 +107,14 @@ INDEX_OUTPUTS_NEED_DIM = frozenset(['max', 'median', 'min', 'nanmedian', 'rrelu_
 # Differentiable operators whose backward reads their own output (every overload), or
 # their input `self`: changing that tensor in place afterwards makes backward raise.
 SAVES_OUTPUT_OPS = frozenset(['amax', 'amin', 'aminmax', 'cholesky', 'cholesky_inverse', 'cholesky_solve', 'copysign',
- 'cummax', 'cummin', 'cumprod', 'dist', 'exp', 'exp2', 'expm1',
- 'fake_quantize_per_channel_affine_cachemask', 'fake_quantize_per_tensor_affine_cachemask',
- 'frexp', 'hypot', 'index_reduce', 'kthvalue', 'ldexp', 'linalg_cholesky_ex', 'linalg_eig',
- 'linalg_householder_product', 'linalg_inv_ex', 'linalg_lstsq', 'linalg_lu',
- 'linalg_lu_factor_ex', 'linalg_lu_solve', 'linalg_pinv', 'linalg_qr',
- 'linalg_solve_triangular', 'linalg_vector_norm', 'log_sigmoid_forward', 'logcumsumexp',
- 'logsumexp', 'max', 'median', 'min', 'mode', 'multilabel_margin_loss_forward', 'nanmedian',
- 'nll_loss2d_forward', 'nll_loss_forward', 'norm', 'ormqr', 'polar', 'prod', 'reciprocal',
- 'relu', 'rsqrt', 'scatter_reduce', 'segment_reduce', 'sgn', 'sigmoid', 'sort', 'special_erfcx',
- 'special_i0e', 'special_i1', 'special_i1e', 'special_log_ndtr', 'special_ndtri', 'sqrt', 'std',
- 'std_mean', 'tan', 'tanh', 'topk', 'triangular_solve'])
+ 'cumprod', 'dist', 'exp', 'exp2', 'expm1', 'hypot', 'index_reduce', 'ldexp',
+ 'linalg_cholesky_ex', 'linalg_eig', 'linalg_householder_product', 'linalg_inv_ex',
+ 'linalg_lstsq', 'linalg_lu', 'linalg_lu_factor_ex', 'linalg_lu_solve', 'linalg_pinv',
+ 'linalg_qr', 'linalg_solve_triangular', 'linalg_vector_norm', 'logcumsumexp', 'logsumexp',
+ 'norm', 'ormqr', 'polar', 'prod', 'reciprocal', 'relu', 'rsqrt', 'scatter_reduce',
+ 'segment_reduce', 'sgn', 'sigmoid', 'special_erfcx', 'special_i0e', 'special_i1',
+ 'special_i1e', 'special_log_ndtr', 'special_ndtri', 'sqrt', 'std', 'std_mean', 'tan', 'tanh',
+ 'triangular_solve'])
 
 SAVES_INPUT_OPS = frozenset(['abs', 'acos', 'acosh', 'adaptive_max_pool2d', 'adaptive_max_pool3d', 'amax', 'amin',
  'aminmax', 'angle', 'asin', 'asinh', 'atan', 'atan2', 'atanh', 'avg_pool2d', 'avg_pool3d',
