@@ -16,6 +16,11 @@ from .grd110_optimizer_misuse import OptimizerMisuse
 from .grd111_loss_ignores_target import LossIgnoresTarget
 from .grd112_loss_accumulated import LossAccumulated
 from .grd113_nonscalar_backward import NonScalarBackward
+from .grd114_unregistered_submodule import UnregisteredSubmodule
+from .grd115_module_created_in_forward import ModuleCreatedInForward
+from .grd116_module_requires_grad_attribute import ModuleRequiresGradAttribute
+from .grd117_scheduler_instead_of_step import SchedulerInsteadOfStep
+from .grd118_optimizer_trains_nothing import OptimizerTrainsNothing
 
 SYNTAX_ERROR_CODE = "GRD000"
 
@@ -35,7 +40,9 @@ class Registry:
 registry = Registry([
     MisplacedDetach(), NumpyRoundTrip(), TensorFromList(), CopyConstruct(), NonDifferentiable(),
     NoGradLoss(), NonLeafParameter(), InplaceOnLeaf(), InplaceOnSaved(), OptimizerMisuse(),
-    LossIgnoresTarget(), LossAccumulated(), NonScalarBackward(),
+    LossIgnoresTarget(), LossAccumulated(), NonScalarBackward(), UnregisteredSubmodule(),
+    ModuleCreatedInForward(), ModuleRequiresGradAttribute(), SchedulerInsteadOfStep(),
+    OptimizerTrainsNothing(),
 ])
 
 __all__ = ["Rule", "RuleContext", "registry", "SYNTAX_ERROR_CODE"]

@@ -12,6 +12,8 @@ from functools import cached_property
 from typing import Iterable
 
 from ..analysis.cuts import CutReport, gradient_cuts
+from ..analysis.names import PARAMLESS_MODULES
+from ..analysis.objects import SetupWorld
 from ..analysis.program import FileAnalysis
 from ..analysis.source import SourceFile
 from ..analysis.values import ARGUMENT
@@ -51,8 +53,15 @@ class RuleContext:
         return FileAnalysis.build(self.tree, self.source, self.resolver, self.previous)
 
     @cached_property
+    def world(self) -> SetupWorld:
+        """Modules, parameters and optimizers as the script's setup code builds them."""
+        return SetupWorld.evaluate(self.tree, self.analysis.imports, PARAMLESS_MODULES)
+
+    @cached_property
     def cuts(self) -> list[CutReport]:
-        return gradient_cuts(self.analysis)
+        from ..analysis.external import file_cuts  # with a resolver: root causes other files confirm
+
+        return file_cuts(self) if self.resolver is not None else gradient_cuts(self.analysis)
 
     def span(self, node: ast.AST) -> Span:
         return self.source.span(node)

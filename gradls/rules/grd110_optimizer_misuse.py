@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 
+from ..analysis import names as N
 from ..analysis.values import MODULE, Origin
 from .base import Rule, RuleContext
 
@@ -133,6 +134,8 @@ block; the other cases have no automatic fix.
         uses = _uses_before(construction.scope.node, params.id, construction.node)
         if uses is None:
             return
+        if any(o.node is construction.node and o.consumed_source is not None for o in ctx.world.optimizers):
+            return  # the evaluated setup knows the statement that used it up: GRD118 reports it there
         yield ctx.finding(
             self, ctx.span(construction.node),
             f"`{params.id}` is a `parameters()` generator already consumed on line {uses}: "
@@ -142,10 +145,13 @@ block; the other cases have no automatic fix.
     def _wrong_model(self, ctx, construction, backward_sinks: dict):
         if not construction.covered or not construction.label:
             return
+        aliases = _stored_as_attributes(construction.scope.node, construction.covered)
         for sink in backward_sinks.get(id(construction.covered), ()):
             modules = [o for o in sink.flow.live if o.kind == MODULE]
             if not modules or _covers_any(construction.covered, sink.flow.live):
                 continue
+            if any(o.label in aliases or o.label.startswith(tuple(a + "." for a in aliases)) for o in modules):
+                continue  # `self.model = model`: the optimizer's model is the one that trains
             names = ", ".join(sorted(f"`{o.label}`" for o in modules))
             yield ctx.finding(
                 self, ctx.span(construction.node),
@@ -286,3 +292,12 @@ def _is_module_constructor(ctx, value) -> bool:
 
 def _rebuilt_after(analysis, construction, node) -> bool:
     return any(c.label == construction.label and c.node.lineno > node.lineno for c in analysis.constructions)
+
+
+def _stored_as_attributes(scope: ast.AST, labels) -> set:
+    """`self.model` when the scope runs `self.model = model` for a `model` in `labels`."""
+    stored = set()
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id in labels:
+            stored.update(text for text in (N.dotted_text(t) for t in node.targets) if text and text.startswith("self."))
+    return stored

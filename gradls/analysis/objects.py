@@ -1,0 +1,1187 @@
+"""Typed objects from evaluating a script's setup code: modules, parameters, optimizers.
+
+The flow analysis follows gradient *values*; what trains is decided elsewhere: which
+parameters a model owns (what `__init__` registers), which of them require grad when
+`backward()` first runs, and which tensors each optimizer holds. `SetupWorld` evaluates
+the module-level code of a script (and the local functions and classes it calls) on
+concrete values where they are known: a `Linear` has a `weight` and a `bias`, a loop over
+`model.named_parameters()` visits each name, `"head" not in name` is true or false. A value
+it cannot know is `UNKNOWN`; every decision that would need it is dropped, so the rules that
+read this world stay quiet instead of guessing.
+
+Evaluation stops at the first `backward()`: that is the moment the rules judge (what is
+frozen, what each optimizer holds). It is bounded in statements and call depth.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from .names import ImportMap, dotted_text
+
+
+class _Unknown:
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = _Unknown()
+STATEMENT_BUDGET = 20_000
+MAX_DEPTH = 6
+MAX_LOOP = 2_000
+
+
+class _Stop(Exception):
+    """Evaluation ends: the first backward ran, or the budget is spent."""
+
+
+class _Return(Exception):
+    def __init__(self, value):
+        self.value = value
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+@dataclass(eq=False)
+class Param:
+    requires_grad: bool = True
+    floating: bool = True
+    frozen_by: ast.AST | None = None      # the statement that last set requires_grad False
+    collision: tuple | None = None        # (statement, pattern, name): a substring test that froze it
+
+
+@dataclass(eq=False)
+class ModuleObj:
+    kind: str                              # "torch.nn.Linear", "class:Encoder"
+    params: dict = field(default_factory=dict)      # own parameters, registration order
+    children: dict = field(default_factory=dict)    # registered submodules
+    attrs: dict = field(default_factory=dict)       # plain attributes (lists, numbers, ...)
+    complete: bool = True                  # False: it may own parameters we do not know
+    node: ast.AST | None = None
+
+    def named_parameters(self, prefix: str = "", seen: set | None = None):
+        seen = set() if seen is None else seen
+        for name, param in self.params.items():
+            if id(param) not in seen:
+                seen.add(id(param))
+                yield prefix + name, param
+        for name, child in self.children.items():
+            yield from child.named_parameters(f"{prefix}{name}.", seen)
+
+    def named_modules(self, prefix: str = ""):
+        yield prefix.rstrip("."), self
+        for name, child in self.children.items():
+            yield from child.named_modules(f"{prefix}{name}.")
+
+    @property
+    def fully_known(self) -> bool:
+        return all(module.complete for _, module in self.named_modules())
+
+
+@dataclass(eq=False)
+class Generator:
+    """`model.parameters()`: yields its items once."""
+    items: list
+    consumed_by: ast.AST | None = None
+    dropped: list = field(default_factory=list)   # what a `filter(...)` over it left out
+    complete: bool = True                          # False: it may yield items we do not know
+
+
+@dataclass(eq=False)
+class Optimizer:
+    params: list
+    node: ast.AST
+    complete: bool = True                  # False: it holds tensors we do not know
+    consumed_source: ast.AST | None = None  # a generator that was already used up
+    dropped: list = field(default_factory=list)   # tensors a filter left out of it
+
+
+@dataclass(eq=False)
+class Scheduler:
+    optimizer: object
+
+
+@dataclass(eq=False)
+class Function:
+    node: ast.FunctionDef
+    bound: object = None                   # `self` for a method
+
+
+@dataclass(eq=False)
+class ClassObj:
+    node: ast.ClassDef
+    is_module: bool
+    attrs: dict = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class Instance:
+    cls: ClassObj
+    attrs: dict = field(default_factory=dict)
+
+
+@dataclass
+class Event:
+    kind: str            # "module-requires-grad-attr" | "plain-module-container"
+    node: ast.AST
+    detail: dict = field(default_factory=dict)
+
+
+@dataclass
+class Snapshot:
+    """The world when the first backward ran."""
+    node: ast.AST
+    optimizers: list
+
+
+class ParamName(str):
+    """A parameter's qualified name, as `named_parameters()` yields it."""
+
+
+# ----- torch.nn classes: which parameters each owns -------------------------------------
+
+_WEIGHT_BIAS = {"Linear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d",
+                "ConvTranspose2d", "ConvTranspose3d", "BatchNorm1d", "BatchNorm2d",
+                "BatchNorm3d", "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d",
+                "InstanceNorm3d", "SyncBatchNorm", "RMSNorm"}
+_WEIGHT_ONLY = {"Embedding", "EmbeddingBag", "PReLU"}
+_AFFINE_OFF = {"BatchNorm1d": "affine", "BatchNorm2d": "affine", "BatchNorm3d": "affine",
+               "SyncBatchNorm": "affine", "GroupNorm": "affine", "LayerNorm": "elementwise_affine",
+               "RMSNorm": "elementwise_affine"}
+_INSTANCE_NORM = {"InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"}
+_RNN = {"LSTM": 1, "GRU": 1, "RNN": 1}
+_RNN_CELL = {"LSTMCell", "GRUCell", "RNNCell"}
+_CONTAINERS = {"Sequential", "ModuleList", "ModuleDict"}
+
+
+def _nn_module(short: str, call: ast.Call, args: list, kwargs: dict, paramless: set) -> ModuleObj:
+    module = ModuleObj(f"torch.nn.{short}", node=call)
+    if short in paramless or short.endswith("Loss"):
+        return module
+    if short in _WEIGHT_BIAS or short in _WEIGHT_ONLY:
+        names = ["weight"] if short in _WEIGHT_ONLY else ["weight", "bias"]
+        if short in _INSTANCE_NORM and kwargs.get("affine") is not True:
+            names = []
+        elif short in _AFFINE_OFF and kwargs.get(_AFFINE_OFF[short], True) is False:
+            names = []
+        elif "bias" in names and kwargs.get("bias", True) is False:
+            names = ["weight"]
+        if any(v is UNKNOWN for v in kwargs.values() if not isinstance(v, (int, float, str))):
+            module.complete = False
+        module.params = {n: Param() for n in names}
+        return module
+    if short in _RNN or short in _RNN_CELL:
+        return _rnn(module, short, kwargs)
+    module.complete = False  # a torch.nn class whose parameters this table does not know
+    return module
+
+
+def _rnn(module: ModuleObj, short: str, kwargs: dict) -> ModuleObj:
+    bias = kwargs.get("bias", True)
+    if short in _RNN_CELL:
+        names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if bias else [])
+        module.params = {n: Param() for n in names}
+        return module
+    layers, bidirectional = kwargs.get("num_layers", 1), kwargs.get("bidirectional", False)
+    if not isinstance(layers, int) or not isinstance(bidirectional, bool) or not isinstance(bias, bool):
+        module.complete = False
+        return module
+    for layer in range(layers):
+        for suffix in ("", "_reverse") if bidirectional else ("",):
+            for kind in ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if bias else ()):
+                module.params[f"{kind}_l{layer}{suffix}"] = Param()
+    return module
+
+
+_RNN_POSITIONAL = ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout", "bidirectional")
+
+
+class SetupWorld:
+    """Evaluates a module's top-level code on typed objects; see the module docstring."""
+
+    def __init__(self, tree: ast.Module, imports: ImportMap, paramless: set) -> None:
+        self.tree = tree
+        self.imports = imports
+        self.paramless = paramless
+        self.globals: dict = {}
+        self.events: list[Event] = []
+        self.optimizers: list[Optimizer] = []
+        self.snapshot: Snapshot | None = None
+        self.uncertain = False        # a branch or loop that mattered could not be decided
+        self.budget = STATEMENT_BUDGET
+        self.depth = 0
+        self.container_nodes: dict[int, ast.AST] = {}   # id(list) -> where it was made
+        self._containers: list = []                      # keeps those lists alive
+        self.current_stmt: ast.AST | None = None
+        self.top_stmt: ast.AST | None = None      # the module-level statement running now
+        self.collision: tuple | None = None
+        self.exact_patterns: set = set()      # patterns that also matched a name exactly
+        self.collision_freezes: list = []     # parameters frozen right after such a collision
+
+    @classmethod
+    def evaluate(cls, tree: ast.Module, imports: ImportMap, paramless: set) -> "SetupWorld":
+        world = cls(tree, imports, paramless)
+        try:
+            world.run(tree.body, world.globals)
+        except (_Stop, _Return, _Break, _Continue, RecursionError):
+            pass
+        return world
+
+    # ----- statements ------------------------------------------------------------------
+
+    def run(self, body: list, env: dict) -> None:
+        for stmt in body:
+            self.budget -= 1
+            if self.budget <= 0:
+                raise _Stop()
+            self.current_stmt = stmt
+            if self.depth == 0:
+                self.top_stmt = stmt
+            handler = getattr(self, f"stmt_{type(stmt).__name__}", None)
+            if handler is not None:
+                handler(stmt, env)
+
+    def stmt_FunctionDef(self, stmt, env):
+        env[stmt.name] = Function(stmt)
+
+    stmt_AsyncFunctionDef = stmt_FunctionDef
+
+    def stmt_ClassDef(self, stmt, env):
+        bases = [self.imports.qualify(b) or dotted_text(b) or "" for b in stmt.bases]
+        is_module = any(b.startswith("torch.nn.") and b.rsplit(".", 1)[-1] in ("Module",)
+                        or isinstance(env.get(b), ClassObj) and env[b].is_module for b in bases)
+        known_bases = all(b in ("", "object") or b.startswith("torch.nn.Module") or isinstance(env.get(b), ClassObj)
+                          for b in bases)
+        cls = ClassObj(stmt, is_module)
+        cls.attrs["__known_bases__"] = known_bases
+        cls.attrs["__bases__"] = [env.get(b) for b in bases if isinstance(env.get(b), ClassObj)]
+        for item in stmt.body:
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                cls.attrs[item.name] = Function(item)
+            elif isinstance(item, ast.Assign) and len(item.targets) == 1 and isinstance(item.targets[0], ast.Name):
+                cls.attrs[item.targets[0].id] = self.eval(item.value, env)
+        env[stmt.name] = cls
+
+    def stmt_Import(self, stmt, env):
+        pass
+
+    def stmt_Expr(self, stmt, env):
+        self.eval(stmt.value, env)
+
+    def stmt_Assign(self, stmt, env):
+        value = self.eval(stmt.value, env)
+        if isinstance(value, list) and isinstance(stmt.value, (ast.List, ast.ListComp)):
+            self._note_container(value, stmt)
+        for target in stmt.targets:
+            self.assign(target, value, env, stmt)
+
+    def stmt_AnnAssign(self, stmt, env):
+        if stmt.value is not None:
+            self.assign(stmt.target, self.eval(stmt.value, env), env, stmt)
+
+    def stmt_AugAssign(self, stmt, env):
+        current = self.eval(stmt.target, env)
+        value = self.eval(stmt.value, env)
+        if isinstance(current, list) and isinstance(value, (list, tuple)) and isinstance(stmt.op, ast.Add):
+            current.extend(value)
+            return
+        self.assign(stmt.target, self._binop(stmt.op, current, value), env, stmt)
+
+    def stmt_Return(self, stmt, env):
+        raise _Return(self.eval(stmt.value, env) if stmt.value is not None else None)
+
+    def stmt_Break(self, stmt, env):
+        raise _Break()
+
+    def stmt_Continue(self, stmt, env):
+        raise _Continue()
+
+    def stmt_If(self, stmt, env):
+        self.collision = None
+        test = self.truth(self.eval(stmt.test, env))
+        if test is UNKNOWN:
+            self.collision = None
+            if _matters(stmt):
+                self.uncertain = True
+            return
+        try:
+            self.run(stmt.body if test else stmt.orelse, env)
+        finally:
+            self.collision = None
+
+    def stmt_For(self, stmt, env):
+        items = self.iterate(self.eval(stmt.iter, env), stmt)
+        if items is UNKNOWN:
+            # a loop over data: its body runs, values unknown, once (the training loop)
+            self.assign(stmt.target, UNKNOWN, env, stmt)
+            self._loop_body(stmt, env, [UNKNOWN])
+            return
+        self._loop_body(stmt, env, items)
+
+    def _loop_body(self, stmt, env, items) -> None:
+        for count, item in enumerate(items):
+            if count >= MAX_LOOP:
+                self.uncertain = True
+                return
+            self.assign(stmt.target, item, env, stmt)
+            try:
+                self.run(stmt.body, env)
+            except _Break:
+                return
+            except _Continue:
+                continue
+        self.run(stmt.orelse, env)
+
+    def stmt_While(self, stmt, env):
+        try:
+            self.run(stmt.body, env)
+        except (_Break, _Continue):
+            pass
+
+    def stmt_With(self, stmt, env):
+        for item in stmt.items:
+            value = self.eval(item.context_expr, env)
+            if item.optional_vars is not None:
+                self.assign(item.optional_vars, UNKNOWN if not isinstance(value, (ModuleObj,)) else value, env, stmt)
+        self.run(stmt.body, env)
+
+    def stmt_Try(self, stmt, env):
+        self.run(stmt.body, env)
+        self.run(stmt.finalbody, env)
+
+    stmt_TryStar = stmt_Try
+
+    # ----- assignment ------------------------------------------------------------------
+
+    def assign(self, target, value, env, stmt) -> None:
+        if isinstance(target, ast.Name):
+            env[target.id] = value
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            values = list(value) if isinstance(value, (tuple, list)) else None
+            if values is not None and len(values) == len(target.elts) and not any(
+                    isinstance(e, ast.Starred) for e in target.elts):
+                for element, item in zip(target.elts, values):
+                    self.assign(element, item, env, stmt)
+            else:
+                for element in target.elts:
+                    self.assign(element.value if isinstance(element, ast.Starred) else element, UNKNOWN, env, stmt)
+        elif isinstance(target, ast.Attribute):
+            self.set_attribute(self.eval(target.value, env), target.attr, value, stmt)
+        elif isinstance(target, ast.Subscript):
+            container = self.eval(target.value, env)
+            key = self.eval(target.slice, env)
+            if isinstance(container, dict) and _hashable(key):
+                container[key] = value
+            elif isinstance(container, list) and isinstance(key, int) and -len(container) <= key < len(container):
+                container[key] = value
+
+    def set_attribute(self, obj, attr: str, value, stmt) -> None:
+        if isinstance(obj, Param):
+            if attr == "requires_grad" and isinstance(value, bool):
+                self._set_requires_grad(obj, value, stmt)
+            elif attr == "requires_grad":
+                self.uncertain = True
+            return
+        if isinstance(obj, ModuleObj):
+            if attr == "requires_grad":
+                self.events.append(Event("module-requires-grad-attr", stmt, {"module": obj, "value": value}))
+                obj.attrs[attr] = value
+            elif isinstance(value, ModuleObj):
+                obj.params.pop(attr, None)
+                old = obj.children.get(attr)
+                obj.children[attr] = value
+                if old is not None and self.depth > 0 and self._held(old):
+                    self.events.append(Event("module-replaced-after-optimizer", self.top_stmt,
+                                             {"inner": stmt, "module": value, "attr": attr}))
+            elif isinstance(value, Param):
+                obj.children.pop(attr, None)
+                obj.params[attr] = value
+            else:
+                obj.attrs[attr] = value
+            return
+        if isinstance(obj, (Instance, ClassObj)):
+            obj.attrs[attr] = value
+
+    def _held(self, module: ModuleObj) -> bool:
+        """True if an optimizer built so far holds a parameter of `module`."""
+        held = {id(p) for optimizer in self.optimizers for p in optimizer.params}
+        return any(id(p) in held for _, p in module.named_parameters())
+
+    def _set_requires_grad(self, param: Param, value: bool, stmt) -> None:
+        param.requires_grad = value
+        if not value:
+            param.frozen_by = stmt
+            param.collision = self.collision
+            if self.collision is not None:
+                self.collision_freezes.append(param)
+        else:
+            param.frozen_by = None
+
+    def _note_container(self, value: list, node: ast.AST) -> None:
+        self.container_nodes.setdefault(id(value), node)
+        self._containers.append(value)
+
+    # ----- expressions -----------------------------------------------------------------
+
+    def eval(self, expr, env):
+        handler = getattr(self, f"expr_{type(expr).__name__}", None)
+        if handler is None:
+            return UNKNOWN
+        return handler(expr, env)
+
+    def expr_Constant(self, expr, env):
+        return expr.value
+
+    def expr_Name(self, expr, env):
+        if expr.id in env:
+            return env[expr.id]
+        if expr.id in self.globals:
+            return self.globals[expr.id]
+        return {"True": True, "False": False, "None": None}.get(expr.id, UNKNOWN)
+
+    def expr_JoinedStr(self, expr, env):
+        parts = []
+        for value in expr.values:
+            if isinstance(value, ast.Constant):
+                parts.append(str(value.value))
+            elif isinstance(value, ast.FormattedValue) and value.format_spec is None and value.conversion == -1:
+                item = self.eval(value.value, env)
+                if not isinstance(item, (str, int, float)):
+                    return UNKNOWN
+                parts.append(str(item))
+            else:
+                return UNKNOWN
+        return "".join(parts)
+
+    def expr_List(self, expr, env):
+        items = []
+        for element in expr.elts:
+            if isinstance(element, ast.Starred):
+                inner = self.iterate(self.eval(element.value, env), element)
+                if inner is UNKNOWN:
+                    return UNKNOWN
+                items.extend(inner)
+            else:
+                items.append(self.eval(element, env))
+        return items
+
+    def expr_Tuple(self, expr, env):
+        items = self.expr_List(expr, env)
+        return tuple(items) if isinstance(items, list) else UNKNOWN
+
+    def expr_Set(self, expr, env):
+        return UNKNOWN
+
+    def expr_Dict(self, expr, env):
+        result = {}
+        for key, value in zip(expr.keys, expr.values):
+            if key is None:
+                return UNKNOWN
+            k = self.eval(key, env)
+            if not _hashable(k):
+                return UNKNOWN
+            result[k] = self.eval(value, env)
+        return result
+
+    def expr_ListComp(self, expr, env):
+        return self._comprehension(expr, env, lambda local: self.eval(expr.elt, local))
+
+    expr_GeneratorExp = expr_ListComp
+
+    def expr_DictComp(self, expr, env):
+        pairs = self._comprehension(expr, env, lambda local: (self.eval(expr.key, local), self.eval(expr.value, local)))
+        if pairs is UNKNOWN or not all(_hashable(k) for k, _ in pairs):
+            return UNKNOWN
+        return dict(pairs)
+
+    def _comprehension(self, expr, env, element):
+        results: list = []
+
+        def walk(index: int, local: dict) -> bool:
+            if index == len(expr.generators):
+                results.append(element(local))
+                return True
+            gen = expr.generators[index]
+            items = self.iterate(self.eval(gen.iter, local), expr)
+            if items is UNKNOWN:
+                return False
+            for count, item in enumerate(items):
+                if count >= MAX_LOOP:
+                    return False
+                inner = dict(local)
+                self.assign(gen.target, item, inner, expr)
+                conditions = [self.truth(self.eval(c, inner)) for c in gen.ifs]
+                if any(c is UNKNOWN for c in conditions):
+                    return False
+                if all(conditions) and not walk(index + 1, inner):
+                    return False
+            return True
+
+        return results if walk(0, dict(env)) else UNKNOWN
+
+    def expr_Attribute(self, expr, env):
+        base = self.eval(expr.value, env)
+        return self.attribute(base, expr.attr)
+
+    def attribute(self, base, attr: str):
+        if isinstance(base, ModuleObj):
+            if attr in base.children:
+                return base.children[attr]
+            if attr in base.params:
+                return base.params[attr]
+            if attr in base.attrs:
+                return base.attrs[attr]
+            if attr in ("weight", "bias") and base.complete and base.kind.startswith("torch.nn."):
+                return None
+            return _BoundName(base, attr)
+        if isinstance(base, Param):
+            if attr == "requires_grad":
+                return base.requires_grad
+            return UNKNOWN
+        if isinstance(base, Instance):
+            if attr in base.attrs:
+                return base.attrs[attr]
+            found = self._class_attribute(base.cls, attr)
+            if isinstance(found, Function):
+                return Function(found.node, base)
+            return found if found is not None else _BoundName(base, attr)
+        if isinstance(base, ClassObj):
+            found = self._class_attribute(base, attr)
+            return found if found is not None else UNKNOWN
+        if isinstance(base, (str, list, dict, Optimizer, Scheduler)):
+            return _BoundName(base, attr)
+        return UNKNOWN
+
+    def _class_attribute(self, cls: ClassObj, attr: str):
+        if attr in cls.attrs:
+            return cls.attrs[attr]
+        for base in cls.attrs.get("__bases__", []):
+            found = self._class_attribute(base, attr)
+            if found is not None:
+                return found
+        return None
+
+    def expr_Subscript(self, expr, env):
+        base = self.eval(expr.value, env)
+        key = self.eval(expr.slice, env)
+        if isinstance(base, ModuleObj) and base.kind in ("torch.nn.Sequential", "torch.nn.ModuleList"):
+            children = list(base.children.values())
+            if isinstance(key, int) and -len(children) <= key < len(children):
+                return children[key]
+            return UNKNOWN
+        if isinstance(base, ModuleObj) and base.kind == "torch.nn.ModuleDict" and isinstance(key, str):
+            return base.children.get(key, UNKNOWN)
+        if isinstance(base, (list, tuple, str)) and isinstance(key, (int, slice)):
+            try:
+                return base[key]
+            except IndexError:
+                return UNKNOWN
+        if isinstance(base, dict) and _hashable(key):
+            return base.get(key, UNKNOWN)
+        return UNKNOWN
+
+    def expr_Slice(self, expr, env):
+        parts = [self.eval(p, env) if p is not None else None for p in (expr.lower, expr.upper, expr.step)]
+        if any(p is not None and not isinstance(p, int) for p in parts):
+            return UNKNOWN
+        return slice(*parts)
+
+    def expr_BinOp(self, expr, env):
+        return self._binop(expr.op, self.eval(expr.left, env), self.eval(expr.right, env))
+
+    def _binop(self, op, left, right):
+        if isinstance(left, ParamName) or isinstance(right, ParamName):
+            left, right = str(left) if isinstance(left, str) else left, str(right) if isinstance(right, str) else right
+        if isinstance(op, ast.Add) and isinstance(left, list) and isinstance(right, list):
+            return left + right
+        if _plain(left) and _plain(right):
+            try:
+                return _BINOPS[type(op)](left, right)
+            except Exception:
+                return UNKNOWN
+        return UNKNOWN
+
+    def expr_UnaryOp(self, expr, env):
+        value = self.eval(expr.operand, env)
+        if isinstance(expr.op, ast.Not):
+            truth = self.truth(value)
+            return UNKNOWN if truth is UNKNOWN else not truth
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return -value if isinstance(expr.op, ast.USub) else value
+        return UNKNOWN
+
+    def expr_BoolOp(self, expr, env):
+        result = None
+        for value_node in expr.values:
+            value = self.eval(value_node, env)
+            truth = self.truth(value)
+            if truth is UNKNOWN:
+                return UNKNOWN
+            result = value
+            if isinstance(expr.op, ast.And) and not truth or isinstance(expr.op, ast.Or) and truth:
+                return value
+        return result
+
+    def expr_IfExp(self, expr, env):
+        test = self.truth(self.eval(expr.test, env))
+        if test is UNKNOWN:
+            return UNKNOWN
+        return self.eval(expr.body if test else expr.orelse, env)
+
+    def expr_Compare(self, expr, env):
+        left = self.eval(expr.left, env)
+        for op, right_node in zip(expr.ops, expr.comparators):
+            right = self.eval(right_node, env)
+            result = self._compare(op, left, right, expr)
+            if result is UNKNOWN or not result:
+                return result
+            left = right
+        return True
+
+    def _compare(self, op, left, right, node):
+        if isinstance(op, (ast.In, ast.NotIn)):
+            if isinstance(left, str) and isinstance(right, str):
+                found = left in right
+                if found and isinstance(right, ParamName):
+                    self._note_collision(left, right)
+                return found if isinstance(op, ast.In) else not found
+            if isinstance(right, (list, tuple, dict)) and _known(left) and all(_known(x) for x in right):
+                try:
+                    found = left in right
+                except TypeError:
+                    return UNKNOWN
+                return found if isinstance(op, ast.In) else not found
+            return UNKNOWN
+        if isinstance(op, (ast.Is, ast.IsNot)):
+            if left is UNKNOWN or right is UNKNOWN or isinstance(left, _BoundName) or isinstance(right, _BoundName):
+                return UNKNOWN
+            same = left is right
+            return same if isinstance(op, ast.Is) else not same
+        if _plain(left) and _plain(right):
+            try:
+                return _COMPARE[type(op)](left, right)
+            except Exception:
+                return UNKNOWN
+        return UNKNOWN
+
+    def _note_collision(self, pattern: str, name: str) -> None:
+        """`"layer.1" in "layer.10.weight"`: a numbered prefix that matched another number."""
+        at = name.find(pattern)
+        end = at + len(pattern)
+        if pattern[-1:].isdigit() and end < len(name) and name[end].isdigit():
+            self.collision = (self.current_stmt, pattern, name)
+        else:
+            self.exact_patterns.add(pattern)
+
+    def expr_Lambda(self, expr, env):
+        return _Lambda(expr, env)
+
+    def expr_Call(self, expr, env):
+        return self.call(expr, env)
+
+    def truth(self, value):
+        if value is UNKNOWN or isinstance(value, (_BoundName, _Lambda)):
+            return UNKNOWN
+        if isinstance(value, (ModuleObj, Param, Optimizer, Scheduler, Instance, Function, ClassObj)):
+            return True
+        if isinstance(value, Generator):
+            return True
+        try:
+            return bool(value)
+        except Exception:
+            return UNKNOWN
+
+    def iterate(self, value, node):
+        if isinstance(value, (list, tuple, str)):
+            return list(value)
+        if isinstance(value, dict):
+            return list(value.keys())
+        if isinstance(value, range):
+            return list(value) if len(value) <= MAX_LOOP else UNKNOWN
+        if isinstance(value, Generator):
+            if value.consumed_by is not None:
+                return []
+            value.consumed_by = self.current_stmt
+            if not value.complete:
+                self.uncertain = True
+            return list(value.items)
+        if isinstance(value, ModuleObj) and value.kind in ("torch.nn.Sequential", "torch.nn.ModuleList"):
+            return list(value.children.values())
+        return UNKNOWN
+
+    # ----- calls -------------------------------------------------------------------------
+
+    def call(self, expr: ast.Call, env):
+        if isinstance(expr.func, ast.Attribute) and expr.func.attr in ("backward", "manual_backward"):
+            self._backward(expr)
+        qualified = self.imports.qualify(expr.func)
+        if qualified is not None:
+            return self._qualified_call(qualified, expr, env)
+        func = self.eval(expr.func, env)
+        args, kwargs = self._arguments(expr, env)
+        if args is UNKNOWN:
+            return UNKNOWN
+        if isinstance(func, _BoundName):
+            return self._method(func.obj, func.name, args, kwargs, expr)
+        if isinstance(func, Function):
+            return self.invoke(func, args, kwargs)
+        if isinstance(func, ClassObj):
+            return self.instantiate(func, args, kwargs, expr)
+        if isinstance(func, _Lambda):
+            return self.call_lambda(func, args)
+        if isinstance(func, ModuleObj):
+            return UNKNOWN  # a forward pass: values only the flow analysis follows
+        if isinstance(expr.func, ast.Name) and expr.func.id not in env and expr.func.id not in self.globals:
+            return self._builtin(expr.func.id, args, kwargs, expr)
+        return UNKNOWN
+
+    def _arguments(self, expr: ast.Call, env):
+        args: list = []
+        for arg in expr.args:
+            if isinstance(arg, ast.Starred):
+                items = self.iterate(self.eval(arg.value, env), arg)
+                if items is UNKNOWN:
+                    return UNKNOWN, {}
+                args.extend(items)
+            else:
+                args.append(self.eval(arg, env))
+        kwargs = {}
+        for kw in expr.keywords:
+            if kw.arg is None:
+                return UNKNOWN, {}
+            kwargs[kw.arg] = self.eval(kw.value, env)
+        return args, kwargs
+
+    def _qualified_call(self, name: str, expr: ast.Call, env):
+        args, kwargs = self._arguments(expr, env)
+        if args is UNKNOWN:
+            args, kwargs = [], {}
+            complete = False
+        else:
+            complete = True
+        short = name.rsplit(".", 1)[-1]
+        if name in ("torch.nn.Parameter", "torch.nn.parameter.Parameter"):
+            requires = kwargs.get("requires_grad", args[1] if len(args) > 1 else True)
+            return Param(requires_grad=requires if isinstance(requires, bool) else True)
+        if name.startswith("torch.nn.") and name.count(".") == 2 and short[:1].isupper():
+            return self._nn_constructor(short, expr, args, kwargs, complete)
+        if name.startswith("torch.optim.lr_scheduler.") and short[:1].isupper():
+            return Scheduler(args[0] if args else kwargs.get("optimizer", UNKNOWN))
+        if name.startswith("torch.optim.") and name.count(".") == 2 and short[:1].isupper():
+            return self._optimizer(expr, args, kwargs, complete)
+        if name in ("copy.deepcopy", "deepcopy"):
+            return _deepcopy(args[0]) if args else UNKNOWN
+        if name.startswith("torch.") and kwargs.get("requires_grad") is True:
+            return Param(floating=kwargs.get("dtype") is None)
+        if name in ("torch.autograd.backward", "torch.autograd.grad"):
+            self._backward(expr)
+        return UNKNOWN
+
+    def _nn_constructor(self, short: str, expr, args, kwargs, complete: bool):
+        if short in _RNN and args:
+            kwargs = {**dict(zip(_RNN_POSITIONAL, args)), **kwargs}
+        if short in _CONTAINERS:
+            module = ModuleObj(f"torch.nn.{short}", node=expr)
+            items = args[0] if short != "Sequential" and args else args
+            if short == "Sequential" and len(args) == 1 and isinstance(args[0], dict):
+                items = args[0]
+            if isinstance(items, dict):
+                pairs = list(items.items())
+            elif isinstance(items, (list, tuple)):
+                pairs = [(str(i), m) for i, m in enumerate(items)]
+            elif items is None or (short != "Sequential" and not args):
+                pairs = []
+            else:
+                pairs = None
+            if pairs is None or not complete or not all(isinstance(m, ModuleObj) for _, m in pairs):
+                module.complete = False
+                return module
+            module.children = {str(k): m for k, m in pairs}
+            return module
+        module = _nn_module(short, expr, args, kwargs, self.paramless)
+        if not complete:
+            module.complete = False
+        return module
+
+    def _optimizer(self, expr, args, kwargs, complete: bool):
+        source = args[0] if args else kwargs.get("params", UNKNOWN)
+        params, known, consumed = self._parameter_list(source)
+        dropped = [p for p in source.dropped if isinstance(p, Param)] if isinstance(source, Generator) else []
+        optimizer = Optimizer(params, expr, complete and known, consumed, dropped)
+        self.optimizers.append(optimizer)
+        return optimizer
+
+    def _parameter_list(self, source):
+        """(tensors, all known, the statement that used up a generator passed here)."""
+        if isinstance(source, Generator):
+            consumed = source.consumed_by
+            items = self.iterate(source, None)
+            params, known, _ = self._parameter_list(items)
+            return params, known and source.complete, consumed
+        if isinstance(source, Param):
+            return [source], True, None
+        if isinstance(source, dict):
+            return self._parameter_list(source.get("params", UNKNOWN))
+        if isinstance(source, (list, tuple)):
+            params: list = []
+            known, consumed = True, None
+            for item in source:
+                inner, inner_known, inner_consumed = self._parameter_list(item)
+                params += inner
+                known = known and inner_known
+                consumed = consumed or inner_consumed
+            return params, known, consumed
+        return [], False, None
+
+    def _builtin(self, name: str, args, kwargs, expr):
+        if name == "range" and all(isinstance(a, int) for a in args) and args:
+            return range(*args)
+        if name in ("list", "tuple", "sorted", "reversed", "set") and len(args) == 1:
+            items = self.iterate(args[0], expr)
+            if items is UNKNOWN:
+                return UNKNOWN
+            if name == "list":
+                return items
+            if name == "tuple":
+                return tuple(items)
+            return UNKNOWN
+        if name == "enumerate" and args:
+            items = self.iterate(args[0], expr)
+            start = args[1] if len(args) > 1 else kwargs.get("start", 0)
+            return UNKNOWN if items is UNKNOWN or not isinstance(start, int) else [
+                (i + start, x) for i, x in enumerate(items)]
+        if name == "zip" and args:
+            lists = [self.iterate(a, expr) for a in args]
+            return UNKNOWN if any(x is UNKNOWN for x in lists) else [tuple(t) for t in zip(*lists)]
+        if name == "filter" and len(args) == 2:
+            return self._filter(args[0], args[1], expr)
+        if name in ("any", "all") and len(args) == 1:
+            items = self.iterate(args[0], expr)
+            if items is UNKNOWN:
+                return UNKNOWN
+            truths = [self.truth(x) for x in items]
+            if any(t is UNKNOWN for t in truths):
+                return UNKNOWN
+            return any(truths) if name == "any" else all(truths)
+        if name == "len" and len(args) == 1 and isinstance(args[0], (list, tuple, str, dict)):
+            return len(args[0])
+        if name in ("str", "int", "float", "bool") and len(args) == 1 and _plain(args[0]):
+            try:
+                return {"str": str, "int": int, "float": float, "bool": bool}[name](args[0])
+            except Exception:
+                return UNKNOWN
+        if name == "print":
+            return None
+        if name == "getattr" and len(args) >= 2 and isinstance(args[1], str):
+            found = self.attribute(args[0], args[1])
+            return found
+        if name == "setattr" and len(args) == 3 and isinstance(args[1], str):
+            self.set_attribute(args[0], args[1], args[2], self.current_stmt)
+            return None
+        if name == "isinstance":
+            return UNKNOWN
+        return UNKNOWN
+
+    def _filter(self, predicate, iterable, expr):
+        items = self.iterate(iterable, expr)
+        if items is UNKNOWN:
+            return UNKNOWN
+        kept = []
+        for item in items:
+            verdict = self.call_lambda(predicate, [item]) if isinstance(predicate, _Lambda) else (
+                self.invoke(predicate, [item], {}) if isinstance(predicate, Function) else UNKNOWN)
+            truth = self.truth(verdict)
+            if truth is UNKNOWN:
+                return UNKNOWN
+            if truth:
+                kept.append(item)
+        dropped = [item for item in items if not any(item is k for k in kept)]
+        return Generator(kept, dropped=dropped, complete=not isinstance(iterable, Generator) or iterable.complete)
+
+    def call_lambda(self, func: "_Lambda", args):
+        params = [a.arg for a in func.node.args.args]
+        if len(params) != len(args):
+            return UNKNOWN
+        local = dict(func.env)
+        local.update(zip(params, args))
+        return self.eval(func.node.body, local)
+
+    def _method(self, obj, name: str, args, kwargs, expr):
+        if isinstance(obj, ModuleObj):
+            return self._module_method(obj, name, args, kwargs, expr)
+        if isinstance(obj, Param):
+            if name == "requires_grad_":
+                flag = args[0] if args else kwargs.get("requires_grad", True)
+                if isinstance(flag, bool):
+                    self._set_requires_grad(obj, flag, self.current_stmt)
+                else:
+                    self.uncertain = True
+                return obj
+            return UNKNOWN
+        if isinstance(obj, list):
+            if name == "append" and len(args) == 1:
+                obj.append(args[0])
+                return None
+            if name == "extend" and len(args) == 1:
+                items = self.iterate(args[0], expr)
+                if items is UNKNOWN:
+                    self.uncertain = True
+                    return None
+                obj.extend(items)
+                return None
+            return UNKNOWN
+        if isinstance(obj, str):
+            method = getattr(str, name, None)
+            if method is not None and name in _STR_METHODS and all(_plain(a) for a in args) and not kwargs:
+                try:
+                    return method(str(obj), *args)
+                except Exception:
+                    return UNKNOWN
+            return UNKNOWN
+        if isinstance(obj, dict):
+            if name in ("items", "keys", "values"):
+                return list(getattr(obj, name)())
+            if name == "get" and args and _hashable(args[0]):
+                return obj.get(args[0], args[1] if len(args) > 1 else None)
+            return UNKNOWN
+        if isinstance(obj, Optimizer):
+            if name == "add_param_group" and args:
+                params, known, _ = self._parameter_list(args[0])
+                obj.params += params
+                obj.complete = obj.complete and known
+            return None
+        if isinstance(obj, Instance):
+            return UNKNOWN
+        return UNKNOWN
+
+    def _module_method(self, module: ModuleObj, name: str, args, kwargs, expr):
+        if name == "parameters":
+            return Generator([p for _, p in module.named_parameters()], complete=module.fully_known)
+        if name == "named_parameters":
+            return Generator([(ParamName(n), p) for n, p in module.named_parameters(_prefix(args, kwargs))],
+                             complete=module.fully_known)
+        if name in ("children", "named_children"):
+            pairs = list(module.children.items())
+            return Generator([m for _, m in pairs] if name == "children" else pairs)
+        if name in ("modules", "named_modules"):
+            pairs = list(module.named_modules())
+            return Generator([m for _, m in pairs] if name == "modules" else pairs)
+        if name == "requires_grad_":
+            flag = args[0] if args else kwargs.get("requires_grad", True)
+            if not isinstance(flag, bool):
+                self.uncertain = True
+                return module
+            for _, param in module.named_parameters():
+                self._set_requires_grad(param, flag, self.current_stmt)
+            return module
+        if name in ("to", "cuda", "cpu", "train", "eval", "float", "double", "half", "bfloat16"):
+            return module
+        if name == "register_parameter" and len(args) == 2 and isinstance(args[0], str):
+            if isinstance(args[1], Param):
+                module.params[args[0]] = args[1]
+            return None
+        if name == "add_module" and len(args) == 2 and isinstance(args[0], str) and isinstance(args[1], ModuleObj):
+            module.children[args[0]] = args[1]
+            return None
+        if name in ("append",) and module.kind == "torch.nn.ModuleList" and args and isinstance(args[0], ModuleObj):
+            module.children[str(len(module.children))] = args[0]
+            return None
+        if name in ("register_buffer", "zero_grad", "load_state_dict", "state_dict"):
+            return UNKNOWN
+        if name == "apply":
+            self.uncertain = True
+            return module
+        method = self._module_class_method(module, name)
+        if method is not None:
+            return self.invoke(Function(method.node, module), args, kwargs)
+        return UNKNOWN
+
+    def _module_class_method(self, module: ModuleObj, name: str):
+        cls = module.attrs.get("__class__")
+        if isinstance(cls, ClassObj) and name not in ("forward", "__call__"):
+            found = self._class_attribute(cls, name)
+            if isinstance(found, Function):
+                return found
+        return None
+
+    # ----- local functions and classes --------------------------------------------------------
+
+    def invoke(self, func: Function, args, kwargs):
+        if self.depth >= MAX_DEPTH:
+            return UNKNOWN
+        node = func.node
+        local: dict = {}
+        params = [*node.args.posonlyargs, *node.args.args]
+        if func.bound is not None:
+            if not params:
+                return UNKNOWN
+            local[params[0].arg] = func.bound
+            params = params[1:]
+        defaults = node.args.defaults
+        first_default = len(params) - len(defaults)
+        for index, param in enumerate(params):
+            if index < len(args):
+                local[param.arg] = args[index]
+            elif param.arg in kwargs:
+                local[param.arg] = kwargs[param.arg]
+            elif index >= first_default:
+                local[param.arg] = self.eval(defaults[index - first_default], self.globals)
+            else:
+                local[param.arg] = UNKNOWN
+        for param, default in zip(node.args.kwonlyargs, node.args.kw_defaults):
+            if param.arg in kwargs:
+                local[param.arg] = kwargs[param.arg]
+            else:
+                local[param.arg] = self.eval(default, self.globals) if default is not None else UNKNOWN
+        if node.args.vararg is not None:
+            local[node.args.vararg.arg] = tuple(args[len(params):])
+        if node.args.kwarg is not None:
+            local[node.args.kwarg.arg] = {k: v for k, v in kwargs.items() if k not in local}
+        if any(_grad_decorator(d, self.imports) for d in node.decorator_list):
+            return UNKNOWN
+        self.depth += 1
+        saved = self.current_stmt
+        try:
+            self.run(node.body, local)
+        except _Return as done:
+            return done.value
+        except (_Break, _Continue):
+            return UNKNOWN
+        finally:
+            self.depth -= 1
+            self.current_stmt = saved
+        return None
+
+    def instantiate(self, cls: ClassObj, args, kwargs, expr):
+        if cls.is_module:
+            module = ModuleObj(f"class:{cls.node.name}", node=expr)
+            module.attrs["__class__"] = cls
+            module.complete = bool(cls.attrs.get("__known_bases__"))
+            init = self._class_attribute(cls, "__init__")
+            if isinstance(init, Function):
+                self._run_init(module, init, args, kwargs)
+            self._check_plain_containers(module, cls)
+            return module
+        instance = Instance(cls)
+        init = self._class_attribute(cls, "__init__")
+        if isinstance(init, Function):
+            self.invoke(Function(init.node, instance), args, kwargs)
+        return instance
+
+    def _run_init(self, module: ModuleObj, init: Function, args, kwargs) -> None:
+        outcome = self.invoke(Function(init.node, module), args, kwargs)
+        if outcome is UNKNOWN and self.depth >= MAX_DEPTH:
+            module.complete = False
+
+    def _check_plain_containers(self, module: ModuleObj, cls: ClassObj) -> None:
+        """Modules with parameters kept in a plain list or dict attribute are not registered."""
+        registered = {id(m) for _, m in module.named_modules()}
+        for attr, value in module.attrs.items():
+            if not isinstance(value, (list, dict)) or attr.startswith("__"):
+                continue
+            hidden = [m for m in _modules_in(value) if id(m) not in registered and any(True for _ in m.named_parameters())]
+            if hidden:
+                self.events.append(Event("plain-module-container", self.container_nodes.get(id(value)) or module.node,
+                                         {"attr": attr, "class": cls.node, "modules": len(hidden)}))
+
+    # ----- training ----------------------------------------------------------------------
+
+    def _backward(self, node) -> None:
+        if self.snapshot is None:
+            self.snapshot = Snapshot(node, list(self.optimizers))
+        raise _Stop()
+
+
+class _BoundName:
+    """`obj.name` before it is called."""
+
+    def __init__(self, obj, name: str) -> None:
+        self.obj = obj
+        self.name = name
+
+
+class _Lambda:
+    def __init__(self, node: ast.Lambda, env: dict) -> None:
+        self.node = node
+        self.env = env
+
+
+def _modules_in(value) -> list:
+    found: list = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ModuleObj):
+            found.append(item)
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+    return found
+
+
+def _deepcopy(value):
+    if isinstance(value, ModuleObj):
+        copy = ModuleObj(value.kind, {k: Param(p.requires_grad, p.floating) for k, p in value.params.items()},
+                         {k: _deepcopy(c) for k, c in value.children.items()}, dict(value.attrs),
+                         value.complete, value.node)
+        return copy
+    return UNKNOWN
+
+
+def _prefix(args, kwargs) -> str:
+    prefix = args[0] if args else kwargs.get("prefix", "")
+    return f"{prefix}." if isinstance(prefix, str) and prefix else ""
+
+
+def _known(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(_known(v) for v in value)
+    return value is not UNKNOWN and not isinstance(value, (_BoundName, _Lambda, dict))
+
+
+def _plain(value) -> bool:
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
+def _hashable(value) -> bool:
+    return _plain(value) or isinstance(value, tuple) and all(_plain(v) for v in value)
+
+
+def _matters(stmt: ast.AST) -> bool:
+    """A branch whose outcome could change what trains: a freeze, an optimizer, a module."""
+    text = ast.dump(stmt)
+    return "requires_grad" in text or "optim" in text or "parameters" in text
+
+
+def _grad_decorator(node: ast.AST, imports: ImportMap) -> bool:
+    target = node.func if isinstance(node, ast.Call) else node
+    return (imports.qualify(target) or "") in ("torch.no_grad", "torch.inference_mode")
+
+
+_STR_METHODS = {"startswith", "endswith", "split", "rsplit", "lower", "upper", "strip", "replace",
+                "format", "join", "find", "count", "partition", "rpartition"}
+
+_BINOPS = {
+    ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b, ast.FloorDiv: lambda a, b: a // b, ast.Mod: lambda a, b: a % b,
+    ast.Pow: lambda a, b: a ** b,
+}
+_COMPARE = {
+    ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b, ast.Lt: lambda a, b: a < b,
+    ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b,
+}

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import ast
+
+from ..analysis import names as N
+from .base import Rule, RuleContext
+
+
+class ModuleCreatedInForward(Rule):
+    code = "GRD115"
+    name = "module-created-in-forward"
+    summary = "A layer with parameters is created inside `forward()`: new random weights every call, never trained."
+    keywords = ("forward",)
+    doc = """
+## What it finds
+`self.fc = nn.Linear(...)` (or any module with parameters: a `torch.nn` layer, an instance of a
+module class of the file) assigned unconditionally in an `nn.Module`'s `forward()`.
+
+## Why is this bad? What execution shows
+Every call builds a fresh layer with new random weights. The optimizer was built from the
+parameters that existed before, so it never holds the new ones; the layer's output is
+random and nothing it computes is learned (the optimizer's copy is stale and gets
+`grad None`). A layer created lazily once (`if self.fc is None:`) is not flagged.
+
+## Example
+```python
+def forward(self, x):
+    x = F.relu(self.fc1(x))
+    self.fc2 = nn.Linear(128, 10)
+    return self.fc2(x)
+```
+
+## Use instead
+```python
+def __init__(self):
+    super().__init__()
+    self.fc1 = nn.Linear(784, 128)
+    self.fc2 = nn.Linear(128, 10)
+```
+
+## Fix safety
+No automatic fix: the layer's arguments may depend on values only `forward` has.
+"""
+
+    def check(self, ctx: RuleContext):
+        analysis = ctx.analysis
+        for info in analysis.classes.values():
+            forward = info.methods.get("forward")
+            if not info.is_module or forward is None:
+                continue
+            for stmt in _unconditional(forward.node.body):
+                target = _self_target(stmt)
+                if target is None or not self._makes_parameters(ctx, stmt.value):
+                    continue
+                yield ctx.finding(
+                    self, ctx.span(stmt),
+                    f"`self.{target}` is created in `forward()`: each call makes new random weights that "
+                    f"no optimizer holds, so this layer never trains; create it in `__init__`",
+                )
+
+    def _makes_parameters(self, ctx: RuleContext, value: ast.AST) -> bool:
+        if not isinstance(value, ast.Call):
+            return False
+        qualified = ctx.analysis.imports.qualify(value.func) or ""
+        short = qualified.rsplit(".", 1)[-1]
+        if qualified.startswith("torch.nn.") and qualified.count(".") == 2 and short[:1].isupper():
+            return not (short in N.PARAMLESS_MODULES or short.endswith(N.PARAMLESS_MODULE_SUFFIXES)
+                        or short in ("Sequential", "ModuleList", "ModuleDict"))
+        if isinstance(value.func, ast.Name):
+            local = ctx.analysis.classes.get(value.func.id)
+            return local is not None and local.is_module and bool(local.params or local.modules)
+        return False
+
+
+def _unconditional(body: list) -> list:
+    """Statements that run on every call: not inside an `if`, loop or `try`."""
+    found = []
+    for stmt in body:
+        if isinstance(stmt, ast.With):
+            found += _unconditional(stmt.body)
+        else:
+            found.append(stmt)
+    return found
+
+
+def _self_target(stmt: ast.AST) -> str | None:
+    if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
+        return None
+    target = stmt.targets[0]
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+        return target.attr
+    return None

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import ast
+
+from ..analysis import names as N
+from .base import Rule, RuleContext
+
+
+class SchedulerInsteadOfStep(Rule):
+    code = "GRD117"
+    name = "scheduler-instead-of-step"
+    summary = "A learning-rate scheduler steps where the optimizer should: the parameters never change."
+    default_severity = "error"
+    keywords = ("lr_scheduler",)
+    doc = """
+## What it finds
+In a loop that calls `backward()`, `scheduler.step()` of a `torch.optim.lr_scheduler`
+scheduler built over `optimizer`, on a path where `optimizer.step()` does not run: the
+scheduler's step in one branch and the optimizer's in the other, or no `optimizer.step()` at all.
+
+## Why is this bad? What execution shows
+A scheduler's `step()` only changes the learning rate; it never applies gradients. On that
+path the optimizer never steps, so the parameters stay at their initial values while the
+loss is computed and backpropagated as usual (torch warns that `lr_scheduler.step()` was
+called before `optimizer.step()`).
+
+## Example
+```python
+loss.backward()
+if scheduler:
+    scheduler.step()
+else:
+    optimizer.step()
+```
+
+## Use instead
+```python
+loss.backward()
+optimizer.step()
+if scheduler:
+    scheduler.step()
+```
+
+## Fix safety
+No automatic fix: where the scheduler should step (per batch or per epoch) is the user's choice.
+"""
+
+    def check(self, ctx: RuleContext):
+        reported: set = set()
+        for scope in ctx.analysis.scopes:
+            body = scope.node.body
+            schedulers = _schedulers(ctx, body)
+            if not schedulers:
+                continue
+            for loop in _loops_with_backward(body):
+                for finding in self._loop(ctx, loop, schedulers, body):
+                    if finding.span not in reported:
+                        reported.add(finding.span)
+                        yield finding
+
+    def _loop(self, ctx, loop, schedulers, scope_body):
+        for node in _walk_own(loop.body):
+            if not isinstance(node, ast.If):
+                continue
+            for branch, other in ((node.body, node.orelse), (node.orelse, node.body)):
+                for scheduler, optimizer in schedulers.items():
+                    call = _step_call(branch, scheduler)
+                    if call is not None and _step_call(branch, optimizer) is None and _step_call(other, optimizer):
+                        yield self._finding(ctx, call, scheduler, optimizer)
+        for scheduler, optimizer in schedulers.items():
+            call = _step_call(loop.body, scheduler)
+            if call is not None and not _ever_stepped(scope_body, optimizer):
+                yield self._finding(ctx, call, scheduler, optimizer)
+
+    def _finding(self, ctx, call, scheduler, optimizer):
+        return ctx.finding(
+            self, ctx.span(call),
+            f"`{scheduler}.step()` only changes the learning rate: on this path `{optimizer}.step()` never "
+            f"runs, so the gradients are never applied and the parameters do not change",
+        )
+
+
+def _schedulers(ctx: RuleContext, body: list) -> dict[str, str]:
+    """scheduler name -> the optimizer it was built over, for `s = lr_scheduler.X(opt, ...)`."""
+    found = {}
+    for stmt in _walk_own(body):
+        if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
+            continue
+        target = N.dotted_text(stmt.targets[0])
+        for call in (stmt.value, getattr(stmt.value, "body", None), getattr(stmt.value, "orelse", None)):
+            if isinstance(call, ast.Call) and call.args and (ctx.analysis.imports.qualify(call.func) or "").startswith(
+                    "torch.optim.lr_scheduler."):
+                optimizer = N.dotted_text(call.args[0])
+                if target and optimizer:
+                    found[target] = optimizer
+    return found
+
+
+def _loops_with_backward(body: list):
+    for node in _walk_own(body):
+        if isinstance(node, (ast.For, ast.While)) and any(
+                isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "backward"
+                for n in ast.walk(node)):
+            yield node
+
+
+def _step_call(body: list, receiver: str) -> ast.Call | None:
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "step"
+                    and N.dotted_text(node.func.value) == receiver):
+                return node
+    return None
+
+
+def _ever_stepped(body: list, optimizer: str) -> bool:
+    """`optimizer.step()` anywhere, or the optimizer handed to something that may step it."""
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if not isinstance(node, ast.Call):
+                continue
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "step" and N.dotted_text(node.func.value) == optimizer:
+                return True
+            arguments = [*node.args, *(kw.value for kw in node.keywords)]
+            if any(N.dotted_text(a) == optimizer for a in arguments) and not _is_scheduler_call(node):
+                return True
+    return False
+
+
+def _is_scheduler_call(call: ast.Call) -> bool:
+    return "lr_scheduler" in (N.dotted_text(call.func) or "")
+
+
+def _walk_own(body: list):
+    """Every node of these statements, not entering nested functions or classes."""
+    stack = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in reversed(list(ast.iter_child_nodes(node))):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                stack.append(child)

@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import ast
+
+from .base import Rule, RuleContext
+
+
+class OptimizerTrainsNothing(Rule):
+    code = "GRD118"
+    name = "optimizer-trains-nothing"
+    summary = "When `backward()` first runs, an optimizer holds no tensor that requires grad, or a freeze matched more than meant."
+    default_severity = "error"
+    keywords = ("requires_grad",)
+    doc = """
+## What it finds
+Evaluating the script's setup code up to its first `backward()`:
+- an optimizer whose parameter list came out empty: a `filter(lambda p: p.requires_grad, ...)`
+  after every parameter was frozen, or a `model.parameters()` generator that an earlier
+  statement already used up (`tuple(params)`, a loop);
+- an optimizer all of whose tensors have `requires_grad=False` when `backward()` runs (a freeze
+  loop whose condition matched every name);
+- a layer replaced inside a function or method (`trainer.replace_head()`) after the optimizer
+  over the model was built, so the new layer's parameters are in no optimizer;
+- a parameter frozen by a substring test on its name where a numbered pattern also matched a
+  longer number: `"model.1" in "model.10.weight"`.
+
+## Why is this bad? What execution shows
+An empty parameter list raises `ValueError: optimizer got an empty parameter list` when the
+optimizer is built. An optimizer whose tensors are all frozen trains nothing: if nothing
+else requires grad, `backward()` raises "element 0 of tensors does not require grad";
+otherwise its `step()` never changes them. A substring freeze that also matches `model.10`,
+`model.11` silently freezes layers the user meant to train (the detection head).
+
+Only what the evaluation knows is judged: a model built by a library, a branch on data or
+a freeze whose target is unknown leaves this rule quiet.
+
+## Example
+```python
+for name, p in model.named_parameters():
+    if "head" not in name:          # the model calls it `classifier`
+        p.requires_grad = False
+optimizer = torch.optim.Adam(model.parameters())
+```
+
+## Use instead
+```python
+for name, p in model.named_parameters():
+    p.requires_grad = name.startswith("classifier.")
+```
+
+## Fix safety
+No automatic fix: which parameters should train is the user's decision.
+"""
+
+    def check(self, ctx: RuleContext):
+        world = ctx.world
+        if world.snapshot is None:
+            return
+        reported: set = set()
+        typo_nodes = [e for e in world.events if e.kind == "module-requires-grad-attr"]
+        held = {id(p) for optimizer in world.snapshot.optimizers for p in optimizer.params}
+        replaced = [e for e in world.events if e.kind == "module-replaced-after-optimizer"
+                    and any(p.requires_grad and id(p) not in held for _, p in e.detail["module"].named_parameters())]
+        for event in replaced:
+            if id(event.node) not in reported:
+                reported.add(id(event.node))
+                yield ctx.finding(
+                    self, ctx.span(event.node),
+                    f"this replaces `{event.detail['attr']}` (line {event.detail['inner'].lineno}) after the optimizer "
+                    f"was built: the optimizer still holds the old layer and never the new one, so the new "
+                    f"parameters never train; build the optimizer after the replacement",
+                    related=[ctx.related(event.detail["inner"], "the replacement")])
+        if replaced:
+            return
+        for node, message in self._collisions(world):
+            if id(node) not in reported:
+                reported.add(id(node))
+                yield ctx.finding(self, ctx.span(_shown(node)), message)
+        for optimizer in world.snapshot.optimizers:
+            if not optimizer.complete:
+                continue
+            for node, message in self._problems(world, optimizer, typo_nodes):
+                if id(node) not in reported:
+                    reported.add(id(node))
+                    yield ctx.finding(self, ctx.span(_shown(node)), message,
+                                      related=[ctx.related(optimizer.node, "the optimizer")])
+
+    def _collisions(self, world):
+        for param in world.collision_freezes:
+            collision = param.collision
+            if collision is None or param.requires_grad or collision[1] not in world.exact_patterns:
+                continue
+            statement, pattern, matched = collision
+            yield statement, (
+                f"the substring test `{pattern!r} in name` also matches `{matched}`: parameters of another "
+                f"layer are frozen and never train; compare whole name parts (`name.startswith({pattern + '.'!r})`)")
+
+    def _problems(self, world, optimizer, typo_nodes):
+        name = _optimizer_text(optimizer.node)
+        if not optimizer.params:
+            if optimizer.consumed_source is not None:
+                yield optimizer.consumed_source, (
+                    f"this statement uses up the `parameters()` generator that `{name}` (line "
+                    f"{optimizer.node.lineno}) is built from later: the optimizer gets an empty parameter list")
+            elif optimizer.dropped and not world.uncertain and all(not p.requires_grad for p in optimizer.dropped):
+                node = _last_freeze(optimizer.dropped)
+                if node is not None:
+                    yield node, (
+                        f"this freezes every parameter, so the `requires_grad` filter of `{name}` (line "
+                        f"{optimizer.node.lineno}) leaves it an empty parameter list: nothing can train")
+            return
+        if not world.uncertain and all(not p.requires_grad for p in optimizer.params) and not typo_nodes:
+            node = _last_freeze(optimizer.params)
+            if node is not None:
+                yield node, (
+                    f"every tensor `{name}` (line {optimizer.node.lineno}) holds has requires_grad=False when "
+                    f"backward first runs (line {world.snapshot.node.lineno}): this freeze matched them all and "
+                    "nothing trains")
+
+def _last_freeze(params) -> ast.AST | None:
+    nodes = [p.frozen_by for p in params if p.frozen_by is not None]
+    if len(nodes) != len(params):
+        return None
+    return max(nodes, key=lambda n: (n.lineno, n.col_offset))
+
+
+def _shown(node: ast.AST) -> ast.AST:
+    if isinstance(node, ast.If):
+        return node.test
+    if isinstance(node, ast.Assign):
+        return node
+    return node
+
+
+def _optimizer_text(call: ast.Call) -> str:
+    return ast.unparse(call.func).rsplit(".", 1)[-1] + "(...)"
