@@ -87,6 +87,7 @@ AUTOGRAD_ERRORS = [
     r"can't optimize a non-leaf Tensor",
     r"optimizer got an empty parameter list",
     r"Inference tensors cannot be saved for backward",
+    r"Only Tensors of floating point and complex dtype can require gradients",
     r"unsupported operand type\(s\) for .*'NoneType'",
     r"'NoneType' object has no attribute",
 ]

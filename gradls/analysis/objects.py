@@ -93,6 +93,12 @@ class ModuleObj:
 
 
 @dataclass(eq=False)
+class TensorVal:
+    """A tensor the setup code made whose dtype is known: an integer one cannot require grad."""
+    floating: bool
+
+
+@dataclass(eq=False)
 class Generator:
     """`model.parameters()`: yields its items once."""
     items: list
@@ -186,7 +192,32 @@ def _nn_module(short: str, call: ast.Call, args: list, kwargs: dict, paramless: 
         return module
     if short in _RNN or short in _RNN_CELL:
         return _rnn(module, short, kwargs)
+    if short in _COMPOSITE and kwargs.get("bias", True) is True and kwargs.get("kdim") is None \
+            and kwargs.get("vdim") is None:
+        return _composite(module, _COMPOSITE[short])
     module.complete = False  # a torch.nn class whose parameters this table does not know
+    return module
+
+
+# Composite torch.nn layers at their default flags: their submodules and own parameters.
+_ATTENTION = {"params": ["in_proj_weight", "in_proj_bias"], "children": {"out_proj": "Linear"}}
+_COMPOSITE = {
+    "MultiheadAttention": _ATTENTION,
+    "TransformerEncoderLayer": {"children": {"self_attn": _ATTENTION, "linear1": "Linear", "linear2": "Linear",
+                                             "norm1": "LayerNorm", "norm2": "LayerNorm"}},
+    "TransformerDecoderLayer": {"children": {"self_attn": _ATTENTION, "multihead_attn": _ATTENTION,
+                                             "linear1": "Linear", "linear2": "Linear", "norm1": "LayerNorm",
+                                             "norm2": "LayerNorm", "norm3": "LayerNorm"}},
+}
+
+
+def _composite(module: ModuleObj, layout: dict) -> ModuleObj:
+    module.params = {name: Param() for name in layout.get("params", [])}
+    for name, child in layout.get("children", {}).items():
+        if isinstance(child, str):
+            module.children[name] = ModuleObj(f"torch.nn.{child}", {"weight": Param(), "bias": Param()})
+        else:
+            module.children[name] = _composite(ModuleObj("torch.nn.MultiheadAttention"), child)
     return module
 
 
@@ -534,6 +565,9 @@ class SetupWorld:
         return results if walk(0, dict(env)) else UNKNOWN
 
     def expr_Attribute(self, expr, env):
+        qualified = self.imports.qualify(expr)
+        if qualified in _INTEGER_DTYPES or qualified in _FLOAT_DTYPES:
+            return _DType(qualified)
         base = self.eval(expr.value, env)
         return self.attribute(base, expr.attr)
 
@@ -776,7 +810,12 @@ class SetupWorld:
         short = name.rsplit(".", 1)[-1]
         if name in ("torch.nn.Parameter", "torch.nn.parameter.Parameter"):
             requires = kwargs.get("requires_grad", args[1] if len(args) > 1 else True)
+            data = args[0] if args else kwargs.get("data")
+            if isinstance(data, TensorVal) and not data.floating and requires is not False:
+                self.events.append(Event("integer-parameter", self.current_stmt, {"call": expr}))
             return Param(requires_grad=requires if isinstance(requires, bool) else True)
+        if name in _INTEGER_FACTORIES or name in _TENSOR_FACTORIES:
+            return self._tensor(name, args, kwargs)
         if name.startswith("torch.nn.") and name.count(".") == 2 and short[:1].isupper():
             return self._nn_constructor(short, expr, args, kwargs, complete)
         if name.startswith("torch.optim.lr_scheduler.") and short[:1].isupper():
@@ -812,9 +851,45 @@ class SetupWorld:
                 return module
             module.children = {str(k): m for k, m in pairs}
             return module
+        if short in ("TransformerEncoder", "TransformerDecoder"):
+            return self._layer_stack(short, expr, args, kwargs)
         module = _nn_module(short, expr, args, kwargs, self.paramless)
         if not complete:
             module.complete = False
+        return module
+
+    def _tensor(self, name: str, args, kwargs):
+        dtype_node = kwargs.get("dtype")
+        if isinstance(dtype_node, _DType):
+            return TensorVal(dtype_node.name in _FLOAT_DTYPES)
+        if "dtype" in kwargs:
+            return UNKNOWN
+        if name in _INTEGER_FACTORIES:
+            return TensorVal(False)
+        if name in ("torch.tensor", "torch.as_tensor") and args:
+            kind = _literal_kind(args[0])
+            return TensorVal(kind == "float") if kind else UNKNOWN
+        if name == "torch.arange":
+            return TensorVal(not all(isinstance(a, int) for a in args)) if args else UNKNOWN
+        if name == "torch.full" and len(args) > 1:
+            kind = _literal_kind(args[1])
+            return TensorVal(kind == "float") if kind else UNKNOWN
+        return TensorVal(True)  # zeros / ones / empty default to float32
+
+    def _layer_stack(self, short: str, expr, args, kwargs) -> ModuleObj:
+        """`nn.TransformerEncoder(layer, num_layers, norm=None)`: `layers.i` are deep copies of the layer."""
+        module = ModuleObj(f"torch.nn.{short}", node=expr)
+        named = dict(zip(("encoder_layer" if short == "TransformerEncoder" else "decoder_layer", "num_layers", "norm"), args))
+        layer = kwargs.get("encoder_layer", kwargs.get("decoder_layer", next(iter(named.values()), UNKNOWN)))
+        count = kwargs.get("num_layers", named.get("num_layers", UNKNOWN))
+        norm = kwargs.get("norm", named.get("norm"))
+        if not isinstance(layer, ModuleObj) or not isinstance(count, int) or not (norm is None or isinstance(norm, ModuleObj)):
+            module.complete = False
+            return module
+        stack = ModuleObj("torch.nn.ModuleList", children={str(i): _deepcopy(layer) for i in range(count)})
+        module.children["layers"] = stack
+        if norm is not None:
+            module.children["norm"] = norm
         return module
 
     def _optimizer(self, expr, args, kwargs, complete: bool):
@@ -1106,6 +1181,11 @@ class SetupWorld:
         raise _Stop()
 
 
+class _DType:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
 class _BoundName:
     """`obj.name` before it is called."""
 
@@ -1171,6 +1251,30 @@ def _matters(stmt: ast.AST) -> bool:
 def _grad_decorator(node: ast.AST, imports: ImportMap) -> bool:
     target = node.func if isinstance(node, ast.Call) else node
     return (imports.qualify(target) or "") in ("torch.no_grad", "torch.inference_mode")
+
+
+_INTEGER_FACTORIES = {"torch.randint", "torch.randperm", "torch.LongTensor", "torch.IntTensor",
+                      "torch.BoolTensor", "torch.ByteTensor"}
+_TENSOR_FACTORIES = {"torch.tensor", "torch.as_tensor", "torch.zeros", "torch.ones", "torch.full",
+                     "torch.arange", "torch.empty"}
+_INTEGER_DTYPES = {"torch.long", "torch.int", "torch.int64", "torch.int32", "torch.int16", "torch.int8",
+                   "torch.uint8", "torch.bool", "torch.short"}
+_FLOAT_DTYPES = {"torch.float", "torch.float32", "torch.float64", "torch.double", "torch.half",
+                 "torch.float16", "torch.bfloat16"}
+
+
+def _literal_kind(value) -> str | None:
+    """'int' / 'float' for nested lists of Python numbers, else None."""
+    if isinstance(value, bool) or isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, (list, tuple)) and value:
+        kinds = {_literal_kind(v) for v in value}
+        if None in kinds:
+            return None
+        return "float" if "float" in kinds else "int"
+    return None
 
 
 _STR_METHODS = {"startswith", "endswith", "split", "rsplit", "lower", "upper", "strip", "replace",

@@ -21,6 +21,8 @@ from .grd115_module_created_in_forward import ModuleCreatedInForward
 from .grd116_module_requires_grad_attribute import ModuleRequiresGradAttribute
 from .grd117_scheduler_instead_of_step import SchedulerInsteadOfStep
 from .grd118_optimizer_trains_nothing import OptimizerTrainsNothing
+from .grd119_integer_parameter import IntegerParameter
+from .grd120_softmax_over_one_unit import SoftmaxOverOneUnit
 
 SYNTAX_ERROR_CODE = "GRD000"
 
@@ -42,7 +44,7 @@ registry = Registry([
     NoGradLoss(), NonLeafParameter(), InplaceOnLeaf(), InplaceOnSaved(), OptimizerMisuse(),
     LossIgnoresTarget(), LossAccumulated(), NonScalarBackward(), UnregisteredSubmodule(),
     ModuleCreatedInForward(), ModuleRequiresGradAttribute(), SchedulerInsteadOfStep(),
-    OptimizerTrainsNothing(),
+    OptimizerTrainsNothing(), IntegerParameter(), SoftmaxOverOneUnit(),
 ])
 
 __all__ = ["Rule", "RuleContext", "registry", "SYNTAX_ERROR_CODE"]
