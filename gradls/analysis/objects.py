@@ -35,6 +35,7 @@ class _Unknown:
 
 UNKNOWN = _Unknown()
 STATEMENT_BUDGET = 20_000
+CLASS_BUDGET = 5_000
 MAX_DEPTH = 6
 MAX_LOOP = 2_000
 
@@ -254,6 +255,8 @@ class SetupWorld:
         self.snapshot: Snapshot | None = None
         self.uncertain = False        # a branch or loop that mattered could not be decided
         self.budget = STATEMENT_BUDGET
+        self.instantiated: set = set()          # ids of the classes the script built
+        self.receivers: list = []               # the `self` of each method running now
         self.depth = 0
         self.container_nodes: dict[int, ast.AST] = {}   # id(list) -> where it was made
         self._containers: list = []                      # keeps those lists alive
@@ -270,7 +273,21 @@ class SetupWorld:
             world.run(tree.body, world.globals)
         except (_Stop, _Return, _Break, _Continue, RecursionError):
             pass
+        world.check_classes()
         return world
+
+    def check_classes(self) -> None:
+        """Build each module class the script never built, with unknown arguments: what its
+        `__init__` registers is decided by its code alone (a model file with no training loop)."""
+        self.budget = CLASS_BUDGET
+        for value in list(self.globals.values()):
+            if isinstance(value, ClassObj) and value.is_module and id(value) not in self.instantiated:
+                try:
+                    self.instantiate(value, [], {}, value.node)
+                except (_Stop, _Return, _Break, _Continue, RecursionError):
+                    pass
+                if self.budget <= 0:
+                    return
 
     # ----- statements ------------------------------------------------------------------
 
@@ -358,6 +375,8 @@ class SetupWorld:
         items = self.iterate(self.eval(stmt.iter, env), stmt)
         if items is UNKNOWN:
             # a loop over data: its body runs, values unknown, once (the training loop)
+            if _matters(stmt):
+                self.uncertain = True
             self.assign(stmt.target, UNKNOWN, env, stmt)
             self._loop_body(stmt, env, [UNKNOWN])
             return
@@ -429,10 +448,12 @@ class SetupWorld:
             return
         if isinstance(obj, ModuleObj):
             if attr == "requires_grad":
-                self.events.append(Event("module-requires-grad-attr", stmt, {"module": obj, "value": value}))
+                if not self._own_attribute(obj):
+                    self.events.append(Event("module-requires-grad-attr", stmt, {"module": obj, "value": value}))
                 obj.attrs[attr] = value
             elif isinstance(value, ModuleObj):
                 obj.params.pop(attr, None)
+                obj.attrs.pop(attr, None)
                 old = obj.children.get(attr)
                 obj.children[attr] = value
                 if old is not None and self.depth > 0 and self._held(old):
@@ -440,12 +461,19 @@ class SetupWorld:
                                              {"inner": stmt, "module": value, "attr": attr}))
             elif isinstance(value, Param):
                 obj.children.pop(attr, None)
+                obj.attrs.pop(attr, None)
                 obj.params[attr] = value
             else:
+                obj.children.pop(attr, None)
+                obj.params.pop(attr, None)
                 obj.attrs[attr] = value
             return
         if isinstance(obj, (Instance, ClassObj)):
             obj.attrs[attr] = value
+
+    def _own_attribute(self, module: ModuleObj) -> bool:
+        """True inside a method running on `module` itself: `self.requires_grad = flag` stores a setting."""
+        return any(frame is module for frame in self.receivers)
 
     def _held(self, module: ModuleObj) -> bool:
         """True if an optimizer built so far holds a parameter of `module`."""
@@ -1130,6 +1158,7 @@ class SetupWorld:
             return UNKNOWN
         self.depth += 1
         saved = self.current_stmt
+        self.receivers.append(func.bound)
         try:
             self.run(node.body, local)
         except _Return as done:
@@ -1139,9 +1168,11 @@ class SetupWorld:
         finally:
             self.depth -= 1
             self.current_stmt = saved
+            self.receivers.pop()
         return None
 
     def instantiate(self, cls: ClassObj, args, kwargs, expr):
+        self.instantiated.add(id(cls))
         if cls.is_module:
             module = ModuleObj(f"class:{cls.node.name}", node=expr)
             module.attrs["__class__"] = cls
@@ -1243,9 +1274,12 @@ def _hashable(value) -> bool:
 
 
 def _matters(stmt: ast.AST) -> bool:
-    """A branch whose outcome could change what trains: a freeze, an optimizer, a module."""
-    text = ast.dump(stmt)
-    return "requires_grad" in text or "optim" in text or "parameters" in text
+    """A branch or loop whose outcome could change what trains: a freeze, or parameters handed over."""
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Attribute) and node.attr in ("requires_grad", "requires_grad_", "parameters",
+                                                              "named_parameters", "add_param_group"):
+            return True
+    return False
 
 
 def _grad_decorator(node: ast.AST, imports: ImportMap) -> bool:
