@@ -153,6 +153,16 @@ block; the other cases have no automatic fix.
             if any(o.label in aliases or o.label.startswith(tuple(a + "." for a in aliases)) for o in modules):
                 continue  # `self.model = model`: the optimizer's model is the one that trains
             names = ", ".join(sorted(f"`{o.label}`" for o in modules))
+            copied = _deep_copy_of(ctx, sink.scope.node, {o.label for o in modules})
+            if copied is not None:
+                yield ctx.finding(
+                    self, ctx.span(copied),
+                    f"the loss backpropagated on line {sink.node.lineno} trains this deep copy, but "
+                    f"`{construction.label}` (line {construction.node.lineno}) holds the original's parameters: "
+                    "its step never changes the copy; build the optimizer over the copy's parameters",
+                    related=[ctx.related(construction.node, "the optimizer")],
+                )
+                return
             yield ctx.finding(
                 self, ctx.span(construction.node),
                 f"`{construction.label}` optimizes {', '.join(sorted(construction.covered))}, but the loss "
@@ -301,3 +311,13 @@ def _stored_as_attributes(scope: ast.AST, labels) -> set:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id in labels:
             stored.update(text for text in (N.dotted_text(t) for t in node.targets) if text and text.startswith("self."))
     return stored
+
+
+def _deep_copy_of(ctx, scope: ast.AST, labels: set) -> ast.AST | None:
+    """The statement `module = copy.deepcopy(...)` binding one of `labels` in `scope`, if any."""
+    for node in ast.walk(scope):
+        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1
+                and N.dotted_text(node.targets[0]) in labels
+                and (ctx.analysis.imports.qualify(node.value.func) or "") in ("copy.deepcopy", "deepcopy")):
+            return node
+    return None
