@@ -23,6 +23,7 @@ from .grd117_scheduler_instead_of_step import SchedulerInsteadOfStep
 from .grd118_optimizer_trains_nothing import OptimizerTrainsNothing
 from .grd119_integer_parameter import IntegerParameter
 from .grd120_softmax_over_one_unit import SoftmaxOverOneUnit
+from .grd121_backward_through_freed_graph import BackwardThroughFreedGraph
 
 SYNTAX_ERROR_CODE = "GRD000"
 
@@ -45,6 +46,7 @@ registry = Registry([
     LossIgnoresTarget(), LossAccumulated(), NonScalarBackward(), UnregisteredSubmodule(),
     ModuleCreatedInForward(), ModuleRequiresGradAttribute(), SchedulerInsteadOfStep(),
     OptimizerTrainsNothing(), IntegerParameter(), SoftmaxOverOneUnit(),
+    BackwardThroughFreedGraph(),
 ])
 
 __all__ = ["Rule", "RuleContext", "registry", "SYNTAX_ERROR_CODE"]

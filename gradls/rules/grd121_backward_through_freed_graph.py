@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import ast
+
+from ..analysis import names as N
+from ..analysis.values import MODULE
+from .base import Rule, RuleContext
+
+
+class BackwardThroughFreedGraph(Rule):
+    code = "GRD121"
+    name = "backward-through-freed-graph"
+    summary = "A second `backward()` goes through a graph the first one already freed."
+    default_severity = "error"
+    keywords = ("backward",)
+    doc = """
+## What it finds
+Two `backward()` calls in one block where a tensor computed by a module before the first
+(`state = encoder(x)`) feeds both losses, the first `backward()` has no `retain_graph=True`,
+and the tensor is not computed again in between.
+
+## Why is this bad? What execution shows
+`backward()` frees the intermediate values the graph saved as soon as it has used them. The
+second call reaches the shared part of the graph again and raises `RuntimeError: Trying to
+backward through the graph a second time`. A detached input in one of the losses (a GAN's
+`fake.detach()`) keeps the graphs apart and is not flagged.
+
+## Example
+```python
+state = encoder(obs)
+q_loss = F.mse_loss(q_net(state), target)
+q_loss.backward()
+actor_loss = -critic(state, actor(state)).mean()
+actor_loss.backward()
+```
+
+## Use instead
+```python
+q_loss.backward(retain_graph=True)      # keep the shared graph for the second loss
+```
+or compute `state = encoder(obs)` again (or `state.detach()`) for the second loss.
+
+## Fix safety
+No automatic fix: retaining the graph, recomputing, or detaching train different things.
+"""
+
+    def check(self, ctx: RuleContext):
+        for scope in ctx.analysis.scopes:
+            sinks = [s for s in scope.sinks if s.kind == "backward" and isinstance(s.node, ast.Call)]
+            if len(sinks) < 2:
+                continue
+            for block in _blocks(scope.node):
+                yield from self._block(ctx, block, sinks)
+
+    def _block(self, ctx, block: list, sinks: list):
+        positions = {id(stmt): index for index, stmt in enumerate(block)}
+        here = {}
+        for sink in sinks:  # a loop is interpreted twice: one sink per call node, its flows joined
+            for stmt in block:
+                if isinstance(stmt, ast.Expr) and stmt.value is sink.node:
+                    index = positions[id(stmt)]
+                    here[index] = _Joined(sink, here.get(index))
+        here = sorted(here.items(), key=lambda pair: pair[0])
+        for (first_at, first), (second_at, second) in zip(here, here[1:]):
+            if _retains_graph(first.node):
+                continue
+            shared = _shared_intermediate(block, first_at, second_at, first, second)
+            if shared is None:
+                continue
+            name, made = shared
+            yield ctx.finding(
+                self, ctx.span(second.node),
+                f"`{name}` (line {made.lineno}) was computed before `{_subject(first.node)}.backward()` (line "
+                f"{first.node.lineno}), which freed its graph; this backward goes through it again and raises "
+                "\"Trying to backward through the graph a second time\": pass `retain_graph=True` to the first "
+                f"backward, or compute `{name}` again",
+                related=[ctx.related(first.node, "the first backward, which frees the graph")],
+            )
+
+
+class _Joined:
+    """The backward sinks of one call node, their live origins together."""
+
+    def __init__(self, sink, previous: "_Joined | None") -> None:
+        self.node = sink.node
+        live = set(sink.flow.live) | (set(previous.live) if previous else set())
+        self.live = live
+
+    @property
+    def flow(self):
+        return self
+
+
+def _shared_intermediate(block, first_at, second_at, first, second):
+    """(name, its statement) of a value both losses reach, made by a module before the first backward."""
+    common = {o.label for o in first.flow.live if o.kind == MODULE} & {o.label for o in second.flow.live if o.kind == MODULE}
+    if not common:
+        return None
+    first_loss, second_loss = _subject(first.node), _subject(second.node)
+    before = _definitions(block[:first_at])
+    between = _definitions(block[first_at + 1:second_at])
+    first_deps = _ancestors(first_loss, before)
+    second_deps = _ancestors(second_loss, {**before, **between})
+    for name in first_deps & second_deps:
+        if name in between or name not in before:
+            continue
+        made_by = _calls(_ancestors(name, before) | {name}, before)
+        if any(label == call or label.startswith(call + ".") for label in common for call in made_by):
+            return name, before[name]
+    return None
+
+
+def _definitions(statements: list) -> dict:
+    """name -> its last assignment statement among `statements`."""
+    found = {}
+    for stmt in statements:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                for node in ast.walk(target):
+                    if isinstance(node, ast.Name):
+                        found[node.id] = stmt
+    return found
+
+
+def _ancestors(name: str | None, definitions: dict) -> set:
+    seen: set = set()
+    stack = [name] if name else []
+    while stack:
+        current = stack.pop()
+        stmt = definitions.get(current)
+        if stmt is None:
+            continue
+        for node in ast.walk(stmt.value):
+            if isinstance(node, ast.Name) and node.id not in seen and node.id != current:
+                seen.add(node.id)
+                stack.append(node.id)
+    return seen
+
+
+def _calls(names: set, definitions: dict) -> set:
+    called = set()
+    for name in names:
+        stmt = definitions.get(name)
+        if stmt is None:
+            continue
+        for node in ast.walk(stmt.value):
+            if isinstance(node, ast.Call):
+                text = N.dotted_text(node.func)
+                if text:
+                    called.add(text)
+    return called
+
+
+def _subject(call: ast.Call) -> str | None:
+    return N.dotted_text(call.func.value) if isinstance(call.func, ast.Attribute) else None
+
+
+def _retains_graph(call: ast.Call) -> bool:
+    for kw in call.keywords:
+        if kw.arg in ("retain_graph", "create_graph"):
+            return not (isinstance(kw.value, ast.Constant) and kw.value.value in (False, None))
+    return len(call.args) >= 2  # backward(gradient, retain_graph)
+
+
+def _blocks(scope: ast.AST):
+    """Every statement list of the scope, not entering nested functions or classes."""
+    stack = [scope]
+    while stack:
+        node = stack.pop()
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                yield block
+                stack.extend(s for s in block if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)))
+        for handler in getattr(node, "handlers", []):
+            stack.append(handler)
