@@ -24,6 +24,7 @@ from .grd118_optimizer_trains_nothing import OptimizerTrainsNothing
 from .grd119_integer_parameter import IntegerParameter
 from .grd120_softmax_over_one_unit import SoftmaxOverOneUnit
 from .grd121_backward_through_freed_graph import BackwardThroughFreedGraph
+from .grd122_model_output_ignored import ModelOutputIgnored
 
 SYNTAX_ERROR_CODE = "GRD000"
 
@@ -46,7 +47,7 @@ registry = Registry([
     LossIgnoresTarget(), LossAccumulated(), NonScalarBackward(), UnregisteredSubmodule(),
     ModuleCreatedInForward(), ModuleRequiresGradAttribute(), SchedulerInsteadOfStep(),
     OptimizerTrainsNothing(), IntegerParameter(), SoftmaxOverOneUnit(),
-    BackwardThroughFreedGraph(),
+    BackwardThroughFreedGraph(), ModelOutputIgnored(),
 ])
 
 __all__ = ["Rule", "RuleContext", "registry", "SYNTAX_ERROR_CODE"]
