@@ -126,6 +126,7 @@ class Scheduler:
 class Function:
     node: ast.FunctionDef
     bound: object = None                   # `self` for a method
+    owner: "ClassObj | None" = None        # the class that defines it, for `super()`
 
 
 @dataclass(eq=False)
@@ -257,6 +258,7 @@ class SetupWorld:
         self.budget = STATEMENT_BUDGET
         self.instantiated: set = set()          # ids of the classes the script built
         self.receivers: list = []               # the `self` of each method running now
+        self.running: list = []                 # the functions running now, innermost last
         self.depth = 0
         self.container_nodes: dict[int, ast.AST] = {}   # id(list) -> where it was made
         self._containers: list = []                      # keeps those lists alive
@@ -319,7 +321,7 @@ class SetupWorld:
         cls.attrs["__bases__"] = [env.get(b) for b in bases if isinstance(env.get(b), ClassObj)]
         for item in stmt.body:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                cls.attrs[item.name] = Function(item)
+                cls.attrs[item.name] = Function(item, owner=cls)
             elif isinstance(item, ast.Assign) and len(item.targets) == 1 and isinstance(item.targets[0], ast.Name):
                 cls.attrs[item.targets[0].id] = self.eval(item.value, env)
         env[stmt.name] = cls
@@ -619,13 +621,19 @@ class SetupWorld:
                 return base.attrs[attr]
             found = self._class_attribute(base.cls, attr)
             if isinstance(found, Function):
-                return Function(found.node, base)
+                return Function(found.node, base, found.owner)
             return found if found is not None else _BoundName(base, attr)
         if isinstance(base, ClassObj):
             found = self._class_attribute(base, attr)
             return found if found is not None else UNKNOWN
         if isinstance(base, (str, list, dict, Optimizer, Scheduler)):
             return _BoundName(base, attr)
+        if isinstance(base, _Super):
+            for parent in base.owner.attrs.get("__bases__", []):
+                found = self._class_attribute(parent, attr)
+                if isinstance(found, Function):
+                    return Function(found.node, base.receiver, found.owner)
+            return _NoOp() if attr == "__init__" else UNKNOWN
         return UNKNOWN
 
     def _class_attribute(self, cls: ClassObj, attr: str):
@@ -670,7 +678,7 @@ class SetupWorld:
             left, right = str(left) if isinstance(left, str) else left, str(right) if isinstance(right, str) else right
         if isinstance(op, ast.Add) and isinstance(left, list) and isinstance(right, list):
             return left + right
-        if _plain(left) and _plain(right):
+        if _plain(left) and _plain(right) and _small_result(op, left, right):
             try:
                 return _BINOPS[type(op)](left, right)
             except Exception:
@@ -807,6 +815,8 @@ class SetupWorld:
             return self.call_lambda(func, args)
         if isinstance(func, ModuleObj):
             return UNKNOWN  # a forward pass: values only the flow analysis follows
+        if isinstance(func, _NoOp):
+            return None
         if isinstance(expr.func, ast.Name) and expr.func.id not in env and expr.func.id not in self.globals:
             return self._builtin(expr.func.id, args, kwargs, expr)
         return UNKNOWN
@@ -987,6 +997,8 @@ class SetupWorld:
                 return {"str": str, "int": int, "float": float, "bool": bool}[name](args[0])
             except Exception:
                 return UNKNOWN
+        if name == "super" and self.running and self.running[-1].owner is not None:
+            return _Super(self.running[-1].owner, self.running[-1].bound)
         if name == "print":
             return None
         if name == "getattr" and len(args) >= 2 and isinstance(args[1], str):
@@ -1110,7 +1122,7 @@ class SetupWorld:
             return module
         method = self._module_class_method(module, name)
         if method is not None:
-            return self.invoke(Function(method.node, module), args, kwargs)
+            return self.invoke(Function(method.node, module, method.owner), args, kwargs)
         return UNKNOWN
 
     def _module_class_method(self, module: ModuleObj, name: str):
@@ -1159,6 +1171,7 @@ class SetupWorld:
         self.depth += 1
         saved = self.current_stmt
         self.receivers.append(func.bound)
+        self.running.append(func)
         try:
             self.run(node.body, local)
         except _Return as done:
@@ -1169,6 +1182,7 @@ class SetupWorld:
             self.depth -= 1
             self.current_stmt = saved
             self.receivers.pop()
+            self.running.pop()
         return None
 
     def instantiate(self, cls: ClassObj, args, kwargs, expr):
@@ -1185,11 +1199,11 @@ class SetupWorld:
         instance = Instance(cls)
         init = self._class_attribute(cls, "__init__")
         if isinstance(init, Function):
-            self.invoke(Function(init.node, instance), args, kwargs)
+            self.invoke(Function(init.node, instance, init.owner), args, kwargs)
         return instance
 
     def _run_init(self, module: ModuleObj, init: Function, args, kwargs) -> None:
-        outcome = self.invoke(Function(init.node, module), args, kwargs)
+        outcome = self.invoke(Function(init.node, module, init.owner), args, kwargs)
         if outcome is UNKNOWN and self.depth >= MAX_DEPTH:
             module.complete = False
 
@@ -1210,6 +1224,18 @@ class SetupWorld:
         if self.snapshot is None:
             self.snapshot = Snapshot(node, list(self.optimizers))
         raise _Stop()
+
+
+class _Super:
+    """`super()` inside a method of `owner` running on `receiver`."""
+
+    def __init__(self, owner: ClassObj, receiver) -> None:
+        self.owner = owner
+        self.receiver = receiver
+
+
+class _NoOp:
+    """`super().__init__` of `nn.Module` or `object`: nothing the evaluation needs to run."""
 
 
 class _DType:
@@ -1257,6 +1283,23 @@ def _deepcopy(value):
 def _prefix(args, kwargs) -> str:
     prefix = args[0] if args else kwargs.get("prefix", "")
     return f"{prefix}." if isinstance(prefix, str) and prefix else ""
+
+
+MAX_VALUE_SIZE = 10_000
+
+
+def _small_result(op, left, right) -> bool:
+    """Whether evaluating `left op right` stays cheap: no `"a" * 10**9`, no `2 ** 10**9`."""
+    if isinstance(op, ast.Mult) and (isinstance(left, str) or isinstance(right, str)):
+        count = right if isinstance(left, str) else left
+        text = left if isinstance(left, str) else right
+        return isinstance(count, int) and len(text) * max(count, 0) <= MAX_VALUE_SIZE
+    if isinstance(op, ast.Pow):
+        return isinstance(right, (int, float)) and abs(right) <= 64 and abs(left) <= 2 ** 64 if \
+            isinstance(left, (int, float)) else False
+    if isinstance(op, ast.Add) and isinstance(left, str) and isinstance(right, str):
+        return len(left) + len(right) <= MAX_VALUE_SIZE
+    return True
 
 
 def _known(value) -> bool:
