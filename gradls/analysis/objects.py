@@ -283,7 +283,8 @@ class SetupWorld:
         `__init__` registers is decided by its code alone (a model file with no training loop)."""
         self.budget = CLASS_BUDGET
         for value in list(self.globals.values()):
-            if isinstance(value, ClassObj) and value.is_module and id(value) not in self.instantiated:
+            if isinstance(value, ClassObj) and value.is_module and id(value) not in self.instantiated \
+                    and _init_may_report(value):
                 try:
                     self.instantiate(value, [], {}, value.node)
                 except (_Stop, _Return, _Break, _Continue, RecursionError):
@@ -1255,6 +1256,21 @@ class _Lambda:
     def __init__(self, node: ast.Lambda, env: dict) -> None:
         self.node = node
         self.env = env
+
+
+def _init_may_report(cls: ClassObj) -> bool:
+    """Whether building the class could show something: a container or a Parameter made in an `__init__`."""
+    for klass in [cls, *cls.attrs.get("__bases__", [])]:
+        init = klass.attrs.get("__init__")
+        if not isinstance(init, Function):
+            continue
+        for node in ast.walk(init.node):
+            if isinstance(node, ast.Assign) and isinstance(node.value, (ast.List, ast.ListComp, ast.Dict, ast.DictComp)):
+                return True
+            if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)) and \
+                    (getattr(node.func, "id", None) or getattr(node.func, "attr", None)) == "Parameter":
+                return True
+    return False
 
 
 def _modules_in(value) -> list:

@@ -71,6 +71,10 @@ class RuleContext:
         return Finding(rule.code, message, span, severity or rule.default_severity,
                        self.source.path, fix, tuple(related))
 
+    def mentions(self, words: tuple[str, ...]) -> bool:
+        """Whether the file's text contains one of `words` (a rule with nothing to find skips the file)."""
+        return not words or any(word in self.source.text for word in words)
+
     def is_whole_statement(self, node: ast.AST) -> bool:
         """True if `node` alone fills its line(s): nothing but indentation and a comment around it."""
         span = self.span(node)

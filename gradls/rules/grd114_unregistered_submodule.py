@@ -46,6 +46,8 @@ No automatic fix: a list of lists or tuples needs restructuring into `nn.ModuleL
 """
 
     def check(self, ctx: RuleContext):
+        if not ctx.mentions(self.keywords):
+            return
         seen: set = set()
         for event in ctx.world.events:
             if event.kind != "plain-module-container" or id(event.node) in seen:

@@ -43,6 +43,8 @@ No automatic fix: the layer's arguments may depend on values only `forward` has.
 """
 
     def check(self, ctx: RuleContext):
+        if not ctx.mentions(self.keywords):
+            return
         analysis = ctx.analysis
         for info in analysis.classes.values():
             forward = info.methods.get("forward")

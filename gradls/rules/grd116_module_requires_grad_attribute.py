@@ -40,6 +40,8 @@ what trains: unsafe.
 """
 
     def check(self, ctx: RuleContext):
+        if not ctx.mentions(self.keywords):
+            return
         seen: set = set()
         for event in ctx.world.events:
             if event.kind != "module-requires-grad-attr" or id(event.node) in seen:

@@ -46,8 +46,13 @@ No automatic fix: where the scheduler should step (per batch or per epoch) is th
 """
 
     def check(self, ctx: RuleContext):
+        if not ctx.mentions(self.keywords):
+            return
         reported: set = set()
+        with_schedulers = _scopes_building_schedulers(ctx)
         for scope in ctx.analysis.scopes:
+            if id(scope.node) not in with_schedulers:
+                continue
             body = scope.node.body
             schedulers = _schedulers(ctx, body)
             if not schedulers:
@@ -78,6 +83,23 @@ No automatic fix: where the scheduler should step (per batch or per epoch) is th
             f"`{scheduler}.step()` only changes the learning rate: on this path `{optimizer}.step()` never "
             f"runs, so the gradients are never applied and the parameters do not change",
         )
+
+
+def _scopes_building_schedulers(ctx: RuleContext) -> set:
+    """ids of the functions (and the module) whose own statements build an lr_scheduler."""
+    found: set = set()
+    stack = [(ctx.tree, ctx.tree)]
+    while stack:
+        node, scope = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                stack.append((child, child))
+            elif isinstance(child, ast.Call) and (ctx.analysis.imports.qualify(child.func) or "").startswith(
+                    "torch.optim.lr_scheduler."):
+                found.add(id(scope))
+            else:
+                stack.append((child, scope))
+    return found
 
 
 def _schedulers(ctx: RuleContext, body: list) -> dict[str, str]:

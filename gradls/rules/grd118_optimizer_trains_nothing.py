@@ -10,7 +10,7 @@ class OptimizerTrainsNothing(Rule):
     name = "optimizer-trains-nothing"
     summary = "When `backward()` first runs, an optimizer holds no tensor that requires grad, or a freeze matched more than meant."
     default_severity = "error"
-    keywords = ("requires_grad",)
+    keywords = ("optim",)
     doc = """
 ## What it finds
 Evaluating the script's setup code up to its first `backward()`:
@@ -53,6 +53,8 @@ No automatic fix: which parameters should train is the user's decision.
 """
 
     def check(self, ctx: RuleContext):
+        if not ctx.mentions(self.keywords):
+            return
         world = ctx.world
         if world.snapshot is None:
             return

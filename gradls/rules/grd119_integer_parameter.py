@@ -37,6 +37,8 @@ No automatic fix: whether the tensor should be learned decides between the two.
 """
 
     def check(self, ctx: RuleContext):
+        if not ctx.mentions(self.keywords):
+            return
         seen: set = set()
         for event in ctx.world.events:
             if event.kind != "integer-parameter" or id(event.detail["call"]) in seen:

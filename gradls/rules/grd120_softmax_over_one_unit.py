@@ -47,6 +47,8 @@ No automatic fix: the loss must change with the output (sigmoid probabilities, o
 """
 
     def check(self, ctx: RuleContext):
+        if not ctx.mentions(self.keywords):
+            return
         for info in ctx.analysis.classes.values():
             forward = info.methods.get("forward")
             init = info.methods.get("__init__")

@@ -45,6 +45,8 @@ No automatic fix: retaining the graph, recomputing, or detaching train different
 """
 
     def check(self, ctx: RuleContext):
+        if not ctx.mentions(self.keywords):
+            return
         for scope in ctx.analysis.scopes:
             sinks = [s for s in scope.sinks if s.kind == "backward" and isinstance(s.node, ast.Call)]
             if len(sinks) < 2:

@@ -44,6 +44,8 @@ No automatic fix: which value the body meant to read is the user's to say.
 """
 
     def check(self, ctx: RuleContext):
+        if not ctx.mentions(self.keywords):
+            return
         analysis = ctx.analysis
         unused = {name: params for name, params in _unused_parameters(analysis).items() if params}
         if not unused:
