@@ -80,8 +80,12 @@ def _qualified_call(interp, call: ast.Call, name: str, label: str | None) -> Flo
         args = _args_flow(interp, call)
         return args.broken(program.make_break(NONDIFF, call, call, f"`{_short(name)}`"))
     if name in ("torch.where",) and len(call.args) == 3:
-        interp.eval(call.args[0])
-        return interp.eval(call.args[1]).union(interp.eval(call.args[2])).without_tags()
+        return _where(interp, call)
+    if name.startswith("torch.distributions.") and _short(name)[:1].isupper():
+        # a distribution object: its parameters' gradient reaches `rsample()` and `log_prob()`,
+        # never `sample()` (drawn under no_grad, or integer-valued)
+        args = _args(interp, call)
+        return _shape_tags(join(args).without_tags(), _short(name), args, call).with_tags(DISTRIBUTION_TAG)
     if name in ("copy.deepcopy", "deepcopy"):
         value = _args_flow(interp, call)
         if label:
@@ -114,6 +118,8 @@ def _qualified_call(interp, call: ast.Call, name: str, label: str | None) -> Flo
     if name.startswith(("torch.", "torchvision.", "einops.", "kornia.")):
         args = _args(interp, call)
         flow = join(args).without_tags()
+        if name.startswith("torch.") and _returns_indices(_short(name), call, 1):
+            return _with_index_outputs(interp, flow, _short(name), call)
         if _short(name) in SHAPED_FACTORIES and _literal_numel(call) > 1:
             return flow.with_tags(NONSCALAR_TAG, *((BATCHED_TAG,) if _literal_batch(call) > 1 else ()))
         return _shape_tags(flow, _short(name), args, call)
@@ -304,6 +310,56 @@ def _shape_tags(flow: Flow, fname: str, args: list[Flow], call: ast.Call | None 
     return flow
 
 
+DISTRIBUTION_TAG = "distribution"
+
+
+def _where(interp, call: ast.Call) -> Flow:
+    """`torch.where(cond, a, b)`: gradient flows from the branches, never from the condition. With
+    constant branches (`torch.where(x > t, 1.0, 0.0)`) the result is the condition, cut."""
+    condition = interp.eval(call.args[0])
+    branches = interp.eval(call.args[1]).union(interp.eval(call.args[2])).without_tags()
+    if branches.live:
+        return branches
+    if condition.live:  # a condition whose computation the engine did not see cut: cut here
+        brk = interp.program.make_break(NONDIFF, call, call.args[0], "the condition of `torch.where`")
+        condition = condition.broken(brk)
+    return branches.union(condition.without_tags())
+
+
+def _returns_indices(op: str, call: ast.Call, first_option: int) -> bool:
+    """`torch.max(x, 1)`, `x.max(dim=1)`, `x.topk(k)`: an operator whose result is a tuple holding
+    integer indices. `max`/`min`/`median` return that tuple only with a dimension (an integer
+    literal or `dim=`); `torch.max(a, b)` is the elementwise maximum."""
+    if op not in N.INDEX_OUTPUTS:
+        return False
+    if op not in N.INDEX_OUTPUTS_NEED_DIM:
+        return True
+    if _keyword(call, "dim") is not None:
+        return True
+    if len(call.args) <= first_option:
+        return False
+    dim = call.args[first_option]
+    if isinstance(dim, ast.UnaryOp) and isinstance(dim.op, ast.USub):
+        dim = dim.operand
+    return isinstance(dim, ast.Constant) and type(dim.value) is int
+
+
+def _with_index_outputs(interp, flow: Flow, op: str, call: ast.Call) -> Flow:
+    """The tuple (values, indices): the indices carry no gradient (cut here), the values do."""
+    cut_positions = N.INDEX_OUTPUTS[op]
+    items = []
+    for position in range(max(max(cut_positions) + 1, 2)):
+        if position in cut_positions and flow.live:
+            brk = interp.program.make_break(NONDIFF, call, call, f"taking the indices of `{op}(...)`")
+            items.append(flow.broken(brk))
+        else:
+            items.append(flow)
+    return Flow(flow.live, flow.cuts, frozenset({f"{INDEXED_PREFIX}{op}"}), tuple(items))
+
+
+INDEXED_PREFIX = "indexed:"
+
+
 def _unlabeled(node: ast.AST) -> str:
     """A readable name for a source created without an assignment: `nn.Linear(...)`."""
     func = node.func if isinstance(node, ast.Call) else node
@@ -439,6 +495,15 @@ def _method_call(interp, call: ast.Call, func: ast.Attribute, label: str | None)
         return _requires_grad_(interp, call, func, receiver, label)
     if method in ("append", "extend", "insert", "add", "update", "put"):
         return _container_add(interp, call, func, receiver)
+    if DISTRIBUTION_TAG in receiver.tags and method in ("sample", "sample_n"):
+        _args(interp, call)
+        brk = program.make_break(NONDIFF, call, func.value,
+                                 f"`.{method}()` (drawn without gradient; `rsample()` keeps it)")
+        return receiver.broken(brk)
+    if method == "type" and (call.args or call.keywords):  # `.type(x.dtype)`: a cast, not a query
+        args = _args(interp, call)
+        return _method_shape(receiver.union(join(args)) if receiver.live or receiver.cuts else join(args),
+                             method, receiver, args, interp, call)
     if method in N.METADATA_METHODS:
         _args(interp, call)
         return EMPTY
@@ -462,6 +527,8 @@ def _method_call(interp, call: ast.Call, func: ast.Attribute, label: str | None)
         return _call_value(interp, call, receiver, N.dotted_text(func) or method, label)
     args = _args(interp, call)
     flow = receiver.union(join(args)) if receiver.live or receiver.cuts else join(args)
+    if _returns_indices(method, call, 0) and (receiver.live or receiver.cuts):
+        return _with_index_outputs(interp, Flow(flow.live, flow.cuts), method, call)
     return _method_shape(flow, method, receiver, args, interp, call)
 
 

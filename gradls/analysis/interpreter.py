@@ -135,6 +135,9 @@ class Interpreter:
         self.scope = scope
         self.env: dict[str, Flow] = scope.env
         self.no_grad = False
+        # the bare `torch.set_grad_enabled(False)` statement that turned grad off, when that is
+        # how it went off (a `with` block or a decorator is its own cause: None)
+        self.no_grad_cause: ast.AST | None = None
         self.loop_depth = 0
         self.order = 0
 
@@ -151,7 +154,24 @@ class Interpreter:
             handler(self, stmt)
 
     def stmt_Expr(self, stmt: ast.Expr) -> None:
-        self.eval(stmt.value)
+        value = stmt.value
+        if type(value) is ast.Call and self.set_grad_enabled_statement(value):
+            return
+        self.eval(value)
+
+    def set_grad_enabled_statement(self, call: ast.Call) -> bool:
+        """`torch.set_grad_enabled(False)` as a statement: grad is off for what follows in this
+        scope (True turns it back on). A value the engine cannot read leaves grad on: unknown
+        stays quiet."""
+        if self.imports.qualify(call.func) not in N.SET_GRAD_ENABLED:
+            return False
+        arg = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "mode"), None)
+        self.eval(arg)
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, bool) and not arg.value:
+            self.no_grad, self.no_grad_cause = True, call
+        else:
+            self.no_grad, self.no_grad_cause = False, None
+        return True
 
     def stmt_Assign(self, stmt: ast.Assign) -> None:
         label = N.dotted_text(stmt.targets[0]) if len(stmt.targets) == 1 else None
@@ -200,12 +220,17 @@ class Interpreter:
     def stmt_If(self, stmt: ast.If) -> None:
         self.eval(stmt.test)
         before = dict(self.env)
+        mode = (self.no_grad, self.no_grad_cause)
         self.run(stmt.body)
         after_body = self.env
+        body_mode = (self.no_grad, self.no_grad_cause)
         self.env = dict(before)
+        self.no_grad, self.no_grad_cause = mode
         self.run(stmt.orelse)
         self.env = _join_envs(after_body, self.env)
         self.scope.env = self.env
+        if body_mode != (self.no_grad, self.no_grad_cause):  # grad mode depends on the branch
+            self.no_grad, self.no_grad_cause = False, None  # unknown: quiet
 
     def stmt_For(self, stmt: ast.For) -> None:
         self.program.note_loop(stmt)
@@ -241,19 +266,24 @@ class Interpreter:
         self.loop_depth -= 1
 
     def stmt_With(self, stmt: ast.With) -> None:
-        saved = self.no_grad
+        saved = self.no_grad, self.no_grad_cause
         for item in stmt.items:
             mode = self.grad_mode_of(item.context_expr)
             if mode is not None:
-                self.no_grad = mode
+                self.no_grad, self.no_grad_cause = mode, None
+            elif self._set_grad_enabled_unknown(item.context_expr):
+                self.no_grad, self.no_grad_cause = False, None  # `set_grad_enabled(flag)`: unknown, quiet
             else:
                 flow = self.eval(item.context_expr)
                 if item.optional_vars is not None:
                     self.bind(item.optional_vars, flow, stmt)
         self.run(stmt.body)
-        self.no_grad = saved
+        self.no_grad, self.no_grad_cause = saved
 
     stmt_AsyncWith = stmt_With
+
+    def _set_grad_enabled_unknown(self, expr: ast.AST) -> bool:
+        return isinstance(expr, ast.Call) and self.imports.qualify(expr.func) in N.SET_GRAD_ENABLED
 
     def stmt_Try(self, stmt: ast.Try) -> None:
         before = dict(self.env)
@@ -302,6 +332,8 @@ class Interpreter:
         name = self.imports.qualify(expr.func)
         if name == "torch.enable_grad":
             return False
+        if name == "torch.inference_mode" and expr.args and isinstance(expr.args[0], ast.Constant):
+            return bool(expr.args[0].value) or None  # inference_mode(False): the outer mode
         if name in N.NO_GRAD_CONTEXTS:
             return True
         if name in N.SET_GRAD_ENABLED and expr.args:
@@ -316,7 +348,11 @@ class Interpreter:
         """Evaluate the right side of an assignment; under no_grad the result is cut."""
         flow = self.eval(expr, label)
         if self.no_grad and flow.live:
-            brk = self.program.make_break(NO_GRAD, expr, expr, "`torch.no_grad()`")
+            cause = self.no_grad_cause
+            if cause is not None:  # one break at the statement that turned grad off
+                brk = self.program.make_break(NO_GRAD, cause, expr, "`torch.set_grad_enabled(False)`")
+            else:
+                brk = self.program.make_break(NO_GRAD, expr, expr, "`torch.no_grad()`")
             return flow.broken(brk).with_tags(*(flow.tags - {LEAF_TAG}))
         return flow
 
