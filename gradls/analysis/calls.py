@@ -654,7 +654,9 @@ def _call_module(interp, call: ast.Call, module: Flow, method: str = "forward") 
     callee = _class_method(interp, module, method)
     if callee is not None:
         flows = {name: flow.chained() for name, flow in _bind_arguments(interp, call, callee, True).items()}
-        returns = relabel_self(interp.program.summary(callee).returns, _instance_label(module))
+        summary = interp.program.summary(callee)
+        _grad_effect(interp, summary)
+        returns = relabel_self(summary.returns, _instance_label(module))
         result = Summary(returns).apply(flows, call)
         if method == "forward" and any(BATCHED_TAG in f.tags for f in flows.values()):
             result = result.with_tags(NONSCALAR_TAG, BATCHED_TAG)
@@ -777,7 +779,15 @@ def _local_call(interp, call: ast.Call, callee, label: str | None, bound: bool =
         return instance.with_tags(f"class:{callee.info.name}")
     summary = program.summary(callee)
     arg_flows = _bind_arguments(interp, call, callee, bound)
-    return summary.apply(arg_flows, call)
+    result = summary.apply(arg_flows, call)
+    _grad_effect(interp, summary)
+    return result
+
+
+def _grad_effect(interp, summary: Summary) -> None:
+    """A function that ends with `torch.set_grad_enabled(False)` leaves grad off for its caller."""
+    if summary.grad_off is not None:
+        interp.set_grad_mode(True, summary.grad_off)
 
 
 def _bind_arguments(interp, call: ast.Call, callee, bound: bool) -> dict[str, Flow]:

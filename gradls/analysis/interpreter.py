@@ -99,6 +99,9 @@ class Scope:
     optimizers: dict = field(default_factory=dict)   # label -> frozenset of labels, or None
     backward_subjects: set = field(default_factory=set)
     env: dict = field(default_factory=dict)
+    # the `torch.set_grad_enabled(False)` statement (here or in a function it called) that left
+    # grad off when the scope ended: its callers go on with grad off
+    exit_no_grad: ast.AST | None = None
     _statements: list | None = None
 
     @property
@@ -153,6 +156,10 @@ class Interpreter:
         if handler is not None:
             handler(self, stmt)
 
+    def set_grad_mode(self, no_grad: bool, cause: ast.AST | None) -> None:
+        self.no_grad, self.no_grad_cause = no_grad, cause
+        self.scope.exit_no_grad = cause if no_grad else None
+
     def stmt_Expr(self, stmt: ast.Expr) -> None:
         value = stmt.value
         if type(value) is ast.Call and self.set_grad_enabled_statement(value):
@@ -168,9 +175,9 @@ class Interpreter:
         arg = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "mode"), None)
         self.eval(arg)
         if isinstance(arg, ast.Constant) and isinstance(arg.value, bool) and not arg.value:
-            self.no_grad, self.no_grad_cause = True, call
+            self.set_grad_mode(True, call)
         else:
-            self.no_grad, self.no_grad_cause = False, None
+            self.set_grad_mode(False, None)
         return True
 
     def stmt_Assign(self, stmt: ast.Assign) -> None:
@@ -225,12 +232,12 @@ class Interpreter:
         after_body = self.env
         body_mode = (self.no_grad, self.no_grad_cause)
         self.env = dict(before)
-        self.no_grad, self.no_grad_cause = mode
+        self.set_grad_mode(*mode)
         self.run(stmt.orelse)
         self.env = _join_envs(after_body, self.env)
         self.scope.env = self.env
         if body_mode != (self.no_grad, self.no_grad_cause):  # grad mode depends on the branch
-            self.no_grad, self.no_grad_cause = False, None  # unknown: quiet
+            self.set_grad_mode(False, None)  # unknown: quiet
 
     def stmt_For(self, stmt: ast.For) -> None:
         self.program.note_loop(stmt)
@@ -270,15 +277,15 @@ class Interpreter:
         for item in stmt.items:
             mode = self.grad_mode_of(item.context_expr)
             if mode is not None:
-                self.no_grad, self.no_grad_cause = mode, None
+                self.set_grad_mode(mode, None)
             elif self._set_grad_enabled_unknown(item.context_expr):
-                self.no_grad, self.no_grad_cause = False, None  # `set_grad_enabled(flag)`: unknown, quiet
+                self.set_grad_mode(False, None)  # `set_grad_enabled(flag)`: unknown, quiet
             else:
                 flow = self.eval(item.context_expr)
                 if item.optional_vars is not None:
                     self.bind(item.optional_vars, flow, stmt)
         self.run(stmt.body)
-        self.no_grad, self.no_grad_cause = saved
+        self.set_grad_mode(*saved)
 
     stmt_AsyncWith = stmt_With
 
@@ -347,7 +354,7 @@ class Interpreter:
     def eval_value(self, expr: ast.AST, label: str | None) -> Flow:
         """Evaluate the right side of an assignment; under no_grad the result is cut."""
         flow = self.eval(expr, label)
-        if self.no_grad and flow.live:
+        if self.no_grad and flow.live and type(expr) is not ast.Name:  # `y = x` computes nothing
             cause = self.no_grad_cause
             if cause is not None:  # one break at the statement that turned grad off
                 brk = self.program.make_break(NO_GRAD, cause, expr, "`torch.set_grad_enabled(False)`")

@@ -73,6 +73,7 @@ class OptimizerConstruction:
 @dataclass
 class Summary:
     returns: Flow
+    grad_off: ast.AST | None = None  # the set_grad_enabled(False) it left on: callers continue without grad
 
     def apply(self, arg_flows: dict[str, Flow], call: ast.Call) -> Flow:
         passed_cuts: set = set()
@@ -513,7 +514,8 @@ class FileAnalysis:
             record.scope = self._interpret_function(callee)
         finally:
             self._recording.pop()
-        record.summary = Summary(_parameters_as_arguments(record.scope.returns, callee.node))
+        record.summary = Summary(_parameters_as_arguments(record.scope.returns, callee.node),
+                                 record.scope.exit_no_grad)
         return record
 
     def _reusable_record(self, callee: Callee) -> Record | None:
@@ -579,6 +581,8 @@ class FileAnalysis:
             params = params[1:]
         for name in params:
             interp.env[name] = _argument_value(name, node)
+        if node.args.vararg is not None:  # `*inputs`: what the caller passes positionally
+            interp.env[node.args.vararg.arg] = _argument_value(node.args.vararg.arg, node)
         interp.no_grad = self._no_grad_decorated(node)
         interp.run(node.body)
         self.scopes.append(scope)
