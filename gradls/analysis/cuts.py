@@ -130,8 +130,9 @@ def _trained(analysis: FileAnalysis, origin: Origin, sink: SinkEvent) -> bool:
         covered = analysis.optimizer_labels | analysis.grad_read_labels
         if not any(base == label or base.startswith(label + ".") for label in covered):
             return False
-    if sink.trained is not None:
-        return any(origin.is_within(Origin(label, "")) for label in sink.trained)
+    trained = sink.stepped if sink.stepped is not None else sink.trained
+    if trained is not None:
+        return any(origin.is_within(Origin(label, "")) for label in trained)
     return True
 
 
@@ -166,12 +167,31 @@ def _attach_optimizers(analysis: FileAnalysis) -> None:
     """For each backward, the parameters of the optimizer that steps right after it."""
     for scope in analysis.scopes:
         steps = [c for c in scope.calls if c.method == "step"]
+        backwards = sorted(s.order for s in scope.sinks if s.kind == "backward")
         for sink in scope.sinks:
             if sink.kind != "backward":
                 continue
             following = [c for c in steps if c.order >= sink.order] or steps
             if following:
                 sink.trained = _optimizer_params(analysis, scope, following[0].receiver)
+                sink.stepped = _stepped_before_next_backward(analysis, scope, sink, following, backwards)
+
+
+def _stepped_before_next_backward(analysis: FileAnalysis, scope, sink: SinkEvent, following: list,
+                                  backwards: list):
+    """The union of the optimizers stepped after `sink` and before the next backward; None
+    when one of them is unknown."""
+    later = [order for order in backwards if order > sink.order]
+    group = [c for c in following if c.order >= sink.order and (not later or c.order < later[0])]
+    if len(group) <= 1:
+        return sink.trained
+    labels: set = set()
+    for step in group:
+        params = _optimizer_params(analysis, scope, step.receiver)
+        if params is None:
+            return None
+        labels |= params
+    return frozenset(labels)
 
 
 def _optimizer_params(analysis: FileAnalysis, scope, receiver: str | None):

@@ -49,6 +49,9 @@ class SinkEvent:
     scope: "Scope" = WeakLink()
     has_gradient_arg: bool = False
     trained: frozenset | None = None   # labels the optimizer stepping after it covers; None: unknown
+    # labels of every optimizer stepped after it before the next backward (`opt1.step();
+    # opt2.step()` after two losses): what this backward may train; None: unknown
+    stepped: frozenset | None = None
 
 
 @dataclass
