@@ -1,4 +1,9 @@
-"""`gradls check` over files and folders: discovery, reading, caching, the engine."""
+"""`gradls check` over files and folders: discovery, reading, caching, the engine.
+
+A path that cannot be checked (missing, unreadable, binary, undecodable, not a notebook)
+is never passed over as clean: it becomes a GRD000 "could not check" finding and a problem
+(exit code 2).
+"""
 
 from __future__ import annotations
 
@@ -6,71 +11,124 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cache import ResultCache
-from .config import Settings
-from .discovery import python_files
+from .config import ConfigResolver, ResolvedConfig, Settings
+from .discovery import discover
 from .engine import check_source
-from .model import Finding
+from .model import Finding, Span
+from .rules import SYNTAX_ERROR_CODE
+from .sourcefile import NotCheckable, Notebook, SourceBytes, read_source, source_from_bytes
 
 
 @dataclass
 class CheckRun:
     findings: list[Finding] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)   # unreadable paths: exit code 2
-    notices: list[str] = field(default_factory=list)    # skipped files: reported, not failures
+    problems: list[str] = field(default_factory=list)   # paths that could not be checked: exit code 2
+    notices: list[str] = field(default_factory=list)    # reported, not failures
+    notebooks: dict[str, Notebook] = field(default_factory=dict)
     files: int = 0
     lines: int = 0
 
 
+class FixedConfig:
+    """One Settings for every file (callers that pass Settings instead of a ConfigResolver)."""
+
+    def __init__(self, settings: Settings, root: Path) -> None:
+        self.resolved = ResolvedConfig(settings, None, root)
+        self.messages: list[str] = []
+
+    def for_path(self, path: Path) -> ResolvedConfig:
+        return self.resolved
+
+
+def as_config(config, root: Path):
+    return FixedConfig(config, root) if isinstance(config, Settings) else config
+
+
+def could_not_check(shown: str, reason: str) -> Finding:
+    return Finding(SYNTAX_ERROR_CODE, f"could not check: {reason}", Span(1, 1, 1, 1), "error", shown)
+
+
 def read_text(path: Path) -> tuple[str | None, str | None, bytes | None]:
-    """(text, reason skipped, raw bytes). Binary and non-UTF-8 files are skipped, not failed."""
+    """(text, why it cannot be checked, raw bytes); decodes like Python (BOM, coding cookie)."""
     try:
-        raw = path.read_bytes()
+        source = read_source(path)
     except OSError as err:
         return None, f"cannot read: {err.strerror or err}", None
-    if b"\x00" in raw[:8192]:
-        return None, "skipped: binary file", raw
-    try:
-        return raw.decode("utf-8-sig"), None, raw
-    except UnicodeDecodeError as err:
-        return None, f"skipped: not UTF-8 text ({err.reason} at byte {err.start})", raw
+    except NotCheckable as err:
+        return None, str(err), None
+    return source.text, None, source.raw
 
 
-def check_paths(paths: list[Path], settings: Settings, root: Path, cache: ResultCache,
-                resolver=None) -> CheckRun:
+def check_paths(paths: list[Path], config: ConfigResolver | Settings, root: Path, cache: ResultCache,
+                resolver=None, force_exclude: bool = False) -> CheckRun:
     run = CheckRun()
-    for path, error in python_files(paths, root, settings.exclude):
+    config = as_config(config, root)
+    for path, error in discover(paths, config, force_exclude):
         shown = _display(path)
         if error:
-            run.problems.append(f"{shown}: {error}")
+            _unchecked(run, shown, error)
             continue
-        text, reason, raw = read_text(path)
-        if text is None:
-            target = run.problems if reason.startswith("cannot") else run.notices
-            target.append(f"{shown}: {reason}")
+        try:
+            source = read_source(path)
+        except OSError as err:
+            _unchecked(run, shown, f"cannot read: {err.strerror or err}")
             continue
-        run.files += 1
-        run.lines += text.count("\n") + 1
-        findings = _check_cached(text, raw, shown, settings, cache, resolver)
-        if findings:
-            run.sources[shown] = text
-            run.findings.extend(findings)
+        except NotCheckable as err:
+            _unchecked(run, shown, str(err))
+            continue
+        check_one(source, shown, config.for_path(path).settings, cache, resolver, run)
+    run.findings.sort(key=Finding.sort_key)
     return run
+
+
+def check_stdin(raw: bytes, filename: str | None, settings: Settings, cache: ResultCache, resolver=None) -> CheckRun:
+    """`gradls check -`: the bytes read from stdin, shown (and configured) as `filename`."""
+    run = CheckRun()
+    shown = filename or "-"
+    try:
+        source = source_from_bytes(Path(shown), raw)
+    except NotCheckable as err:
+        _unchecked(run, shown, str(err))
+        return run
+    check_one(source, shown, settings, cache, resolver, run)
+    return run
+
+
+def check_one(source: SourceBytes, shown: str, settings: Settings, cache: ResultCache, resolver,
+              run: CheckRun) -> None:
+    run.files += 1
+    run.lines += source.text.count("\n") + 1
+    findings = _check_cached(source.text, source.raw, shown, settings, cache, resolver)
+    if source.notebook is not None:
+        run.notebooks[shown] = source.notebook
+        for finding in findings:
+            finding.message = source.notebook.rewrite_message(finding.message)
+    if findings:
+        run.sources[shown] = source.text
+        run.findings.extend(findings)
+
+
+def _unchecked(run: CheckRun, shown: str, reason: str) -> None:
+    run.problems.append(f"{shown}: {reason}")
+    run.findings.append(could_not_check(shown, reason))
 
 
 def _check_cached(text: str, raw: bytes, path: str, settings: Settings, cache: ResultCache,
                   resolver=None) -> list[Finding]:
     key = cache.key(raw)
+    salt = cache.key(settings.cache_key().encode())  # files can have different configurations
     # with the cross-module pass, findings also depend on the files this one imports from
     full = resolver.cache_key(path, key) if resolver is not None else key
-    cached = cache.get(full, path) if full is not None else None
+    cached = cache.get(f"{full}:{salt}", path) if full is not None else None
     if cached is not None:
         return cached
     findings = check_source(text, path, settings, resolver=resolver)
     if resolver is not None:
         resolver.finish_file(path, key)
         full = resolver.cache_key(path, key)
-    cache.put(full, findings)
+    if full is not None:
+        cache.put(f"{full}:{salt}", findings)
     return findings
 
 

@@ -1,4 +1,5 @@
-"""Which files `gradls check PATH...` reads: Python files, minus .gitignore'd and excluded ones."""
+"""Which files `gradls check PATH...` reads: Python files and Jupyter notebooks, minus
+.gitignore'd and excluded ones (each file's `exclude` comes from its own configuration)."""
 
 from __future__ import annotations
 
@@ -115,6 +116,70 @@ def _walk(top: Path, root: Path, exclude: tuple[str, ...]):
                 continue
             if is_dir:
                 subfolders.append((path, patterns))
-            elif entry.name.endswith((".py", ".pyi")) and entry.is_file():
+            elif entry.name.endswith(CHECKED_SUFFIXES) and entry.is_file():
+                yield path, None
+        stack.extend(reversed(subfolders))
+
+
+CHECKED_SUFFIXES = (".py", ".pyi", ".ipynb")
+
+
+def discover(paths: list[Path], config, force_exclude: bool = False):
+    """Like `python_files`, with each file's exclusions taken from `config.for_path(path)`
+    (a `gradls.config.ConfigResolver`). A file named explicitly is checked even when excluded,
+    unless `force_exclude` (as ruff's `--force-exclude`, for pre-commit)."""
+    seen = set()
+    for path in paths:
+        if not path.exists():
+            yield path, "no such file or directory"
+        elif not path.is_dir():
+            if force_exclude and _excluded_by(path, False, config):
+                continue
+            key = path.resolve()
+            if key not in seen:
+                seen.add(key)
+                yield path, None
+        else:
+            if force_exclude and _excluded_by(path, True, config):
+                continue
+            for found, error in _walk_with(path, config):
+                key = found.resolve()
+                if error or key not in seen:
+                    seen.add(key)
+                    yield found, error
+
+
+def _excluded_by(path: Path, is_dir: bool, config) -> bool:
+    resolved = config.for_path(path if is_dir else path)
+    return _excluded(path, resolved.base, resolved.settings.exclude)
+
+
+def _walk_with(top: Path, config):
+    inherited = []
+    for parent in reversed(top.resolve().parents):
+        inherited += read_gitignore(parent)
+    stack = [(top, inherited)]
+    while stack:
+        folder, patterns = stack.pop()
+        patterns = patterns + read_gitignore(folder)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as err:
+            yield folder, f"cannot read directory: {err.strerror}"
+            continue
+        resolved = config.for_path(folder)
+        subfolders = []
+        for entry in entries:
+            path = Path(entry.path)
+            is_dir = entry.is_dir(follow_symlinks=False)
+            if is_dir and (entry.name in ALWAYS_SKIPPED or entry.name.endswith(".egg-info")):
+                continue
+            if _ignored(path, is_dir, patterns):
+                continue
+            if _excluded(path, resolved.base, resolved.settings.exclude):
+                continue
+            if is_dir:
+                subfolders.append((path, patterns))
+            elif entry.name.endswith(CHECKED_SUFFIXES) and entry.is_file():
                 yield path, None
         stack.extend(reversed(subfolders))

@@ -15,19 +15,18 @@ file whose bytes changed on disk since it was read is left alone and reported.
 from __future__ import annotations
 
 import argparse
-import codecs
 import difflib
-import io
 import os
 import sys
 import tempfile
-import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..checker import _display
+from ..sourcefile import NotCheckable, SourceBytes, encode_source, read_source  # noqa: F401 (re-exported)
 from ..config import Settings
-from ..discovery import python_files
+from ..checker import as_config, could_not_check
+from ..discovery import discover
 from ..engine import check_source
 from ..model import Finding
 from .apply import FixResult, allowed, apply_edits, fix_source
@@ -40,6 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also apply unsafe fixes (they may change numerics or behaviour)")
     parser.add_argument("--diff", action="store_true",
                         help="print a unified diff of the fixes and write nothing (exit 1 if there are changes)")
+    parser.add_argument("--fix-only", action="store_true",
+                        help="apply safe fixes and report only what was fixed, not what remains (exit 0)")
     parser.add_argument("--add-ignore", action="store_true",
                         help="append `# gradls: ignore[CODE]` to every line with a finding (like ruff --add-noqa)")
     parser.set_defaults(fix_handler=run_fix)
@@ -50,44 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 # --------------------------------------------------------------------------------------
 
 
-@dataclass
-class SourceBytes:
-    path: Path
-    raw: bytes
-    text: str
-    encoding: str
-    bom: bool
-    mtime_ns: int
-    size: int
-
-
-class NotText(Exception):
-    pass
-
-
-def read_source(path: Path) -> SourceBytes:
-    """Read and decode a Python file the way Python would (BOM, coding cookie)."""
-    info = path.stat()
-    raw = path.read_bytes()
-    if b"\x00" in raw[:8192]:
-        raise NotText("binary file")
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
-    except SyntaxError as err:
-        raise NotText(str(err)) from None
-    bom = raw.startswith(codecs.BOM_UTF8)
-    body = raw[len(codecs.BOM_UTF8):] if bom else raw
-    codec = "utf-8" if encoding == "utf-8-sig" else encoding
-    try:
-        text = body.decode(codec)
-    except (UnicodeDecodeError, LookupError) as err:
-        raise NotText(f"cannot decode as {encoding}: {err}") from None
-    return SourceBytes(path, raw, text, codec, bom, info.st_mtime_ns, info.st_size)
-
-
-def encode_source(source: SourceBytes, text: str) -> bytes:
-    data = text.encode(source.encoding)
-    return codecs.BOM_UTF8 + data if source.bom else data
+NotText = NotCheckable  # the name this module used before notebooks
 
 
 class ChangedOnDisk(Exception):
@@ -147,6 +111,9 @@ class FixRun:
     hidden_unsafe: int = 0
     not_converged: list[str] = field(default_factory=list)
     failed: list[Finding] = field(default_factory=list)
+    applied: dict[str, list[Finding]] = field(default_factory=dict)
+    notebooks: dict = field(default_factory=dict)
+    fixed_texts: dict[str, str] = field(default_factory=dict)
 
 
 def compute_fix(source: SourceBytes, shown: str, settings: Settings, unsafe: bool, resolver=None) -> FixResult:
@@ -154,30 +121,70 @@ def compute_fix(source: SourceBytes, shown: str, settings: Settings, unsafe: boo
     return fix_source(source.text, shown, settings, unsafe=unsafe, resolver=resolver)
 
 
-def run_fix(args, settings: Settings, root: Path, cache=None, resolver=None) -> int:
-    """`resolver`: the cross-module pass `gradls check` uses (None: each file alone)."""
+def run_fix(args, settings, root: Path, cache=None, resolver=None) -> int:
+    """`settings`: a Settings for every file or a `gradls.config.ConfigResolver` (each file its own);
+    `resolver`: the cross-module pass `gradls check` uses (None: each file alone)."""
+    config = as_config(settings, root.resolve())
     if getattr(args, "add_ignore", False):
-        return run_add_ignore(args, settings, root, resolver)
+        return run_add_ignore(args, config, root, resolver)
     unsafe = bool(getattr(args, "unsafe_fixes", False))
     write = bool(args.fix) and not args.diff
     run = FixRun()
-    for path, error in python_files(args.paths, root.resolve(), settings.exclude):
+    if getattr(args, "stdin", False):
+        return _fix_stdin(args, config, unsafe, write, run, resolver)
+    for path, error in discover([Path(p) for p in args.paths], config, getattr(args, "force_exclude", False)):
         shown = _display(path)
         if error:
-            run.problems.append(f"{shown}: {error}")
+            _unchecked(run, shown, error)
             continue
         try:
             source = read_source(path)
-        except NotText as err:
-            run.notices.append(f"{shown}: skipped: {err}")
+        except NotCheckable as err:
+            _unchecked(run, shown, str(err))
             continue
         except OSError as err:
-            run.problems.append(f"{shown}: cannot read: {err.strerror or err}")
+            _unchecked(run, shown, f"cannot read: {err.strerror or err}")
             continue
-        _fix_one(source, shown, settings, unsafe, write, run, resolver)
+        _fix_one(source, shown, config.for_path(path).settings, unsafe, write, run, resolver)
     if cache is not None:
         cache.save()
     return _report(args, run, unsafe, write)
+
+
+def _unchecked(run: FixRun, shown: str, reason: str) -> None:
+    run.problems.append(f"{shown}: {reason}")
+    run.remaining.append(could_not_check(shown, reason))
+
+
+def _fix_stdin(args, config, unsafe: bool, write: bool, run: FixRun, resolver) -> int:
+    """`gradls check - --fix`: the fixed source goes to stdout (in the input's encoding), the
+    report to stderr, like ruff."""
+    from ..sourcefile import source_from_bytes
+
+    raw = sys.stdin.buffer.read()
+    shown = getattr(args, "stdin_filename", None) or "-"
+    settings = config.for_path(Path.cwd() / shown).settings
+    try:
+        source = source_from_bytes(Path(shown), raw)
+    except NotCheckable as err:
+        sys.stdout.buffer.write(raw)  # nothing is lost
+        sys.stdout.flush()
+        print(f"gradls: {shown}: {err}", file=sys.stderr)
+        return 2
+    _fix_one(source, shown, settings, unsafe, False, run, resolver)
+    if args.diff:
+        return _report(args, run, unsafe, False)
+    else:
+        fixed = run.fixed_texts.get(shown, source.text)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(encode_source(source, fixed) if fixed != source.text else raw)
+        sys.stdout.flush()
+    saved = sys.stdout
+    sys.stdout = sys.stderr  # the report must not mix with the source
+    try:
+        return _report(args, run, unsafe, True, stdin=True)
+    finally:
+        sys.stdout = saved
 
 
 def add_ignores(text: str, findings: list[Finding]) -> tuple[str, int]:
@@ -191,23 +198,22 @@ def add_ignores(text: str, findings: list[Finding]) -> tuple[str, int]:
     return text, added
 
 
-def run_add_ignore(args, settings: Settings, root: Path, resolver=None) -> int:
+def run_add_ignore(args, settings, root: Path, resolver=None) -> int:
+    config = as_config(settings, root.resolve())
     added, problems = 0, []
-    for path, error in python_files(args.paths, root.resolve(), settings.exclude):
+    for path, error in discover([Path(p) for p in args.paths], config, getattr(args, "force_exclude", False)):
         shown = _display(path)
         try:
             if error:
                 raise OSError(error)
             source = read_source(path)
-            findings = [f for f in check_source(source.text, shown, settings, resolver=resolver)
+            findings = [f for f in check_source(source.text, shown, config.for_path(path).settings, resolver=resolver)
                         if f.code != "GRD000"]
             text, count = add_ignores(source.text, findings)
             if count:
                 write_source(source, text)
                 added += count
-        except NotText:
-            continue
-        except (OSError, ChangedOnDisk) as err:
+        except (OSError, ChangedOnDisk, NotCheckable) as err:
             problems.append(f"{shown}: {getattr(err, 'strerror', None) or err}")
     for problem in problems:
         print(f"gradls: {problem}", file=sys.stderr)
@@ -223,7 +229,24 @@ def _fix_one(source: SourceBytes, shown: str, settings: Settings, unsafe: bool, 
     else:
         result = FixResult(source.text, source.text, remaining=findings)
     final_text = result.text
+    notebook = source.notebook
+    if result.changed and notebook is not None:
+        from ..sourcefile import read_notebook
+
+        try:  # the fixed cells, read back as the notebook they will be
+            notebook = read_notebook(notebook.write(final_text).encode("utf-8"))
+        except NotCheckable as err:
+            run.problems.append(f"{shown}: fixes not written: {err}")
+            run.remaining.extend(findings)
+            run.sources[shown] = source.text
+            run.notebooks[shown] = source.notebook
+            return
+    if notebook is not None:
+        run.notebooks[shown] = notebook
+        for finding in result.remaining:
+            finding.message = notebook.rewrite_message(finding.message)
     if result.changed:
+        run.fixed_texts[shown] = final_text
         if write:
             try:
                 write_source(source, final_text)
@@ -238,8 +261,12 @@ def _fix_one(source: SourceBytes, shown: str, settings: Settings, unsafe: bool, 
                 run.sources[shown] = source.text
                 return
         else:
-            run.diffs.append(unified_diff(source.text, final_text, shown))
+            if source.notebook is not None:
+                run.diffs.append(notebook_diff(source.notebook, final_text, shown))
+            else:
+                run.diffs.append(unified_diff(source.text, final_text, shown))
         run.changed_files.append(shown)
+        run.applied[shown] = list(result.applied)
     run.fixed += result.fixed
     run.failed.extend(result.failed)
     if not result.converged:
@@ -260,7 +287,32 @@ def unified_diff(before: str, after: str, shown: str) -> str:
     return "".join(out)
 
 
-def _report(args, run: FixRun, unsafe: bool, write: bool) -> int:
+def notebook_diff(notebook, after: str, shown: str) -> str:
+    """One unified diff per changed code cell, named `x.ipynb:cell N`."""
+    before_cells = notebook.cell_sources(notebook.text)
+    after_cells = notebook.cell_sources(after)
+    out = []
+    for cell, old, new in zip(notebook.cells, before_cells, after_cells):
+        if old != new:
+            out.append(unified_diff(old, new, f"{shown}:cell {cell.index + 1}"))
+    return "".join(out)
+
+
+def _show_fixes(run: FixRun, out) -> None:
+    """`--show-fixes`: what was fixed, per file and rule (like ruff)."""
+    if not run.applied:
+        return
+    from collections import Counter
+
+    print(f"\nFixed {run.fixed} problem{'s' if run.fixed != 1 else ''}:", file=out)
+    for shown, applied in sorted(run.applied.items()):
+        print(f"- {shown}:", file=out)
+        for code, count in sorted(Counter(f.code for f in applied).items()):
+            message = next(f.fix.message for f in applied if f.code == code)
+            print(f"    {count} × {code} ({message})", file=out)
+
+
+def _report(args, run: FixRun, unsafe: bool, write: bool, stdin: bool = False) -> int:
     from ..output import render
 
     fmt = getattr(args, "output_format", "text")
@@ -285,14 +337,28 @@ def _report(args, run: FixRun, unsafe: bool, write: bool) -> int:
         if run.problems:
             return 2
         return 1 if run.changed_files else 0
-    output = render(run.remaining, fmt, run.sources, fixable_hint=False)
-    if output:
-        print(output)
+    quiet = getattr(args, "quiet", False)
+    fix_only = getattr(args, "fix_only", False)
+    if getattr(args, "show_fixes", False):
+        _show_fixes(run, summary_out)
+    if not fix_only:
+        from ..output import use_colour
+
+        colour = fmt in ("text", "concise", "grouped") and not stdin and use_colour(sys.stdout)
+        output = render(run.remaining, fmt, run.sources, fixable_hint=False, notebooks=run.notebooks,
+                        colour=colour, summary=not quiet)
+        if output:
+            print(output)
     n, m = run.fixed, len(run.remaining)
-    summary = f"Fixed {n} problem{'s' if n != 1 else ''}, {m} remaining."
-    if run.hidden_unsafe:
+    summary = f"Fixed {n} problem{'s' if n != 1 else ''}" + ("." if fix_only else f", {m} remaining.")
+    if run.hidden_unsafe and not fix_only:
         summary += f"\n{run.hidden_unsafe} more fixable with `--unsafe-fixes`."
-    print(summary, file=summary_out)
+    if not quiet:
+        print(summary, file=summary_out)
     if run.problems:
         return 2
+    if getattr(args, "exit_non_zero_on_fix", False) and n:
+        return 1
+    if fix_only:
+        return 0
     return 0 if getattr(args, "exit_zero", False) or not run.remaining else 1
