@@ -10,8 +10,15 @@ status one of
 * ``unverified``  the code ran but a single forward/backward cannot judge this rule
   (e.g. GRD111, a loss that ignores its target).
 
-Cuts that reached the loss (or raised) with no static finding on their line become
-findings of their own, with status ``runtime_only``.
+A problem is what the run shows about the tensors the code trains (those an optimizer
+holds; without an optimizer, the leaves that require grad): one never got a non-zero
+gradient, or did not change after the optimizer's steps; or torch raised. A cut that only
+stops gradient into tensors nothing trains (a target network, an EMA teacher, a frozen
+backbone) is no problem: its finding is refuted. Each problem is pinned on the statement
+the run can tell (the cut, the freeze, the ``zero_grad`` before ``step``, the scheduler
+step that ran instead of the optimizer's) or else on the backward/optimizer line; a static
+finding there is confirmed, otherwise the problem becomes a finding of its own with
+status ``runtime_only``.
 
 This module does not import torch.
 """
@@ -227,6 +234,53 @@ class _Ctx:
             self.failure_taint.update(self.error["taint"])
         self.used_breaks: set[int] = set()
         self.confirmed_codes: set[str] = set()
+        self.training = obs.get("training") or {}
+        self.problems = list(self.training.get("problems") or [])
+        self.problem_tids = {p["tid"] for p in self.problems}
+        self.explained: set[int] = set()  # problem tids pinned on a finding already
+        self.raised = None  # (line, type, message) of an error torch raised
+        bw_err = (self.bw or {}).get("error")
+        if bw_err:
+            self.raised = ((self.bw or {}).get("line"), bw_err["type"], bw_err["message"])
+        elif self.error and self.error.get("from_torch") and self.result.get("outcome") in (
+                "exception", "memory"):
+            self.raised = (self.error.get("line"), self.error["type"], self.error["message"])
+        self.nonleaf = [w for w in obs.get("warnings", []) if w.get("kind") == "nonleaf_grad"]
+        self.error_used = False
+        # the run showed a problem with training (the labellers' verdict)
+        self.bug = bool(self.problems or self.raised or self.nonleaf)
+
+    def lost_trained(self, b: dict) -> list[dict]:
+        """The trained tensors that the cut `b` left without gradient."""
+        cut = ((self.bw or {}).get("cuts") or {}).get(str(b["id"])) or {}
+        return [x for x in cut.get("lost", []) if x.get("tid") in self.problem_tids]
+
+    def claim(self, b: dict) -> tuple[str, str]:
+        """cut_evidence, kept only where the cut is a problem: it led to an error, or
+        it left a tensor the code trains without gradient."""
+        kind, evidence = self.cut_evidence(b)
+        if kind == "error":
+            return kind, evidence
+        if kind == "lost":
+            hit = self.lost_trained(b)
+            if hit:
+                self.explained.update(x["tid"] for x in hit)
+                return kind, evidence
+        return "", ""
+
+    def harmless(self, b: dict) -> str | None:
+        """Why a cut that feeds the loss is no problem, when it is one of those."""
+        kind, _ = self.cut_evidence(b)
+        if kind not in ("lost", "partial"):
+            return None
+        cut = ((self.bw or {}).get("cuts") or {}).get(str(b["id"])) or {}
+        lost = [x["name"] for x in cut.get("lost", [])]
+        if lost:
+            return (f"the value cut by {self.break_text(b)} stops gradient only into "
+                    f"{_names(lost)}, which no optimizer trains; every trained tensor gets "
+                    "gradient")
+        return (f"the loss of {self.bw_text()} depends on the value cut by {self.break_text(b)}, "
+                "but every trained tensor still gets gradient")
 
     def executed(self, lo: int, hi: int) -> int:
         return sum(self.lines.get(ln, 0) for ln in range(lo, hi + 1))
@@ -254,6 +308,7 @@ class _Ctx:
         if bid in self.root_taint and self.bw is not None:
             err = self.bw.get("error")
             if err:
+                self.error_used = True
                 return "error", (f"{self.bw_text()} raised {err['type']}: {_short(err['message'])}; "
                                  f"the loss depends on the value cut by {btxt}")
             cut = (self.bw.get("cuts") or {}).get(str(bid), {"lost": [], "kept": []})
@@ -279,9 +334,11 @@ class _Ctx:
                             "into the loss, through Python/numpy, was not tracked)")
         for fl in self.failures:
             if bid in fl.get("taint", []):
+                self.error_used = True
                 return "error", (f"the value cut by {btxt} made `{fl['op']}` fail at line "
                                  f"{fl.get('line')}: {_short(fl['error'])}")
         if self.error and bid in (self.error.get("taint") or []):
+            self.error_used = True
             return "error", (f"the value cut by {btxt} led to {self.error['type']}: "
                              f"{_short(self.error['message'])}")
         return "", ""
@@ -378,11 +435,17 @@ def _cut_verdict(f: Finding, ctx: _Ctx, lo: int, hi: int, ran: int, where: str) 
         # prefer a break of the same code, then any cut
         ordered = sorted(group, key=lambda b: (b["code"] != f.code, b["id"]))
         for b in ordered:
-            kind, evidence = ctx.cut_evidence(b)
+            kind, evidence = ctx.claim(b)
             if kind:
                 ctx.used_breaks.add(b["id"])
                 return {"status": "confirmed", "evidence": evidence, "kind": kind}
     seen = inner or outer
+    for b in sorted(seen, key=lambda b: (b["code"] != f.code, b["id"])):
+        why = ctx.harmless(b)
+        if why:
+            for other in seen:
+                ctx.used_breaks.add(other["id"])
+            return {"status": "refuted", "evidence": why}
     if seen:
         for b in seen:
             ctx.used_breaks.add(b["id"])
@@ -446,6 +509,13 @@ def _watch_verdict(f: Finding, ctx: _Ctx, lo: int, ran: int, where: str, nonleaf
 def _optimizer_verdict(f: Finding, ctx: _Ctx, lo: int, hi: int, ran: int, where: str) -> dict:
     obs = ctx.obs or {}
     err = ctx.error
+    if not ctx.bug and ctx.training.get("trained"):
+        if ran:
+            t = ctx.training
+            return {"status": "refuted",
+                    "evidence": f"{where} ran; all {t['trained']} trained tensors got gradient"
+                                + (f" and changed over {t['steps']} optimizer step(s)" if t.get("steps") else "")}
+        return _not_reached(ctx, where)
     if err and err.get("line") and lo <= err["line"] <= hi and any(
             k in err.get("message", "") for k in ("optimizer", "non-leaf", "parameter")):
         return {"status": "confirmed", "evidence": f"line {err['line']} raised {err['type']}: {_short(err['message'])}"}
@@ -510,7 +580,7 @@ def _runtime_only(ctx: _Ctx, path: str) -> list[tuple[Finding, dict]]:
     for b in ctx.breaks.values():
         if b["id"] in ctx.used_breaks or b.get("line") is None:
             continue
-        kind, evidence = ctx.cut_evidence(b)
+        kind, evidence = ctx.claim(b)
         if not kind:
             continue
         raw = ctx.src.lines[b["line"] - 1] if 0 < b["line"] <= len(ctx.src.lines) else ""
@@ -548,6 +618,143 @@ def _error_finding(ctx: _Ctx, path: str, code: str, line: int, what: str, eviden
     return f, {"status": "runtime_only", "evidence": evidence, "kind": "error"}
 
 
+# --- what the run showed about training ------------------------------------------------
+
+# torch's error messages -> the rule whose problem they are
+_ERROR_CODES = (
+    ("modified by an inplace operation", "GRD109"),
+    ("leaf variable", "GRD108"),
+    ("scalar outputs", "GRD113"),
+    ("backward through the graph a second time", "GRD112"),
+    ("numpy() on tensor that requires grad", "GRD102"),
+    ("inference tensors", "GRD106"),
+    ("only tensors of floating point", "GRD105"),
+    ("empty parameter list", "GRD110"),
+    ("optimize a non-leaf", "GRD107"),
+    ("does not require grad and does not have a grad_fn", "GRD101"),
+)
+
+
+def _error_code(message: str) -> str:
+    low = message.lower()
+    for key, code in _ERROR_CODES:
+        if key in low:
+            return code
+    return "GRD100"
+
+
+def _causes(ctx: _Ctx) -> list[tuple[str, int | None, str, list[dict]]]:
+    """Group the problems not pinned on a cut by the statement the run blames:
+    (code, line, what happened, problems)."""
+    t = ctx.training
+    opts = t.get("optimizers") or []
+    opt_line = opts[0].get("line") if opts else None
+    bw_line = (ctx.bw or {}).get("line")
+    steps = [s for s in (ctx.obs or {}).get("steps", []) if s.get("after_backward")]
+    step_line = steps[0].get("line") if steps else None
+    groups: dict[tuple, list[dict]] = {}
+    for p in ctx.problems:
+        if p["tid"] in ctx.explained:
+            continue
+        if not p.get("requires_grad"):
+            if p.get("freeze_line"):
+                key = ("GRD110", p["freeze_line"], "set to requires_grad=False here, but an "
+                       "optimizer holds {them} to train")
+            else:
+                key = ("GRD110", opt_line, "held by the optimizer built here, but {they} do not "
+                       "require grad")
+        elif p.get("grad") == "none":
+            key = ("GRD110" if opts else "GRD101", opt_line if opts else bw_line,
+                   "never got a gradient from {bw} ({n} backward call(s)): the loss does not "
+                   "depend on {them}")
+        elif p.get("grad") == "zero":
+            key = ("GRD105", bw_line, "got only all-zero gradients from {bw}: the loss is "
+                   "constant in {them}")
+        elif opts and not t.get("steps_after_backward"):
+            sched = [ln for ln in t.get("scheduler_steps") or [] if ln]
+            if sched:
+                key = ("GRD110", sched[0], "never changed: a learning-rate scheduler stepped "
+                       "here, but no optimizer step ran after a backward")
+            else:
+                key = ("GRD110", opt_line, "never changed: this optimizer never stepped after a "
+                       "backward")
+        elif t.get("zero_grad_between"):
+            key = ("GRD110", t["zero_grad_between"], "unchanged: the gradients were zeroed here, "
+                   "between backward and step()")
+        else:
+            key = ("GRD110", step_line or opt_line, "got gradient but did not change at the "
+                   "optimizer step")
+        groups.setdefault(key, []).append(p)
+    out = []
+    for (code, line, what), probs in groups.items():
+        names = [p["name"] for p in probs]
+        plural = len(names) > 1
+        text = what.format(them="them" if plural else "it", they="they" if plural else "it",
+                           bw=ctx.bw_text() if ctx.bw else "backward",
+                           n=t.get("backward_calls", 0))
+        if line is None:
+            line = bw_line or step_line
+        out.append((code, line, f"{_names(names)}: {text}", probs))
+    return out
+
+
+def _covering(items, ctx: _Ctx, line: int, path: str):
+    """The static finding (of this file) whose statement covers `line`, best first."""
+    best = None
+    for f, shadow in items:
+        if shadow["status"] == "runtime_only":
+            continue
+        lo, hi = ctx.src.range_of(f)
+        if lo <= line <= hi:
+            if best is None or shadow["status"] != "confirmed":
+                best = (f, shadow)
+    return best
+
+
+def _problem_findings(ctx: _Ctx, items: list, path: str) -> list:
+    """Problems the cuts did not account for, on the statement the run blames: a static
+    finding there is confirmed, otherwise a finding of its own (status runtime_only)."""
+    out = []
+
+    def pin(code, line, evidence, what, severity="error"):
+        if line is None:
+            return
+        hit = _covering(items, ctx, line, path)
+        if hit is not None:
+            f, shadow = hit
+            if shadow["status"] != "confirmed":
+                shadow["status"] = "confirmed"
+                shadow["evidence"] = evidence
+            return
+        raw = ctx.src.lines[line - 1] if 0 < line <= len(ctx.src.lines) else ""
+        c0 = len(raw) - len(raw.lstrip()) + 1
+        f = Finding(code=code, message=f"seen at run time: {what}. {evidence}",
+                    span=Span(line, c0, line, len(raw) + 1), severity=severity, path=path)
+        shadow = {"status": "runtime_only", "evidence": evidence, "kind": "training"}
+        out.append((f, shadow))
+        items.append((f, shadow))
+
+    # torch raised: the line that raised is confirmed, or the error is a finding; the
+    # tensors left without gradient by the failed run are that error's effect
+    if ctx.raised:
+        line, etype, message = ctx.raised
+        claimed = ctx.error_used or ctx.confirmed_codes or any(
+            s["status"] in ("confirmed", "runtime_only") and s.get("kind") == "error"
+            for _, s in items)
+        if not claimed:
+            pin(_error_code(message), line, f"line {line} raised {etype}: {_short(message)}",
+                "torch raised an error")
+        return out
+    for w in ctx.nonleaf:
+        if w.get("line"):
+            pin("GRD107", w["line"], f"line {w['line']} read `.grad` of a tensor that is not a "
+                "leaf: it is None, so nothing trains through it", ".grad of a non-leaf tensor",
+                "warning")
+    for code, line, text, _probs in _causes(ctx):
+        pin(code, line, text, "a tensor the code trains does not train")
+    return out
+
+
 # --- entry point ------------------------------------------------------------------------
 
 
@@ -565,5 +772,6 @@ def compare(findings: list[Finding], result: dict, source: str, path: str,
         shadow = {k: v for k, v in verdicts[i].items() if k in ("status", "evidence")}
         items.append((f, shadow))
     items.extend(_runtime_only(ctx, path))
+    _problem_findings(ctx, items, path)
     items.sort(key=lambda pair: (pair[0].span.line, pair[0].span.column, pair[0].code))
     return ShadowReport(path=path, result=result, items=items, static_error=static_error)

@@ -14,10 +14,15 @@ A :class:`Recorder` watches one target file while its code runs:
   module path) that get no or all-zero gradient, the error backward raised, and for each
   break feeding the loss the leaves upstream of it that lost their gradient;
 * global optimizer step hooks compare parameters before and after ``step()``;
+* the tensors the code trains are followed through the run: the parameters every
+  optimizer holds (without an optimizer: every module parameter and global leaf that
+  requires grad), whether each ever gets a non-zero gradient and whether the optimizer
+  steps change it (:meth:`Recorder.training`);
 * a line tracer (``sys.settrace``, active only in frames of the target file) records
-  which lines ran, snapshots watched variables, and stops the run at the first loop
-  back-edge after the first backward (so the optimizer step and the rest of that
-  iteration still run).
+  which lines ran and snapshots watched variables;
+* the run goes on after the first backward until an optimizer has stepped after a
+  backward and the next backward ran (every optimizer built has stepped by then), or a
+  cap on backward calls, lines or time is reached.
 
 Everything here is observation only; the worker decides what to run and when to stop.
 """
@@ -99,6 +104,21 @@ class Break:
 
 
 _MAX_SOURCES = 16
+_FREEZE_OPS = frozenset(("requires_grad_", ".requires_grad"))
+
+
+class _Track:
+    """One tensor the code may train, followed through the run."""
+
+    __slots__ = ("obj", "origin", "first", "nonzero", "none_seen", "ever_rg")
+
+    def __init__(self, obj, origin: str):
+        self.obj = obj
+        self.origin = origin
+        self.first = None  # its value when first seen (False: not kept)
+        self.nonzero = False  # got a non-zero gradient at some point
+        self.none_seen = False
+        self.ever_rg = bool(obj.requires_grad)
 
 
 def _tensors_in(value, depth=0):
@@ -130,7 +150,7 @@ class Recorder:
     def __init__(self, target: str, *, watch: dict[int, list[str]] | None = None,
                  cuda: bool = False, shm=None, post_backward_line_cap: int = 20000,
                  trace_lines: bool = True, probes=None, stop_after_backward: bool = True,
-                 deadline: float | None = None):
+                 deadline: float | None = None, max_backwards: int = 16):
         self.target = target
         self.cuda = cuda
         self.shm = shm
@@ -166,7 +186,7 @@ class Recorder:
         self.bw_line = 0
         self.bw_returned = False
         self.post_lines = 0
-        self.post_cap = post_backward_line_cap
+        self.post_cap = max(post_backward_line_cap, 200000)
         self.stop_reason: str | None = None
         self.trace_lines = trace_lines
         self.stop_after_backward = stop_after_backward
@@ -188,6 +208,19 @@ class Recorder:
         self._probe_frames: dict[int, tuple[int, dict[int, str]]] = {}
         self._probe_seq = 0
         self.probed: dict[int, dict] = {}
+        # what the code trains (see training())
+        self.max_backwards = max_backwards
+        self.modules: list = []
+        self.optimizers: list[tuple[object, int | None]] = []
+        self.track: dict[int, _Track] = {}
+        self.names: dict[int, str] = {}
+        self.freeze_lines: dict[int, int] = {}
+        self.scheduler_steps: list[int | None] = []
+        self.stepped_opts: set[int] = set()
+        self.steps_after_backward = 0
+        self.grad_calls = 0
+        self.later_backward_error: dict | None = None
+        self.target_globals: dict | None = None
 
     # --- taint table ------------------------------------------------------------
 
@@ -368,6 +401,8 @@ class Recorder:
                     got = self.probe.get(id(t))
                     if got:
                         ptaint |= got
+        if name in _FREEZE_OPS:
+            self._note_freeze(name, args, kwargs)
         try:
             out = func(*args, **kwargs)
         except Exception as exc:
@@ -502,6 +537,8 @@ class Recorder:
 
     def _global_trace(self, frame, event, arg):
         if frame.f_code.co_filename == self.target:
+            if self.target_globals is None:
+                self.target_globals = frame.f_globals
             if self.probe_lines and frame.f_code.co_firstlineno in self.probe_lines:
                 self.paused += 1
                 try:
@@ -535,14 +572,12 @@ class Recorder:
                         if self.post_lines > self.post_cap:
                             self.stop(f"{self.post_cap} lines ran after the first backward")
                 elif self.stop_reason is None:
-                    if frame is self.bw_frame and ln < self.bw_line:
-                        self._stop_or_extend("loop back-edge after the first backward")
-                    elif self.bw_returned:
-                        self._stop_or_extend("the function that called backward returned")
-                    else:
-                        self.post_lines += 1
-                        if self.post_lines > self.post_cap:
-                            self.stop(f"{self.post_cap} lines ran after the first backward")
+                    self.post_lines += 1
+                    if self.post_lines > self.post_cap:
+                        self._stop_or_extend(f"{self.post_cap} lines ran after the first backward")
+                    elif (self.post_lines & 63) == 0 and self.deadline is not None \
+                            and time.monotonic() > self.deadline:
+                        self._stop_or_extend("time limit after the first backward")
                 if self.stop_reason is not None:
                     raise ShadowStop(self.stop_reason)
         elif event == "return":
@@ -595,13 +630,12 @@ class Recorder:
         if self.extended:
             return call()
         if self.backward_count >= 1 and self.stop_after_backward:
-            self._stop_or_extend("a second backward was reached")
-            if self.stop_reason is not None:
-                raise ShadowStop(self.stop_reason)
-            return call()
+            return self._later_backward(call)
         self.backward_count += 1
+        self._backward_seen()
         self.paused += 1
         try:
+            self._track_snapshot(grads=False)
             frame = _target_frame(self.target)
             line = frame.f_lineno if frame is not None else None
             roots = [r for r in roots if isinstance(r, torch.Tensor)]
@@ -635,6 +669,8 @@ class Recorder:
             self.paused -= 1
         self.paused += 1
         try:
+            self._track_snapshot(grads=True)
+            self._learn_names(named)
             params = []
             zero = _zero_grads([t for _, t in named.values()])
             for tid, (name, t) in named.items():
@@ -660,7 +696,7 @@ class Recorder:
                     nm = named.get(lid, (None, None))[0] or _anon(leaf)
                     g = leaf.grad
                     if g is None or lid in zero or lid in extra_zero:
-                        lost.append({"name": nm, "grad": "none" if g is None else "zero"})
+                        lost.append({"name": nm, "grad": "none" if g is None else "zero", "tid": lid})
                     else:
                         kept.append(nm)
                 cuts[str(bid)] = {"lost": lost, "kept": kept}
@@ -677,7 +713,9 @@ class Recorder:
                     if hit:
                         grads = {named[lid][0]: ("none" if named[lid][1].grad is None else "zero")
                                  for lid in leaves if lid in lost_ids}
-                        cuts[str(bid)] = {"lost": [{"name": n, "grad": grads[n]} for n in hit],
+                        tids = {named[lid][0]: lid for lid in leaves if lid in lost_ids}
+                        cuts[str(bid)] = {"lost": [{"name": n, "grad": grads[n], "tid": tids[n]}
+                                                   for n in hit],
                                           "kept": [], "untracked": True}
             info["cuts"] = cuts
             info["named"] = {str(k): v[0] for k, v in named.items()}
@@ -690,12 +728,220 @@ class Recorder:
         self.after_backward = self.stop_after_backward
         self.bw_frame = frame
         self.bw_line = line or 0
+        self._stop_after_backward_if_done()
+
+    def _later_backward(self, call):
+        """A backward after the first: run it, follow the trained tensors' gradients, and
+        stop once an optimizer step after a backward was followed by this one."""
+        self.backward_count += 1
+        self._backward_seen()
+        self.paused += 1
+        try:
+            self._track_snapshot(grads=False)
+        finally:
+            self.paused -= 1
+        self.paused += 1
+        try:
+            call()
+        except Exception as exc:
+            frame = _target_frame(self.target)
+            self.later_backward_error = {"line": frame.f_lineno if frame is not None else None,
+                                         "type": type(exc).__name__,
+                                         "message": str(exc).strip()[:2000],
+                                         "count": self.backward_count}
+            raise  # the script sees its own error, as it would without the shadow pass
+        finally:
+            self.paused -= 1
+        self.paused += 1
+        try:
+            self._track_snapshot(grads=True)
+        finally:
+            self.paused -= 1
+        self._stop_after_backward_if_done()
+
+    def _backward_seen(self) -> None:
+        for z in self.zero_grads:
+            z.pop("pending", None)  # zero_grad, backward, step: the usual order
+
+    def _stop_after_backward_if_done(self) -> None:
+        if not self.stop_after_backward or self.stop_reason is not None:
+            return
+        waiting = [o for o, _ in self.optimizers if id(o) not in self.stepped_opts]
+        if self.steps_after_backward and not waiting:
+            self._stop_or_extend("the backward after the optimizer step ran")
+        elif self.backward_count >= 2 and not self.optimizers:
+            self._stop_or_extend("a second backward ran (no optimizer was built)")
+        elif self.backward_count >= self.max_backwards:
+            self._stop_or_extend(f"{self.backward_count} backward calls"
+                                 + (", and some optimizer never stepped" if waiting else ""))
+        elif self.deadline is not None and time.monotonic() > self.deadline:
+            self._stop_or_extend("time limit after the first backward")
+        if self.stop_reason is not None:
+            raise ShadowStop(self.stop_reason)
+
+    # --- what the code trains ---------------------------------------------------
+
+    def _note_freeze(self, name, args, kwargs) -> None:
+        t = args[0] if args else None
+        if not isinstance(t, torch.Tensor) or not t.is_leaf:
+            return
+        if name == "requires_grad_":
+            value = args[1] if len(args) > 1 else kwargs.get("requires_grad", True)
+        else:  # the .requires_grad setter
+            value = args[1] if len(args) > 1 else True
+        if not value and t.requires_grad:
+            frame = _target_frame(self.target)
+            if frame is not None:
+                self.freeze_lines[id(t)] = frame.f_lineno
+
+    def _tracked(self) -> dict:
+        out: dict[int, tuple] = {}
+        for m in self.modules:
+            for p in m._parameters.values():
+                if isinstance(p, torch.Tensor):
+                    out.setdefault(id(p), (p, "module"))
+        for opt, _ in self.optimizers:
+            for group in getattr(opt, "param_groups", ()):
+                for p in group.get("params", ()):
+                    if isinstance(p, torch.Tensor):
+                        out[id(p)] = (p, "optimizer")
+        g = self.target_globals
+        if g is not None:
+            for value in list(g.values()):
+                if isinstance(value, torch.Tensor) and value.is_leaf and value.requires_grad:
+                    out.setdefault(id(value), (value, "global"))
+        return out
+
+    def _track_snapshot(self, grads: bool) -> None:
+        have = []
+        for tid, (t, origin) in self._tracked().items():
+            r = self.track.get(tid)
+            if r is None or r.obj is not t:
+                r = self.track[tid] = _Track(t, origin)
+            elif origin == "optimizer":
+                r.origin = origin
+            if r.first is None:
+                try:
+                    r.first = t.detach().clone()
+                except Exception:
+                    r.first = False
+            if grads:
+                if t.requires_grad:
+                    r.ever_rg = True
+                if t.grad is None:
+                    r.none_seen = True
+                elif not r.nonzero:
+                    have.append(t)
+        if have:
+            zero = _zero_grads(have)
+            for t in have:
+                if id(t) not in zero:
+                    self.track[id(t)].nonzero = True
+
+    def _learn_names(self, named: dict) -> None:
+        for tid, (name, _t) in named.items():
+            self.names.setdefault(tid, name)
+
+    def final_snapshot(self, namespace: dict | None = None) -> None:
+        """At the end of the run (finished, stopped or raised)."""
+        self.paused += 1
+        try:
+            if namespace is not None and self.target_globals is None:
+                self.target_globals = namespace
+            self._track_snapshot(grads=True)
+            if namespace is not None:
+                self._learn_names(collect_named_leaves(self.target, namespace))
+        except Exception as exc:  # never let the bookkeeping hide the user's result
+            self.notes.append(f"final snapshot failed: {type(exc).__name__}: {exc}")
+        finally:
+            self.paused -= 1
+
+    def _name(self, t) -> str:
+        name = self.names.get(id(t))
+        if name:
+            return name
+        inner = set()
+        for m in self.modules:
+            for sub in m.modules():
+                if sub is not m:
+                    inner.add(id(sub))
+        counter: dict[str, int] = {}
+        for m in self.modules:
+            if id(m) in inner:
+                continue
+            cls = type(m).__name__
+            counter[cls] = counter.get(cls, -1) + 1
+            for pname, p in m.named_parameters(remove_duplicate=False):
+                self.names.setdefault(id(p), f"{cls}#{counter[cls]}.{pname}")
+        for oi, (opt, _) in enumerate(self.optimizers):
+            for gi, group in enumerate(getattr(opt, "param_groups", ())):
+                for pi, p in enumerate(group.get("params", ())):
+                    self.names.setdefault(id(p), f"optimizer{oi}.param_groups[{gi}][{pi}]")
+        return self.names.get(id(t)) or _anon(t)
+
+    def training(self) -> dict:
+        """Per trained tensor, what the run showed: no gradient, an all-zero gradient, or
+        no change after the optimizer's steps. The trained tensors: those an optimizer
+        holds; without an optimizer, every module parameter and global leaf that required
+        grad at some point."""
+        self.paused += 1
+        try:
+            opt_ids = set()
+            for opt, _ in self.optimizers:
+                for group in getattr(opt, "param_groups", ()):
+                    for p in group.get("params", ()):
+                        opt_ids.add(id(p))
+            if self.optimizers:
+                trained = [r for tid, r in self.track.items() if tid in opt_ids]
+            else:
+                trained = [r for r in self.track.values()
+                           if (r.ever_rg or r.obj.requires_grad)
+                           and r.origin in ("module", "global", "grad_input")]
+            judged = self.backward_count > 0 or self.grad_calls > 0 or self.steps
+            problems = []
+            for r in trained:
+                t = r.obj
+                state = None
+                if judged and not r.nonzero:
+                    state = "none" if (t.grad is None and (r.none_seen or not r.ever_rg)) else "zero"
+                unchanged = False
+                if (self.steps or self.optimizers) and isinstance(r.first, torch.Tensor):
+                    try:
+                        unchanged = torch.equal(r.first, t.detach())
+                    except Exception:
+                        unchanged = False
+                if state or unchanged:
+                    problems.append({"name": self._name(t), "tid": id(t), "grad": state,
+                                     "unchanged": unchanged, "requires_grad": t.requires_grad,
+                                     "freeze_line": self.freeze_lines.get(id(t))})
+            steps_after = [s for s in self.steps if s.get("after_backward")]
+            return {
+                "trained": len(trained),
+                "by": "optimizer" if self.optimizers else "leaves",
+                "optimizers": [{"type": type(o).__name__, "line": line,
+                                "stepped": id(o) in self.stepped_opts} for o, line in self.optimizers],
+                "backward_calls": self.backward_count,
+                "grad_calls": self.grad_calls,
+                "steps": len(self.steps),
+                "steps_after_backward": len(steps_after),
+                "scheduler_steps": [ln for ln in self.scheduler_steps[:8]],
+                "zero_grad_between": next((z["line"] for z in self.zero_grads
+                                           if z.get("between")), None),
+                "later_backward_error": self.later_backward_error,
+                "problems": problems,
+            }
+        finally:
+            self.paused -= 1
 
     def _step_pre(self, opt, args, kwargs):
         if self.extended:
             self._step_skip = True
             return None
         self.paused += 1
+        try:
+            self._track_snapshot(grads=True)
+        except Exception:
+            pass
         frame = _target_frame(self.target)
         snap = []
         for gi, group in enumerate(opt.param_groups):
@@ -730,7 +976,14 @@ class Recorder:
             orphans = [nm for tid, (nm, t) in named.items()
                        if t.requires_grad and t.is_leaf and t.grad is not None
                        and tid not in self.stepped_ids]
-            zg_between = any(z["after_backward"] for z in self.zero_grads) if self.backward_count else False
+            zg_between = any(z.get("pending") for z in self.zero_grads) if self.backward_count else False
+            for z in self.zero_grads:
+                if z.get("pending"):
+                    z["between"] = z.pop("pending") and changed == 0
+            if self.backward_count:
+                self.stepped_opts.add(id(opt))
+                self.steps_after_backward += 1
+            self._learn_names(named)
             self.steps.append({"line": line, "optimizer": type(opt).__name__,
                                "after_backward": self.backward_count > 0,
                                "total": len(snap), "changed": changed,
@@ -746,9 +999,15 @@ class Recorder:
         if self.extended:
             return
         frame = _target_frame(self.target)
+        for z in self.zero_grads:
+            z.pop("pending", None)  # a zero_grad followed by another: only the last counts
+        if len(self.zero_grads) >= 64:
+            return
         self.zero_grads.append({"line": frame.f_lineno if frame is not None else None,
                                 "owner": owner,
-                                "after_backward": self.backward_count > 0})
+                                "after_backward": self.backward_count > 0,
+                                # between a backward and the next step?
+                                "pending": self.backward_count > 0})
 
     # --- install / uninstall ------------------------------------------------------
 
@@ -812,6 +1071,66 @@ class Recorder:
                 return orig_mod_zero(self_, *a, **k)
             finally:
                 rec.paused -= 1
+
+        orig_mod_init = torch.nn.Module.__init__
+        orig_opt_init = torch.optim.Optimizer.__init__
+
+        def mod_init(self_, *a, **k):
+            orig_mod_init(self_, *a, **k)
+            if threading.get_ident() == rec.thread:
+                rec.modules.append(self_)
+
+        def opt_init(self_, *a, **k):
+            orig_opt_init(self_, *a, **k)
+            if threading.get_ident() == rec.thread and not rec.paused:
+                frame = _target_frame(rec.target)
+                rec.optimizers.append((self_, frame.f_lineno if frame is not None else None))
+
+        torch.nn.Module.__init__ = mod_init
+        torch.optim.Optimizer.__init__ = opt_init
+        self._installed.append(lambda: setattr(torch.nn.Module, "__init__", orig_mod_init))
+        self._installed.append(lambda: setattr(torch.optim.Optimizer, "__init__", orig_opt_init))
+        try:
+            from torch.optim.lr_scheduler import LRScheduler as _Sched
+        except ImportError:  # pragma: no cover - older torch
+            from torch.optim.lr_scheduler import _LRScheduler as _Sched
+        orig_sched_step = _Sched.step
+
+        def sched_step(self_, *a, **k):
+            if rec.backward_count and not rec.extended and len(rec.scheduler_steps) < 64:
+                frame = _target_frame(rec.target)
+                rec.scheduler_steps.append(frame.f_lineno if frame is not None else None)
+            return orig_sched_step(self_, *a, **k)
+
+        _Sched.step = sched_step
+        self._installed.append(lambda: setattr(_Sched, "step", orig_sched_step))
+        orig_grad = torch.autograd.grad
+
+        def autograd_grad(outputs, inputs, *a, **k):
+            if rec.paused or threading.get_ident() != rec.thread:
+                return orig_grad(outputs, inputs, *a, **k)
+            rec.grad_calls += 1
+            result = orig_grad(outputs, inputs, *a, **k)
+            rec.paused += 1
+            try:
+                ins = [inputs] if isinstance(inputs, torch.Tensor) else list(inputs)
+                for t, g in zip(ins, result):
+                    if isinstance(t, torch.Tensor) and g is not None:
+                        r = rec.track.get(id(t))
+                        if r is None or r.obj is not t:
+                            r = rec.track[id(t)] = _Track(t, "grad_input")
+                            r.first = False
+                        r.ever_rg = True
+                        if not r.nonzero and bool((g != 0).any()):
+                            r.nonzero = True
+            except Exception:
+                pass
+            finally:
+                rec.paused -= 1
+            return result
+
+        torch.autograd.grad = autograd_grad
+        self._installed.append(lambda: setattr(torch.autograd, "grad", orig_grad))
 
         torch.optim.Optimizer.zero_grad = opt_zero_grad
         torch.nn.Module.zero_grad = mod_zero_grad
@@ -880,6 +1199,7 @@ class Recorder:
             "probed": {str(k): v for k, v in self.probed.items()},
             "stop_reason": self.stop_reason,
             "notes": self.notes,
+            "training": self.training(),
         }
 
 

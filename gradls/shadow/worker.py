@@ -498,6 +498,11 @@ def child_run(req: dict, rundir: str, shm) -> dict:
     error = None
     function = req.get("function")
     ran_backward_ourselves = False
+    namespace = None
+    import warnings
+
+    caught = warnings.catch_warnings(record=True)
+    seen_warnings = caught.__enter__()
     try:
         import runpy
 
@@ -526,7 +531,7 @@ def child_run(req: dict, rundir: str, shm) -> dict:
                 elif rec.backward is None:
                     message = f"{function}() returned without calling backward"
             else:
-                runpy.run_path(target, run_name="__main__")
+                namespace = runpy.run_path(target, run_name="__main__")
         finally:
             rec.uninstall()
     except ShadowStop:
@@ -554,6 +559,9 @@ def child_run(req: dict, rundir: str, shm) -> dict:
         message = f"{error['type']}: {error['message']}"
         if error.get("line"):
             message = f"line {error['line']}: {message}"
+    caught.__exit__(None, None, None)
+    rec.final_snapshot(namespace if namespace is not None else rec.extra_namespace)
+    warned = _warnings_of(seen_warnings, target)
     if rec.backward is not None:
         bw = rec.backward
         if bw["error"] is not None:
@@ -581,6 +589,7 @@ def child_run(req: dict, rundir: str, shm) -> dict:
         pass
     obs = rec.observation()
     obs["notes"] = obs.get("notes", []) + notes
+    obs["warnings"] = warned
     return {
         "outcome": outcome,
         "message": message,
@@ -593,8 +602,48 @@ def child_run(req: dict, rundir: str, shm) -> dict:
     }
 
 
+_NONLEAF_GRAD = "not a leaf Tensor is being accessed"
+
+
+def _warnings_of(caught, target: str) -> list[dict]:
+    """The warnings the run issued (shown on stderr too, as they would have been)."""
+    out = []
+    for w in caught[:200]:
+        text = str(w.message)
+        try:
+            print(f"{w.filename}:{w.lineno}: {w.category.__name__}: {text}", file=sys.stderr)
+        except Exception:
+            pass
+        if _NONLEAF_GRAD in text and len(out) < 20:
+            out.append({"kind": "nonleaf_grad", "line": w.lineno if w.filename == target else None,
+                        "where": f"{w.filename}:{w.lineno}", "message": text.splitlines()[0][:300]})
+    return out
+
+
 class _NotFound(LookupError):
     """FILE::FUNCTION names nothing callable in the file."""
+
+
+def _raised_by_torch(exc: BaseException) -> bool:
+    """Whether torch raised it: the innermost frame is torch's own code, or the shadow
+    pass's hook around a torch call (a C function of torch raises from there)."""
+    tb = exc.__traceback__
+    last = None
+    while tb is not None:
+        last = tb.tb_frame.f_code.co_filename
+        tb = tb.tb_next
+    if last is None:
+        return False
+    here = os.path.dirname(os.path.abspath(__file__))
+    if os.path.dirname(os.path.abspath(last)) == here:
+        return True
+    try:
+        import torch
+
+        root = os.path.dirname(os.path.abspath(torch.__file__))
+    except Exception:
+        return False
+    return os.path.abspath(last).startswith(root + os.sep)
 
 
 def _error_info(exc: BaseException, target: str) -> dict:
@@ -604,7 +653,8 @@ def _error_info(exc: BaseException, target: str) -> dict:
         if tb.tb_frame.f_code.co_filename == target:
             line = tb.tb_lineno
         tb = tb.tb_next
-    info = {"type": type(exc).__name__, "message": str(exc).strip()[:2000], "line": line}
+    info = {"type": type(exc).__name__, "message": str(exc).strip()[:2000], "line": line,
+            "from_torch": _raised_by_torch(exc)}
     taint = getattr(exc, "__gradls_taint__", None)
     if taint:
         info["taint"] = list(taint)
