@@ -52,6 +52,7 @@ class Related:
 
     span: Span
     message: str
+    path: str | None = None  # another file's place (the training script's backward); None: the finding's file
 
 
 @dataclass
@@ -87,7 +88,8 @@ class Finding:
             "message": self.message,
             "fix": self.fix.to_json() if self.fix else None,
             "related": [
-                {**asdict(item.span), "message": item.message} for item in self.related
+                {**asdict(item.span), "message": item.message, **({"path": item.path} if item.path else {})}
+                for item in self.related
             ],
         }
 
@@ -104,7 +106,7 @@ def finding_from_json(data: dict) -> Finding:
         )
         fix = Fix(raw["applicability"], raw["message"], edits)
     related = tuple(
-        Related(Span(r["line"], r["column"], r["end_line"], r["end_column"]), r["message"])
+        Related(Span(r["line"], r["column"], r["end_line"], r["end_column"]), r["message"], r.get("path"))
         for r in data.get("related", [])
     )
     return Finding(data["code"], data["message"], span, data["severity"], data["path"], fix, related)

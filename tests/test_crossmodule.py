@@ -202,8 +202,10 @@ def test_import_cycle_terminates(tmp_path):
     train = "import torch\nfrom a import f\nm = torch.nn.Linear(2, 1)\nloss = f(m(torch.ones(1, 2))).sum()\nloss.backward()\n"
     (tmp_path / "train.py").write_text(train)
     resolver = resolver_for(tmp_path)
-    findings = check_source(train, str(tmp_path / "train.py"), resolver=resolver)
-    assert [f.code for f in findings] == ["GRD101"]
+    assert check_source(train, str(tmp_path / "train.py"), resolver=resolver) == []  # reported where it is
+    a = (tmp_path / "a.py").read_text()
+    findings = check_source(a, str(tmp_path / "a.py"), resolver=resolver)
+    assert [(f.code, f.line) for f in findings] == [("GRD101", 4)]
 
 
 def _write(folder: Path, files: dict[str, str]) -> None:
@@ -332,18 +334,34 @@ def test_saving_the_cache_prunes_stale_entries_and_other_salts(tmp_path, monkeyp
 
 
 @pytest.mark.parametrize("project", [p for p in PROJECTS if p.name.startswith("pos_")], ids=lambda p: p.name)
-def test_fix_sees_the_findings_check_reports(project: Path, capsys):
-    """`--diff` (which writes nothing) leaves the cross-file findings in place, and `--fix`
-    reports as remaining exactly what `check` reports; `--no-cross-module` is honoured."""
-    def remaining(*flags: str) -> set[tuple[str, str, int]]:
-        main(["check", "--no-cache", "--diff", *flags, str(project)])
-        assert "No fixes available." in capsys.readouterr().err
-        main(["check", "--no-cache", "--fix", "--output-format", "json", *flags, str(project)])
-        findings = json.loads(capsys.readouterr().out or "[]")
-        return {(Path(f["path"]).resolve().relative_to(project).as_posix(), f["code"], f["line"]) for f in findings}
+def test_fix_sees_and_fixes_the_root_causes_check_reports(project: Path, capsys, tmp_path):
+    """On a copy of the project: `--diff` writes nothing; `--fix` fixes the root causes that have
+    a safe fix in the file that holds them (not in the training script) and reports the others
+    as remaining, exactly what `check` then reports; `--no-cross-module` fixes nothing of them."""
+    import shutil
 
-    assert remaining() == reported(project, capsys) == expected(project)
-    assert not remaining("--no-cross-module") & expected(project)
+    work = tmp_path / project.name
+    shutil.copytree(project, work)
+    (work / "pyproject.toml").write_text("[tool.gradls]\n")  # the project's root: its files are the project
+    want = expected(work)
+    before = {path: path.read_text() for path in work.rglob("*.py")}
+
+    def changed() -> set[str]:
+        return {path.relative_to(work).as_posix() for path, text in before.items() if path.read_text() != text}
+
+    main(["check", "--no-cache", "--diff", "--no-cross-module", str(work)])
+    capsys.readouterr()
+    main(["check", "--no-cache", "--diff", str(work)])
+    diff = capsys.readouterr()
+    assert not changed()
+    main(["check", "--no-cache", "--fix", "--output-format", "json", str(work)])
+    findings = json.loads(capsys.readouterr().out or "[]")
+    remaining = {(Path(f["path"]).resolve().relative_to(work).as_posix(), f["code"], f["line"]) for f in findings}
+    fixed = want - remaining
+    assert remaining <= want and reported(work, capsys) == remaining
+    assert changed() == {path for path, _, _ in fixed} and "train.py" not in changed()
+    assert ("Would fix" in diff.err) == bool(fixed) and all(f"+++ {path}" in diff.out.replace(str(work) + "/", "")
+                                                             for path in changed())
 
 
 def test_fix_applies_a_fix_only_the_cross_module_pass_finds(tmp_path, monkeypatch, capsys):
@@ -365,7 +383,8 @@ def test_fix_applies_a_fix_only_the_cross_module_pass_finds(tmp_path, monkeypatc
 
 def test_overlay_texts_are_read_before_the_disk(tmp_path):
     """An overlay (path -> text: an editor's unsaved buffers) replaces the file on disk, for
-    the resolver's whole life or (`overlaid`) for one block."""
+    the resolver's whole life or (`overlaid`) for one block: the helper's unsaved detach is
+    the root cause of the training script's cut, and so is reported in the helper."""
     from gradls.crossmodule import resolver_for
     from gradls.engine import check_source
 
@@ -374,17 +393,21 @@ def test_overlay_texts_are_read_before_the_disk(tmp_path):
     (tmp_path / "utils.py").write_text(helper)
     train = ("import torch\nfrom utils import standardize\nm = torch.nn.Linear(2, 1)\n"
              "loss = standardize(m(torch.ones(1, 2))).sum()\nloss.backward()\n")
-    importer = str(tmp_path / "train.py")
+    (tmp_path / "train.py").write_text(train)
+    path = str(tmp_path / "utils.py")
 
-    def codes(resolver) -> list[str]:
-        return [f.code for f in check_source(train, importer, resolver=resolver)]
+    def codes(resolver, text) -> list[tuple[str, int]]:
+        return [(f.code, f.line) for f in check_source(text, path, resolver=resolver)]
 
-    assert codes(resolver_for(tmp_path)) == []
-    assert codes(resolver_for(tmp_path, overlay={str(tmp_path / "utils.py"): detaching})) == ["GRD101"]
+    assert codes(resolver_for(tmp_path), helper) == []
+    assert codes(resolver_for(tmp_path, overlay={path: detaching}), detaching) == [("GRD101", 2)]
     resolver = resolver_for(tmp_path)
-    with resolver.overlaid({str(tmp_path / "utils.py"): detaching}):
-        assert codes(resolver) == ["GRD101"]
-    assert codes(resolver) == []  # the disk again, not what was learnt from the overlay
+    with resolver.overlaid({path: detaching}):
+        assert codes(resolver, detaching) == [("GRD101", 2)]
+    assert codes(resolver, helper) == []  # the disk again, not what was learnt from the overlay
+    # the buffer differs from what the project's files see: no root cause is claimed for it
+    assert codes(resolver, detaching) == []
+    assert check_source(train, str(tmp_path / "train.py"), resolver=resolver) == []
 
 
 def test_a_name_known_only_by_its_export_follows_the_file_as_it_changes(tmp_path):

@@ -1,5 +1,6 @@
 """The language server publishes the single-file findings first, then the cross-module
-pass (jedi, in a background thread) republishes once with the finding only it can see."""
+pass (jedi, in a background thread) republishes once with the finding only it can see. A break
+another file's training code reaches is published to the document that holds it."""
 
 from __future__ import annotations
 
@@ -29,25 +30,35 @@ async def _publishes_until(c, uri: str, predicate, timeout: float = 60.0):
     raise TimeoutError([p for p in c.rec.publishes if p.uri == uri])
 
 
-@pytest.mark.asyncio
-async def test_refined_diagnostic_arrives_in_a_second_publish(tmp_path):
+def _copy_project(tmp_path: Path) -> tuple[str, int]:
     for name in ("train.py", "utils.py", "models.py", "losses.py"):
         shutil.copy(PROJECT / name, tmp_path / name)
     (tmp_path / "pyproject.toml").write_text("[tool.gradls]\n")
-    train = (tmp_path / "train.py").read_text()
-    line = next(i for i, text in enumerate(train.splitlines()) if "expect: GRD101" in text)
-    uri = from_fs_path(str(tmp_path / "train.py"))
+    utils = (tmp_path / "utils.py").read_text()
+    line = next(i for i, text in enumerate(utils.splitlines()) if "expect: GRD101" in text)
+    return utils, line
+
+
+@pytest.mark.asyncio
+async def test_refined_diagnostic_arrives_in_a_second_publish(tmp_path):
+    """utils.py alone trains nothing; the cross-module pass finds that train.py (on disk, not
+    open) backpropagates through its detach, and republishes utils.py with the finding at the
+    detach, train.py's backward as related information."""
+    utils, line = _copy_project(tmp_path)
+    uri = from_fs_path(str(tmp_path / "utils.py"))
     async with session(root=str(tmp_path)) as c:
-        c.open(uri, train, version=3)
+        c.open(uri, utils, version=3)
         publishes = await _publishes_until(c, uri, lambda ps: any(d.code == "GRD101" for d in ps[-1].diagnostics))
         first, last = publishes[0], publishes[-1]
         assert first.version == 3 and not first.diagnostics  # the single-file pass, not delayed
         assert last.version == 3 and len(publishes) == 2
         d = next(d for d in last.diagnostics if d.code == "GRD101")
-        assert d.range.start.line == line and "utils.py:3" in d.message
+        assert d.range.start.line == line and "train.py line 19" in d.message
+        related = [r.location for r in d.related_information or []]
+        assert [(r.uri, r.range.start.line) for r in related] == [(from_fs_path(str(tmp_path / "train.py")), 18)]
 
-        # an edit that removes the call: one publish, no refined republish (nothing changed)
-        version = c.replace(uri, train.replace("standardize(model(x))", "model(x)"))
+        # an edit that removes the detach: one publish, no refined republish (nothing changed)
+        version = c.replace(uri, utils.replace("centered.detach()", "centered"))
         await c.diagnostics(uri, version)
         await asyncio.sleep(1.5)
         later = [p for p in c.rec.publishes if p.uri == uri and p.version == version]
@@ -59,15 +70,12 @@ async def test_a_pull_client_is_asked_to_pull_again_when_the_refined_finding_arr
     """Pull mode: the first report is the single-file pass (no waiting for jedi); when the
     cross-module finding arrives the server sends workspace/diagnostic/refresh, and the next
     pull has it."""
-    for name in ("train.py", "utils.py", "models.py", "losses.py"):
-        shutil.copy(PROJECT / name, tmp_path / name)
-    (tmp_path / "pyproject.toml").write_text("[tool.gradls]\n")
-    train = (tmp_path / "train.py").read_text()
-    uri = from_fs_path(str(tmp_path / "train.py"))
+    utils, _ = _copy_project(tmp_path)
+    uri = from_fs_path(str(tmp_path / "utils.py"))
     caps = client_capabilities("neovim@v0.11.0")  # pulls; and like VS Code, can be asked to pull again
     caps.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
     async with session(caps=caps, root=str(tmp_path)) as c:
-        c.open(uri, train)
+        c.open(uri, utils)
         first = await c.pull(uri)
         assert "GRD101" not in [d.code for d in first.items]
         deadline = time.monotonic() + 60
@@ -104,55 +112,104 @@ def _project_whose_utils_keeps_grad(tmp_path: Path):
 
 
 @pytest.mark.asyncio
-async def test_refinement_reads_other_open_documents_from_their_buffers(tmp_path):
-    """utils.py on disk keeps the gradient; its unsaved buffer detaches. The refinement of
-    train.py follows the buffer, and a later buffer edit, seen on train.py's next edit."""
+async def test_the_root_cause_follows_the_buffers_and_is_never_reported_at_the_call(tmp_path):
+    """utils.py on disk keeps the gradient; its unsaved buffer detaches. The finding is in
+    utils.py (from its buffer), never in train.py; saving nothing, the buffer edits decide."""
     detaching, keeping, train, utils_uri, train_uri = _project_whose_utils_keeps_grad(tmp_path)
 
-    def has_cut(version: int):
-        return lambda ps: ps[-1].version == version and any(d.code == "GRD101" for d in ps[-1].diagnostics)
-
-    async with session(root=str(tmp_path)) as c:
-        c.open(utils_uri, detaching)
-        c.open(train_uri, train, version=1)
-        last = (await _publishes_until(c, train_uri, has_cut(1)))[-1]
-        assert "utils.py:3" in next(d.message for d in last.diagnostics if d.code == "GRD101")
-
-        c.replace(utils_uri, keeping)  # the buffer now agrees with the disk: no cut
-        version = c.replace(train_uri, train + "# edited\n")
-        await c.diagnostics(train_uri, version)
-        await asyncio.sleep(1.5)
-        assert not [d for p in c.rec.publishes if p.uri == train_uri and p.version == version
-                    for d in p.diagnostics if d.code == "GRD101"]
-
-        c.replace(utils_uri, detaching)
-        version = c.replace(train_uri, train)
-        await _publishes_until(c, train_uri, has_cut(version))
-        assert (tmp_path / "utils.py").read_text() == keeping  # nothing was saved
-
-
-@pytest.mark.asyncio
-async def test_an_edit_of_an_imported_file_refreshes_its_open_importers(tmp_path):
-    """Only utils.py is edited: train.py, open beside it, gets the cut (and then loses it)
-    without being touched itself."""
-    detaching, keeping, train, utils_uri, train_uri = _project_whose_utils_keeps_grad(tmp_path)
-
-    def cut_shown(expected: bool):
+    def has_cut(expected: bool):
         return lambda ps: any(d.code == "GRD101" for d in ps[-1].diagnostics) == expected
 
     async with session(root=str(tmp_path)) as c:
         c.open(train_uri, train, version=1)
-        c.open(utils_uri, keeping)
-        await c.diagnostics(train_uri, 1)
-        await asyncio.sleep(1.0)
-        assert not any(d.code == "GRD101" for d in (await c.diagnostics(train_uri, 1)))
-
+        c.open(utils_uri, detaching)
+        await _publishes_until(c, utils_uri, has_cut(True))
+        c.replace(utils_uri, keeping)  # the buffer now agrees with the disk: no cut
+        await _publishes_until(c, utils_uri, has_cut(False))
         c.replace(utils_uri, detaching)
-        publishes = await _publishes_until(c, train_uri, cut_shown(True))
-        assert publishes[-1].version == 1  # train.py itself was not edited
-        c.replace(utils_uri, keeping)
-        publishes = await _publishes_until(c, train_uri, cut_shown(False))
-        assert publishes[-1].version == 1
+        await _publishes_until(c, utils_uri, has_cut(True))
+        await asyncio.sleep(1.0)
+        assert not [d for p in c.rec.publishes if p.uri == train_uri for d in p.diagnostics]
+        assert (tmp_path / "utils.py").read_text() == keeping  # nothing was saved
+
+
+MODEL = """import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(8, 4)
+
+    def forward(self, x):
+        return self.body(x).detach()
+
+    def embed(self, x):
+        return self.body(x).detach() * 2.0
+"""
+TRAIN = """import torch
+
+from models import Encoder
+
+model = Encoder()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+x = torch.randn(16, 8)
+loss = model(x).pow(2).mean()
+optimizer.zero_grad()
+loss.backward()
+optimizer.step()
+"""
+
+
+@pytest.mark.asyncio
+async def test_the_model_file_shows_what_the_training_script_reaches(tmp_path):
+    """Only the model file is open: nothing trains it (train.py on disk computes its loss but
+    never calls backward). Opening the training script (its buffer calls backward) makes the
+    detach in `forward` a finding of the model file; an edit of the training script that calls
+    `embed` instead moves it to `embed`'s detach; one without backward clears it. The model
+    file is never edited: its version stays."""
+    (tmp_path / "pyproject.toml").write_text("[tool.gradls]\n")
+    (tmp_path / "models.py").write_text(MODEL)
+    (tmp_path / "train.py").write_text(TRAIN.replace("loss.backward()\n", ""))
+    model_uri, train_uri = (from_fs_path(str(tmp_path / name)) for name in ("models.py", "train.py"))
+
+    def finding_on(line: int | None):
+        return lambda ps: ps[-1].version == 1 and sorted(
+            d.range.start.line for d in ps[-1].diagnostics if d.code == "GRD101") == ([] if line is None else [line])
+
+    async with session(root=str(tmp_path)) as c:
+        c.open(model_uri, MODEL, version=1)
+        await c.diagnostics(model_uri, 1)
+        await asyncio.sleep(1.5)
+        assert not [d for p in c.rec.publishes if p.uri == model_uri for d in p.diagnostics]
+
+        c.open(train_uri, TRAIN, version=1)
+        publishes = await _publishes_until(c, model_uri, finding_on(9))
+        d = next(d for d in publishes[-1].diagnostics if d.code == "GRD101")
+        assert "train.py line 10" in d.message
+        assert [(r.location.uri, r.location.range.start.line) for r in d.related_information] == [(train_uri, 9)]
+        assert not [d for p in c.rec.publishes if p.uri == train_uri for d in p.diagnostics]
+
+        c.replace(train_uri, TRAIN.replace("model(x)", "model.embed(x)"))
+        await _publishes_until(c, model_uri, finding_on(12))
+        c.replace(train_uri, TRAIN.replace("loss.backward()\n", "print(loss.item())\n"))
+        await _publishes_until(c, model_uri, finding_on(None))
+
+
+@pytest.mark.asyncio
+async def test_a_root_cause_in_a_file_not_open_is_published_to_it(tmp_path):
+    """Only the training script is open: the finding goes to models.py's URI (which no editor
+    has open), and is cleared there when the training script stops reaching it."""
+    (tmp_path / "pyproject.toml").write_text("[tool.gradls]\n")
+    (tmp_path / "models.py").write_text(MODEL)
+    (tmp_path / "train.py").write_text(TRAIN)
+    model_uri, train_uri = (from_fs_path(str(tmp_path / name)) for name in ("models.py", "train.py"))
+    async with session(root=str(tmp_path)) as c:
+        c.open(train_uri, TRAIN, version=1)
+        published = await _publishes_until(c, model_uri, lambda ps: any(d.code == "GRD101" for d in ps[-1].diagnostics))
+        assert [d.range.start.line for d in published[-1].diagnostics] == [9]
+        c.replace(train_uri, TRAIN.replace("loss.backward()\n", "print(loss.item())\n"))
+        await _publishes_until(c, model_uri, lambda ps: not ps[-1].diagnostics)
 
 
 @pytest.mark.asyncio

@@ -4,8 +4,15 @@ A resolver (the cross-module pass, built on jedi) answers "what is `losses.focal
 with an `ExternalFunction` or `ExternalClass`: the same summaries the analysis computes for
 local code, exported from the analysis of the defining file; a name bound once at top level
 to a module, a loss or a callable is an `ExternalInstance`, and `models.model.parameters` an
-`ExternalMember` of one. Breaks inside another file are
-reported at the call site in this file, naming where the break really is.
+`ExternalMember` of one.
+
+A break inside another file is reported AT ITS ROOT CAUSE, in the file that holds it: the
+importer's analysis keeps the break's real place (`Break.external`: path and position in the
+defining file) on the cut, its cut reports become `Confirmation`s (which break, which of this
+file's backward calls it cuts), and the check of the defining file turns each confirmation of
+one of its own breaks into a report of its own (`root_cause_reports`), with the training
+script's backward as related information. The importer reports nothing for it: one finding,
+however many files import the defining one.
 """
 
 from __future__ import annotations
@@ -84,6 +91,8 @@ def _export_origin(origin: Origin) -> Origin:
 
 
 def _export_break(brk: Break, path: str, where: str) -> Break:
+    if brk.external:  # a break of a third file, reached through a call here: it keeps its own place
+        return Break(brk.kind, None, brk.external, brk.description, subject_text=brk.subject)
     if brk.node is None:
         return brk
     line = brk.node.lineno
@@ -92,7 +101,8 @@ def _export_break(brk: Break, path: str, where: str) -> Break:
 
 
 def localize(program, flow: Flow, call: ast.Call) -> Flow:
-    """Cuts made in another file, re-anchored at the call that reaches them from this file."""
+    """Cuts made in another file, anchored at the call that reaches them from this file (for
+    ordering and grouping), their break still naming its real place (`Break.external`)."""
     if not any(c.brk.node is None for c in flow.cuts) and not flow.items:
         return flow
     cuts = frozenset(_localize_cut(program, c, call) for c in flow.cuts)
@@ -101,10 +111,152 @@ def localize(program, flow: Flow, call: ast.Call) -> Flow:
 
 
 def _localize_cut(program, cut: Cut, call: ast.Call) -> Cut:
-    if cut.brk.node is not None:
+    brk = cut.brk
+    if brk.node is not None:
         return cut
-    local = program.make_break(cut.brk.kind, call, call, cut.brk.description)
+    key = (call, brk.kind, brk.external)  # one break per call and root cause
+    local = program.breaks.get(key)
+    if local is None:
+        local = program.breaks[key] = Break(brk.kind, call, brk.external, brk.description, subject_text=brk.subject)
     return replace(cut, brk=local)
+
+
+def is_foreign(brk: Break) -> bool:
+    """A break whose root cause is in another file (reported there, never here)."""
+    return bool(brk.external)
+
+
+# ----- root causes: a break of this file that another file's backward reaches ----------------
+
+
+@dataclass(frozen=True)
+class ForeignSink:
+    """A backward in another file (the training script) that a break of this file cuts."""
+    path: str                    # absolute
+    span: tuple                  # (line, column, end line, end column), 1-based columns
+    description: str             # "`loss.backward()`"
+    kind: str = "backward"
+
+    @property
+    def line(self) -> int:
+        return self.span[0]
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """One break of `path` (root-relative, as `Break.external` names it) at `key` that cuts
+    what the training script `sinks` belong to backpropagates."""
+    path: str
+    key: tuple                   # (line, col, end line, end col, kind) in the defining file
+    total: bool
+    lost: tuple                  # labels (as the training script names them) that lose gradient
+    sinks: tuple                 # ForeignSink
+    survivors: tuple = ()
+
+
+def confirmations_from(reports, importer: str) -> list[Confirmation]:
+    """The cut reports of the file at `importer` (absolute) whose break lies in another file."""
+    found = []
+    for report in reports:
+        brk = report.brk
+        if not is_foreign(brk) or len(brk.external) < 3:
+            continue
+        sinks = tuple(ForeignSink(importer, _span_of(sink.node), sink.description)
+                      for sink in report.sinks if getattr(sink, "node", None) is not None)
+        found.append(Confirmation(brk.external[1], tuple(brk.external[2:]), report.total,
+                                  tuple(o.label for o in report.lost), sinks,
+                                  tuple(o.label for o in report.survivors)))
+    return found
+
+
+def _span_of(node: ast.AST) -> tuple:
+    return (node.lineno, node.col_offset + 1, getattr(node, "end_lineno", node.lineno) or node.lineno,
+            (getattr(node, "end_col_offset", node.col_offset) or node.col_offset) + 1)
+
+
+def root_cause_reports(analysis, confirmations) -> list:
+    """Cut reports for this file's own breaks that other files' training code confirmed."""
+    from .cuts import CutReport
+
+    if not confirmations:
+        return []
+    by_key: dict = {}
+    for confirmation in confirmations:
+        by_key.setdefault(confirmation.key, []).append(confirmation)
+    _interpret_around(analysis, {key[0] for key in by_key})
+    own = {brk.key: brk for brk in list(analysis.breaks.values()) if brk.node is not None and not brk.external}
+    reports = []
+    for key, group in sorted(by_key.items()):
+        brk = own.get(key)
+        if brk is None:
+            continue
+        report = CutReport(brk, total=any(c.total for c in group))
+        for confirmation in group:
+            for label in confirmation.lost:
+                if label not in {o.label for o in report.lost}:
+                    report.lost.append(Origin(label, MODULE_ORIGIN))
+            for sink in confirmation.sinks:
+                if sink not in report.sinks:
+                    report.sinks.append(sink)
+            if not report.total:
+                for label in confirmation.survivors:
+                    if label not in {o.label for o in report.survivors}:
+                        report.survivors.append(Origin(label, MODULE_ORIGIN))
+        if report.sinks:
+            reports.append(report)
+    return reports
+
+
+MODULE_ORIGIN = "module"
+
+
+def _interpret_around(analysis, lines: set) -> None:
+    """Make sure the functions holding `lines` were interpreted (a file that trains nothing
+    analyses its non-loss functions only when something calls them)."""
+    for callee in analysis._all_function_callees():
+        node = callee.node
+        if any(node.lineno <= line <= (node.end_lineno or node.lineno) for line in lines):
+            analysis.summary(callee)
+
+
+def file_cuts(ctx) -> list:
+    """The cut reports a file's rules report: its own breaks that its own sinks show (a break of
+    another file reached from here is that file's finding), and its breaks another file's
+    training code confirmed (see `Confirmation`)."""
+    from .cuts import gradient_cuts
+
+    import os
+
+    reports = gradient_cuts(ctx.analysis)
+    resolver = ctx.resolver
+    own = [r for r in reports if not is_foreign(r.brk)]
+    if resolver is None:
+        return own
+    path = os.path.abspath(ctx.analysis.importer)
+    record = getattr(resolver, "record_confirmations", None)
+    if record is not None:
+        try:
+            record(path, ctx.source.text, confirmations_from(reports, path))
+        except Exception:  # noqa: BLE001 - a resolver failure must not cost the file's own findings
+            pass
+    ask = getattr(resolver, "confirmations_for", None)
+    if ask is None:
+        return own
+    try:
+        confirmations = ask(path, ctx.source.text)
+    except Exception:  # noqa: BLE001
+        if os.environ.get("GRADLS_STRICT"):
+            raise
+        return own
+    extra = root_cause_reports(ctx.analysis, confirmations)
+    known = {r.brk.key: r for r in own}
+    for report in extra:
+        mine = known.get(report.brk.key)
+        if mine is None:
+            own.append(report)
+        else:  # reported here already: the other file's backward is one more place it reaches
+            mine.sinks.extend(s for s in report.sinks if s not in mine.sinks)
+    return sorted(own, key=lambda r: r.brk.key)
 
 
 def class_frozen_label(class_name: str, attribute: str) -> str:
@@ -133,6 +285,12 @@ def export_definitions(analysis, module: str) -> dict:
             for method, callee in info.methods.items()
             if not method.startswith("__") or method in ("__call__",)
         }
+        for method, inherited in _inherited_methods(analysis, info, exported).items():
+            methods.setdefault(method, inherited)
+        if info.is_module and "__call__" in methods:
+            # calling the instance runs its own `__call__` (a base class's that wraps `forward` in
+            # `torch.no_grad()`, say), not nn.Module's: that is what a call of it does
+            methods["forward"] = methods["__call__"]
         frozen = tuple(class_frozen_attributes(analysis.frozen_labels, name))
         exported[name] = ExternalClass(
             f"{module}.{name}", path, info.node.lineno, info.is_module, info.is_loss,
@@ -142,9 +300,31 @@ def export_definitions(analysis, module: str) -> dict:
     return exported
 
 
+def _inherited_methods(analysis, info, exported: dict) -> dict:
+    """Methods a class gets from its bases (this file's classes exported before it, or another
+    file's), nearest base first."""
+    found: dict = {}
+    for base in info.node.bases:
+        name = base.id if isinstance(base, ast.Name) else None
+        definition = exported.get(name) if name else None
+        if definition is None:
+            qualified = analysis.imports.qualify(base)
+            if qualified is None or qualified.startswith(LIBRARY_PREFIXES):
+                continue
+            definition = analysis.external(qualified)
+        if isinstance(definition, ExternalClass):
+            for method, function in definition.methods.items():
+                found.setdefault(method, function)
+    return found
+
+
 def _export_function(analysis, callee, qualified: str, path: str) -> ExternalFunction:
     summary = analysis.summary(callee)
     params = tuple(callee.params[1:] if callee.is_method else callee.params)
+    vararg = callee.node.args.vararg
+    if vararg is not None:  # `*inputs`: the first positional argument past the named ones
+        positional = len(callee.node.args.posonlyargs) + len(callee.node.args.args) - (1 if callee.is_method else 0)
+        params = params[:positional] + (vararg.arg,) + params[positional:]
     where = qualified.rsplit(".", 2)[-2] + "." + qualified.rsplit(".", 1)[-1] if callee.is_method else qualified.rsplit(".", 1)[-1]
     return ExternalFunction(qualified, path, callee.node.lineno, params, export_flow(summary.returns, path, where))
 

@@ -71,17 +71,30 @@ def refine_check(source: str, path: str, settings: Settings, open_texts=None):
     """Findings with the cross-module pass, or None when it cannot add anything here.
 
     `open_texts()`, when given, returns the editor's open documents (path -> text); they are
-    read instead of the disk, the document's own `source` (for its star imports) included."""
+    read instead of the disk, the document's own `source` (for its star imports) included.
+    A file whose break a training script of the project reaches gets that finding here, at the
+    break (the training script's backward is its related information)."""
     from ..engine import check_source
 
     if not os.path.isabs(path) or not os.path.exists(os.path.dirname(path)):
         return None
     resolver = resolver_for_document(path)
-    if not may_import_project_names(source, resolver, path):
-        return None
     overlay = {**_editor_texts(open_texts), path: source}
     with resolver.overlaid(overlay):
+        if (not may_import_project_names(source, resolver, path) and not resolver.confirmations_for(path, source)
+                and os.path.abspath(path) not in resolver.claimed):
+            return None  # nothing imported to follow, and no training script reaches a break here
         return check_source(source, path, settings, resolver=resolver)
+
+
+def root_cause_files(path: str) -> list[str]:
+    """Files (absolute) holding breaks the training script at `path` showed in its last
+    refinement: their findings change with it (gradls/analysis/external.py `Confirmation`)."""
+    if not os.path.isabs(path):
+        return []
+    with _lock:
+        resolver = _resolvers.get(str(project_root(path)))
+    return resolver.confirmed_files(path) if resolver is not None else []
 
 
 def _editor_texts(open_texts) -> dict[str, str]:

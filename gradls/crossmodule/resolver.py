@@ -79,8 +79,13 @@ class ProjectResolver:
         self._toplevel: dict[tuple[str, str], dict] = {}
         self.overrides: dict[str, str] = _absolute_keys(overlay or {})  # path -> text read instead of the disk
         self._library: dict[str, tuple] = {}  # qualified -> (kind, library files) of installed libraries
+        # training script -> (its hash, {dependency: hash}, its Confirmations): root causes it shows
+        self._confirmed: dict[str, tuple] = {}
+        self._listing: tuple[float, list[str]] | None = None  # (when, the project's .py files)
+        self.claimed: set[str] = set()  # files that were shown a root cause (the server re-checks them)
         self.stats = {"resolve": 0, "refused": 0, "jedi": 0, "direct": 0, "jedi_cached": 0, "analysed": 0,
-                      "found": 0, "export_cached": 0, "library": 0, "library_cached": 0}
+                      "found": 0, "export_cached": 0, "library": 0, "library_cached": 0,
+                      "trainers": 0}
 
     # ----- the Resolver protocol ---------------------------------------------------------
 
@@ -157,6 +162,122 @@ class ProjectResolver:
                 yield self
             finally:
                 self.overrides = saved
+
+    # ----- root causes: breaks of a file that a training script's backward reaches ----------
+
+    def confirmations_for(self, path: str, text: str | None = None) -> list:
+        """The `Confirmation`s (gradls/analysis/external.py) of breaks in the file at `path`: its
+        exported functions and methods cut, somewhere in the project, what a training script
+        backpropagates. Only files whose exports hold a break of their own are looked at, and
+        each training script is analysed once per version (of it and of what it imports)."""
+        with self._lock:
+            path = os.path.abspath(path)
+            if path in self._in_progress or not self._inside_project(path):
+                return []
+            if text is not None and self.file_hash(path) != content_hash(text.encode("utf-8", "surrogatepass")):
+                return []  # the text checked is not the one the project's files see
+            shown = self.display(path)
+            found, holds = [], None
+            home = self._home(path)
+            for trainer in self._training_files():
+                if trainer == path or not self._may_import_from(trainer, home):
+                    continue
+                confirmed, deps = self._confirmations_of(trainer)
+                if path not in deps:
+                    continue
+                if holds is None:  # the exports are cached: the training script's analysis read them
+                    holds = _exports_hold_breaks(self._exports_of(path), shown)
+                if not holds:
+                    return []
+                self._note_dep(path, trainer)  # its findings now depend on the training script
+                found.extend(c for c in confirmed if c.path == shown)
+            if found:
+                self.claimed.add(path)
+            return found
+
+    def record_confirmations(self, path: str, text: str, confirmations: list) -> None:
+        """What the engine's own check of a training script found (saves analysing it again)."""
+        with self._lock:
+            path = os.path.abspath(path)
+            digest = content_hash(text.encode("utf-8", "surrogatepass"))
+            if digest != self.file_hash(path):
+                return
+            deps = self._deps.get(path, set()) if _trains(text) else set()
+            self._confirmed[path] = (digest, {d: self.file_hash(d) for d in deps}, list(confirmations))
+
+    def _home(self, path: str) -> Path:
+        """The folder holding `path`'s top-level module (the file, or its outermost package)."""
+        folder = Path(path).parent
+        while (folder / "__init__.py").is_file() and folder != folder.parent and folder != self.root:
+            folder = folder.parent
+        return folder
+
+    def _may_import_from(self, trainer: str, home: Path) -> bool:
+        """A module whose top level sits in `home` can be imported by the file at `trainer` (or by
+        what it imports) only from below `home`, or from anywhere when `home` is a root of the
+        project's imports."""
+        if home in (self.root, self.root / "src"):
+            return True
+        folder = Path(trainer).parent
+        return folder == home or home in folder.parents
+
+    def confirmed_files(self, trainer: str) -> list[str]:
+        """The files holding the root causes the training script at `trainer` last showed."""
+        with self._lock:
+            known = self._confirmed.get(os.path.abspath(trainer))
+            return sorted({str(self.root / c.path) for c in known[2]}) if known else []
+
+    def _confirmations_of(self, trainer: str) -> tuple[list, set]:
+        known = self._confirmed.get(trainer)
+        digest = self.file_hash(trainer)
+        if known is not None and known[0] == digest and all(self.file_hash(d) == h for d, h in known[1].items()):
+            return known[2], set(known[1])
+        confirmed = self._analyse_trainer(trainer)
+        deps = set(self._deps.get(trainer, set())) - {trainer}
+        self._confirmed[trainer] = (digest, {d: self.file_hash(d) for d in deps}, confirmed)
+        return confirmed, deps
+
+    def _analyse_trainer(self, trainer: str) -> list:
+        from ..analysis.cuts import gradient_cuts
+        from ..analysis.external import confirmations_from
+        from ..analysis.program import FileAnalysis
+
+        text = self._text(trainer)
+        if text is None:
+            return []
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text, filename=trainer)
+        except (SyntaxError, ValueError):
+            return []
+        self.stats["trainers"] += 1
+        self._in_progress.add(trainer)
+        try:
+            analysis = FileAnalysis.build(tree, SourceFile(text, self.display(trainer)), self, importer=trainer)
+            return confirmations_from(gradient_cuts(analysis), trainer)
+        except RecursionError:
+            return []
+        except Exception:  # noqa: BLE001 - a training script's analysis must not cost this file's findings
+            if os.environ.get("GRADLS_STRICT"):
+                raise
+            return []
+        finally:
+            self._in_progress.discard(trainer)
+
+    def _training_files(self) -> list[str]:
+        """The project's files (and editor buffers) that call backward or define a training_step."""
+        return [p for p in self._project_files() if _trains(self._text(p) or "")]
+
+    def _project_files(self) -> list[str]:
+        import time
+
+        now = time.monotonic()
+        if self._listing is None or now - self._listing[0] > LISTING_TTL_S:
+            self._listing = (now, _python_files(self.root))
+        files = list(self._listing[1])
+        files += [p for p in self.overrides if p.endswith(".py") and p not in files and self._inside_project(p)]
+        return files
 
     # ----- dependency keys for the result cache of `gradls check` -------------------------
 
@@ -508,6 +629,36 @@ class ProjectResolver:
             parts.append(folder.name)
             folder = folder.parent
         return ".".join(reversed(parts)) or p.stem
+
+
+LISTING_TTL_S = 5.0  # how long a listing of the project's files is trusted (a server sees files come and go)
+SKIP_FOLDERS = frozenset({"__pycache__", "site-packages", "node_modules", "venv", "env", "build", "dist"})
+TRAINING_MARKERS = ("backward", "training_step")
+
+
+def _trains(text: str) -> bool:
+    return any(marker in text for marker in TRAINING_MARKERS)
+
+
+def _python_files(root: Path) -> list[str]:
+    found = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d not in SKIP_FOLDERS)
+        found.extend(os.path.join(folder, f) for f in sorted(files) if f.endswith(".py"))
+    return found
+
+
+def _exports_hold_breaks(exports: dict, shown: str) -> bool:
+    """Does a function or method `shown` exports return something cut by a break of its own?"""
+    def own_break(flow) -> bool:
+        return any(len(c.brk.external) > 1 and c.brk.external[1] == shown for c in flow.cuts) \
+            or any(own_break(item) for item in flow.items)
+
+    for definition in exports.values():
+        functions = definition.methods.values() if isinstance(definition, ExternalClass) else [definition]
+        if any(isinstance(f, ExternalFunction) and own_break(f.returns) for f in functions):
+            return True
+    return False
 
 
 def _binding_lines(text: str) -> dict:

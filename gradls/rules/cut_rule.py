@@ -6,10 +6,12 @@ GRD101-GRD106 differ only in the kind of break they report and the fix they offe
 from __future__ import annotations
 
 import ast
+import os
 
 from ..analysis.cuts import CutReport
+from ..analysis.external import ForeignSink
 from ..analysis.values import ARGUMENT
-from ..model import Fix, Span
+from ..model import Fix, Related, Span
 from .base import Rule, RuleContext
 
 
@@ -47,7 +49,7 @@ class CutRule(Rule):
         brk = report.brk
         lost = _names(report.lost)
         sink = report.sinks[0]
-        where = f"{sink.description} (line {sink.node.lineno})"
+        where = f"{sink.description} ({_place(sink)})"
         subject = f"`{_shorten(brk.subject)}`" if brk.subject else "the value"
         cause = f"{subject} {self.verb} by {brk.description}"
         if report.total:
@@ -64,8 +66,18 @@ class CutRule(Rule):
             if origin.line and origin.kind != ARGUMENT:
                 items.append(_line_related(ctx, origin.line, f"`{origin.label}` carries gradient from here"))
         for sink in report.sinks[:3]:
-            items.append(ctx.related(sink.node, f"reaches {sink.description} only through the break"))
+            if isinstance(sink, ForeignSink):  # the training script's backward, in another file
+                items.append(Related(Span(*sink.span), f"reaches {sink.description} only through the break",
+                                     sink.path))
+            else:
+                items.append(ctx.related(sink.node, f"reaches {sink.description} only through the break"))
         return items
+
+
+def _place(sink) -> str:
+    if isinstance(sink, ForeignSink):
+        return f"{os.path.basename(sink.path)} line {sink.line}"
+    return f"line {sink.node.lineno}"
 
 
 def _line_related(ctx: RuleContext, line: int, message: str):

@@ -158,10 +158,21 @@ def fix_title(finding: Finding) -> str:
     return f"{SOURCE} ({finding.code}): {message}"
 
 
+def _elsewhere(path: str, span) -> types.Location:
+    """A place in another file (the training script's backward): its columns are taken as they
+    are (that file's text is not at hand; exact for ASCII lines)."""
+    from pygls.uris import from_fs_path
+
+    return types.Location(uri=from_fs_path(path), range=types.Range(
+        start=types.Position(line=span.line - 1, character=span.column - 1),
+        end=types.Position(line=span.end_line - 1, character=span.end_column - 1)))
+
+
 def finding_to_diagnostic(finding: Finding, index: LineIndex, uri: str) -> types.Diagnostic:
     related = [
         types.DiagnosticRelatedInformation(
-            location=types.Location(uri=uri, range=index.range(item.span)),
+            location=types.Location(uri=uri, range=index.range(item.span)) if not item.path
+            else _elsewhere(item.path, item.span),
             message=item.message,
         )
         for item in finding.related

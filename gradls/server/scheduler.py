@@ -225,6 +225,7 @@ class Scheduler:
         check: CheckFn = default_check,
         workers: int | None = None,
         refine: Callable[[str, str, Settings], list[Finding] | None] | None = None,
+        root_causes: Callable[[str], list[str]] | None = None,
     ):
         self._on_result = on_result
         self._check = check
@@ -236,6 +237,11 @@ class Scheduler:
             max_workers=workers or min(4, os.cpu_count() or 1), thread_name_prefix="gradls-analysis"
         )
         self._docs: dict[str, _DocState] = {}
+        # root causes in other files (gradls/analysis/external.py): a training script's refinement
+        # shows breaks of other files, whose findings are published to those files' documents
+        self._root_causes = root_causes
+        self._shown_elsewhere: dict[str, set[str]] = {}   # training script uri -> files it confirmed
+        self._unopened: dict[str, list[Finding]] = {}     # file path -> findings published, not open
 
     # --- public API (event loop only) ---------------------------------------------------
     def submit(self, job: Job) -> None:
@@ -403,6 +409,8 @@ class Scheduler:
                 refined = await loop.run_in_executor(self._refiner, work)
             except RuntimeError:  # executor shut down
                 return
+            if refined is not None and state.latest is job and self._docs.get(uri) is state:
+                self._refresh_root_causes(uri, job)
             if (refined is None or refined.skipped is not None or state.latest is not job
                     or state.current is not first or self._docs.get(uri) is not state
                     or refined.findings == first.findings):
@@ -414,6 +422,70 @@ class Scheduler:
                 self._on_result(refined)
             except Exception:
                 log.exception("publishing refined diagnostics for %s failed", uri)
+
+        task = loop.create_task(finish())
+        self._refining.add(task)
+        task.add_done_callback(self._refining.discard)
+
+
+    def _refresh_root_causes(self, uri: str, job: Job) -> None:
+        """After the refinement of a training script: the files holding breaks it shows now, or
+        showed before, get their findings again: an open one is refined (its document's version
+        stays), one not open gets them published from its text on disk."""
+        if self._root_causes is None or self._refiner is None:
+            return
+        try:
+            now = {os.path.abspath(p) for p in self._root_causes(job.path)}
+        except Exception:
+            log.exception("root causes of %s", uri)
+            return
+        before = self._shown_elsewhere.get(uri, set())
+        self._shown_elsewhere[uri] = now
+        open_paths = {os.path.abspath(s.latest.path): (u, s) for u, s in self._docs.items()
+                      if s.latest is not None and s.latest.path}
+        for path in sorted(now | before):
+            if path == os.path.abspath(job.path):
+                continue
+            if path in open_paths:
+                other_uri, other = open_paths[path]
+                if other.refine_queued or other.current is None or other.current.version != other.latest.version:
+                    continue
+                other.refine_queued = True
+                self._start_refine(other_uri, other, other.latest, other.current)
+            else:
+                self._publish_unopened(path, job.settings, job.encoding)
+
+    def _publish_unopened(self, path: str, settings: Settings, encoding: str) -> None:
+        """Findings of a file no editor has open, read from disk (the Problems panel shows them)."""
+        from pygls.uris import from_fs_path
+
+        loop = asyncio.get_running_loop()
+        uri = from_fs_path(path)
+
+        def work() -> Analysis | None:
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    text = handle.read()
+                findings = self._refine(text, path, settings) or []
+            except Exception:
+                log.exception("cross-module pass failed on %s", path)
+                return None
+            if findings == self._unopened.get(path, []):
+                return None
+            self._unopened[path] = findings
+            return run_analysis(Job(uri, None, text, path, settings, encoding), None, lambda *_: findings)
+
+        async def finish() -> None:
+            try:
+                result = await loop.run_in_executor(self._refiner, work)
+            except RuntimeError:
+                return
+            if result is None or uri in self._docs:  # opened meanwhile: its own analysis publishes
+                return
+            try:
+                self._on_result(result)
+            except Exception:
+                log.exception("publishing diagnostics for %s failed", uri)
 
         task = loop.create_task(finish())
         self._refining.add(task)

@@ -95,7 +95,9 @@ class GradlsServer(LanguageServer):
             protocol_cls=GradlsProtocol,
         )
         self.settings_store = SettingsStore()
-        self.scheduler = Scheduler(self._publish, check=_load_check(), refine=_load_refine(self))
+        refine = _load_refine(self)
+        self.scheduler = Scheduler(self._publish, check=_load_check(), refine=refine,
+                                   root_causes=_load_root_causes() if refine is not None else None)
         self.pull_mode = False
         self._pending_warnings: list[str] = []
         self._told_too_large: set[str] = set()
@@ -277,6 +279,15 @@ def _load_refine(server=None):
     from functools import partial
 
     return partial(refine_check, open_texts=lambda: workspace_texts(server.workspace))
+
+
+def _load_root_causes():
+    """Which files' findings a training script's refinement changes (root causes elsewhere)."""
+    try:
+        from ..crossmodule.refine import root_cause_files
+    except ImportError:
+        return None
+    return root_cause_files
 
 
 def _uri_path(uri: str) -> str | None:
