@@ -208,7 +208,10 @@ def run_check(args) -> int:
 def check_once(args, paths: list[Path], config: ConfigResolver, stdin: bool = False) -> int:
     from .discovery import discover
 
-    files = [] if stdin else list(discover(paths, config, args.force_exclude))
+    for path in paths:  # load every configuration first: its errors stop the run before any check
+        config.for_path(path if path.name != "-" else Path.cwd() / "-")
+    if not stdin:
+        list(discover(paths, config, args.force_exclude))
     settings_stdin = config.for_path(paths[0] if paths[0].name != "-" else Path.cwd() / "-").settings if stdin else None
     for message in config.messages:
         kind = "error" if message in config.errors else "warning"

@@ -45,6 +45,12 @@ def decode_python(raw: bytes) -> Decoded:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
     except SyntaxError as err:
+        if "invalid or missing encoding declaration" in str(err):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                raise NotCheckable(f"not valid UTF-8 ({bad.reason} at byte {bad.start}) and no PEP 263 "
+                                   "coding declaration") from None
         raise NotCheckable(f"bad encoding declaration: {err}") from None
     bom = raw.startswith(codecs.BOM_UTF8)
     body = raw[len(codecs.BOM_UTF8):] if bom else raw

@@ -90,8 +90,10 @@ def test_select_ignore_and_exit_zero(project):
 def test_bad_rule_code_is_a_usage_error(project):
     result = gradls("check", "train.py", "--select", "E501", cwd=project)
     assert result.returncode == 2
-    assert "not a rule code" in result.stderr
+    assert "--select: unknown rule code E501" in result.stderr
+    assert "usage: gradls check" in result.stderr  # the subcommand's own usage
     assert "Traceback" not in result.stderr
+    assert result.stdout == ""  # nothing was checked
 
 
 def test_pyproject_configuration_and_unknown_key(project):
@@ -141,14 +143,18 @@ def test_suppression_inside_a_string_does_not_count(tmp_path):
 def test_bad_input_is_reported_and_other_files_still_checked(project):
     (project / "broken.py").write_text("def f(:\n    pass\n")
     (project / "binary.py").write_bytes(b"\x00\x01\x02torch backward")
-    (project / "latin1.py").write_bytes("x = 'caf\xe9' # backward\n".encode("latin-1"))
+    (project / "latin1.py").write_bytes("x = 'caf\xe9' # backward\n".encode("latin-1"))  # no cookie
     result = gradls("check", ".", "--output-format", "json", "--no-cache", cwd=project)
-    codes = sorted((f["path"], f["code"]) for f in json.loads(result.stdout))
-    assert codes == [("broken.py", "GRD000"), ("train.py", "GRD101")]
-    assert "binary.py: skipped: binary file" in result.stderr
-    assert "latin1.py: skipped: not UTF-8 text" in result.stderr
+    found = json.loads(result.stdout)
+    codes = sorted((f["path"], f["code"]) for f in found)
+    assert codes == [("binary.py", "GRD000"), ("broken.py", "GRD000"), ("latin1.py", "GRD000"),
+                     ("train.py", "GRD101")]
+    messages = {f["path"]: f["message"] for f in found}
+    assert messages["binary.py"].startswith("could not check: binary file")
+    assert messages["latin1.py"].startswith("could not check: not valid UTF-8")
+    assert "binary.py: binary file" in result.stderr
     assert "Traceback" not in result.stderr
-    assert result.returncode == 1
+    assert result.returncode == 2  # a file that could not be checked is never passed as clean
 
 
 def test_missing_path_is_reported_without_traceback(project):
@@ -180,7 +186,8 @@ def test_cache_reuses_and_invalidates(project):
 def test_rules_and_explain(tmp_path):
     listing = gradls("rules", cwd=tmp_path)
     codes = [line.split()[0] for line in listing.stdout.splitlines()]
-    assert codes == [f"GRD{n}" for n in range(101, 114)]
+    assert codes[0] == "GRD000" and codes[1:14] == [f"GRD{n}" for n in range(101, 114)]
+    assert "GRD000" in gradls("explain", "GRD000", cwd=tmp_path).stdout
     explained = gradls("explain", "grd103", cwd=tmp_path)
     assert explained.returncode == 0
     for section in ("## What it finds", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety"):
