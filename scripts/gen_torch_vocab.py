@@ -97,6 +97,7 @@ def analyse():
     single_output: set[str] = set()                             # base name has a one-tensor overload
     saves_output: dict[str, list[bool]] = defaultdict(list)
     saves_input: dict[str, list[bool]] = defaultdict(list)
+    saved_arguments: dict[str, list[set]] = defaultdict(list)  # per overload: saved positional tensors
     inplace: dict[str, str] = {}
     functional: set[str] = set()                                # every tensor -> tensor operator
     formula: set[str] = set()                                   # has an overload with a gradient formula
@@ -136,6 +137,9 @@ def analyse():
             first = function.func.returns[0].name  # the values, not a saved `indices` output
             saves_output[base].append(bool(saved_out & {"result", "result0", *((first,) if first else ())}))
             saves_input[base].append("self" in saved_in)
+            positional = [a for a in function.func.arguments.flat_positional]
+            saved_arguments[base].append({i for i, a in enumerate(positional)
+                                          if a.type.is_tensor_like() and a.name in saved_in})
 
     nondiff = sorted(b for b, flags in differentiable.items() if not any(flags) and _public(b))
     # positions that are non-differentiable in every multi-output overload of a public operator
@@ -153,6 +157,9 @@ def analyse():
         "needs_dim": sorted(b for b in indexed if b in single_output),
         "saves_output": sorted(b for b, flags in saves_output.items() if flags and all(flags) and _public(b)),
         "saves_input": sorted(b for b, flags in saves_input.items() if flags and all(flags) and _public(b)),
+        # positions saved by every differentiable overload (`mm(a, b)` saves both)
+        "saved_arguments": {b: tuple(sorted(set.intersection(*sets))) for b, sets in saved_arguments.items()
+                            if sets and set.intersection(*sets) and _public(b)},
         "inplace": {k: v for k, v in sorted(inplace.items()) if _public(v)},
         "functional": sorted(b for b in functional if _public(b) and b not in formula),
     }
@@ -240,6 +247,8 @@ def generate() -> str:
         "# their input `self`: changing that tensor in place afterwards makes backward raise.",
         f"SAVES_OUTPUT_OPS = frozenset({_fmt(saves_output)})\n",
         f"SAVES_INPUT_OPS = frozenset({_fmt(saves_input)})\n",
+        "# Positional tensor arguments (0: `self`) that every overload saves for backward.",
+        f"SAVED_ARGUMENTS = {_fmt_dict(data['saved_arguments'])}\n",
         "# In-place variants: `add_` -> `add`.",
         f"INPLACE_VARIANTS = {_fmt_dict(data['inplace'])}\n",
     ]

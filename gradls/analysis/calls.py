@@ -8,7 +8,7 @@ from . import names as N
 from .interpreter import (
     LEAF_TAG, LIST_TAG, MODEL_LIKE_ARGS, MODULE_TAG, NONSCALAR_TAG,
     BATCHED_TAG, OPTIMIZER_TAG, PARAMLESS_TAG, PARAMS_TAG, REDUCTIONS, SAVED_TAG, SCALAR_TAG, CallEvent,
-    InplaceEvent, SinkEvent,
+    InplaceEvent, SinkEvent, torch_module_saves, torch_module_tag,
 )
 from .external import (
     FUNCTION_ALIAS, LOSS_INSTANCE, MODULE_INSTANCE, ExternalClass, ExternalFunction, ExternalInstance,
@@ -120,6 +120,8 @@ def _qualified_call(interp, call: ast.Call, name: str, label: str | None) -> Flo
         flow = join(args).without_tags()
         if name.startswith("torch.") and _returns_indices(_short(name), call, 1):
             return _with_index_outputs(interp, flow, _short(name), call)
+        if flow.live and _short(name) in N.SAVED_ARGUMENTS:
+            _mark_saved_arguments(interp, _short(name), call.args)
         if _short(name) in SHAPED_FACTORIES and _literal_numel(call) > 1:
             return flow.with_tags(NONSCALAR_TAG, *((BATCHED_TAG,) if _literal_batch(call) > 1 else ()))
         return _shape_tags(flow, _short(name), args, call)
@@ -379,9 +381,10 @@ def _fresh_module(label: str | None, node: ast.AST) -> Flow:
 def _module_constructor(interp, call: ast.Call, name: str, label: str | None) -> Flow:
     _args(interp, call)
     cls = _short(name)
+    known = torch_module_tag(cls, call, interp.imports)
     if cls in N.PARAMLESS_MODULES or cls.endswith(N.PARAMLESS_MODULE_SUFFIXES):
-        return Flow(tags=frozenset({PARAMLESS_TAG}))
-    return _fresh_module(label, call)
+        return Flow(tags=frozenset({PARAMLESS_TAG, known}))
+    return _fresh_module(label, call).with_tags(known)
 
 
 def _optimizer(interp, call: ast.Call, label: str | None) -> Flow:
@@ -445,6 +448,11 @@ def _backward_function(interp, call: ast.Call, name: str) -> Flow:
 def _record_backward(interp, call: ast.Call, flow: Flow, description: str, has_gradient: bool) -> None:
     scope = interp.scope
     scope.sinks.append(SinkEvent(flow, call, description, "backward", interp.order, scope, has_gradient))
+    if not _is_true(_keyword(call, "retain_graph")):  # backward freed the graph: nothing is saved now
+        env = interp.env
+        for key, value in list(env.items()):
+            if SAVED_TAG in value.tags:
+                env[key] = Flow(value.live, value.cuts, value.tags - {SAVED_TAG}, value.items)
     scope.calls.append(CallEvent("backward", None, call, interp.order, interp.loop_depth))
 
 
@@ -529,6 +537,8 @@ def _method_call(interp, call: ast.Call, func: ast.Attribute, label: str | None)
     flow = receiver.union(join(args)) if receiver.live or receiver.cuts else join(args)
     if _returns_indices(method, call, 0) and (receiver.live or receiver.cuts):
         return _with_index_outputs(interp, Flow(flow.live, flow.cuts), method, call)
+    if flow.live and method in N.SAVED_ARGUMENTS:
+        _mark_saved_arguments(interp, method, [func.value, *call.args])
     return _method_shape(flow, method, receiver, args, interp, call)
 
 
@@ -664,8 +674,36 @@ def _call_module(interp, call: ast.Call, module: Flow, method: str = "forward") 
     args = _args(interp, call)
     batched = any(BATCHED_TAG in a.tags for a in args)
     flow = join(args).without_tags().chained()
-    return Flow(module.live | flow.live, module.cuts | flow.cuts,
-                frozenset({NONSCALAR_TAG, BATCHED_TAG}) if batched else frozenset())
+    result = Flow(module.live | flow.live, module.cuts | flow.cuts,
+                  frozenset({NONSCALAR_TAG, BATCHED_TAG}) if batched else frozenset())
+    return _torch_module_saved(interp, call, module, result)
+
+
+def _torch_module_saved(interp, call: ast.Call, module: Flow, result: Flow) -> Flow:
+    """A torch.nn layer keeps its input (Linear, Conv: for the weight's gradient) or its output
+    (ReLU, Sigmoid, an nn.Sequential ending in one) for backward: mark them."""
+    saves_input, saves_output = torch_module_saves(module)
+    if saves_input and call.args:
+        _mark_saved(interp, call.args[0])
+    if saves_output and result.live and not interp.no_grad:
+        return result.with_tags(SAVED_TAG)
+    return result
+
+
+def _mark_saved(interp, node: ast.AST) -> None:
+    """`mm(a, b)` keeps `b` for backward: an in-place change of `b` after it makes backward raise."""
+    if type(node) is not ast.Name or interp.no_grad:
+        return
+    flow = interp.env.get(node.id)
+    # a leaf's in-place change fails as a leaf (GRD108) before any saved-tensor check
+    if flow is not None and flow.live and not flow.tags & {SAVED_TAG, LEAF_TAG}:
+        interp.env[node.id] = flow.with_tags(SAVED_TAG)
+
+
+def _mark_saved_arguments(interp, op: str, nodes: list) -> None:
+    for position in N.SAVED_ARGUMENTS.get(op, ()):
+        if position < len(nodes):
+            _mark_saved(interp, nodes[position])
 
 
 def _class_method(interp, instance: Flow, method: str):
@@ -740,7 +778,9 @@ def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | No
             return _apply_method(interp, call, forward, text, chain=False).with_tags(SCALAR_TAG)
         args = _args(interp, call)
         flow = join(args).without_tags()
-        return flow.with_tags(SCALAR_TAG) if text.lower().endswith(("loss", "criterion", "loss_fn")) else flow
+        if text.lower().endswith(("loss", "criterion", "loss_fn")):
+            return flow.with_tags(SCALAR_TAG)
+        return _torch_module_saved(interp, call, callee, flow)
     if OPTIMIZER_TAG in callee.tags:
         return _args_flow(interp, call)
     if callee.live and all(o.kind == MODULE for o in callee.live):

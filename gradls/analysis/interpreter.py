@@ -444,7 +444,7 @@ class Interpreter:
         if attr in info.modules:
             return Flow(frozenset({Origin(label, MODULE)}), frozenset(), _module_tags(info, attr))
         if attr in info.paramless:
-            return Flow(tags=frozenset({PARAMLESS_TAG}))
+            return Flow(tags=_paramless_tags(info, attr))
         if self.program.class_has_optimizer(info, attr):
             return Flow(tags=frozenset({OPTIMIZER_TAG}))
         if attr in info.callables or attr in info.methods:
@@ -540,6 +540,36 @@ class Interpreter:
         return _evaluate_call(self, expr, label)
 
 
+TORCH_MODULE_PREFIX = "torch:"
+# torch.nn layers that do not keep their input for backward (an Embedding's input is integer
+# indices; containers run their children)
+_INPUT_NOT_SAVED = {"Embedding", "EmbeddingBag", "Sequential", "ModuleList", "ModuleDict", "Identity",
+                    "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "Flatten", "Unflatten"}
+
+
+def torch_module_tag(short: str, call: ast.Call, imports) -> str:
+    """`torch:Linear`; an `nn.Sequential` is known by its last layer, whose output it returns:
+    `torch:Sequential>ReLU`."""
+    if short == "Sequential" and call.args and isinstance(call.args[-1], ast.Call):
+        last = imports.qualify(call.args[-1].func) or ""
+        if last.startswith("torch.nn."):
+            return f"{TORCH_MODULE_PREFIX}Sequential>{last.rsplit('.', 1)[1]}"
+    return f"{TORCH_MODULE_PREFIX}{short}"
+
+
+def torch_module_saves(flow: Flow) -> tuple[bool, bool]:
+    """(saves its input, saves its output) for a torch.nn layer, from the generated vocabulary:
+    a layer with parameters keeps its input for the weight's gradient; ReLU, Sigmoid, Tanh,
+    Softmax keep their output."""
+    for tag in flow.tags:
+        if tag.startswith(TORCH_MODULE_PREFIX):
+            cls = tag[len(TORCH_MODULE_PREFIX):]
+            first, _, last = cls.partition(">")
+            output = (last or first).lower() in N.SAVES_OUTPUT_METHODS
+            return (not last and first not in _INPUT_NOT_SAVED and MODULE_TAG in flow.tags), output
+    return False, False
+
+
 def _plain_instance_attribute(info: ClassInfo, key: str, expr: ast.Attribute) -> Flow:
     attr = expr.attr
     if attr in info.params:
@@ -547,8 +577,13 @@ def _plain_instance_attribute(info: ClassInfo, key: str, expr: ast.Attribute) ->
     if attr in info.modules:
         return Flow(frozenset({Origin(key, MODULE, expr)}), frozenset(), _module_tags(info, attr))
     if attr in info.paramless:
-        return Flow(tags=frozenset({PARAMLESS_TAG}))
+        return Flow(tags=_paramless_tags(info, attr))
     return EMPTY
+
+
+def _paramless_tags(info: ClassInfo, attr: str) -> frozenset:
+    known = info.module_classes.get(attr)
+    return frozenset({PARAMLESS_TAG, known}) if known else frozenset({PARAMLESS_TAG})
 
 
 def _module_tags(info: ClassInfo, attr: str) -> frozenset:

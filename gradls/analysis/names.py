@@ -32,6 +32,8 @@ NONDIFF_FUNCTIONS = frozenset(NONDIFF_FUNCTIONS | V.NONDIFF_FUNCTIONS)
 INDEX_OUTPUTS = V.INDEX_OUTPUTS
 INDEX_FIELDS = V.INDEX_FIELDS
 INDEX_OUTPUTS_NEED_DIM = V.INDEX_OUTPUTS_NEED_DIM
+# Positional tensor arguments an operator keeps for backward (0: `self`): `mm(a, b)` keeps both.
+SAVED_ARGUMENTS = V.SAVED_ARGUMENTS
 INTEGER_DTYPES = {
     "torch.long", "torch.int", "torch.int64", "torch.int32", "torch.int16", "torch.int8",
     "torch.uint8", "torch.bool", "torch.short",

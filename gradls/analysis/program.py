@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from . import names as N
 from .links import WeakLink
 from .interpreter import (
-    MODEL_LIKE_ARGS, OPTIMIZER_TAG, LEAF_TAG, MODULE_TAG, NONSCALAR_TAG, PARAMLESS_TAG, SAVED_TAG, SCALAR_TAG,
+    MODEL_LIKE_ARGS, torch_module_tag, OPTIMIZER_TAG, LEAF_TAG, MODULE_TAG, NONSCALAR_TAG, PARAMLESS_TAG, SAVED_TAG, SCALAR_TAG,
     LIST_TAG, ClassInfo,
     Interpreter, Scope,
 )
@@ -248,6 +248,7 @@ class FileAnalysis:
         elif name.startswith("torch.nn.") and short[:1].isupper():
             paramless = short in N.PARAMLESS_MODULES or short.endswith(N.PARAMLESS_MODULE_SUFFIXES)
             (info.paramless if paramless else info.modules).add(attr)
+            info.module_classes[attr] = torch_module_tag(short, value, self.imports)  # what it saves
         elif name in ("copy.deepcopy", "deepcopy"):
             info.modules.add(attr)
             self.frozen_labels.add(f"self.{attr}")

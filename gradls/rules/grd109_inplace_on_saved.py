@@ -17,19 +17,28 @@ METHOD_TO_OP = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div", "pow
 class InplaceOnSaved(Rule):
     code = "GRD109"
     name = "inplace-on-saved-tensor"
-    summary = "In-place change of a tensor autograd saved for backward (output of sigmoid, exp, softmax...)."
+    summary = "In-place change of a tensor autograd saved for backward (output of sigmoid, exp, softmax; input of a layer, mm...)."
     default_severity = "error"
     doc = """
 ## What it finds
-An in-place operation (`mul_`, `add_`, `+=`, `x[idx] = v`, ...) on the output of an
-operation whose backward needs that output: `sigmoid`, `tanh`, `exp`, `softmax`,
-`log_softmax`, `relu`, `sqrt`, while the output carries gradient.
+An in-place operation (`mul_`, `add_`, `+=`, `x[idx] = v`, ...) on a tensor that carries
+gradient and that autograd saved for backward:
+- the output of an operation whose backward reads its own output: `sigmoid`, `tanh`, `exp`,
+  `softmax`, `log_softmax`, `relu`, `sqrt`, `norm`, `prod`... and the modules `nn.ReLU`,
+  `nn.Sigmoid`, `nn.Tanh`, an `nn.Sequential` ending in one;
+- an input kept by a later operation: `torch.mm(w, h)` and `h.matmul(w)` keep both operands,
+  `log`, `clamp`, `abs` keep theirs, a layer with parameters (`nn.Linear`, `nn.Conv2d`) keeps
+  its input for the weight's gradient, so `y = self.fc(h)` then `h += ...` breaks backward.
+
+Which operators save what is generated from torch's own derivative table
+(`scripts/gen_torch_vocab.py`).
 
 ## Why is this bad? What execution shows
 Autograd keeps a reference to the saved output and checks its version counter at
 backward: `RuntimeError: one of the variables needed for gradient computation has been
 modified by an inplace operation`. Not flagged: in-place on a fresh `clone()`, on
-tensors nobody saved (the output of a Linear layer, a sum), or under `torch.no_grad()`.
+tensors nobody saved (the output of a Linear layer, a sum), on a name rebound to a new
+result since it was saved, after `backward()` freed the graph, or under `torch.no_grad()`.
 
 ## Example
 ```python
