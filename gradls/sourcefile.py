@@ -202,24 +202,30 @@ def read_notebook(raw: bytes) -> Notebook:
 
 def _python_lines(lines: list[str], magics: list[str]) -> list[str]:
     """The cell's lines with IPython-only syntax replaced by placeholders of the same indentation."""
-    def placeholder(original: str) -> str:
+    def placeholder(original: str, indent: str | None = None) -> str:
         magics.append(original)
-        indent = original[: len(original) - len(original.lstrip())]
+        if indent is None:
+            indent = original[: len(original) - len(original.lstrip())]
         return indent + MAGIC_PLACEHOLDER.format(index=len(magics) - 1)
 
     if lines and lines[0].startswith("%%"):
         name = lines[0][2:].split(maxsplit=1)[0] if lines[0][2:].strip() else ""
-        if name not in PYTHON_CELL_MAGICS:  # the cell's body is another language
-            return [placeholder(text) if text.strip() else text for text in lines]
+        if name not in PYTHON_CELL_MAGICS:  # the cell's body is another language: no Python indentation
+            return [placeholder(text, "") if text.strip() else text for text in lines]
         return [placeholder(lines[0]), *_python_lines(lines[1:], magics)]
     result = []
-    continued = False
+    indent = None  # the indentation of the magic a continuation line belongs to
     for text in lines:
-        if continued or _MAGIC.match(text) and not _is_python(text):
+        if indent is not None:
+            result.append(placeholder(text, indent))
+        elif _MAGIC.match(text) and not _is_python(text):
             result.append(placeholder(text))
-            continued = text.rstrip().endswith("\\")
+            indent = text[: len(text) - len(text.lstrip())]
         else:
             result.append(text)
+            continue
+        if not text.rstrip().endswith("\\"):
+            indent = None
     return result
 
 

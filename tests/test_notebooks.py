@@ -217,3 +217,18 @@ def test_unreadable_file_fails_the_run_even_as_root(tmp_path, monkeypatch, capsy
     out = capsys.readouterr().out
     assert code == 2 and "could not check: cannot read: Permission denied" in out
     assert sourcefile  # the module under test
+
+
+def test_foreign_cells_and_continued_magics_do_not_break_parsing(tmp_path):
+    cells = [["%%bash\n", "for f in *; do\n", "    echo $f\n", "done\n"],
+             ["import torch\n", "if torch.cuda.is_available():\n", "    !pip install \\\n", "        --upgrade x\n",
+              "y = 7 % 3\n"],
+             *DETACHED_CELLS]
+    write_nb(tmp_path / "mixed.ipynb", notebook(cells, with_markdown=False))
+    before = (tmp_path / "mixed.ipynb").read_text()
+    result = gradls("check", "mixed.ipynb", "--no-cache", "--output-format", "concise", cwd=tmp_path)
+    out = result.stdout.decode()
+    assert "GRD000" not in out and "mixed.ipynb:cell 4:5:15: GRD101" in out
+    assert gradls("check", "mixed.ipynb", "--fix", "--no-cache", cwd=tmp_path).returncode == 0
+    after = (tmp_path / "mixed.ipynb").read_text()
+    assert after == before.replace('"out = model(x).detach()\\n"', '"out = model(x)\\n"') and after != before
