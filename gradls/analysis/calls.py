@@ -16,7 +16,7 @@ from .external import (
 )
 from .program import Summary
 from .values import (
-    ARGUMENT, COPY_CONSTRUCT, DETACH, EMPTY, MAYBE_MODULE, MODULE, NONDIFF, PARAMETER,
+    ARGUMENT, COPY_CONSTRUCT, DETACH, EMPTY, MAYBE_MODULE, MODULE, NO_GRAD, NONDIFF, PARAMETER,
     ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Cut, Flow, Origin, join,
 )
 
@@ -54,6 +54,20 @@ def _args_flow(interp, call: ast.Call) -> Flow:
     return join(_args(interp, call)).without_tags()
 
 
+# keywords of a torch operator that name a tensor; the others are options (`bins=`, `dim=`)
+TENSOR_KEYWORDS = {"input", "other", "self", "tensor", "boundaries", "sorted_sequence", "elements",
+                   "test_elements", "condition", "x", "y"}
+
+
+def _tensor_arguments_flow(interp, call: ast.Call) -> Flow:
+    flows = [interp.eval(arg) for arg in call.args]
+    for kw in call.keywords:
+        flow = interp.eval(kw.value)
+        if kw.arg is None or kw.arg in TENSOR_KEYWORDS:
+            flows.append(flow)
+    return join(flows).without_tags()
+
+
 def _keyword(call: ast.Call, name: str) -> ast.AST | None:
     for kw in call.keywords:
         if kw.arg == name:
@@ -77,10 +91,12 @@ def _qualified_call(interp, call: ast.Call, name: str, label: str | None) -> Flo
     if name in N.TENSOR_FACTORIES_LIST and call.args:
         return _tensor_factory(interp, call, name, label)
     if name in N.NONDIFF_FUNCTIONS:
-        args = _args_flow(interp, call)
+        args = _tensor_arguments_flow(interp, call)
         return args.broken(program.make_break(NONDIFF, call, call, f"`{_short(name)}`"))
     if name in ("torch.where",) and len(call.args) == 3:
         return _where(interp, call)
+    if name == "torch.utils.checkpoint.checkpoint" and call.args:
+        return _checkpoint(interp, call)
     if name.startswith("torch.distributions.") and _short(name)[:1].isupper():
         # a distribution object: its parameters' gradient reaches `rsample()` and `log_prob()`,
         # never `sample()` (drawn under no_grad, or integer-valued)
@@ -326,6 +342,27 @@ def _where(interp, call: ast.Call) -> Flow:
         brk = interp.program.make_break(NONDIFF, call, call.args[0], "the condition of `torch.where`")
         condition = condition.broken(brk)
     return branches.union(condition.without_tags())
+
+
+def _checkpoint(interp, call: ast.Call) -> Flow:
+    """`checkpoint(fn, *inputs)`: fn's result. The reentrant variant (`use_reentrant=True`, the
+    default when it is not given) runs fn under no_grad and rebuilds the graph in backward only
+    when an input requires grad: with none, fn's parameters get no gradient."""
+    function = interp.eval(call.args[0])
+    inputs = [interp.eval(arg) for arg in call.args[1:]]
+    reentrant = _keyword(call, "use_reentrant")
+    for kw in call.keywords:
+        interp.eval(kw.value)
+    flow = join(inputs).without_tags()
+    result = Flow(function.live | flow.live, function.cuts | flow.cuts)
+    known_reentrant = reentrant is None or _is_true(reentrant)
+    if not known_reentrant or flow.live or not function.live or interp.no_grad:
+        return result
+    if any(isinstance(arg, ast.Starred) for arg in call.args[1:]):
+        return result  # inputs the engine does not see one by one
+    brk = interp.program.make_break(NO_GRAD, call, call.args[0],
+                                    "reentrant `checkpoint(...)` (no input requires grad)")
+    return result.broken(brk)
 
 
 def _returns_indices(op: str, call: ast.Call, first_option: int) -> bool:

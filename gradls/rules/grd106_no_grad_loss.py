@@ -14,7 +14,12 @@ class NoGradLoss(CutRule):
 ## What it finds
 A value computed inside `with torch.no_grad():`, `torch.inference_mode()`,
 `torch.set_grad_enabled(False)` or a function decorated with `@torch.no_grad()`, that
-later reaches `backward()` as the only path from trained parameters.
+later reaches `backward()` as the only path from trained parameters. A bare
+`torch.set_grad_enabled(False)` statement turns grad off for the statements after it
+(also in the caller, when a function ends with it), and is reported where it stands; a
+mode the checker cannot read (`set_grad_enabled(flag)`) is not assumed off. A reentrant
+`torch.utils.checkpoint.checkpoint(fn, *inputs)` (the default without `use_reentrant=False`)
+whose inputs do not require grad runs `fn` without a graph as well.
 
 ## Why is this bad? What execution shows
 Under these modes autograd records nothing: the output has no `grad_fn`. Backward on it
