@@ -107,7 +107,8 @@ def parse_settings(raw: dict | None, base: Settings | None = None) -> tuple[Sett
             bad = [c for c in codes if isinstance(c, str) and unknown_code_message(c)] if isinstance(codes, list) else []
             if bad:
                 warnings.extend(ConfigError(f"{key}: {unknown_code_message(c)}") for c in bad)
-                continue
+                if not all(_CODE_PREFIX.match(c) for c in bad):
+                    continue  # not even shaped like a code: the default (`gradls check` stops anyway)
             if norm == "select" and codes == []:
                 warnings.append(f"{key} = [] enables no rule: nothing will be reported")
         try:
