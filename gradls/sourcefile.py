@@ -183,10 +183,19 @@ def read_notebook(raw: bytes) -> Notebook:
     name = language.get("name") if isinstance(language, dict) else None
     if name not in (None, "python"):
         raise NotCheckable(f"not a Python notebook (language {name!r})")
-    notebook = Notebook(data, raw_text, "")
+    return _join(Notebook(data, raw_text, ""))
+
+
+def notebook_from_cells(sources: list[str]) -> Notebook:
+    """A notebook of these code cells (the language server's open notebook, from its cells)."""
+    data = {"cells": [{"cell_type": "code", "source": source} for source in sources]}
+    return _join(Notebook(data, "", ""))
+
+
+def _join(notebook: Notebook) -> Notebook:
     out: list[str] = []
     line = 1
-    for index, cell in enumerate(data["cells"]):
+    for index, cell in enumerate(notebook.data["cells"]):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = _cell_text(cell)

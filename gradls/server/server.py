@@ -23,7 +23,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.json_rpc import RPCRequest
 
 from .. import __version__
-from . import actions, hover
+from . import actions, hover, notebooks
 from . import shadow as shadow_pass
 from .convert import rule_url
 from .documents import use_lsp_documents
@@ -92,8 +92,11 @@ class GradlsServer(LanguageServer):
             "gradls",
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            notebook_document_sync=notebooks.SYNC,
             protocol_cls=GradlsProtocol,
         )
+        self.notebook_diagnostics: dict[str, list] = {}  # cell uri -> diagnostics of its notebook's check
+        self.notebook_cells: dict[str, set[str]] = {}    # notebook uri -> its code cells' uris
         self.settings_store = SettingsStore()
         refine = _load_refine(self)
         self.scheduler = Scheduler(self._publish, check=_load_check(), refine=refine,
@@ -468,6 +471,22 @@ def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsSe
             except Exception as err:
                 log.warning("client refused file watcher registration: %s", err)
 
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def notebook_did_open(ls: GradlsServer, params: types.DidOpenNotebookDocumentParams):
+        notebooks.publish(ls, params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def notebook_did_change(ls: GradlsServer, params: types.DidChangeNotebookDocumentParams):
+        notebooks.publish(ls, params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def notebook_did_save(ls: GradlsServer, params: types.DidSaveNotebookDocumentParams):
+        notebooks.publish(ls, params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def notebook_did_close(ls: GradlsServer, params: types.DidCloseNotebookDocumentParams):
+        notebooks.close(ls, params.notebook_document.uri, [c.uri for c in params.cell_text_documents])
+
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: GradlsServer, params: types.DidOpenTextDocumentParams):
         ls.schedule(params.text_document.uri)
@@ -495,6 +514,8 @@ def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsSe
         types.DiagnosticOptions(identifier="gradls", inter_file_dependencies=False, workspace_diagnostics=False),
     )
     async def pull_diagnostics(ls: GradlsServer, params: types.DocumentDiagnosticParams):
+        if params.text_document.uri in ls.notebook_diagnostics:  # a notebook cell: its notebook's check
+            return types.RelatedFullDocumentDiagnosticReport(items=ls.notebook_diagnostics[params.text_document.uri])
         analysis = await ls.analysis_for(params.text_document.uri)
         if analysis is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
