@@ -141,3 +141,11 @@ def test_exclude_and_extend_exclude_options(tmp_path):
 def test_subfolder_configuration_in_a_directory_scan(tree):
     result = gradls("check", ".", "--no-cache", "--output-format", "json", cwd=tree)
     assert codes(result) == [("a.py", "GRD101")]
+
+
+def test_the_cache_keeps_per_file_configurations_apart(tree):
+    """a.py and sub/b.py have the same bytes but different configurations: cached results must
+    not be shared between them."""
+    for _ in range(2):  # the second run reads the cache
+        result = gradls("check", "sub/b.py", "a.py", "--output-format", "json", cwd=tree)
+        assert codes(result) == [("a.py", "GRD101")]
