@@ -7,6 +7,7 @@ is never passed over as clean: it becomes a GRD000 "could not check" finding and
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +65,7 @@ def check_paths(paths: list[Path], config: ConfigResolver | Settings, root: Path
                 resolver=None, force_exclude: bool = False) -> CheckRun:
     run = CheckRun()
     config = as_config(config, root)
+    readable = []
     for path, error in discover(paths, config, force_exclude):
         shown = _display(path)
         if error:
@@ -77,9 +79,40 @@ def check_paths(paths: list[Path], config: ConfigResolver | Settings, root: Path
         except NotCheckable as err:
             _unchecked(run, shown, str(err))
             continue
+        readable.append((path, shown, source))
+    # the cross-module pass: training scripts first, so what they show about the files they
+    # import (root causes) is known when those files are checked, not analysed twice
+    first = getattr(resolver, "checks_first", None)
+    if first is not None:
+        readable.sort(key=lambda item: not first(item[2].text))
+        resolver.deferred = set()  # training scripts whose own root causes wait for the others
+    for path, shown, source in readable:
         check_one(source, shown, config.for_path(path).settings, cache, resolver, run)
+    if first is not None:
+        _recheck_deferred(readable, config, cache, resolver, run)
     run.findings.sort(key=Finding.sort_key)
     return run
+
+
+def _recheck_deferred(readable, config, cache, resolver, run: CheckRun) -> None:
+    """A training script checked before the other training scripts were known: checked again
+    (rarely) when one of them reaches a break of its own."""
+    deferred, resolver.deferred = resolver.deferred, None
+    for path, shown, source in readable:
+        absolute = os.path.abspath(shown)
+        if absolute not in deferred or not resolver.confirmations_for(absolute, source.text):
+            continue
+        run.findings = [f for f in run.findings if f.path != shown]
+        settings = config.for_path(path).settings
+        findings = check_source(source.text, shown, settings, resolver=resolver)
+        key = cache.key(source.raw)
+        resolver.finish_file(shown, key)
+        full = resolver.cache_key(shown, key)
+        if full is not None:
+            cache.put(f"{full}:{cache.key(settings.cache_key().encode())}", findings)
+        if findings:
+            run.sources[shown] = source.text
+            run.findings.extend(findings)
 
 
 def check_stdin(raw: bytes, filename: str | None, settings: Settings, cache: ResultCache, resolver=None) -> CheckRun:

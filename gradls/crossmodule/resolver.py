@@ -33,6 +33,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import re
 import threading
 import warnings
 from contextlib import contextmanager
@@ -82,7 +83,11 @@ class ProjectResolver:
         # training script -> (its hash, {dependency: hash}, its Confirmations): root causes it shows
         self._confirmed: dict[str, tuple] = {}
         self._listing: tuple[float, list[str]] | None = None  # (when, the project's .py files)
-        self.claimed: set[str] = set()  # files that were shown a root cause (the server re-checks them)
+        self._checked: dict[str, tuple] = {}  # training script -> (overlay, when its entry was validated)
+        self.claimed: set[str] = set()
+        # while `gradls check` checks the training scripts first: those that asked for their own
+        # root causes (asked again once all of them are known)
+        self.deferred: set[str] | None = None  # files that were shown a root cause (the server re-checks them)
         self.stats = {"resolve": 0, "refused": 0, "jedi": 0, "direct": 0, "jedi_cached": 0, "analysed": 0,
                       "found": 0, "export_cached": 0, "library": 0, "library_cached": 0,
                       "trainers": 0}
@@ -176,11 +181,15 @@ class ProjectResolver:
                 return []
             if text is not None and self.file_hash(path) != content_hash(text.encode("utf-8", "surrogatepass")):
                 return []  # the text checked is not the one the project's files see
+            if self.deferred is not None and text is not None and _trains(text):
+                self.deferred.add(path)  # `gradls check` asks again at the end
+                return []
             shown = self.display(path)
             found, holds = [], None
             home = self._home(path)
+            anywhere = home == self.root or home == self.root / "src"
             for trainer in self._training_files():
-                if trainer == path or not self._may_import_from(trainer, home):
+                if trainer == path or not (anywhere or self._may_import_from(trainer, home)):
                     continue
                 confirmed, deps = self._confirmations_of(trainer)
                 if path not in deps:
@@ -188,12 +197,17 @@ class ProjectResolver:
                 if holds is None:  # the exports are cached: the training script's analysis read them
                     holds = _exports_hold_breaks(self._exports_of(path), shown)
                 if not holds:
-                    return []
+                    return []  # (a file whose exports hold no break of its own is no root cause)
                 self._note_dep(path, trainer)  # its findings now depend on the training script
                 found.extend(c for c in confirmed if c.path == shown)
             if found:
                 self.claimed.add(path)
             return found
+
+    @staticmethod
+    def checks_first(text: str) -> bool:
+        """Should `gradls check` check this file before the others (a training script)?"""
+        return _trains(text)
 
     def record_confirmations(self, path: str, text: str, confirmations: list) -> None:
         """What the engine's own check of a training script found (saves analysing it again)."""
@@ -204,6 +218,7 @@ class ProjectResolver:
                 return
             deps = self._deps.get(path, set()) if _trains(text) else set()
             self._confirmed[path] = (digest, {d: self.file_hash(d) for d in deps}, list(confirmations))
+            self._checked.pop(path, None)
 
     def _home(self, path: str) -> Path:
         """The folder holding `path`'s top-level module (the file, or its outermost package)."""
@@ -216,10 +231,10 @@ class ProjectResolver:
         """A module whose top level sits in `home` can be imported by the file at `trainer` (or by
         what it imports) only from below `home`, or from anywhere when `home` is a root of the
         project's imports."""
-        if home in (self.root, self.root / "src"):
+        if home == self.root or home == self.root / "src":
             return True
-        folder = Path(trainer).parent
-        return folder == home or home in folder.parents
+        prefix = str(home)
+        return trainer.startswith(prefix) and trainer[len(prefix):len(prefix) + 1] in (os.sep, "/")
 
     def confirmed_files(self, trainer: str) -> list[str]:
         """The files holding the root causes the training script at `trainer` last showed."""
@@ -228,13 +243,21 @@ class ProjectResolver:
             return sorted({str(self.root / c.path) for c in known[2]}) if known else []
 
     def _confirmations_of(self, trainer: str) -> tuple[list, set]:
+        import time
+
         known = self._confirmed.get(trainer)
+        now = time.monotonic()
+        checked = self._checked.get(trainer)
+        if known is not None and checked is not None and checked[0] is self.overrides and now - checked[1] < LISTING_TTL_S:
+            return known[2], set(known[1])  # validated moments ago, against the same buffers
         digest = self.file_hash(trainer)
         if known is not None and known[0] == digest and all(self.file_hash(d) == h for d, h in known[1].items()):
+            self._checked[trainer] = (self.overrides, now)
             return known[2], set(known[1])
         confirmed = self._analyse_trainer(trainer)
         deps = set(self._deps.get(trainer, set())) - {trainer}
         self._confirmed[trainer] = (digest, {d: self.file_hash(d) for d in deps}, confirmed)
+        self._checked[trainer] = (self.overrides, now)
         return confirmed, deps
 
     def _analyse_trainer(self, trainer: str) -> list:
@@ -266,18 +289,17 @@ class ProjectResolver:
             self._in_progress.discard(trainer)
 
     def _training_files(self) -> list[str]:
-        """The project's files (and editor buffers) that call backward or define a training_step."""
-        return [p for p in self._project_files() if _trains(self._text(p) or "")]
-
-    def _project_files(self) -> list[str]:
+        """The project's files (and editor buffers) that call backward or define a training_step:
+        the disk is listed and read again at most every LISTING_TTL_S seconds."""
         import time
 
         now = time.monotonic()
         if self._listing is None or now - self._listing[0] > LISTING_TTL_S:
-            self._listing = (now, _python_files(self.root))
-        files = list(self._listing[1])
-        files += [p for p in self.overrides if p.endswith(".py") and p not in files and self._inside_project(p)]
-        return files
+            self._listing = (now, [p for p in _python_files(self.root) if _trains(self._text(p) or "")])
+        found = [p for p in self._listing[1] if p not in self.overrides]
+        found += [p for p, text in self.overrides.items()
+                  if p.endswith(".py") and self._inside_project(p) and _trains(text)]
+        return sorted(found)
 
     # ----- dependency keys for the result cache of `gradls check` -------------------------
 
@@ -636,8 +658,14 @@ SKIP_FOLDERS = frozenset({"__pycache__", "site-packages", "node_modules", "venv"
 TRAINING_MARKERS = ("backward", "training_step")
 
 
+_TRAINING_CALL = re.compile(r"backward\s*\(|training_step")
+
+
 def _trains(text: str) -> bool:
-    return any(marker in text for marker in TRAINING_MARKERS)
+    """Calls backward (`loss.backward()`, `accelerator.backward(loss)`) or defines a
+    training_step; an autograd Function's `def backward(ctx, ...)` is no training script."""
+    return any(marker in text for marker in TRAINING_MARKERS) and any(
+        not text[max(0, m.start() - 4):m.start()].endswith("def ") for m in _TRAINING_CALL.finditer(text))
 
 
 def _python_files(root: Path) -> list[str]:
