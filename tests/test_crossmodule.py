@@ -482,3 +482,30 @@ def test_a_list_from_a_library_turned_into_a_tensor_is_a_tensor_from_list(tmp_pa
     alone = {f.code for f in check_source(source, path)}
     typed = {f.code for f in check_source(source, path, resolver=resolver_for(tmp_path))}
     assert "GRD103" not in alone and "GRD103" in typed
+
+
+def test_a_root_cause_is_reported_once_where_it_is_and_suppressed_there(tmp_path, monkeypatch, capsys):
+    """Two training scripts backpropagate through utils.standardize's detach: one finding, in
+    utils.py, naming both backward calls; none in the scripts. A suppression comment on the
+    detach (in utils.py) silences it, the scripts stay silent too."""
+    import shutil
+
+    project = tmp_path / "proj"
+    shutil.copytree(REPO / "fixtures" / "projects" / "pos_helper_detach", project)
+    (project / "pyproject.toml").write_text("[tool.gradls]\n")
+    shutil.copy(project / "train.py", project / "finetune.py")
+    monkeypatch.chdir(project)
+
+    def run() -> list[dict]:
+        main(["check", "--no-cache", "--output-format", "json", "--exit-zero", "."])
+        return json.loads(capsys.readouterr().out or "[]")
+
+    [finding] = run()
+    assert (finding["path"], finding["line"], finding["code"]) == ("utils.py", 3, "GRD101")
+    assert sorted((Path(r["path"]).name, r["line"]) for r in finding["related"]) == [("finetune.py", 19),
+                                                                                     ("train.py", 19)]
+    utils = project / "utils.py"
+    utils.write_text(utils.read_text().replace("# expect: GRD101", "# gradls: ignore[GRD101]"))
+    assert run() == []
+    utils.write_text(utils.read_text().replace("# gradls: ignore[GRD101]", "# gradls: ignore[GRD105]"))
+    assert [f["path"] for f in run()] == ["utils.py"]  # another code's suppression does not hide it
