@@ -90,6 +90,7 @@ def check_paths(paths: list[Path], config: ConfigResolver | Settings, root: Path
         check_one(source, shown, config.for_path(path).settings, cache, resolver, run)
     if first is not None:
         _recheck_deferred(readable, config, cache, resolver, run)
+        _root_causes_outside(readable, config, resolver, run)
     run.findings.sort(key=Finding.sort_key)
     return run
 
@@ -112,6 +113,25 @@ def _recheck_deferred(readable, config, cache, resolver, run: CheckRun) -> None:
             cache.put(f"{full}:{cache.key(settings.cache_key().encode())}", findings)
         if findings:
             run.sources[shown] = source.text
+            run.findings.extend(_related_shown(f) for f in findings)
+
+
+def _root_causes_outside(readable, config, resolver, run: CheckRun) -> None:
+    """`gradls check train.py`: a break the training script reaches in a file not checked in this
+    run (models/encoder.py) is still reported, in that file, and only that finding of it."""
+    checked = {os.path.abspath(shown) for _, shown, _ in readable}
+    elsewhere = sorted({path for _, shown, source in readable if resolver.checks_first(source.text)
+                        for path in resolver.confirmed_files(os.path.abspath(shown))} - checked)
+    for path in elsewhere:
+        try:
+            source = read_source(Path(path))
+        except (OSError, NotCheckable):
+            continue
+        shown = _display(Path(path))
+        findings = [_related_shown(f) for f in check_source(source.text, shown, config.for_path(Path(path)).settings,
+                                                              resolver=resolver) if any(r.path for r in f.related)]
+        if findings:
+            run.sources[shown] = source.text
             run.findings.extend(findings)
 
 
@@ -132,7 +152,7 @@ def check_one(source: SourceBytes, shown: str, settings: Settings, cache: Result
               run: CheckRun) -> None:
     run.files += 1
     run.lines += source.text.count("\n") + 1
-    findings = _check_cached(source.text, source.raw, shown, settings, cache, resolver)
+    findings = [_related_shown(f) for f in _check_cached(source.text, source.raw, shown, settings, cache, resolver)]
     if source.notebook is not None:
         run.notebooks[shown] = source.notebook
         for finding in findings:
@@ -140,6 +160,16 @@ def check_one(source: SourceBytes, shown: str, settings: Settings, cache: Result
     if findings:
         run.sources[shown] = source.text
         run.findings.extend(findings)
+
+
+def _related_shown(finding: Finding) -> Finding:
+    """Places in other files (a root cause's training script) named the way paths are shown."""
+    if not any(r.path for r in finding.related):
+        return finding
+    from dataclasses import replace
+
+    related = tuple(replace(r, path=_display(Path(r.path))) if r.path else r for r in finding.related)
+    return replace(finding, related=related)
 
 
 def _unchecked(run: CheckRun, shown: str, reason: str) -> None:

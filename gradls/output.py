@@ -413,7 +413,8 @@ def _sarif_result(finding: Finding, index: dict, sources: dict, notebooks: dict)
     if finding.related:
         result["relatedLocations"] = [
             {"id": i, "message": {"text": r.message},
-             "physicalLocation": {"artifactLocation": {"uri": _sarif_uri(finding, r.span, notebooks),
+             "physicalLocation": {"artifactLocation": {"uri": Path(r.path).as_posix() if r.path
+                                                       else _sarif_uri(finding, r.span, notebooks),
                                                        "uriBaseId": "%SRCROOT%"},
                                   "region": _sarif_region(r.span, lines, finding, notebooks)}}
             for i, r in enumerate(finding.related)

@@ -158,14 +158,21 @@ def confirmations_from(reports, importer: str) -> list[Confirmation]:
     """The cut reports of the file at `importer` (absolute) whose break lies in another file."""
     found = []
     for report in reports:
-        brk = report.brk
-        if not is_foreign(brk) or len(brk.external) < 3:
+        if not is_foreign(report.brk):
             continue
         sinks = tuple(ForeignSink(importer, _span_of(sink.node), sink.description)
                       for sink in report.sinks if getattr(sink, "node", None) is not None)
-        found.append(Confirmation(brk.external[1], tuple(brk.external[2:]), report.total,
-                                  tuple(o.label for o in report.lost), sinks,
-                                  tuple(o.label for o in report.survivors)))
+        # the report groups the breaks reached through one call; each is a root cause of its own
+        lost = {o.label for o in report.lost}
+        roots = sorted({c.brk.external for sink in report.sinks for c in sink.flow.cuts
+                        if c.brk.key == report.brk.key and is_foreign(c.brk) and c.origin.label in lost
+                        and not c.shadowed} | {report.brk.external})
+        for external in roots:
+            if len(external) < 3:
+                continue
+            found.append(Confirmation(external[1], tuple(external[2:]), report.total,
+                                      tuple(o.label for o in report.lost), sinks,
+                                      tuple(o.label for o in report.survivors)))
     return found
 
 
