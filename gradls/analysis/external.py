@@ -299,8 +299,11 @@ def export_definitions(analysis, module: str) -> dict:
             # `torch.no_grad()`, say), not nn.Module's: that is what a call of it does
             methods["forward"] = methods["__call__"]
         frozen = tuple(class_frozen_attributes(analysis.frozen_labels, name))
+        # a plain object whose `__call__` computes from its arguments (a metric, a loss object not
+        # derived from nn.Module): calling an instance runs that `__call__`, as for a loss module
+        callable_object = not info.is_module and "__call__" in methods and not (info.params or info.modules)
         exported[name] = ExternalClass(
-            f"{module}.{name}", path, info.node.lineno, info.is_module, info.is_loss,
+            f"{module}.{name}", path, info.node.lineno, info.is_module, info.is_loss or callable_object,
             bool(info.params or info.modules), methods, frozen,
         )
     exported.update(_export_instances(analysis, module, path, exported))
