@@ -83,6 +83,7 @@ class ProjectResolver:
         # training script -> (its hash, {dependency: hash}, its Confirmations): root causes it shows
         self._confirmed: dict[str, tuple] = {}
         self._listing: tuple[float, list[str]] | None = None  # (when, the project's .py files)
+        self._trainer_stamps: dict[str, tuple] = {}  # path -> ((mtime, size), calls backward)
         self._checked: dict[str, tuple] = {}  # training script -> (overlay, when its entry was validated)
         self.claimed: set[str] = set()
         # while `gradls check` checks the training scripts first: those that asked for their own
@@ -188,9 +189,10 @@ class ProjectResolver:
             found, holds = [], None
             home = self._home(path)
             anywhere = home == self.root or home == self.root / "src"
+            below = str(home).rstrip(os.sep) + os.sep
             for trainer in self._training_files():
-                if trainer == path or not (anywhere or self._may_import_from(trainer, home)):
-                    continue
+                if trainer == path or not (anywhere or trainer.startswith(below)):
+                    continue  # its top-level module cannot be imported from there
                 confirmed, deps = self._confirmations_of(trainer)
                 if path not in deps:
                     continue
@@ -226,15 +228,6 @@ class ProjectResolver:
         while (folder / "__init__.py").is_file() and folder != folder.parent and folder != self.root:
             folder = folder.parent
         return folder
-
-    def _may_import_from(self, trainer: str, home: Path) -> bool:
-        """A module whose top level sits in `home` can be imported by the file at `trainer` (or by
-        what it imports) only from below `home`, or from anywhere when `home` is a root of the
-        project's imports."""
-        if home == self.root or home == self.root / "src":
-            return True
-        prefix = str(home)
-        return trainer.startswith(prefix) and trainer[len(prefix):len(prefix) + 1] in (os.sep, "/")
 
     def confirmed_files(self, trainer: str) -> list[str]:
         """The files holding the root causes the training script at `trainer` last showed."""
@@ -288,6 +281,25 @@ class ProjectResolver:
         finally:
             self._in_progress.discard(trainer)
 
+    def _trains_on_disk(self, path: str) -> bool:
+        """Does the file call backward? Kept per (mtime, size): the listing is read again every
+        few seconds in the editor, and the texts of the whole project are not kept for it."""
+        try:
+            info = os.stat(path)
+        except OSError:
+            return False
+        stamp = (info.st_mtime_ns, info.st_size)
+        known = self._trainer_stamps.get(path)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        try:
+            text = Path(path).read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            return False
+        answer = _trains(text)
+        self._trainer_stamps[path] = (stamp, answer)
+        return answer
+
     def _training_files(self) -> list[str]:
         """The project's files (and editor buffers) that call backward or define a training_step:
         the disk is listed and read again at most every LISTING_TTL_S seconds."""
@@ -295,7 +307,7 @@ class ProjectResolver:
 
         now = time.monotonic()
         if self._listing is None or now - self._listing[0] > LISTING_TTL_S:
-            self._listing = (now, [p for p in _python_files(self.root) if _trains(self._text(p) or "")])
+            self._listing = (now, [p for p in _python_files(self.root) if self._trains_on_disk(p)])
         found = [p for p in self._listing[1] if p not in self.overrides]
         found += [p for p, text in self.overrides.items()
                   if p.endswith(".py") and self._inside_project(p) and _trains(text)]
