@@ -252,6 +252,9 @@ class Scheduler:
 
     def forget(self, uri: str) -> None:
         state = self._docs.pop(uri, None)
+        if state is not None and state.latest is not None:
+            # closed: what a training script shows in it is published again at its next refinement
+            self._unopened.pop(os.path.abspath(state.latest.path), None)
         if state is not None:
             if state.current is not None:
                 _POOL.close(state.current.path)
