@@ -8,7 +8,7 @@ from . import names as N
 from .interpreter import (
     LEAF_TAG, LIST_TAG, MODEL_LIKE_ARGS, MODULE_TAG, NONSCALAR_TAG,
     BATCHED_TAG, OPTIMIZER_TAG, PARAMLESS_TAG, PARAMS_TAG, REDUCTIONS, SAVED_TAG, SCALAR_TAG, CallEvent,
-    InplaceEvent, SinkEvent, torch_module_saves, torch_module_tag,
+    INFERENCE_TAG, InplaceEvent, SinkEvent, torch_module_saves, torch_module_tag,
 )
 from .external import (
     FUNCTION_ALIAS, LOSS_INSTANCE, MODULE_INSTANCE, ExternalClass, ExternalFunction, ExternalInstance,
@@ -722,6 +722,8 @@ def _torch_module_saved(interp, call: ast.Call, module: Flow, result: Flow) -> F
     saves_input, saves_output = torch_module_saves(module)
     if saves_input and call.args:
         _mark_saved(interp, call.args[0])
+        if module.live:  # a layer with parameters: it keeps its input for the weights' gradient
+            _inference_saved(interp, call.args[0], call, module)
     if saves_output and result.live and not interp.no_grad:
         return result.with_tags(SAVED_TAG)
     return result
@@ -741,6 +743,17 @@ def _mark_saved_arguments(interp, op: str, nodes: list) -> None:
     for position in N.SAVED_ARGUMENTS.get(op, ()):
         if position < len(nodes):
             _mark_saved(interp, nodes[position])
+
+
+def _inference_saved(interp, node: ast.AST, call: ast.Call, module: Flow) -> None:
+    """An inference-mode tensor fed, with grad on, to a layer whose weights train: autograd must
+    save it and raises "Inference tensors cannot be saved for backward"."""
+    if interp.no_grad or interp.inference is not None:
+        return
+    flow = interp.eval(node) if type(node) in (ast.Name, ast.Attribute) else None
+    for tag in flow.tags if flow is not None else ():
+        if tag.startswith(INFERENCE_TAG):
+            interp.scope.inference_saved.append((node, call, module, tag))
 
 
 def _class_method(interp, instance: Flow, method: str):

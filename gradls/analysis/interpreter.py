@@ -28,6 +28,7 @@ NONSCALAR_TAG = "nonscalar"     # holds more than one element, known from litera
 BATCHED_TAG = "batched"         # first of several dimensions is a literal > 1
 SCALAR_TAG = "scalar"
 LIST_TAG = "list"
+INFERENCE_TAG = "inference@"    # made under torch.inference_mode() (`inference@line:col`): never saved by autograd
 
 MODEL_LIKE_ARGS = {"model", "net", "network", "encoder", "decoder", "discriminator",
                    "backbone", "head", "policy", "actor", "critic", "classifier", "module",
@@ -105,6 +106,9 @@ class Scope:
     # the `torch.set_grad_enabled(False)` statement (here or in a function it called) that left
     # grad off when the scope ended: its callers go on with grad off
     exit_no_grad: ast.AST | None = None
+    # (node, call, module, tag) for an inference-mode tensor a layer keeps for backward
+    inference_saved: list = field(default_factory=list)
+    inference_made: dict = field(default_factory=dict)   # its tag -> the expression that made it
     _statements: list | None = None
 
     @property
@@ -144,6 +148,8 @@ class Interpreter:
         # the bare `torch.set_grad_enabled(False)` statement that turned grad off, when that is
         # how it went off (a `with` block or a decorator is its own cause: None)
         self.no_grad_cause: ast.AST | None = None
+        # the `torch.inference_mode()` (block or decorator) the statements run under, or None
+        self.inference: ast.AST | None = _inference_decorator(self.imports, scope.node)
         self.loop_depth = 0
         self.order = 0
 
@@ -277,10 +283,12 @@ class Interpreter:
 
     def stmt_With(self, stmt: ast.With) -> None:
         saved = self.no_grad, self.no_grad_cause
+        inference = self.inference
         for item in stmt.items:
             mode = self.grad_mode_of(item.context_expr)
             if mode is not None:
                 self.set_grad_mode(mode, None)
+                self.inference = item.context_expr if mode and _is_inference_mode(self.imports, item.context_expr) else None
             elif self._set_grad_enabled_unknown(item.context_expr):
                 self.set_grad_mode(False, None)  # `set_grad_enabled(flag)`: unknown, quiet
             else:
@@ -289,6 +297,7 @@ class Interpreter:
                     self.bind(item.optional_vars, flow, stmt)
         self.run(stmt.body)
         self.set_grad_mode(*saved)
+        self.inference = inference
 
     stmt_AsyncWith = stmt_With
 
@@ -357,6 +366,10 @@ class Interpreter:
     def eval_value(self, expr: ast.AST, label: str | None) -> Flow:
         """Evaluate the right side of an assignment; under no_grad the result is cut."""
         flow = self.eval(expr, label)
+        if self.inference is not None and type(expr) is not ast.Name:
+            tag = f"{INFERENCE_TAG}{expr.lineno}:{expr.col_offset}"
+            self.scope.inference_made[tag] = expr
+            flow = flow.with_tags(tag)
         if self.no_grad and flow.live and type(expr) is not ast.Name:  # `y = x` computes nothing
             cause = self.no_grad_cause
             if cause is not None:  # one break at the statement that turned grad off
@@ -552,8 +565,10 @@ def torch_module_tag(short: str, call: ast.Call, imports) -> str:
     `torch:Sequential>ReLU`."""
     if short == "Sequential" and call.args and isinstance(call.args[-1], ast.Call):
         last = imports.qualify(call.args[-1].func) or ""
+        first = imports.qualify(call.args[0].func) or "" if isinstance(call.args[0], ast.Call) else ""
         if last.startswith("torch.nn."):
-            return f"{TORCH_MODULE_PREFIX}Sequential>{last.rsplit('.', 1)[1]}"
+            head = first.rsplit(".", 1)[1] if first.startswith("torch.nn.") else ""
+            return f"{TORCH_MODULE_PREFIX}Sequential:{head}>{last.rsplit('.', 1)[1]}"
     return f"{TORCH_MODULE_PREFIX}{short}"
 
 
@@ -565,9 +580,27 @@ def torch_module_saves(flow: Flow) -> tuple[bool, bool]:
         if tag.startswith(TORCH_MODULE_PREFIX):
             cls = tag[len(TORCH_MODULE_PREFIX):]
             first, _, last = cls.partition(">")
+            if first.startswith("Sequential:"):  # an nn.Sequential: its first layer takes the input
+                first = first[len("Sequential:"):] or "Sequential"
             output = (last or first).lower() in N.SAVES_OUTPUT_METHODS
-            return (not last and first not in _INPUT_NOT_SAVED and MODULE_TAG in flow.tags), output
+            return (first not in _INPUT_NOT_SAVED and first not in N.PARAMLESS_MODULES
+                    and MODULE_TAG in flow.tags), output
     return False, False
+
+
+def _is_inference_mode(imports, expr: ast.AST) -> bool:
+    func = expr.func if isinstance(expr, ast.Call) else expr
+    if imports.qualify(func) != "torch.inference_mode":
+        return False
+    return not (isinstance(expr, ast.Call) and expr.args and isinstance(expr.args[0], ast.Constant)
+                and expr.args[0].value is False)
+
+
+def _inference_decorator(imports, node: ast.AST) -> ast.AST | None:
+    for decorator in getattr(node, "decorator_list", ()):
+        if _is_inference_mode(imports, decorator):
+            return decorator
+    return None
 
 
 def _plain_instance_attribute(info: ClassInfo, key: str, expr: ast.Attribute) -> Flow:

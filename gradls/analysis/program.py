@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from . import names as N
 from .links import WeakLink
 from .interpreter import (
-    MODEL_LIKE_ARGS, torch_module_tag, OPTIMIZER_TAG, LEAF_TAG, MODULE_TAG, NONSCALAR_TAG, PARAMLESS_TAG, SAVED_TAG, SCALAR_TAG,
+    MODEL_LIKE_ARGS, torch_module_tag, INFERENCE_TAG, OPTIMIZER_TAG, LEAF_TAG, MODULE_TAG, NONSCALAR_TAG, PARAMLESS_TAG, SAVED_TAG, SCALAR_TAG,
     LIST_TAG, ClassInfo,
     Interpreter, Scope,
 )
@@ -100,7 +100,7 @@ def _substitute(returned: Flow, arg_flows: dict[str, Flow], passed_cuts: frozens
         else:
             cuts.add(cut)
     tags = frozenset(t for t in returned.tags
-                     if t in _RETURNED_TAGS or t.startswith(("class:", "extclass:")))  # which class it is
+                     if t in _RETURNED_TAGS or t.startswith(("class:", "extclass:", INFERENCE_TAG)))  # which class it is
     items = tuple(_substitute(item, arg_flows, frozenset()) for item in returned.items)
     return Flow(frozenset(live), frozenset(cuts), tags, items)
 

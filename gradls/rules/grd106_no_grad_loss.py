@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from ..analysis.values import NO_GRAD
+import ast
+
+from ..analysis.values import NO_GRAD, Origin
 from .cut_rule import CutRule
 
 
@@ -21,10 +23,16 @@ mode the checker cannot read (`set_grad_enabled(flag)`) is not assumed off. A re
 `torch.utils.checkpoint.checkpoint(fn, *inputs)` (the default without `use_reentrant=False`)
 whose inputs do not require grad runs `fn` without a graph as well.
 
+A tensor made under `torch.inference_mode()` (a block or a decorated function) and then
+fed, with grad on, to a layer whose parameters train (a Linear, a Conv, an `nn.Sequential`
+starting with one) is reported where it is made: that layer must save it for backward.
+
 ## Why is this bad? What execution shows
 Under these modes autograd records nothing: the output has no `grad_fn`. Backward on it
 raises `element 0 of tensors does not require grad`; as one term of a larger loss, the
-parameters behind it get no gradient from that term.
+parameters behind it get no gradient from that term. An inference tensor that a training
+layer has to save makes the forward itself raise `Inference tensors cannot be saved for
+backward` (use `torch.no_grad()` for a frozen feature extractor, or `.clone()` the output).
 
 Not flagged: evaluation loops, EMA/teacher updates, target-network targets (`with
 torch.no_grad(): target = target_net(s2)`), pseudo-labels, anything that never reaches a
@@ -48,3 +56,41 @@ loss.backward()
 ## Fix safety
 No automatic fix: moving code out of the block changes what else runs without grad.
 """
+
+    def check(self, ctx):
+        yield from super().check(ctx)
+        yield from self._inference_tensors_saved(ctx)
+
+    def _inference_tensors_saved(self, ctx):
+        analysis = ctx.analysis
+        if not any(sink.kind == "backward" for scope in analysis.scopes for sink in scope.sinks):
+            return
+        made = {}
+        for scope in analysis.scopes:
+            made.update(scope.inference_made)
+        seen = set()
+        for scope in analysis.scopes:
+            for node, call, module, tag in scope.inference_saved:
+                origin = made.get(tag)
+                if origin is None or id(origin) in seen or _frozen(analysis, module):
+                    continue
+                seen.add(id(origin))
+                layer = ast.unparse(call.func)
+                yield ctx.finding(
+                    self, ctx.span(origin),
+                    f"`{_short(ast.unparse(origin))}` is made under `torch.inference_mode()`, and "
+                    f"`{layer}` (line {call.lineno}) must save it for backward while its parameters "
+                    "train: the forward raises \"Inference tensors cannot be saved for backward\" "
+                    "(use `torch.no_grad()` here, or `.clone()` the result)",
+                    "error",
+                    None,
+                    [ctx.related(call, f"`{layer}` keeps `{ast.unparse(node)}` for backward here")],
+                )
+
+
+def _frozen(analysis, module) -> bool:
+    return any(origin.is_within(Origin(label, "")) for origin in module.live for label in analysis.frozen_labels)
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
