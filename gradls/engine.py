@@ -108,9 +108,12 @@ def _check_tree(context: RuleContext, settings: Settings) -> list[Finding]:
     if not any(word in source for word in RELEVANT_WORDS) and not _confirmed_elsewhere(context):
         return []  # parsed only to report syntax errors: nothing here can break gradient flow
     findings = []
-    for rule in registry:
-        if settings.is_enabled(rule.code):
-            findings.extend(_run_rule(rule, context, path))
+    try:
+        for rule in registry:
+            if settings.is_enabled(rule.code):
+                findings.extend(_run_rule(rule, context, path))
+    finally:
+        context.release()
     table = suppressions(source)
     findings = [f for f in findings if not is_suppressed(table, f.line, f.code)]
     if findings and "aises" in source:  # pytest.raises / assertRaises: the error is what the test expects

@@ -278,6 +278,30 @@ class SetupWorld:
         world.check_classes()
         return world
 
+    def release(self) -> None:
+        """Break the reference cycles the evaluation made (a class's methods point back at it,
+        environments hold the functions that close over them) so that reference counting
+        frees the world at once: a dropped analysis must not wait for the cyclic collector."""
+        # Only the evaluation's own objects are cleared: containers reached through them may
+        # belong to the caller (the syntax tree, the shared module tables).
+        owned, seen, stack = [], set(), [self]
+        while stack:
+            obj = stack.pop()
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            if isinstance(obj, dict):
+                stack.extend(obj.values())
+            elif isinstance(obj, (list, set, tuple, frozenset)):
+                stack.extend(obj)
+            elif type(obj).__module__ == __name__ and hasattr(obj, "__dict__"):
+                owned.append(obj)
+                stack.extend(vars(obj).values())
+        for container in self._containers:
+            container.clear()
+        for obj in owned:
+            vars(obj).clear()
+
     def check_classes(self) -> None:
         """Build each module class the script never built, with unknown arguments: what its
         `__init__` registers is decided by its code alone (a model file with no training loop)."""
@@ -572,28 +596,30 @@ class SetupWorld:
 
     def _comprehension(self, expr, env, element):
         results: list = []
+        complete = self._comprehension_level(expr, 0, dict(env), element, results)
+        return results if complete else UNKNOWN
 
-        def walk(index: int, local: dict) -> bool:
-            if index == len(expr.generators):
-                results.append(element(local))
-                return True
-            gen = expr.generators[index]
-            items = self.iterate(self.eval(gen.iter, local), expr)
-            if items is UNKNOWN:
-                return False
-            for count, item in enumerate(items):
-                if count >= MAX_LOOP:
-                    return False
-                inner = dict(local)
-                self.assign(gen.target, item, inner, expr)
-                conditions = [self.truth(self.eval(c, inner)) for c in gen.ifs]
-                if any(c is UNKNOWN for c in conditions):
-                    return False
-                if all(conditions) and not walk(index + 1, inner):
-                    return False
+    def _comprehension_level(self, expr, index: int, local: dict, element, results: list) -> bool:
+        """Run the comprehension's generators from `index` on; False when one is unknown.
+        (A method, not a recursive closure: a closure that calls itself is a reference cycle.)"""
+        if index == len(expr.generators):
+            results.append(element(local))
             return True
-
-        return results if walk(0, dict(env)) else UNKNOWN
+        gen = expr.generators[index]
+        items = self.iterate(self.eval(gen.iter, local), expr)
+        if items is UNKNOWN:
+            return False
+        for count, item in enumerate(items):
+            if count >= MAX_LOOP:
+                return False
+            inner = dict(local)
+            self.assign(gen.target, item, inner, expr)
+            conditions = [self.truth(self.eval(c, inner)) for c in gen.ifs]
+            if any(c is UNKNOWN for c in conditions):
+                return False
+            if all(conditions) and not self._comprehension_level(expr, index + 1, inner, element, results):
+                return False
+        return True
 
     def expr_Attribute(self, expr, env):
         qualified = self.imports.qualify(expr)

@@ -57,6 +57,12 @@ class RuleContext:
         """Modules, parameters and optimizers as the script's setup code builds them."""
         return SetupWorld.evaluate(self.tree, self.analysis.imports, PARAMLESS_MODULES)
 
+    def release(self) -> None:
+        """Free what only the rules needed (the setup evaluation) once they have run."""
+        world = self.__dict__.pop("world", None)
+        if world is not None:
+            world.release()
+
     @cached_property
     def cuts(self) -> list[CutReport]:
         from ..analysis.external import file_cuts  # with a resolver: root causes other files confirm
