@@ -565,7 +565,7 @@ def _method_call(interp, call: ast.Call, func: ast.Attribute, label: str | None)
             return _call_value(interp, call, attribute, N.dotted_text(func) or method, label)
     if MODULE_TAG in receiver.tags and method not in ("to", "cuda", "cpu", "float", "double", "half"):
         attribute = interp.eval(func)
-        if MODULE_TAG in attribute.tags or "callable" in attribute.tags:
+        if attribute.tags & {MODULE_TAG, PARAMLESS_TAG, "callable"}:  # a submodule: self.relu(x)
             return _call_value(interp, call, attribute, N.dotted_text(func) or method, label)
         return _call_module(interp, call, receiver)
     if "callable" in receiver.tags:
