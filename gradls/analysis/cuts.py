@@ -7,11 +7,14 @@ warnings, and only reported where the evidence says the source should train ther
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 
 from . import names as N
 from .external import class_frozen_attributes
 from .interpreter import PRED_LIKE_ARGS, SinkEvent
+from .objects import torch_layer_has_parameters
+from .walk import statements
 from .program import FileAnalysis
 from .values import (
     ARGUMENT, COPY_CONSTRUCT, DETACH, MAYBE_MODULE, NO_GRAD, ROUNDTRIP, TENSOR, TENSOR_FROM_LIST,
@@ -67,6 +70,7 @@ def _reportable_cuts(analysis: FileAnalysis, sink: SinkEvent, live_anywhere: lis
     flow = sink.flow
     total = not any(_trained(analysis, origin, sink) for origin in flow.live)
     if sink.kind == "return" and not analysis.trains and not sink.scope.is_loss:
+        yield from _forward_cuts_of_own_layers(analysis, sink)
         return
     candidates = []
     for cut in flow.cuts:
@@ -81,6 +85,58 @@ def _reportable_cuts(analysis: FileAnalysis, sink: SinkEvent, live_anywhere: lis
         candidates.append(cut)
     for cut in _likely_causes(candidates):
         yield cut, total
+
+
+def _forward_cuts_of_own_layers(analysis: FileAnalysis, sink: SinkEvent):
+    """A module's `forward` in a file without training code: a layer with parameters (or a
+    parameter) the module registers and does not freeze itself, that reaches no output of
+    forward except through `no_grad`, never trains, whoever trains the module (the per-module
+    check). A detach is left alone: in a forward it is a stop-gradient or a straight-through
+    estimator as often as a mistake."""
+    scope = sink.scope
+    info = scope.class_info
+    if scope.name != "forward" or info is None or not info.is_module or info.is_loss:
+        return
+    frozen = class_frozen_attributes(analysis.frozen_labels, info.name)
+    returned = scope.returns.live  # every return: a layer live on another path is frozen by choice
+    total = not sink.flow.live
+    for cut in sink.flow.cuts:
+        if cut.shadowed or cut.brk.kind != NO_GRAD:
+            continue
+        if any(cut.origin.is_within(live) for live in sink.flow.live | returned):
+            continue
+        attribute = _own_trainable_layer(analysis, cut.origin, info)
+        if attribute is None or _frozen(analysis, cut.origin):
+            continue
+        if any(Origin(attribute, "").is_within(Origin(f, "")) for f in frozen):
+            continue
+        yield cut, total
+
+
+def _own_trainable_layer(analysis: FileAnalysis, origin: Origin, info) -> str | None:
+    """`self.embedding` (or `self.embedding.weight`) when the class's `__init__` registers it as a
+    parameter or as a layer known to hold parameters."""
+    head, dot, rest = origin.label.partition(".")
+    if head != "self" or not dot:
+        return None
+    attribute = rest.split(".")[0].split("[")[0]
+    if attribute in info.params:
+        return attribute
+    if attribute not in info.modules:
+        return None
+    for node in statements(info.node.body):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and any(
+                isinstance(t, ast.Attribute) and t.attr == attribute and isinstance(t.value, ast.Name)
+                and t.value.id == "self" for t in node.targets):
+            return attribute if _builds_parameters(analysis, node.value) else None
+    return None
+
+
+def _builds_parameters(analysis: FileAnalysis, call: ast.Call) -> bool:
+    local = analysis.classes.get(N.dotted_text(call.func) or "")
+    if local is not None:
+        return local.is_module and bool(local.params or local.modules)
+    return torch_layer_has_parameters(call, analysis.imports, N.PARAMLESS_MODULES) is True
 
 
 def _likely_causes(cuts: list[Cut]) -> list[Cut]:

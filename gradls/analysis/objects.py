@@ -201,6 +201,21 @@ def _nn_module(short: str, call: ast.Call, args: list, kwargs: dict, paramless: 
     return module
 
 
+def torch_layer_has_parameters(call: ast.Call, imports: ImportMap, paramless: set) -> bool | None:
+    """Whether `nn.X(...)` builds a layer holding parameters (`nn.Linear(4, 2)`: True,
+    `nn.InstanceNorm2d(1)`: False); None when this table cannot tell."""
+    qualified = imports.qualify(call.func) or ""
+    if not qualified.startswith("torch.nn."):
+        return None
+    short = qualified.rsplit(".", 1)[1]
+    kwargs = {k.arg: (k.value.value if isinstance(k.value, ast.Constant) else UNKNOWN)
+              for k in call.keywords if k.arg is not None}
+    module = _nn_module(short, call, [], kwargs, paramless)
+    if not module.complete:
+        return None
+    return bool(module.params or module.children)
+
+
 # Composite torch.nn layers at their default flags: their submodules and own parameters.
 _ATTENTION = {"params": ["in_proj_weight", "in_proj_bias"], "children": {"out_proj": "Linear"}}
 _COMPOSITE = {

@@ -184,7 +184,11 @@ class FileAnalysis:
             return True
         lines = self.source.lines[callee.node.lineno - 1 : callee.node.end_lineno]
         text = "".join(lines)
-        return "requires_grad" in text or "Parameter(" in text
+        if "requires_grad" in text or "Parameter(" in text:
+            return True
+        info = callee.class_info  # the per-module check of a forward that cuts its own layers
+        return (callee.node.name == "forward" and info is not None and info.is_module
+                and any(word in text for word in ("no_grad", "detach")))
 
     def _collect_definitions(self, tree: ast.Module) -> None:
         for node in [*tree.body, *guarded_definitions(tree)]:

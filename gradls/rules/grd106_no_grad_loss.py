@@ -23,6 +23,12 @@ mode the checker cannot read (`set_grad_enabled(flag)`) is not assumed off. A re
 `torch.utils.checkpoint.checkpoint(fn, *inputs)` (the default without `use_reentrant=False`)
 whose inputs do not require grad runs `fn` without a graph as well.
 
+In a model file without training code, a module's `forward` that runs one of its own
+layers holding parameters under `no_grad`, with no other path from that layer to what
+`forward` returns, is reported there: whoever trains the module, that layer gets no
+gradient. Not when the class freezes the layer itself (`requires_grad_(False)` in
+`__init__`) or another return of `forward` uses it with grad (a `freeze` switch).
+
 A tensor made under `torch.inference_mode()` (a block or a decorated function) and then
 fed, with grad on, to a layer whose parameters train (a Linear, a Conv, an `nn.Sequential`
 starting with one) is reported where it is made: that layer must save it for backward.
