@@ -542,6 +542,8 @@ def _method_call(interp, call: ast.Call, func: ast.Attribute, label: str | None)
         return _container_add(interp, call, func, receiver)
     if DISTRIBUTION_TAG in receiver.tags and method in ("sample", "sample_n"):
         _args(interp, call)
+        if interp.no_grad:  # drawn under no_grad on purpose: the block is the (intended) cut
+            return receiver
         brk = program.make_break(NONDIFF, call, func.value,
                                  f"`.{method}()` (drawn without gradient; `rsample()` keeps it)")
         return receiver.broken(brk)
@@ -761,7 +763,7 @@ def _class_method(interp, instance: Flow, method: str):
     for tag in instance.tags:
         if tag.startswith("class:"):
             info = interp.program.local_class(tag[6:])
-            if info is not None and len(instance.live) == 1:
+            if info is not None and (len(instance.live) == 1 or _plain_object(info, instance)):
                 return info.methods.get(method)
     return None
 
@@ -775,8 +777,14 @@ def _external_method(interp, instance: Flow, method: str):
     return None
 
 
+def _plain_object(info, instance: Flow) -> bool:
+    """An object of a local class holding no module or parameter: its methods compute from
+    their arguments only."""
+    return not instance.live and not info.is_module and not (info.params or info.modules)
+
+
 def _instance_label(instance: Flow) -> str:
-    return next(iter(instance.live)).label
+    return next(iter(instance.live)).label if instance.live else "self"
 
 
 def relabel_self(flow: Flow, label: str) -> Flow:
@@ -864,7 +872,9 @@ def _local_call(interp, call: ast.Call, callee, label: str | None, bound: bool =
         if callee.info.is_loss and not (callee.info.params or callee.info.modules):
             return Flow(tags=frozenset({PARAMLESS_TAG}))
         if not callee.info.is_module and not (callee.info.params or callee.info.modules):
-            return EMPTY  # a plain object holding no module: a record of values, an event list
+            # a plain object holding no module (an environment, a helper): no gradient source,
+            # but calling its methods runs them
+            return Flow(tags=frozenset({f"class:{callee.info.name}"}))
         instance = _fresh_module(label, call)
         return instance.with_tags(f"class:{callee.info.name}")
     summary = program.summary(callee)
