@@ -235,6 +235,10 @@ class Interpreter:
 
     def stmt_If(self, stmt: ast.If) -> None:
         self.eval(stmt.test)
+        taken = self.program.branch_taken(self.scope, stmt.test)
+        if taken is not None:  # `if self.flag:` with a flag every object of the script shares
+            self.run(stmt.body if taken else stmt.orelse)
+            return
         before = dict(self.env)
         mode = (self.no_grad, self.no_grad_cause)
         self.run(stmt.body)

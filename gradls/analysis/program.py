@@ -22,6 +22,7 @@ from .reuse import (
     PreviousAnalysis, Record, ReuseKey, callable_facts, callee_ident, class_facts, same_value,
 )
 from .source import SourceFile
+from .constants import Constructions, decide_test, instance_constants
 from .walk import guarded_definitions, statements
 from .values import (
     ARGUMENT, EMPTY, MODULE, PARAMETER, TENSOR, Break, Cut, Flow, Origin,
@@ -129,6 +130,8 @@ class FileAnalysis:
         self.resolver = resolver  # answers for names imported from other files; None: this file alone
         self.importer = importer or source.path  # the path imports are resolved from
         self.tree = tree
+        self._class_constants: dict[str, dict] = {}   # class name -> its instances' constant attributes
+        self._constructions: Constructions | None = None
         self.source = source
         self.imports = N.ImportMap.from_module(tree)
         self.classes: dict[str, ClassInfo] = {}
@@ -419,6 +422,25 @@ class FileAnalysis:
         self._note_read("class", name, class_facts(info))
         return info
 
+    def branch_taken(self, scope: Scope, test: ast.AST) -> bool | None:
+        """Which way `if self.flag:` goes in a method, when every object of the class this
+        script builds has the same constant `flag` (see `instance_constants`); None otherwise."""
+        info = scope.class_info
+        if info is None or not self.trains_text:
+            return None
+        constants = self._constants_of(info)
+        self._note_read("class_constant", info.name, _constants_key(constants))
+        return decide_test(test, constants)
+
+    def _constants_of(self, info: ClassInfo) -> dict:
+        constants = self._class_constants.get(info.name)
+        if constants is None:
+            if self._constructions is None:
+                self._constructions = Constructions(self.tree)
+            constants = instance_constants(self.tree, info, self._constructions)
+            self._class_constants[info.name] = constants
+        return constants
+
     def class_has_optimizer(self, info: ClassInfo, attr: str) -> bool:
         present = attr in info.optimizers
         self._note_read("class_optimizer", info.name, attr, present)
@@ -548,6 +570,11 @@ class FileAnalysis:
         if kind == "class_optimizer":
             info = self.classes.get(read[1])
             return info is not None and read[2] in info.optimizers
+        if kind == "class_constant":
+            info = self.classes.get(read[1])
+            if info is None:
+                return None
+            return _constants_key(self._constants_of(info))
         callee = self._callee_named(read[1])  # "summary"
         return None if callee is None else self._summary(callee)
 
@@ -695,3 +722,7 @@ def _root_name(node: ast.AST) -> str | None:
     while isinstance(node, (ast.Attribute, ast.Subscript)):
         node = node.value
     return node.id if isinstance(node, ast.Name) else None
+
+
+def _constants_key(constants: dict) -> tuple:
+    return tuple(sorted((name, type(value).__name__, repr(value)) for name, value in constants.items()))
