@@ -150,6 +150,8 @@ block; the other cases have no automatic fix.
             modules = [o for o in sink.flow.live if o.kind == MODULE]
             if not modules or _covers_any(construction.covered, sink.flow.live):
                 continue
+            if sink.stepped is not None and _covers_any(sink.stepped, sink.flow.live):
+                continue  # another optimizer stepped before the next backward trains this loss
             if any(o.label in aliases or o.label.startswith(tuple(a + "." for a in aliases)) for o in modules):
                 continue  # `self.model = model`: the optimizer's model is the one that trains
             names = ", ".join(sorted(f"`{o.label}`" for o in modules))
