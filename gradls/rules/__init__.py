@@ -25,6 +25,7 @@ from .grd119_integer_parameter import IntegerParameter
 from .grd120_softmax_over_one_unit import SoftmaxOverOneUnit
 from .grd121_backward_through_freed_graph import BackwardThroughFreedGraph
 from .grd122_model_output_ignored import ModelOutputIgnored
+from .grd123_buffer_as_learned_weight import BufferAsLearnedWeight
 
 SYNTAX_ERROR_CODE = "GRD000"
 
@@ -47,7 +48,7 @@ registry = Registry([
     LossIgnoresTarget(), LossAccumulated(), NonScalarBackward(), UnregisteredSubmodule(),
     ModuleCreatedInForward(), ModuleRequiresGradAttribute(), SchedulerInsteadOfStep(),
     OptimizerTrainsNothing(), IntegerParameter(), SoftmaxOverOneUnit(),
-    BackwardThroughFreedGraph(), ModelOutputIgnored(),
+    BackwardThroughFreedGraph(), ModelOutputIgnored(), BufferAsLearnedWeight(),
 ])
 
 __all__ = ["Rule", "RuleContext", "registry", "SYNTAX_ERROR_CODE"]

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from ..model import Finding, Span
 
 CUT_CODES = ("GRD101", "GRD102", "GRD103", "GRD104", "GRD105", "GRD106")
-_WATCH_CODES = ("GRD107", "GRD112")
+_WATCH_CODES = ("GRD107", "GRD112", "GRD123")
 
 _KIND = {
     "GRD101": "detached",
@@ -166,13 +166,25 @@ def watch_for(findings: list[Finding], source: str) -> dict[str, dict]:
         node = src.stmt_at(f.span.line)
         if node is None:
             continue
-        names = _targets(node)
+        names = _buffer_names(node) if f.code == "GRD123" else _targets(node)
         if names:
             entry = watch.setdefault(str(node.lineno), {"names": [], "end": node.end_lineno or node.lineno})
             for n in names:
                 if n not in entry["names"]:
                     entry["names"].append(n)
     return watch
+
+
+def _buffer_names(node: ast.stmt) -> list[str]:
+    """`self.register_buffer("w", ...)` / `self.w = nn.Buffer(...)`: the buffer, as `self.w`."""
+    call = node.value if isinstance(node, (ast.Expr, ast.Assign)) else None
+    if isinstance(node, ast.Assign):
+        return [d for d in map(_dotted, node.targets) if d]
+    if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "register_buffer"
+            and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)):
+        owner = _dotted(call.func.value)
+        return [f"{owner}.{call.args[0].value}"] if owner else []
+    return []
 
 
 def _enclosing_function(src: "_Source", line: int):
@@ -364,6 +376,8 @@ def _verdict(f: Finding, ctx: _Ctx) -> dict:
         return _watch_verdict(f, ctx, lo, ran, where, nonleaf=True)
     if f.code == "GRD112":
         return _watch_verdict(f, ctx, lo, ran, where, nonleaf=False)
+    if f.code == "GRD123":
+        return _buffer_verdict(f, ctx, lo, ran, where)
     if f.code == "GRD108":
         err = ctx.error
         if err and err.get("line") and lo <= err["line"] <= hi and "leaf variable" in err["message"].lower():
@@ -503,6 +517,25 @@ def _watch_verdict(f: Finding, ctx: _Ctx, lo: int, ran: int, where: str, nonleaf
             return {"status": "refuted", "evidence": f"after line {start} `{name}` is a Python {d['type']}"}
     if ran:
         return {"status": "unverified", "evidence": f"{where} ran, but its value could not be inspected"}
+    return _not_reached(ctx, where)
+
+
+def _buffer_verdict(f: Finding, ctx: _Ctx, lo: int, ran: int, where: str) -> dict:
+    """GRD123: the registered tensor, seen right after registration, is a buffer (no Parameter,
+    no requires_grad), so no `parameters()` optimizer holds it and backward never reaches it."""
+    node = ctx.src.stmt_at(f.span.line)
+    start = node.lineno if node is not None else lo
+    seen = ((ctx.obs or {}).get("watched") or {}).get(str(start)) or {}
+    for name, d in seen.items():
+        if d.get("type") == "parameter" or d.get("requires_grad"):
+            return {"status": "refuted", "evidence": f"after line {start} `{name}` is trainable "
+                                                     f"({d.get('type')}, requires_grad={d.get('requires_grad')})"}
+        if d.get("type") == "tensor":
+            return {"status": "confirmed",
+                    "evidence": f"after line {start} `{name}` is a buffer (requires_grad=False, not a Parameter): "
+                                "`parameters()` does not yield it and backward never gives it a gradient"}
+    if ran:
+        return {"status": "unverified", "evidence": f"{where} ran, but the buffer could not be inspected"}
     return _not_reached(ctx, where)
 
 
