@@ -450,7 +450,7 @@ def _tensor_factory(interp, call: ast.Call, name: str, label: str | None) -> Flo
         result = Flow(frozenset(), data.cuts, frozenset())
     elif is_list:
         result = data.broken(program.make_break(TENSOR_FROM_LIST, call, call, f"`{_call_text(call)}`"))
-    elif name == "torch.tensor":
+    elif name in N.TENSOR_FACTORIES_COPY:
         result = data.broken(program.make_break(COPY_CONSTRUCT, call, call, f"`{_call_text(call)}`"))
     else:
         return data.without_tags()  # as_tensor / Tensor / FloatTensor of a tensor keep the graph

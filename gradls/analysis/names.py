@@ -39,8 +39,10 @@ INTEGER_DTYPES = {
     "torch.uint8", "torch.bool", "torch.short",
 }
 ROUNDTRIP_BUILTINS = {"float", "int"}
-TENSOR_FACTORIES_COPY = {"torch.tensor"}
-TENSOR_FACTORIES_LIST = {"torch.tensor", "torch.as_tensor", "torch.Tensor", "torch.FloatTensor"}
+# `torch.autograd.Variable(t)` returns a new leaf without t's history in torch 2.x, like torch.tensor
+VARIABLE = {"torch.autograd.Variable", "torch.autograd.variable.Variable"}
+TENSOR_FACTORIES_COPY = {"torch.tensor"} | VARIABLE
+TENSOR_FACTORIES_LIST = {"torch.tensor", "torch.as_tensor", "torch.Tensor", "torch.FloatTensor"} | VARIABLE
 NO_GRAD_CONTEXTS = {"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
                     "torch.autograd.grad_mode.no_grad", "torch.enable_grad"}
 SET_GRAD_ENABLED = {"torch.set_grad_enabled", "torch.autograd.set_grad_enabled"}
@@ -96,9 +98,11 @@ INPLACE_ARITHMETIC = frozenset(INPLACE_ARITHMETIC | (set(V.INPLACE_VARIANTS) - I
     "cauchy_", "log_normal_", "geometric_", "bernoulli_", "normal_", "uniform_", "zero_", "fill_"}))
 
 TARGET_NAME_PARTS = ("target", "teacher", "ema", "momentum", "frozen", "pretrained", "old_",
-                     "_old", "avg_", "swa", "_k", "key_encoder", "ref_", "_ref", "shadow",
+                     "_old", "avg_", "swa", "key_encoder", "ref_", "_ref", "shadow",
                      "mean_teacher", "slow", "polyak", "_tgt", "tgt_", "critic_targ", "bank", "queue",
                      "memory")
+# parts that mark a target network only at the end of the name (`encoder_k` in MoCo; `_kernel` is not one)
+TARGET_NAME_SUFFIXES = ("_k",)
 
 
 class ImportMap:
@@ -207,4 +211,5 @@ def dotted_text(node: ast.AST) -> str | None:
 def looks_like_target_network(label: str) -> bool:
     lowered = label.lower()
     last = lowered.replace("[", ".").split(".")[-1] if "." in lowered or "[" in lowered else lowered
-    return any(part in last for part in TARGET_NAME_PARTS) or last in {"teacher", "target", "ema"}
+    return (any(part in last for part in TARGET_NAME_PARTS) or last.endswith(TARGET_NAME_SUFFIXES)
+            or last in {"teacher", "target", "ema"})

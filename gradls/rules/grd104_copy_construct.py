@@ -9,13 +9,15 @@ from .cut_rule import CutRule
 class CopyConstruct(CutRule):
     code = "GRD104"
     name = "tensor-copy-constructor"
-    summary = "`torch.tensor(t)` or `t.new_tensor(t)` of a gradient-carrying tensor on the loss path."
+    summary = "`torch.tensor(t)`, `t.new_tensor(t)` or `Variable(t)` of a gradient-carrying tensor on the loss path."
     break_kind = COPY_CONSTRUCT
     verb = "is copied without its history"
     doc = """
 ## What it finds
-`torch.tensor(t)` or `x.new_tensor(t)` where `t` is a tensor that carries gradient and the
-copy is used in the loss.
+`torch.tensor(t)`, `x.new_tensor(t)` or the legacy `torch.autograd.Variable(t)` where `t` is
+a tensor that carries gradient and the copy is used in the loss. (In torch 2.x `Variable(t)`
+returns a new leaf without `t`'s history; `Variable(t, requires_grad=True)` only hides the
+backward error.)
 
 ## Why is this bad? What execution shows
 Both construct a new leaf from the data (PyTorch even warns: "To copy construct from a
