@@ -26,6 +26,7 @@ from .grd120_softmax_over_one_unit import SoftmaxOverOneUnit
 from .grd121_backward_through_freed_graph import BackwardThroughFreedGraph
 from .grd122_model_output_ignored import ModelOutputIgnored
 from .grd123_buffer_as_learned_weight import BufferAsLearnedWeight
+from .grd124_manual_update_rebinds_leaf import ManualUpdateRebindsLeaf
 
 SYNTAX_ERROR_CODE = "GRD000"
 
@@ -49,6 +50,7 @@ registry = Registry([
     ModuleCreatedInForward(), ModuleRequiresGradAttribute(), SchedulerInsteadOfStep(),
     OptimizerTrainsNothing(), IntegerParameter(), SoftmaxOverOneUnit(),
     BackwardThroughFreedGraph(), ModelOutputIgnored(), BufferAsLearnedWeight(),
+    ManualUpdateRebindsLeaf(),
 ])
 
 __all__ = ["Rule", "RuleContext", "registry", "SYNTAX_ERROR_CODE"]

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from ..model import Finding, Span
 
 CUT_CODES = ("GRD101", "GRD102", "GRD103", "GRD104", "GRD105", "GRD106")
-_WATCH_CODES = ("GRD107", "GRD112", "GRD123")
+_WATCH_CODES = ("GRD107", "GRD112", "GRD123", "GRD124")
 
 _KIND = {
     "GRD101": "detached",
@@ -378,6 +378,8 @@ def _verdict(f: Finding, ctx: _Ctx) -> dict:
         return _watch_verdict(f, ctx, lo, ran, where, nonleaf=False)
     if f.code == "GRD123":
         return _buffer_verdict(f, ctx, lo, ran, where)
+    if f.code == "GRD124":
+        return _rebound_leaf_verdict(f, ctx, lo, ran, where)
     if f.code == "GRD108":
         err = ctx.error
         if err and err.get("line") and lo <= err["line"] <= hi and "leaf variable" in err["message"].lower():
@@ -515,6 +517,24 @@ def _watch_verdict(f: Finding, ctx: _Ctx, lo: int, ran: int, where: str, nonleaf
             return {"status": "refuted", "evidence": f"after line {start} `{name}` holds no tensor with a graph"}
         elif d.get("type") in ("float", "int"):
             return {"status": "refuted", "evidence": f"after line {start} `{name}` is a Python {d['type']}"}
+    if ran:
+        return {"status": "unverified", "evidence": f"{where} ran, but its value could not be inspected"}
+    return _not_reached(ctx, where)
+
+
+def _rebound_leaf_verdict(f: Finding, ctx: _Ctx, lo: int, ran: int, where: str) -> dict:
+    """GRD124: after `w = w - lr * w.grad` runs, `w` is no leaf that requires grad any more."""
+    node = ctx.src.stmt_at(f.span.line)
+    start = node.lineno if node is not None else lo
+    seen = ((ctx.obs or {}).get("watched") or {}).get(str(start)) or {}
+    for name, d in seen.items():
+        if d.get("type") not in ("tensor", "parameter"):
+            continue
+        if d.get("requires_grad") and d.get("is_leaf"):
+            return {"status": "refuted", "evidence": f"after line {start} `{name}` is still a leaf that requires grad"}
+        what = (f"a non-leaf (grad_fn={d.get('grad_fn')}): the next backward leaves its .grad None"
+                if d.get("requires_grad") else "a tensor that does not require grad: the next backward skips it")
+        return {"status": "confirmed", "evidence": f"after line {start} `{name}` is {what}"}
     if ran:
         return {"status": "unverified", "evidence": f"{where} ran, but its value could not be inspected"}
     return _not_reached(ctx, where)
