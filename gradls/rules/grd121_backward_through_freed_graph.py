@@ -19,6 +19,10 @@ Two `backward()` calls in one block where a tensor computed by a module before t
 (`state = encoder(x)`) feeds both losses, the first `backward()` has no `retain_graph=True`,
 and the tensor is not computed again in between.
 
+Also a loop that carries a module's output into the next iteration's forward (`out, hidden =
+rnn(x, hidden)`, the classic recurrent-state bug) while each iteration calls `backward()`
+without `retain_graph=True`, and nothing in the loop detaches or rebuilds `hidden`.
+
 ## Why is this bad? What execution shows
 `backward()` frees the intermediate values the graph saved as soon as it has used them. The
 second call reaches the shared part of the graph again and raises `RuntimeError: Trying to
@@ -49,10 +53,35 @@ No automatic fix: retaining the graph, recomputing, or detaching train different
             return
         for scope in ctx.analysis.scopes:
             sinks = [s for s in scope.sinks if s.kind == "backward" and isinstance(s.node, ast.Call)]
+            yield from self._loop_carried(ctx, scope, sinks)
             if len(sinks) < 2:
                 continue
             for block in _blocks(scope.node):
                 yield from self._block(ctx, block, sinks)
+
+    def _loop_carried(self, ctx, scope, sinks: list):
+        """`out, hidden = rnn(x, hidden)` in a loop whose backward frees that graph: the next
+        iteration's forward starts from the freed graph through `hidden`."""
+        trained = {id(s.node) for s in sinks if any(o.kind == MODULE for o in s.flow.live)}
+        for loop in (n for n in ast.walk(scope.node) if isinstance(n, (ast.For, ast.While, ast.AsyncFor))):
+            if _in_nested_definition(scope.node, loop):
+                continue
+            body = loop.body
+            backward_at = [(i, stmt.value) for i, stmt in enumerate(body) if isinstance(stmt, ast.Expr)
+                           and id(stmt.value) in trained and not _retains_graph(stmt.value)]
+            for index, backward in backward_at:
+                modules = {o.label for s in sinks if s.node is backward for o in s.flow.live if o.kind == MODULE}
+                carried = _carried_through(body[:index], body, _subject(backward), modules)
+                if carried is not None:
+                    name, stmt = carried
+                    yield ctx.finding(
+                        self, ctx.span(stmt),
+                        f"`{name}` carries the previous iteration's graph into this forward, and "
+                        f"`{_subject(backward)}.backward()` (line {backward.lineno}) freed that graph: the second "
+                        "iteration's backward raises \"Trying to backward through the graph a second time\"; "
+                        f"detach it once per iteration (`{name} = {name}.detach()`)",
+                        related=[ctx.related(backward, "the backward that frees the graph")],
+                    )
 
     def _block(self, ctx, block: list, sinks: list):
         positions = {id(stmt): index for index, stmt in enumerate(block)}
@@ -110,6 +139,50 @@ def _shared_intermediate(block, first_at, second_at, first, second):
         if any(label == call or label.startswith(call + ".") for label in common for call in made_by):
             return name, before[name]
     return None
+
+
+def _carried_through(before_backward: list, body: list, loss: str | None, modules: set):
+    """(name, statement) when a statement before the backward both reads and rebinds `name`
+    from a call (`out, h = rnn(x, h)`), the loss depends on what it computes, and nothing else
+    in the loop body rebinds or detaches `name`."""
+    if loss is None:
+        return None
+    definitions = _definitions(before_backward)
+    loss_deps = _ancestors(loss, definitions) | {loss}
+    for stmt in before_backward:
+        if not (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call)):
+            continue
+        if N.dotted_text(stmt.value.func) not in modules:  # a trained module computes it
+            continue
+        bound = {n.id for t in stmt.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        read = {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)}
+        for name in sorted(bound & read):
+            if not (bound & loss_deps) or _rebound_elsewhere(body, name, stmt):
+                continue
+            return name, stmt
+    return None
+
+
+def _rebound_elsewhere(body: list, name: str, carrying: ast.stmt) -> bool:
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node is not carrying:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(isinstance(n, ast.Name) and n.id == name for t in targets for n in ast.walk(t)):
+                    return True
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("detach_", "detach") and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == name):
+                return True
+    return False
+
+
+def _in_nested_definition(scope: ast.AST, target: ast.AST) -> bool:
+    for node in ast.walk(scope):
+        if node is not scope and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if any(inner is target for inner in ast.walk(node)):
+                return True
+    return False
 
 
 def _definitions(statements: list) -> dict:

@@ -380,6 +380,8 @@ def _verdict(f: Finding, ctx: _Ctx) -> dict:
         return _buffer_verdict(f, ctx, lo, ran, where)
     if f.code == "GRD124":
         return _rebound_leaf_verdict(f, ctx, lo, ran, where)
+    if f.code == "GRD121":
+        return _freed_graph_verdict(f, ctx, ran, where)
     if f.code == "GRD108":
         err = ctx.error
         if err and err.get("line") and lo <= err["line"] <= hi and "leaf variable" in err["message"].lower():
@@ -519,6 +521,17 @@ def _watch_verdict(f: Finding, ctx: _Ctx, lo: int, ran: int, where: str, nonleaf
             return {"status": "refuted", "evidence": f"after line {start} `{name}` is a Python {d['type']}"}
     if ran:
         return {"status": "unverified", "evidence": f"{where} ran, but its value could not be inspected"}
+    return _not_reached(ctx, where)
+
+
+def _freed_graph_verdict(f: Finding, ctx: _Ctx, ran: int, where: str) -> dict:
+    """GRD121: a backward of the run raised because an earlier one freed the graph."""
+    for err in (ctx.error, (ctx.bw or {}).get("error")):
+        if err and "backward through the graph a second time" in err.get("message", ""):
+            ctx.confirmed_codes.add(f.code)
+            return {"status": "confirmed", "evidence": f"line {err.get('line')} raised {err['type']}: {_short(err['message'])}"}
+    if ran:
+        return {"status": "unverified", "evidence": f"{where} ran; no backward through a freed graph was seen"}
     return _not_reached(ctx, where)
 
 
