@@ -115,10 +115,14 @@ class Flow:
         """The value after a break: nothing live, every live source recorded as cut here."""
         if not self.live:
             return Flow(frozenset(), self.cuts, frozenset())
-        if any(not target_like_argument(o) for o in self.live):
+        # Only labels/targets live here: this break cuts nothing that trains. Only arguments of
+        # unknown type: it does not outrank an earlier cut of a module or a tensor known to train.
+        known_cut = any(c.origin.kind != ARGUMENT for c in self.cuts)
+        if any(not target_like_argument(o) for o in self.live) and not (
+                known_cut and all(o.kind == ARGUMENT for o in self.live)):
             older = frozenset(c if c.shadowed else Cut(c.origin, c.brk, c.chained, True, c.role)
                               for c in self.cuts)
-        else:  # only labels/targets were live here: this break cuts nothing that trains
+        else:
             older = self.cuts
         return Flow(frozenset(), older | {Cut(origin, brk) for origin in self.live}, frozenset())
 
