@@ -9,6 +9,7 @@ import sys
 import threading
 from contextlib import contextmanager
 
+from .analysis.external import setup_findings
 from .analysis.incremental import IncrementalParser, parse
 from .analysis.reuse import PreviousAnalysis
 from .analysis.source import SourceFile
@@ -112,6 +113,8 @@ def _check_tree(context: RuleContext, settings: Settings) -> list[Finding]:
         for rule in registry:
             if settings.is_enabled(rule.code):
                 findings.extend(_run_rule(rule, context, path))
+        if context.resolver is not None:  # setup findings in other files' statements (root causes)
+            findings.extend(setup_findings(context, settings))
     finally:
         context.release()
     table = suppressions(source)

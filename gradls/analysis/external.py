@@ -154,6 +154,94 @@ class Confirmation:
     survivors: tuple = ()
 
 
+@dataclass(frozen=True)
+class SetupRootCause:
+    """A finding of the training script's setup evaluation (gradls/analysis/objects.py) whose
+    faulty statement is in `path` (root-relative): a helper there freezing every parameter the
+    script's optimizer filters for, say. Reported by that file, like a `Confirmation`."""
+    path: str
+    code: str
+    span: tuple                  # (line, column, end line, end column), 1-based columns
+    message: str
+    sinks: tuple                 # ForeignSink: the training script's places (its optimizer)
+    severity: str = "error"
+
+
+def setup_root_cause(resolver, trainer: str, rule, path: str, text: str, node, message: str,
+                     related=()) -> SetupRootCause:
+    """`rule`'s finding at `node` of the project file at `path` (absolute), found by the setup
+    evaluation of the training script at `trainer` (absolute); `related`: (node of the training
+    script, description) pairs."""
+    from .source import SourceFile
+
+    span = SourceFile(text, path).span(node)
+    sinks = tuple(ForeignSink(trainer, _span_of(where), description, kind="setup") for where, description in related
+                  if getattr(where, "lineno", None) is not None)
+    return SetupRootCause(resolver.display(path), rule.code, (span.line, span.column, span.end_line, span.end_column),
+                          message, sinks, rule.default_severity)
+
+
+SETUP_RULES = ("GRD118",)  # rules whose findings may be statements of other files (`world_finding`)
+
+
+def setup_root_causes(tree, text: str, analysis, resolver) -> list:
+    """The training script's setup findings in other files, when the resolver analyses it
+    itself (the editor opened only the helper's file): its setup-evaluating rules run."""
+    from ..rules import RuleContext, registry
+    from .source import SourceFile
+
+    if "backward" not in text and "training_step" not in text:
+        return []
+    context = RuleContext(SourceFile(text, analysis.source.path), tree, resolver)
+    context.__dict__["analysis"] = analysis
+    try:
+        for rule in registry:
+            if rule.code in SETUP_RULES:
+                for _ in rule.check(context):
+                    pass
+        return list(context.foreign)
+    finally:
+        context.release()
+
+
+def setup_findings(context, settings) -> list:
+    """The other files' training scripts' setup findings whose statement is in this file, and
+    (recorded for them) this training script's own findings in other files."""
+    import os
+
+    from ..model import Finding, Related, Span
+
+    resolver = context.resolver
+    if resolver is None:
+        return []
+    path = os.path.abspath(context.analysis.importer)
+    record = getattr(resolver, "record_setup_root_causes", None)
+    if record is not None and (context.foreign or "world" in context.__dict__ or context.world_used):
+        try:
+            record(path, context.source.text, list(context.foreign))
+        except Exception:  # noqa: BLE001 - a resolver failure must not cost the file's own findings
+            pass
+    ask = getattr(resolver, "confirmations_for", None)
+    if ask is None:
+        return []
+    try:
+        found = [c for c in ask(path, context.source.text) if isinstance(c, SetupRootCause)]
+    except Exception:  # noqa: BLE001
+        return []
+    findings, seen = [], set()
+    for cause in found:
+        if not settings.is_enabled(cause.code):
+            continue
+        key = (cause.code, cause.span, cause.message)
+        if key in seen:
+            continue
+        seen.add(key)
+        related = tuple(Related(Span(*sink.span), sink.description, sink.path) for sink in cause.sinks)
+        findings.append(Finding(cause.code, cause.message, Span(*cause.span), cause.severity,
+                                context.source.path, None, related))
+    return findings
+
+
 def confirmations_from(reports, importer: str) -> list[Confirmation]:
     """The cut reports of the file at `importer` (absolute) whose break lies in another file."""
     found = []
@@ -189,6 +277,8 @@ def root_cause_reports(analysis, confirmations) -> list:
         return []
     by_key: dict = {}
     for confirmation in confirmations:
+        if not isinstance(confirmation, Confirmation):
+            continue
         by_key.setdefault(confirmation.key, []).append(confirmation)
     _interpret_around(analysis, {key[0] for key in by_key})
     own = {brk.key: brk for brk in list(analysis.breaks.values()) if brk.node is not None and not brk.external}

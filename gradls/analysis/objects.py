@@ -11,6 +11,12 @@ read this world stay quiet instead of guessing.
 
 Evaluation stops at the first `backward()`: that is the moment the rules judge (what is
 frozen, what each optimizer holds). It is bounded in statements and call depth.
+
+With a `project` loader (the cross-module pass), a name imported from another file of the
+project (`from models import build_model`, `import cfg`) is that file's function, class or
+value: the file is parsed once per evaluation, its top-level definitions and assignments are
+evaluated in its own namespace (its own imports), and its functions run there. A statement
+of such a file that a rule reports is that file's (`path_of`).
 """
 
 from __future__ import annotations
@@ -38,6 +44,9 @@ STATEMENT_BUDGET = 20_000
 CLASS_BUDGET = 5_000
 MAX_DEPTH = 6
 MAX_LOOP = 2_000
+MAX_PROJECT_MODULES = 24      # files of the project one evaluation may load
+# top-level modules never looked for in the project (the tables above know torch)
+_NOT_PROJECT = ("torch", "numpy", "math", "typing", "functools", "collections", "copy", "os", "sys")
 
 
 class _Stop(Exception):
@@ -261,11 +270,18 @@ _RNN_POSITIONAL = ("input_size", "hidden_size", "num_layers", "bias", "batch_fir
 class SetupWorld:
     """Evaluates a module's top-level code on typed objects; see the module docstring."""
 
-    def __init__(self, tree: ast.Module, imports: ImportMap, paramless: set) -> None:
+    def __init__(self, tree: ast.Module, imports: ImportMap, paramless: set, project=None) -> None:
         self.tree = tree
         self.imports = imports
+        # `project(module, importer)` -> (path, text, tree) of a project module as the file at
+        # `importer` (None: the script itself) imports it, or None; see the module docstring
+        self.project = project
+        self.modules: dict[str, _ProjectModule] = {}    # path -> a loaded project file
+        self.module_of: dict[int, _ProjectModule] = {}  # id(def node) -> the project file defining it
+        self.current_module: _ProjectModule | None = None  # None: the script itself
         self.paramless = paramless
         self.globals: dict = {}
+        self.main = (self.globals, imports)           # the script's namespace and imports
         self.events: list[Event] = []
         self.optimizers: list[Optimizer] = []
         self.snapshot: Snapshot | None = None
@@ -284,14 +300,113 @@ class SetupWorld:
         self.collision_freezes: list = []     # parameters frozen right after such a collision
 
     @classmethod
-    def evaluate(cls, tree: ast.Module, imports: ImportMap, paramless: set) -> "SetupWorld":
-        world = cls(tree, imports, paramless)
+    def evaluate(cls, tree: ast.Module, imports: ImportMap, paramless: set, project=None) -> "SetupWorld":
+        world = cls(tree, imports, paramless, project)
         try:
             world.run(tree.body, world.globals)
         except (_Stop, _Return, _Break, _Continue, RecursionError):
             pass
+        world._enter(None)
         world.check_classes()
+        if world.modules:  # what the rules read of events is reported in this file
+            world.events = [e for e in world.events if all(
+                world.path_of(n) is None for n in (e.node, *e.detail.values()) if isinstance(n, ast.AST))]
         return world
+
+    # ----- other files of the project ---------------------------------------------------
+
+    def path_of(self, node) -> str | None:
+        """The project file (absolute path) whose tree holds `node`; None: the script itself."""
+        if node is None or not self.modules:
+            return None
+        for module in self.modules.values():
+            if module.holds(node):
+                return module.path
+        return None
+
+    def text_of(self, path: str) -> str | None:
+        module = self.modules.get(path)
+        return module.text if module is not None else None
+
+    def _enter(self, module):
+        """Run in `module`'s namespace (None: the script's); returns what to restore."""
+        saved = (self.current_module, self.globals, self.imports)
+        self.current_module = module
+        if module is None:
+            self.globals, self.imports = self.main
+        else:
+            self.globals, self.imports = module.globals, module.imports
+        return saved
+
+    def _leave(self, saved) -> None:
+        self.current_module, self.globals, self.imports = saved
+
+    def _project_value(self, qualified: str):
+        """The value `qualified` (as the running file's imports name it) has in the project, or
+        UNKNOWN: a function, a class, a module's namespace or a value bound at its top level."""
+        if self.project is None:
+            return UNKNOWN
+        level = len(qualified) - len(qualified.lstrip("."))
+        parts = qualified[level:].split(".")
+        if not level and (not parts[0] or parts[0] in _NOT_PROJECT):
+            return UNKNOWN
+        for cut in range(len(parts), -1 if level else 0, -1):  # the longest prefix that is a module
+            module = self._load("." * level + ".".join(parts[:cut]))
+            if module is None:
+                continue
+            value = module
+            for name in parts[cut:]:
+                value = self.attribute(value, name)
+                if value is UNKNOWN or isinstance(value, _BoundName):
+                    return UNKNOWN
+            return value
+        return UNKNOWN
+
+    def _load(self, name: str):
+        importer = self.current_module.path if self.current_module is not None else None
+        key = (importer, name)
+        cache = self.__dict__.setdefault("_loaded", {})
+        if key in cache:
+            return cache[key]
+        cache[key] = None
+        if len(self.modules) >= MAX_PROJECT_MODULES:
+            return None
+        try:
+            found = self.project(name, importer)
+        except Exception:  # noqa: BLE001 - an unreadable file is an unknown module
+            found = None
+        if found is None:
+            return None
+        path, text, tree = found
+        module = self.modules.get(path)
+        if module is None:
+            module = self.modules[path] = _ProjectModule(path, text, tree, ImportMap.from_module(tree))
+            self._run_module(module)
+        cache[key] = module
+        return module
+
+    def _run_module(self, module) -> None:
+        """A project file's definitions and top-level assignments, in its own namespace (what
+        importing it binds; its script part does not run)."""
+        saved = self._enter(module)
+        snapshot = self.snapshot
+        depth, self.depth = self.depth, self.depth + 1
+        try:
+            for stmt in module.tree.body:
+                if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign,
+                                         ast.AnnAssign)):
+                    continue
+                try:
+                    self.run([stmt], module.globals)
+                except (_Return, _Break, _Continue):
+                    pass
+                except _Stop:
+                    if self.budget <= 0:
+                        raise
+                    self.snapshot = snapshot  # a backward the import ran: not the script's
+        finally:
+            self.depth = depth
+            self._leave(saved)
 
     def release(self) -> None:
         """Break the reference cycles the evaluation made (a class's methods point back at it,
@@ -347,11 +462,19 @@ class SetupWorld:
 
     def stmt_FunctionDef(self, stmt, env):
         env[stmt.name] = Function(stmt)
+        if self.current_module is not None:
+            self.module_of[id(stmt)] = self.current_module
 
     stmt_AsyncFunctionDef = stmt_FunctionDef
 
     def stmt_ClassDef(self, stmt, env):
         bases = [self.imports.qualify(b) or dotted_text(b) or "" for b in stmt.bases]
+        scope = env
+        for base in bases:  # a base class of another project file
+            if base and base not in env and not base.startswith("torch.") and self.project is not None:
+                found = self._project_value(base)
+                if isinstance(found, ClassObj):
+                    env = {**env, base: found}
         is_module = any(b.startswith("torch.nn.") and b.rsplit(".", 1)[-1] in ("Module",)
                         or isinstance(env.get(b), ClassObj) and env[b].is_module for b in bases)
         known_bases = all(b in ("", "object") or b.startswith("torch.nn.Module") or isinstance(env.get(b), ClassObj)
@@ -362,9 +485,11 @@ class SetupWorld:
         for item in stmt.body:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 cls.attrs[item.name] = Function(item, owner=cls)
+                if self.current_module is not None:
+                    self.module_of[id(item)] = self.current_module
             elif isinstance(item, ast.Assign) and len(item.targets) == 1 and isinstance(item.targets[0], ast.Name):
                 cls.attrs[item.targets[0].id] = self.eval(item.value, env)
-        env[stmt.name] = cls
+        scope[stmt.name] = cls
 
     def stmt_Import(self, stmt, env):
         pass
@@ -552,6 +677,8 @@ class SetupWorld:
             return env[expr.id]
         if expr.id in self.globals:
             return self.globals[expr.id]
+        if self.project is not None and expr.id in self.imports.aliases:
+            return self._project_value(self.imports.aliases[expr.id])
         return {"True": True, "False": False, "None": None}.get(expr.id, UNKNOWN)
 
     def expr_JoinedStr(self, expr, env):
@@ -668,6 +795,8 @@ class SetupWorld:
         if isinstance(base, ClassObj):
             found = self._class_attribute(base, attr)
             return found if found is not None else UNKNOWN
+        if isinstance(base, _ProjectModule):
+            return self._module_attribute(base, attr)
         if isinstance(base, (str, list, dict, Optimizer, Scheduler)):
             return _BoundName(base, attr)
         if isinstance(base, _Super):
@@ -677,6 +806,21 @@ class SetupWorld:
                     return Function(found.node, base.receiver, found.owner)
             return _NoOp() if attr == "__init__" else UNKNOWN
         return UNKNOWN
+
+    def _module_attribute(self, module, attr: str):
+        """`pkg.name`: what the file binds (a re-export `from .build import f` followed), or its
+        submodule."""
+        if attr in module.globals:
+            return module.globals[attr]
+        saved = self._enter(module)
+        try:
+            if attr in module.imports.aliases:
+                return self._project_value(module.imports.aliases[attr])
+            if module.path.endswith("__init__.py"):
+                return self._project_value("." + attr)
+            return UNKNOWN
+        finally:
+            self._leave(saved)
 
     def _class_attribute(self, cls: ClassObj, attr: str):
         if attr in cls.attrs:
@@ -841,9 +985,11 @@ class SetupWorld:
         if isinstance(expr.func, ast.Attribute) and expr.func.attr in ("backward", "manual_backward"):
             self._backward(expr)
         qualified = self.imports.qualify(expr.func)
-        if qualified is not None:
+        func = self._project_value(qualified) if qualified is not None and self.project is not None else UNKNOWN
+        if qualified is not None and not isinstance(func, (Function, ClassObj)):
             return self._qualified_call(qualified, expr, env)
-        func = self.eval(expr.func, env)
+        if qualified is None:
+            func = self.eval(expr.func, env)
         args, kwargs = self._arguments(expr, env)
         if args is UNKNOWN:
             return UNKNOWN
@@ -1180,6 +1326,16 @@ class SetupWorld:
     def invoke(self, func: Function, args, kwargs):
         if self.depth >= MAX_DEPTH:
             return UNKNOWN
+        module = self.module_of.get(id(func.node)) if self.modules else None
+        if module is self.current_module:
+            return self._invoke(func, args, kwargs)
+        saved = self._enter(module)
+        try:
+            return self._invoke(func, args, kwargs)
+        finally:
+            self._leave(saved)
+
+    def _invoke(self, func: Function, args, kwargs):
         node = func.node
         local: dict = {}
         params = [*node.args.posonlyargs, *node.args.args]
@@ -1266,6 +1422,23 @@ class SetupWorld:
         if self.snapshot is None:
             self.snapshot = Snapshot(node, list(self.optimizers))
         raise _Stop()
+
+
+class _ProjectModule:
+    """A file of the project the script imports: its namespace, evaluated on first use."""
+
+    def __init__(self, path: str, text: str, tree: ast.Module, imports: ImportMap) -> None:
+        self.path = path
+        self.text = text
+        self.tree = tree
+        self.imports = imports
+        self.globals: dict = {}
+        self._nodes: set | None = None
+
+    def holds(self, node) -> bool:
+        if self._nodes is None:
+            self._nodes = {id(n) for n in ast.walk(self.tree)}
+        return id(node) in self._nodes
 
 
 class _Super:

@@ -40,6 +40,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..analysis.external import (
+    SetupRootCause, setup_root_causes,
     ExternalClass, ExternalFunction, ExternalInstance, ExternalMember, export_definitions, single_assignments,
 )
 from ..analysis.source import SourceFile
@@ -85,6 +86,7 @@ class ProjectResolver:
         self._listing: tuple[float, list[str]] | None = None  # (when, the project's .py files)
         self._trainer_stamps: dict[str, tuple] = {}  # path -> ((mtime, size), calls backward)
         self._checked: dict[str, tuple] = {}  # training script -> (overlay, when its entry was validated)
+        self._setup_trees: dict[str, tuple] = {}  # path -> (hash, syntax tree) for setup evaluation
         self.claimed: set[str] = set()
         # while `gradls check` checks the training scripts first: those that asked for their own
         # root causes (asked again once all of them are known)
@@ -196,15 +198,68 @@ class ProjectResolver:
                 confirmed, deps = self._confirmations_of(trainer)
                 if path not in deps:
                     continue
+                setup = [c for c in confirmed if c.path == shown and isinstance(c, SetupRootCause)]
+                if setup:
+                    self._note_dep(path, trainer)
+                    found.extend(setup)
+                if len(setup) == sum(1 for c in confirmed if c.path == shown):
+                    continue
                 if holds is None:  # the exports are cached: the training script's analysis read them
                     holds = _exports_hold_breaks(self._exports_of(path), shown)
                 if not holds:
                     return []  # (a file whose exports hold no break of its own is no root cause)
                 self._note_dep(path, trainer)  # its findings now depend on the training script
-                found.extend(c for c in confirmed if c.path == shown)
+                found.extend(c for c in confirmed if c.path == shown and not isinstance(c, SetupRootCause))
             if found:
                 self.claimed.add(path)
             return found
+
+    def setup_module(self, module: str, importer: str, trainer: str):
+        """(path, text, tree) of the project module `module` as the file at `importer` imports
+        it, for the setup evaluation of the training script at `trainer` (gradls/analysis/
+        objects.py): parsed once per version; the training script's findings now depend on it."""
+        with self._lock:
+            top = module.lstrip(".").split(".")[0]
+            if not module.startswith(".") and not self._in_project(top, importer):
+                return None
+            files = self._module_files(importer, module)
+            if not files or not self._inside_project(files[-1]):
+                return None
+            path = files[-1]
+            digest = self.file_hash(path)
+            text = self._text(path)
+            if digest is None or text is None:
+                return None
+            known = self._setup_trees.get(path)
+            if known is None or known[0] != digest:
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        tree = ast.parse(text, filename=path)
+                except (SyntaxError, ValueError):
+                    return None
+                known = self._setup_trees[path] = (digest, tree)
+            deps = self._deps.setdefault(os.path.abspath(trainer), set())
+            deps.update(files)
+            return path, text, known[1]
+
+    def record_setup_root_causes(self, path: str, text: str, found: list) -> None:
+        """The training script's setup findings whose statement is in another file (a helper
+        freezing every parameter): kept with its confirmations, reported by that file."""
+        from ..analysis.external import SetupRootCause
+
+        with self._lock:
+            path = os.path.abspath(path)
+            digest = content_hash(text.encode("utf-8", "surrogatepass"))
+            if digest != self.file_hash(path):
+                return
+            known = self._confirmed.get(path)
+            kept = [c for c in known[2] if not isinstance(c, SetupRootCause)] if known and known[0] == digest else []
+            if not found and not kept and known is None:
+                return
+            deps = self._deps.get(path, set()) - {path}
+            self._confirmed[path] = (digest, {d: self.file_hash(d) for d in deps}, kept + list(found))
+            self._checked.pop(path, None)
 
     @staticmethod
     def checks_first(text: str) -> bool:
@@ -271,7 +326,7 @@ class ProjectResolver:
         self._in_progress.add(trainer)
         try:
             analysis = FileAnalysis.build(tree, SourceFile(text, self.display(trainer)), self, importer=trainer)
-            return confirmations_from(gradient_cuts(analysis), trainer)
+            return confirmations_from(gradient_cuts(analysis), trainer) + setup_root_causes(tree, text, analysis, self)
         except RecursionError:
             return []
         except Exception:  # noqa: BLE001 - a training script's analysis must not cost this file's findings

@@ -47,6 +47,8 @@ class RuleContext:
         self.tree = tree
         self.resolver = resolver
         self.previous = previous  # the analysis of this file's previous version, to reuse from
+        self.foreign: list = []   # findings of the setup evaluation in other files (`world_finding`)
+        self.world_used = False
 
     @cached_property
     def analysis(self) -> FileAnalysis:
@@ -55,7 +57,45 @@ class RuleContext:
     @cached_property
     def world(self) -> SetupWorld:
         """Modules, parameters and optimizers as the script's setup code builds them."""
-        return SetupWorld.evaluate(self.tree, self.analysis.imports, PARAMLESS_MODULES)
+        self.world_used = True
+        return SetupWorld.evaluate(self.tree, self.analysis.imports, PARAMLESS_MODULES, self._project_loader())
+
+    def _project_loader(self):
+        """The project's other files for the setup evaluation (the cross-module pass only)."""
+        load = getattr(self.resolver, "setup_module", None)
+        if load is None:
+            return None
+        import os
+
+        trainer = os.path.abspath(self.analysis.importer)
+        return lambda module, importer: load(module, importer or trainer, trainer)
+
+    def world_line(self, node: ast.AST, at: ast.AST) -> str:
+        """`line N` of `node` as a message at `at` names it (`train.py line N` from another file)."""
+        import os
+
+        world = self.world
+        path = world.path_of(node)
+        if path == world.path_of(at):
+            return f"line {node.lineno}"
+        return f"{os.path.basename(path or self.source.path)} line {node.lineno}"
+
+    def world_finding(self, rule: Rule, node: ast.AST, message: str, related=()) -> Finding | None:
+        """A finding at `node`, a statement the setup evaluation ran: None when it is another
+        file's (a helper in utils.py), where it is reported instead (gradls/analysis/external.py
+        `SetupRootCause`); `related`: (node, description) pairs of this file."""
+        world = self.world
+        path = world.path_of(node)
+        if path is None:
+            return self.finding(rule, self.span(node), message,
+                                related=[self.related(n, text) for n, text in related if world.path_of(n) is None])
+        from ..analysis.external import setup_root_cause
+        import os
+
+        mine = [(n, text) for n, text in related if world.path_of(n) is None]
+        self.foreign.append(setup_root_cause(self.resolver, os.path.abspath(self.analysis.importer), rule, path,
+                                             world.text_of(path), node, message, mine))
+        return None
 
     def release(self) -> None:
         """Free what only the rules needed (the setup evaluation) once they have run."""

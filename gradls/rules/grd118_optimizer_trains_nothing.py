@@ -77,15 +77,19 @@ No automatic fix: which parameters should train is the user's decision.
         for node, message in self._collisions(world):
             if id(node) not in reported:
                 reported.add(id(node))
-                yield ctx.finding(self, ctx.span(_shown(node)), message)
+                finding = ctx.world_finding(self, _shown(node), message)
+                if finding is not None:
+                    yield finding
         for optimizer in world.snapshot.optimizers:
             if not optimizer.complete:
                 continue
-            for node, message in self._problems(world, optimizer, typo_nodes):
+            for node, message in self._problems(ctx, world, optimizer, typo_nodes):
                 if id(node) not in reported:
                     reported.add(id(node))
-                    yield ctx.finding(self, ctx.span(_shown(node)), message,
-                                      related=[ctx.related(optimizer.node, "the optimizer")])
+                    # a statement of another file (a helper freezing the model) is reported there
+                    finding = ctx.world_finding(self, _shown(node), message, [(optimizer.node, "the optimizer")])
+                    if finding is not None:
+                        yield finding
 
     def _collisions(self, world):
         for param in world.collision_freezes:
@@ -97,27 +101,28 @@ No automatic fix: which parameters should train is the user's decision.
                 f"the substring test `{pattern!r} in name` also matches `{matched}`: parameters of another "
                 f"layer are frozen and never train; compare whole name parts (`name.startswith({pattern + '.'!r})`)")
 
-    def _problems(self, world, optimizer, typo_nodes):
+    def _problems(self, ctx, world, optimizer, typo_nodes):
         name = _optimizer_text(optimizer.node)
         if not optimizer.params:
             if optimizer.consumed_source is not None:
                 yield optimizer.consumed_source, (
-                    f"this statement uses up the `parameters()` generator that `{name}` (line "
-                    f"{optimizer.node.lineno}) is built from later: the optimizer gets an empty parameter list")
+                    f"this statement uses up the `parameters()` generator that `{name}` ("
+                    f"{ctx.world_line(optimizer.node, optimizer.consumed_source)}) is built from later: the optimizer "
+                    "gets an empty parameter list")
             elif optimizer.dropped and not world.uncertain and all(not p.requires_grad for p in optimizer.dropped):
                 node = _last_freeze(optimizer.dropped)
                 if node is not None:
                     yield node, (
-                        f"this freezes every parameter, so the `requires_grad` filter of `{name}` (line "
-                        f"{optimizer.node.lineno}) leaves it an empty parameter list: nothing can train")
+                        f"this freezes every parameter, so the `requires_grad` filter of `{name}` ("
+                        f"{ctx.world_line(optimizer.node, node)}) leaves it an empty parameter list: nothing can train")
             return
         if not world.uncertain and all(not p.requires_grad for p in optimizer.params) and not typo_nodes:
             node = _last_freeze(optimizer.params)
             if node is not None:
                 yield node, (
-                    f"every tensor `{name}` (line {optimizer.node.lineno}) holds has requires_grad=False when "
-                    f"backward first runs (line {world.snapshot.node.lineno}): this freeze matched them all and "
-                    "nothing trains")
+                    f"every tensor `{name}` ({ctx.world_line(optimizer.node, node)}) holds has requires_grad=False "
+                    f"when backward first runs ({ctx.world_line(world.snapshot.node, node)}): this freeze matched them "
+                    "all and nothing trains")
 
 def _last_freeze(params) -> ast.AST | None:
     nodes = [p.frozen_by for p in params if p.frozen_by is not None]
