@@ -75,3 +75,32 @@ def test_an_edit_of_the_construction_changes_the_finding_of_the_unchanged_method
     assert edited != text
     assert [f.code for f in checker.check(edited)] == []
     assert [f.code for f in checker.check(text)] == ["GRD101"]
+
+
+def test_decide_test_reads_parameters_bound_to_literals():
+    names = {"cutoff": 0.5, "mode": None}
+    assert decide_test(ast.parse("cutoff is not None", mode="eval").body, {}, names) is True
+    assert decide_test(ast.parse("mode", mode="eval").body, {}, names) is False
+    assert decide_test(ast.parse("other is None", mode="eval").body, {}, names) is None
+
+
+def test_tested_parameters_include_those_passed_on():
+    from gradls.analysis.constants import tested_parameters
+
+    function = ast.parse("def f(p, t, cutoff=None, scale=1.0):\n"
+                         "    q = helper(p, cutoff=cutoff)\n"
+                         "    return q * scale if t is not None else q\n").body[0]
+    assert tested_parameters(function, ["p", "t", "cutoff", "scale"]) == {"p", "t", "cutoff"}
+
+
+SPECIALIZED = ROOT / "fixtures" / "grd105" / "pos_loss_option_thresholds_prediction.py"
+
+
+def test_a_literal_passed_down_through_helpers_decides_their_branches_and_follows_edits():
+    text = SPECIALIZED.read_text()
+    checker = DocumentChecker(str(SPECIALIZED))
+    assert [f.code for f in checker.check(text)] == ["GRD105"]
+    soft = text.replace("OverlapLoss(hard=0.5)", "OverlapLoss()")
+    assert soft != text
+    assert [f.code for f in checker.check(soft)] == []
+    assert [f.code for f in checker.check(text)] == ["GRD105"]

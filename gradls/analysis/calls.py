@@ -10,6 +10,7 @@ from .interpreter import (
     BATCHED_TAG, OPTIMIZER_TAG, PARAMLESS_TAG, PARAMS_TAG, REDUCTIONS, SAVED_TAG, SCALAR_TAG, CallEvent,
     INFERENCE_TAG, InplaceEvent, SinkEvent, torch_module_saves, torch_module_tag,
 )
+from .constants import UNKNOWN_VALUE, argument_constant, tested_parameters
 from .external import (
     FUNCTION_ALIAS, LOSS_INSTANCE, MODULE_INSTANCE, ExternalClass, ExternalFunction, ExternalInstance,
     ExternalMember, localize,
@@ -844,6 +845,9 @@ def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | No
         forward = _external_loss_forward(interp, callee)
         if forward is not None:  # `criterion = DiceLoss()` of another file: its forward decides
             return _apply_method(interp, call, forward, text, chain=False).with_tags(SCALAR_TAG)
+        local = _local_loss_forward(interp, callee)
+        if local is not None:  # `criterion = DiceLoss(threshold=0.5)` of this file: its forward decides
+            return _local_call(interp, call, local, text, bound=True).with_tags(SCALAR_TAG)
         args = _args(interp, call)
         flow = join(args).without_tags()
         if text.lower().endswith(("loss", "criterion", "loss_fn")):
@@ -865,6 +869,16 @@ def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | No
     return _args_flow(interp, call)
 
 
+def _local_loss_forward(interp, loss: Flow):
+    """The `forward` of this file's parameterless loss class whose instance `loss` is, if known."""
+    for tag in loss.tags:
+        if tag.startswith("class:"):
+            info = interp.program.local_class(tag[len("class:"):])
+            if info is not None and info.is_loss:
+                return info.methods.get("forward") or info.methods.get("__call__")
+    return None
+
+
 def _external_loss_forward(interp, loss: Flow):
     """The `forward` of the other file's loss class whose instance `loss` is, if known."""
     for tag in loss.tags:
@@ -880,18 +894,50 @@ def _local_call(interp, call: ast.Call, callee, label: str | None, bound: bool =
     if callee.kind == "class":
         _args_flow(interp, call)
         if callee.info.is_loss and not (callee.info.params or callee.info.modules):
-            return Flow(tags=frozenset({PARAMLESS_TAG}))
+            return Flow(tags=frozenset({PARAMLESS_TAG, f"class:{callee.info.name}"}))
         if not callee.info.is_module and not (callee.info.params or callee.info.modules):
             # a plain object holding no module (an environment, a helper): no gradient source,
             # but calling its methods runs them
             return Flow(tags=frozenset({f"class:{callee.info.name}"}))
         instance = _fresh_module(label, call)
         return instance.with_tags(f"class:{callee.info.name}")
-    summary = program.summary(callee)
+    constants = _literal_arguments(interp, call, callee, bound)
+    summary = program.specialized_summary(callee, constants) if constants else program.summary(callee)
     arg_flows = _bind_arguments(interp, call, callee, bound)
     result = summary.apply(arg_flows, call)
     _grad_effect(interp, summary)
     return result
+
+
+def _literal_arguments(interp, call: ast.Call, callee, bound: bool) -> dict:
+    """parameter -> literal, for the literals this call passes to parameters the callee's `if`
+    tests read (`threshold=0.5`, `threshold=self.threshold` of a constant attribute, a
+    parameter of a specialized caller passed on)."""
+    params = callee.params[1:] if callee.is_method or bound and callee.class_info is None else callee.params
+    tested = tested_parameters(callee.node, params)
+    if not tested:
+        return {}
+    expressions = dict(zip(params, (a for a in call.args if not isinstance(a, ast.Starred))))
+    expressions.update({k.arg: k.value for k in call.keywords if k.arg is not None})
+    class_constants = interp.program.class_constants(interp.scope)
+    found = {}
+    for name in tested:
+        node = expressions.get(name)
+        value = argument_constant(node, class_constants, interp.constants) if node is not None else \
+            _literal_default(callee.node, name)
+        if value is not UNKNOWN_VALUE:
+            found[name] = value
+    return found
+
+
+def _literal_default(function: ast.AST, name: str):
+    """The literal default of parameter `name` (an argument the call leaves out)."""
+    args = function.args
+    positional = [*args.posonlyargs, *args.args]
+    defaults = dict(zip([a.arg for a in positional[len(positional) - len(args.defaults):]], args.defaults))
+    defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+    node = defaults.get(name)
+    return argument_constant(node, {}, {}) if node is not None else UNKNOWN_VALUE
 
 
 def _grad_effect(interp, summary: Summary) -> None:

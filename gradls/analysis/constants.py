@@ -55,16 +55,17 @@ def instance_constants(tree: ast.Module, info, constructions: Constructions | No
     return constants
 
 
-def decide_test(test: ast.AST, constants: dict) -> bool | None:
+def decide_test(test: ast.AST, constants: dict, names: dict | None = None) -> bool | None:
     """The truth of an `if` test over `self.<constant>` (`self.flag`, `not self.flag`,
-    `self.x is None`, `self.mode == "a"`), or None."""
-    if not constants:
+    `self.x is None`, `self.mode == "a"`) or over a parameter in `names` (a literal the caller
+    passed: `threshold is not None`), or None."""
+    if not constants and not names:
         return None
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        inner = decide_test(test.operand, constants)
+        inner = decide_test(test.operand, constants, names)
         return None if inner is None else not inner
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
-        left = _self_constant(test.left, constants)
+        left = _self_constant(test.left, constants, names)
         right = _literal(test.comparators[0])
         if left is _UNKNOWN or right is _UNKNOWN:
             return None
@@ -78,15 +79,43 @@ def decide_test(test: ast.AST, constants: dict) -> bool | None:
         if isinstance(op, ast.NotEq):
             return left != right
         return None
-    value = _self_constant(test, constants)
+    value = _self_constant(test, constants, names)
     return None if value is _UNKNOWN else bool(value)
 
 
-def _self_constant(node: ast.AST, constants: dict):
+def _self_constant(node: ast.AST, constants: dict, names: dict | None = None):
     if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
             and node.attr in constants):
         return constants[node.attr]
+    if names and isinstance(node, ast.Name) and node.id in names:
+        return names[node.id]
     return _UNKNOWN
+
+
+def argument_constant(node: ast.AST, constants: dict, names: dict):
+    """The literal an argument expression passes (`0.5`, `self.threshold`, a parameter bound
+    to a literal), or UNKNOWN_VALUE."""
+    value = _literal(node)
+    if value is _UNKNOWN:
+        value = _self_constant(node, constants, names)
+    return value
+
+
+def tested_parameters(function: ast.AST, params) -> set:
+    """The parameters an `if` test (or a conditional expression) of `function` reads, or that
+    it passes on as they are to another call (whose tests may read them)."""
+    wanted = set(params)
+    found = set()
+    for node in ast.walk(function):
+        if isinstance(node, (ast.If, ast.IfExp, ast.While)):
+            found |= {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name) and n.id in wanted}
+        elif isinstance(node, ast.Call):
+            passed = [*node.args, *(k.value for k in node.keywords)]
+            found |= {a.id for a in passed if isinstance(a, ast.Name) and a.id in wanted}
+    return found
+
+
+UNKNOWN_VALUE = _UNKNOWN
 
 
 def _assigned_once_in_init(info, init: ast.AST) -> dict:
@@ -100,11 +129,16 @@ def _assigned_once_in_init(info, init: ast.AST) -> dict:
                     writes[attribute] = writes.get(attribute, 0) + 1
     found = {}
     for stmt in init.body:
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-            target = stmt.targets[0]
-            if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
-                    and target.value.id == "self" and writes.get(target.attr) == 1):
-                found[target.attr] = stmt.value
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
+            continue
+        target, value = stmt.targets[0], stmt.value
+        pairs = [(target, value)]
+        if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts):
+            pairs = list(zip(target.elts, value.elts))  # self.a, self.b = a, b
+        for one, its_value in pairs:
+            if (isinstance(one, ast.Attribute) and isinstance(one.value, ast.Name)
+                    and one.value.id == "self" and writes.get(one.attr) == 1):
+                found[one.attr] = its_value
     return found
 
 

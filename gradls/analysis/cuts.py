@@ -78,6 +78,8 @@ def _reportable_cuts(analysis: FileAnalysis, sink: SinkEvent, live_anywhere: lis
             continue
         if sink.kind == "return" and not analysis.trains and (cut.brk.kind not in UNTRAINED_FILE_BREAKS or not total):
             continue
+        if sink.kind == "return" and cut.brk.kind == NO_GRAD and _within(cut.brk.node, sink.scope.node):
+            continue  # its own no_grad block: an evaluation it returns (the callers' backward decides)
         if not _trained(analysis, cut.origin, sink):
             continue
         if not total and not _partial_is_evidence(cut, sink, live_anywhere):
@@ -85,6 +87,12 @@ def _reportable_cuts(analysis: FileAnalysis, sink: SinkEvent, live_anywhere: lis
         candidates.append(cut)
     for cut in _likely_causes(candidates):
         yield cut, total
+
+
+def _within(node: ast.AST | None, function: ast.AST) -> bool:
+    """True if `node` is written inside `function` (its lines)."""
+    line = getattr(node, "lineno", None)
+    return line is not None and function.lineno <= line <= (function.end_lineno or line)
 
 
 def _forward_cuts_of_own_layers(analysis: FileAnalysis, sink: SinkEvent):
@@ -163,6 +171,12 @@ def _partial_is_evidence(cut: Cut, sink: SinkEvent, live_anywhere: list) -> bool
     if cut.origin.kind == MAYBE_MODULE:
         return False
     if not cut.chained and sink.trained is None and cut.origin.kind != ARGUMENT and cut.origin.kind != TENSOR:
+        return False
+    if cut.origin.kind == ARGUMENT and sink.kind == "return":
+        # a function's argument, cut while others still reach what it returns: whether it is
+        # something that should train (a prediction) or data (labels, ids, a mask, a number) is
+        # not known here; the callers' backward, with the real arguments, decides. Also
+        # `netD(fake.detach())` in a discriminator loss: cut on purpose to train the module it is fed to
         return False
     if cut.chained and cut.origin.kind == ARGUMENT and sink.kind == "return":
         # `netD(fake.detach())` in a discriminator loss: the argument is cut on purpose to train

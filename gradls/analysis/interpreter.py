@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from . import names as N
 from .links import WeakLink
+from .constants import decide_test
 from .values import (
     ARGUMENT, COPY_CONSTRUCT, DETACH, EMPTY, MAYBE_MODULE, MODULE, NO_GRAD, NONDIFF,
     PARAMETER, ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Break, Cut, Flow, Origin, join,
@@ -152,11 +153,16 @@ class Interpreter:
         self.inference: ast.AST | None = _inference_decorator(self.imports, scope.node)
         self.loop_depth = 0
         self.order = 0
+        # parameter -> the literal every call of this specialized interpretation passes
+        self.constants: dict = {}
+        self.returned = False  # a branch known to run ended with return/raise
 
     # ----- statements -------------------------------------------------------------------
 
     def run(self, body: list[ast.stmt]) -> None:
         for stmt in body:
+            if self.returned:  # a decided branch returned: what follows never runs
+                return
             self.order += 1
             self.statement(stmt)
 
@@ -235,9 +241,14 @@ class Interpreter:
 
     def stmt_If(self, stmt: ast.If) -> None:
         self.eval(stmt.test)
-        taken = self.program.branch_taken(self.scope, stmt.test)
+        taken = decide_test(stmt.test, {}, self.constants) if self.constants else None
+        if taken is None:
+            taken = self.program.branch_taken(self.scope, stmt.test)
         if taken is not None:  # `if self.flag:` with a flag every object of the script shares
-            self.run(stmt.body if taken else stmt.orelse)
+            branch = stmt.body if taken else stmt.orelse
+            self.run(branch)
+            if branch and isinstance(branch[-1], (ast.Return, ast.Raise)):
+                self.returned = True
             return
         before = dict(self.env)
         mode = (self.no_grad, self.no_grad_cause)

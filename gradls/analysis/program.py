@@ -131,6 +131,7 @@ class FileAnalysis:
         self.importer = importer or source.path  # the path imports are resolved from
         self.tree = tree
         self._class_constants: dict[str, dict] = {}   # class name -> its instances' constant attributes
+        self._specialized: dict[tuple, Summary] = {}   # (function, literals passed) -> its summary
         self._constructions: Constructions | None = None
         self.source = source
         self.imports = N.ImportMap.from_module(tree)
@@ -432,6 +433,15 @@ class FileAnalysis:
         self._note_read("class_constant", info.name, _constants_key(constants))
         return decide_test(test, constants)
 
+    def class_constants(self, scope: Scope) -> dict:
+        """The constant attributes of the class whose method `scope` is ({} elsewhere)."""
+        info = scope.class_info
+        if info is None or not self.trains_text:
+            return {}
+        constants = self._constants_of(info)
+        self._note_read("class_constant", info.name, _constants_key(constants))
+        return constants
+
     def _constants_of(self, info: ClassInfo) -> dict:
         constants = self._class_constants.get(info.name)
         if constants is None:
@@ -599,7 +609,28 @@ class FileAnalysis:
         self.constructions.extend(record.constructions)
         self.trains = self.trains or record.trains
 
-    def _interpret_function(self, callee: Callee) -> Scope:
+    def specialized_summary(self, callee: Callee, constants: dict) -> Summary:
+        """The summary of `callee` for a call passing literals to parameters its `if` tests read
+        (`f_score(..., threshold=0.5)`): those tests go one way. Interpreted apart (its scope is
+        not the file's), once per distinct set of literals."""
+        key = (id(callee.node), _constants_key(constants))
+        cached = self._specialized.get(key)
+        if cached is not None:
+            return cached
+        if key in self.in_progress or len(self._specialized) >= MAX_SPECIALIZED:
+            return self.summary(callee)
+        self.in_progress.add(key)
+        self._recording.append(Record(callee.node))  # its reads belong to the generic summary's record
+        try:
+            scope = self._interpret_function(callee, constants, keep=False)
+        finally:
+            self._recording.pop()
+            self.in_progress.discard(key)
+        summary = Summary(_parameters_as_arguments(scope.returns, callee.node), scope.exit_no_grad)
+        self._specialized[key] = summary
+        return summary
+
+    def _interpret_function(self, callee: Callee, constants: dict | None = None, keep: bool = True) -> Scope:
         node = callee.node
         info = callee.class_info
         is_loss = _is_loss_function(node.name, info)
@@ -616,8 +647,10 @@ class FileAnalysis:
         if node.args.vararg is not None:  # `*inputs`: what the caller passes positionally
             interp.env[node.args.vararg.arg] = _argument_value(node.args.vararg.arg, node)
         interp.no_grad = self._no_grad_decorated(node)
+        interp.constants = dict(constants or {})
         interp.run(node.body)
-        self.scopes.append(scope)
+        if keep:
+            self.scopes.append(scope)
         return scope
 
     def _self_value(self, info: ClassInfo | None) -> Flow:
@@ -722,6 +755,9 @@ def _root_name(node: ast.AST) -> str | None:
     while isinstance(node, (ast.Attribute, ast.Subscript)):
         node = node.value
     return node.id if isinstance(node, ast.Name) else None
+
+
+MAX_SPECIALIZED = 200  # specialized summaries per file: beyond, calls use the generic one
 
 
 def _constants_key(constants: dict) -> tuple:

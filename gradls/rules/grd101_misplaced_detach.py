@@ -30,7 +30,8 @@ Running `h = model[0](x).detach(); loss = crit(model[1:](h), y); loss.backward()
 Not flagged: a detach whose result only feeds logging or metrics, a target network, an
 EMA/teacher, a GAN discriminator step (the generator trains from its own loss), truncated
 BPTT (`h = h.detach()`), or one branch of a stop-gradient loss (SimSiam/BYOL) while the
-same parameters still get gradient through the other branch.
+same parameters still get gradient through the other branch, and a function that calls
+backward itself and returns its loss detached (or `.item()`) as a report.
 
 ## Example
 ```python

@@ -24,7 +24,11 @@ Both construct a new leaf from the data (PyTorch even warns: "To copy construct 
 tensor, it is recommended to use sourceTensor.clone().detach()"). The copy has no
 history, so the parameters behind `t` get no gradient through it. Note: `torch.Tensor(t)`
 and `torch.FloatTensor(t)` of a tensor keep the graph in torch 2.13 (they return a view of
-`t`), and `torch.as_tensor(t)` returns `t` itself: those are not flagged.
+`t`), and `torch.as_tensor(t)` returns `t` itself: those are not flagged. Neither is
+`torch.tensor(beta)` of a function argument that is a Python value by its default or
+annotation (`beta: float = 0.5`, `top_k: int`), nor, inside a loss helper, a copy of one of
+its arguments while others still reach what it returns: the type of an argument is not known
+there, so the callers' backward, with the tensors they pass, decides.
 
 ## Example
 ```python

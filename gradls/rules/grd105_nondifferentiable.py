@@ -23,7 +23,9 @@ tensors cannot require grad at all). A loss built only from them makes backward 
 nothing, silently.
 
 Not flagged: argmax for accuracy or metrics, thresholds for masks that weight a
-differentiable loss, indices used to gather from a tensor that still carries gradient.
+differentiable loss, indices used to gather from a tensor that still carries gradient, a
+helper that returns a bool mask or integer indices (a comparison, argmax: such a value is
+never a loss), and masks a loss helper builds from labels or token ids it is given.
 
 ## Example
 ```python

@@ -42,7 +42,9 @@ backward` (use `torch.no_grad()` for a frozen feature extractor, or `.clone()` t
 
 Not flagged: evaluation loops, EMA/teacher updates, target-network targets (`with
 torch.no_grad(): target = target_net(s2)`), pseudo-labels, anything that never reaches a
-backward of the parameters it came from.
+backward of the parameters it came from, and a function that returns what its own `no_grad`
+block computed (an `evaluate_loss`, a sampling `forward`): it is flagged where a caller
+backpropagates it.
 
 ## Example
 ```python

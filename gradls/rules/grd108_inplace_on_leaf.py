@@ -25,7 +25,9 @@ in-place operation.` A manual update rewritten out of place (`w = w - lr * w.gra
 but `w` becomes a non-leaf: its `.grad` is None from then on and training stops.
 
 Not flagged: updates under `with torch.no_grad():` or in an `@torch.no_grad()` function,
-updates through `.data`, in-place operations on tensors that do not require grad.
+updates through `.data`, in-place operations on tensors that do not require grad, and
+`self.masks[key] = ...` on an attribute the class also sets to a dict or list (a container of
+parameters, filled item by item).
 
 ## Example
 ```python
