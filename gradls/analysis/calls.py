@@ -8,7 +8,7 @@ from . import names as N
 from .interpreter import (
     LEAF_TAG, LIST_TAG, MODEL_LIKE_ARGS, MODULE_TAG, NONSCALAR_TAG,
     BATCHED_TAG, OPTIMIZER_TAG, PARAMLESS_TAG, PARAMS_TAG, REDUCTIONS, SAVED_TAG, SCALAR_TAG, CallEvent,
-    INFERENCE_TAG, InplaceEvent, SinkEvent, torch_module_saves, torch_module_tag,
+    INFERENCE_TAG, INTEGER_TAG, InplaceEvent, SinkEvent, torch_module_saves, torch_module_tag,
 )
 from .constants import UNKNOWN_VALUE, argument_constant, tested_parameters
 from .external import (
@@ -93,7 +93,8 @@ def _qualified_call(interp, call: ast.Call, name: str, label: str | None) -> Flo
         return _tensor_factory(interp, call, name, label)
     if name in N.NONDIFF_FUNCTIONS:
         args = _tensor_arguments_flow(interp, call)
-        return args.broken(program.make_break(NONDIFF, call, call, f"`{_short(name)}`"))
+        result = args.broken(program.make_break(NONDIFF, call, call, f"`{_short(name)}`"))
+        return result.with_tags(INTEGER_TAG) if _short(name) in INTEGER_RESULTS else result
     if name in ("torch.where",) and len(call.args) == 3:
         return _where(interp, call)
     if name == "torch.utils.checkpoint.checkpoint" and call.args:
@@ -134,6 +135,8 @@ def _qualified_call(interp, call: ast.Call, name: str, label: str | None) -> Flo
             return typed
     if name.startswith(("torch.", "torchvision.", "einops.", "kornia.")):
         args = _args(interp, call)
+        if name.startswith("torch.") and _short(name) in INTEGER_FACTORIES:
+            return join(args).without_tags().with_tags(INTEGER_TAG)  # `torch.randint(...)`: no gradient
         flow = join(args).without_tags()
         if name.startswith("torch.") and _returns_indices(_short(name), call, 1):
             return _with_index_outputs(interp, flow, _short(name), call)
@@ -395,7 +398,7 @@ def _with_index_outputs(interp, flow: Flow, op: str, call: ast.Call) -> Flow:
     for position in range(max(max(cut_positions) + 1, 2)):
         if position in cut_positions and flow.live:
             brk = interp.program.make_break(NONDIFF, call, call, f"taking the indices of `{op}(...)`")
-            items.append(flow.broken(brk))
+            items.append(flow.broken(brk).with_tags(INTEGER_TAG))
         else:
             items.append(flow)
     return Flow(flow.live, flow.cuts, frozenset({f"{INDEXED_PREFIX}{op}"}), tuple(items))
@@ -528,8 +531,11 @@ def _method_call(interp, call: ast.Call, func: ast.Attribute, label: str | None)
         return receiver.broken(brk).with_tags(SCALAR_TAG if method == "item" else LIST_TAG)
     if method in N.NONDIFF_METHODS or _integer_cast(interp, method, call):
         _args(interp, call)
+        if INTEGER_TAG in receiver.tags and not receiver.live:  # `mask.long()`: already an integer
+            return Flow(frozenset(), receiver.cuts, frozenset({INTEGER_TAG}))
         brk = program.make_break(NONDIFF, call, func.value, f"`.{method}()`")
-        return receiver.broken(brk)
+        integer = method in INTEGER_RESULTS or _integer_cast(interp, method, call)
+        return receiver.broken(brk).with_tags(*((INTEGER_TAG,) if integer else ()))
     if method == "new_tensor" and call.args:
         data = interp.eval(call.args[0])
         if data.live:
@@ -598,6 +604,8 @@ def _before_detach(node: ast.AST) -> ast.AST:
 
 def _method_shape(flow: Flow, method: str, receiver: Flow, args: list[Flow], interp, call) -> Flow:
     base = Flow(flow.live, flow.cuts, frozenset())
+    if INTEGER_TAG in receiver.tags and method not in _FLOAT_CASTS and not flow.live:
+        base = base.with_tags(INTEGER_TAG)  # `mask.unsqueeze(-1)`, `ids.view(-1)`, `mask.sum()`
     if method in REDUCTIONS and not call.args and not call.keywords:
         return base.with_tags(SCALAR_TAG)
     if method in N.SAVES_OUTPUT_METHODS and receiver.live:
@@ -607,6 +615,13 @@ def _method_shape(flow: Flow, method: str, receiver: Flow, args: list[Flow], int
     if NONSCALAR_TAG in receiver.tags and method not in REDUCTIONS:
         return base.with_tags(NONSCALAR_TAG)
     return base
+
+
+# integer-valued results: comparisons, argmax, `.long()`; generated from torch (dtype of each op)
+INTEGER_RESULTS = frozenset(N.V.INTEGER_RESULT_OPS | {"long", "int", "bool", "byte", "short", "char"})
+INTEGER_FACTORIES = {"randint", "randperm", "randint_like", "bincount"}
+_FLOAT_CASTS = {"float", "double", "half", "bfloat16", "to", "type", "softmax", "log_softmax", "mean",
+                "true_divide", "div", "sigmoid", "exp", "log"}
 
 
 def _integer_cast(interp, method: str, call: ast.Call) -> bool:
@@ -947,5 +962,6 @@ def _grad_effect(interp, summary: Summary) -> None:
 
 
 def _bind_arguments(interp, call: ast.Call, callee, bound: bool) -> dict[str, Flow]:
-    params = callee.params[1:] if bound or callee.is_method else callee.params
+    # `bound`: called through an instance (`self.helper(x)`); a staticmethod takes no `self`
+    params = callee.params[1:] if callee.is_method or bound and callee.class_info is None else callee.params
     return _bind_parameters(interp, call, params)

@@ -29,6 +29,9 @@ NONSCALAR_TAG = "nonscalar"     # holds more than one element, known from litera
 BATCHED_TAG = "batched"         # first of several dimensions is a literal > 1
 SCALAR_TAG = "scalar"
 LIST_TAG = "list"
+# an integer or bool tensor (a comparison, argmax, `.long()`, randint): never carries gradient,
+# so it is a mask, an index or a count, not a loss, and an operator's index argument
+INTEGER_TAG = "integer"
 INFERENCE_TAG = "inference@"    # made under torch.inference_mode() (`inference@line:col`): never saved by autograd
 
 MODEL_LIKE_ARGS = {"model", "net", "network", "encoder", "decoder", "discriminator",
@@ -234,6 +237,9 @@ class Interpreter:
             return
         flow = self.eval_value(stmt.value, None)
         first = self.scope.returns is EMPTY
+        if INTEGER_TAG in flow.tags:  # a mask or indices: what a helper returns, never a loss
+            self.scope.returns = flow if first else self.scope.returns.union(flow)
+            return
         self.scope.returns = flow if first else self.scope.returns.union(flow)
         if self.scope.returns_sink:
             self.scope.sinks.append(SinkEvent(flow, stmt, f"the value `{self.scope.name}` returns",
@@ -496,7 +502,7 @@ class Interpreter:
                 for o in base.live
             )
             return Flow(live, base.cuts, frozenset())
-        return Flow(base.live, base.cuts, frozenset(base.tags & {SAVED_TAG}))
+        return Flow(base.live, base.cuts, frozenset(base.tags & {SAVED_TAG, INTEGER_TAG}))
 
     def expr_BinOp(self, expr: ast.BinOp) -> Flow:
         left, right = self.eval(expr.left), self.eval(expr.right)
@@ -506,13 +512,14 @@ class Interpreter:
         if right.live:
             left = left.with_role(role)
         flow = left.union(right)
-        return Flow(flow.live, flow.cuts, flow.tags & {NONSCALAR_TAG, BATCHED_TAG})
+        integer = INTEGER_TAG in left.tags and INTEGER_TAG in right.tags  # `mask_a & mask_b`
+        return Flow(flow.live, flow.cuts, flow.tags & {NONSCALAR_TAG, BATCHED_TAG} | ({INTEGER_TAG} if integer else set()))
 
     def expr_UnaryOp(self, expr: ast.UnaryOp) -> Flow:
         operand = self.eval(expr.operand)
         if isinstance(expr.op, ast.Not):
             return EMPTY
-        return Flow(operand.live, operand.cuts, operand.tags & {NONSCALAR_TAG, BATCHED_TAG})
+        return Flow(operand.live, operand.cuts, operand.tags & {NONSCALAR_TAG, BATCHED_TAG, INTEGER_TAG})
 
     def expr_BoolOp(self, expr: ast.BoolOp) -> Flow:
         return join(self.eval(value) for value in expr.values)
@@ -520,9 +527,9 @@ class Interpreter:
     def expr_Compare(self, expr: ast.Compare) -> Flow:
         flow = join([self.eval(expr.left), *(self.eval(c) for c in expr.comparators)])
         if not flow.live:
-            return flow.without_tags()
+            return flow.without_tags().with_tags(INTEGER_TAG)
         op = _compare_text(expr.ops[0])
-        return flow.broken(self.program.make_break(NONDIFF, expr, expr, f"the comparison `{op}`"))
+        return flow.broken(self.program.make_break(NONDIFF, expr, expr, f"the comparison `{op}`")).with_tags(INTEGER_TAG)
 
     def expr_IfExp(self, expr: ast.IfExp) -> Flow:
         self.eval(expr.test)

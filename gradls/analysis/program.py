@@ -14,7 +14,7 @@ from . import names as N
 from .links import WeakLink
 from .interpreter import (
     MODEL_LIKE_ARGS, torch_module_tag, INFERENCE_TAG, OPTIMIZER_TAG, LEAF_TAG, MODULE_TAG, NONSCALAR_TAG, PARAMLESS_TAG, SAVED_TAG, SCALAR_TAG,
-    LIST_TAG, ClassInfo,
+    LIST_TAG, INTEGER_TAG, ClassInfo,
     Interpreter, Scope,
 )
 from .external import FUNCTION_ALIAS, LOSS_INSTANCE, ExternalClass, ExternalInstance, class_frozen_label
@@ -78,12 +78,24 @@ class Summary:
 
     def apply(self, arg_flows: dict[str, Flow], call: ast.Call) -> Flow:
         passed_cuts: set = set()
-        for flow in arg_flows.values():
+        used = None
+        for name, flow in arg_flows.items():
+            if flow.cuts and INTEGER_TAG in flow.tags and not flow.live:
+                # indices or a mask: their cuts are the result's only if the function returns
+                # something computed from them (an index for `gather` is not)
+                used = _argument_bases(self.returns) if used is None else used
+                if name not in used:
+                    continue
             passed_cuts |= flow.cuts
         return _substitute(self.returns, arg_flows, frozenset(passed_cuts))
 
 
-_RETURNED_TAGS = {SCALAR_TAG, NONSCALAR_TAG, LIST_TAG, SAVED_TAG, MODULE_TAG, OPTIMIZER_TAG}
+def _argument_bases(flow: Flow) -> set:
+    origins = [*flow.live, *(c.origin for c in flow.cuts)]
+    return {_split_label(o.label)[0] for o in origins if o.kind == ARGUMENT}
+
+
+_RETURNED_TAGS = {SCALAR_TAG, NONSCALAR_TAG, LIST_TAG, SAVED_TAG, MODULE_TAG, OPTIMIZER_TAG, INTEGER_TAG}
 
 
 def _substitute(returned: Flow, arg_flows: dict[str, Flow], passed_cuts: frozenset) -> Flow:
@@ -228,6 +240,7 @@ class FileAnalysis:
         return isinstance(definition, ExternalClass) and definition.is_module
 
     def _scan_class_attributes(self, info: ClassInfo) -> None:
+        containers = set()
         for node in statements(info.node.body):
             if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
                 continue
@@ -236,6 +249,11 @@ class FileAnalysis:
                 if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
                         and target.value.id == "self"):
                     self._classify_attribute(info, target.attr, node.value)
+                    if _container_literal(node.value):
+                        containers.add(target.attr)
+        # `self.masks = {}` in one method, `self.masks = Parameter(...)` in another: a dict of
+        # parameters at times, so `self.masks[key] = ...` may fill the dict: not known to be a leaf
+        info.params -= containers
 
     def _classify_attribute(self, info: ClassInfo, attr: str, value: ast.AST) -> None:
         if isinstance(value, ast.Name):
@@ -649,6 +667,10 @@ class FileAnalysis:
         interp.no_grad = self._no_grad_decorated(node)
         interp.constants = dict(constants or {})
         interp.run(node.body)
+        if any(s.kind == "backward" for s in scope.sinks):
+            # it backpropagates its loss itself (`loss_and_grads`, a `training_step` calling
+            # backward): what it returns is a report of that loss (`loss.detach()`, `.item()`)
+            scope.sinks = [s for s in scope.sinks if s.kind != "return"]
         if keep:
             self.scopes.append(scope)
         return scope
@@ -693,9 +715,68 @@ def _parameters_as_arguments(flow: Flow, function: ast.AST) -> Flow:
 
 
 def _argument_value(name: str, function: ast.AST) -> Flow:
+    if _python_value_argument(name, function):
+        return EMPTY  # a number, a flag, a string: never a tensor that could carry gradient
     if name.lower() in MODEL_LIKE_ARGS:
         return Flow(frozenset({Origin(name, MODULE, function)}), frozenset(), frozenset({MODULE_TAG}))
     return Flow(frozenset({Origin(name, ARGUMENT, function)}))
+
+
+# annotations naming a Python value that is never a tensor (`top_k: int`, `beta: float = 0.5`,
+# `Optional[int]`, `int | None`, `Literal["mean", "sum"]`)
+_PYTHON_VALUE_TYPES = {"int", "float", "bool", "str", "bytes", "complex", "None", "Literal",
+                       "Optional", "Union"}
+
+
+def _python_value_argument(name: str, function: ast.AST) -> bool:
+    """A parameter whose default value or annotation makes it a Python value (a number, a flag,
+    a string), so it carries no gradient whatever it is called; a default of None says nothing."""
+    args = function.args
+    positional = args.posonlyargs + args.args
+    defaults = dict(zip([a.arg for a in positional[len(positional) - len(args.defaults):]], args.defaults))
+    defaults.update((a.arg, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)
+    for arg in (*positional, *args.kwonlyargs):
+        if arg.arg != name:
+            continue
+        if arg.annotation is not None:
+            return _python_value_annotation(arg.annotation)
+        default = defaults.get(name)
+        return (isinstance(default, ast.Constant) and default.value is not None
+                and not isinstance(default.value, type(...))) or (
+            isinstance(default, ast.UnaryOp) and isinstance(default.operand, ast.Constant))
+    return False
+
+
+def _python_value_annotation(node: ast.AST) -> bool:
+    """`int`, `float | None`, `Optional[bool]`, `Literal[...]`, `"int"`: only Python values."""
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, str):
+            try:
+                return _python_value_annotation(ast.parse(node.value, mode="eval").body)
+            except SyntaxError:
+                return False
+        return node.value is None
+    if isinstance(node, ast.Name):
+        return node.id in _PYTHON_VALUE_TYPES and node.id not in ("Optional", "Union")
+    if isinstance(node, ast.Attribute):  # typing.Optional, typing.Literal
+        return node.attr in ("Literal",)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _python_value_annotation(node.left) and _python_value_annotation(node.right)
+    if isinstance(node, ast.Subscript):
+        head = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", "")
+        if head == "Literal":
+            return True
+        if head in ("Optional", "Union"):
+            items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            return all(_python_value_annotation(item) for item in items)
+    return False
+
+
+def _container_literal(node: ast.AST) -> bool:
+    """`{}`, `[]`, `dict()`, a comprehension: a Python container, not a tensor."""
+    if isinstance(node, (ast.Dict, ast.List, ast.Set, ast.DictComp, ast.ListComp, ast.SetComp)):
+        return True
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("dict", "list")
 
 
 def _function_callee(node, info: ClassInfo | None) -> Callee:
