@@ -4,7 +4,8 @@ import ast
 
 from ..analysis.interpreter import SCALAR_TAG
 from ..analysis.walk import statements
-from .base import Rule, RuleContext, carries_gradient
+from ..analysis.values import MODULE, PARAMETER, TENSOR
+from .base import Rule, RuleContext
 
 ACCUMULATOR_WORDS = ("loss", "total", "sum", "running", "epoch", "acc", "cum")
 
@@ -26,7 +27,9 @@ activations stay alive until the loop ends. Memory grows with the number of iter
 
 Not flagged: `total += loss.item()` or `loss.detach()`, totals that are backpropagated
 (gradient accumulation, multi-task sums), and loss functions that sum their terms and
-return them.
+return them, directly or through a value computed from the total (`loss = -elbo + total;
+return loss`); totals of values that no model, parameter or `requires_grad` tensor is known to
+reach (counts from a tokenizer's methods).
 
 ## Example
 ```python
@@ -54,9 +57,9 @@ total is used as a tensor afterwards, safe otherwise.
             if scope.is_loss:
                 continue  # a loss summing its terms returns them for backward
             for event in scope.accumulations:
-                if event.node.lineno in seen or not carries_gradient(event.value_flow):
+                if event.node.lineno in seen or not _known_gradient(event.value_flow):
                     continue
-                if not self._across_iterations(ctx, scope, event) or event.target in backpropagated:
+                if not self._across_iterations(ctx, scope, event, backpropagated) or event.target in backpropagated:
                     continue
                 seen.add(event.node.lineno)
                 yield ctx.finding(
@@ -66,14 +69,15 @@ total is used as a tensor afterwards, safe otherwise.
                     fix=self._fix(ctx, event.added),
                 )
 
-    def _across_iterations(self, ctx, scope, event) -> bool:
+    def _across_iterations(self, ctx, scope, event, backpropagated=frozenset()) -> bool:
         """A local total inside a loop, or an attribute total that outlives the method call."""
         named = any(word in event.target.lower() for word in ACCUMULATOR_WORDS)
         if not (named or SCALAR_TAG in event.value_flow.tags):
             return False
         if event.target.startswith("self.") and scope.class_info is not None:
             return _initial_value(statements(scope.class_info.node.body), event.target, None) is not None
-        if not event.in_loop or _returned(scope.statements, event.target):
+        if not event.in_loop or any(_returned(scope.statements, name) or name in backpropagated
+                                    for name in _derived(scope.statements, event.target)):
             return False
         return _initial_value(scope.statements, event.target, event.node) is not None
 
@@ -82,6 +86,32 @@ total is used as a tensor afterwards, safe otherwise.
             return None
         span = ctx.span(added)
         return ctx.replacement(span, ctx.source.segment(span) + ".item()", "Add `.item()` to the accumulated loss")
+
+
+def _known_gradient(flow) -> bool:
+    """A model, a parameter or a tensor created with requires_grad reaches the added value: not only
+    an argument or the result of calling something of unknown type (a tokenizer's method)."""
+    return any(origin.kind in (MODULE, PARAMETER, TENSOR) for origin in flow.live)
+
+
+def _derived(scope_statements: list, target: str) -> set:
+    """`target` and the names assigned from expressions that read it (`loss = a + total`),
+    transitively: the total reaches whatever they reach."""
+    names = {target}
+    changed = True
+    while changed:
+        changed = False
+        for node in scope_statements:
+            if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node.value is not None:
+                read = {ast.unparse(n) for n in ast.walk(node.value) if isinstance(n, (ast.Name, ast.Attribute))}
+                if read & names:
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    for t in targets:
+                        for n in ast.walk(t):
+                            if isinstance(n, ast.Name) and n.id not in names:
+                                names.add(n.id)
+                                changed = True
+    return names
 
 
 def _returned(scope_statements: list, target: str) -> bool:
