@@ -39,16 +39,18 @@ loss.backward()
 opt.step()
 """
 
-# A baseline detached inside the loss: the static pass is silent (every parameter still
-# trains), the run sees the cut reach the loss.
+# A detach the static pass cannot see (reached through getattr): only the run shows that it
+# leaves the optimizer's `model` without gradient (a cut into tensors nothing trains would
+# be no problem at all)
 BASELINE = """import torch
 import torch.nn as nn
 model = nn.Linear(4, 1)
-opt = torch.optim.SGD(model.parameters(), lr=0.1)
+scale = nn.Parameter(torch.ones(1))
+opt = torch.optim.SGD(list(model.parameters()) + [scale], lr=0.1)
 x = torch.randn(8, 4)
 out = model(x)
-baseline = out.detach()
-loss = (out - baseline).pow(2).mean() + out.mean()
+baseline = getattr(out, "detach")()
+loss = (baseline * scale - 1).pow(2).mean()
 opt.zero_grad()
 loss.backward()
 opt.step()
@@ -155,7 +157,7 @@ async def test_refuted_and_run_time_only_findings_of_unsaved_documents(c):
     assert result["counts"]["runtime_only"] == 1, result
     (diag,) = await published(c, "untitled:Untitled-2", bool)
     assert diag.source == "gradls-run" and diag.code == "GRD101"
-    assert diag.range.start.line == 6  # `baseline = out.detach()`
+    assert diag.range.start.line == 7  # `baseline = getattr(out, "detach")()`
     assert diag.message.startswith("gradient cut seen at run time")
     # no fix and no ignore comment for what only the run saw
     assert await c.code_actions("untitled:Untitled-2", diag.range, diagnostics=[diag]) == []

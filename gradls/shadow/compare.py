@@ -26,6 +26,7 @@ This module does not import torch.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 from ..model import Finding, Span
@@ -49,6 +50,7 @@ class ShadowReport:
     result: dict
     items: list[tuple[Finding, dict]] = field(default_factory=list)
     static_error: str | None = None
+    flow: list[dict] = field(default_factory=list)
 
     @property
     def outcome(self) -> str:
@@ -77,6 +79,7 @@ class ShadowReport:
             + ([f"static analysis unavailable: {self.static_error}"] if self.static_error else []),
             "counts": self.counts(),
             "findings": [{**f.to_json(), "shadow": shadow} for f, shadow in self.items],
+            "flow": [{k: v for k, v in e.items() if k != "tid"} for e in self.flow],
         }
 
 
@@ -259,8 +262,10 @@ class _Ctx:
             self.raised = (self.error.get("line"), self.error["type"], self.error["message"])
         self.nonleaf = [w for w in obs.get("warnings", []) if w.get("kind") == "nonleaf_grad"]
         self.error_used = False
+        masked = any(c.get("masked") for c in ((self.bw or {}).get("cuts") or {}).values())
+        self.cut_of: dict[int, tuple[int | None, str]] = {}  # tid -> (line, why), for the flow
         # the run showed a problem with training (the labellers' verdict)
-        self.bug = bool(self.problems or self.raised or self.nonleaf)
+        self.bug = bool(self.problems or self.raised or self.nonleaf or masked)
 
     def lost_trained(self, b: dict) -> list[dict]:
         """The trained tensors that the cut `b` left without gradient."""
@@ -277,8 +282,26 @@ class _Ctx:
             hit = self.lost_trained(b)
             if hit:
                 self.explained.update(x["tid"] for x in hit)
+                for x in hit:
+                    self.cut_of.setdefault(x["tid"], (b.get("line"), self.cut_reason(b)))
                 return kind, evidence
+        if kind in ("lost", "partial"):
+            masked = self.masked(b)
+            if masked:
+                parts = [f"`{x['name']}`.grad is exactly zero on the {x['elements']} of its "
+                         f"{x['of']} elements that reach the loss only through it"
+                         for x in masked[:3]]
+                return "masked", (f"the value cut by {self.break_text(b)} feeds the loss of "
+                                  f"{self.bw_text()}, and it was the only way there for part "
+                                  f"of a trained tensor: {'; '.join(parts)}")
         return "", ""
+
+    def masked(self, b: dict) -> list[dict]:
+        cut = ((self.bw or {}).get("cuts") or {}).get(str(b["id"])) or {}
+        return list(cut.get("masked") or [])
+
+    def cut_reason(self, b: dict) -> str:
+        return f"{_KIND.get(b['code'], 'cut')} by {self.break_text(b)}"
 
     def harmless(self, b: dict) -> str | None:
         """Why a cut that feeds the loss is no problem, when it is one of those."""
@@ -416,6 +439,10 @@ def _verdict(f: Finding, ctx: _Ctx) -> dict:
         return _not_reached(ctx, where)
     if f.code == "GRD110":
         return _optimizer_verdict(f, ctx, lo, hi, ran, where)
+    if f.code == "GRD118":
+        got = _freeze_verdict(f, ctx, lo, hi)
+        if got is not None:
+            return got
     if f.code == "GRD111":
         node = _enclosing_function(ctx.src, f.span.line)
         probe = ((ctx.obs or {}).get("probed") or {}).get(str(_first_line(node))) if node else None
@@ -439,6 +466,26 @@ def _verdict(f: Finding, ctx: _Ctx) -> dict:
     if ran:
         return {"status": "unverified", "evidence": f"{where} ran; the shadow pass has no run-time check for {f.code}"}
     return _not_reached(ctx, where)
+
+
+def _freeze_verdict(f: Finding, ctx: _Ctx, lo: int, hi: int) -> dict | None:
+    """A freeze the finding says reaches parameters it should not (it names them): the
+    run shows whether the statement did set requires_grad=False on those."""
+    frozen: list[str] = []
+    for line, names in ((ctx.obs or {}).get("freezes") or {}).items():
+        if lo <= int(line) <= hi:
+            frozen.extend(names)
+    if not frozen:
+        return None
+    claimed = [m for m in re.findall(r"`([A-Za-z_][\w.]*)`", f.message) if "." in m]
+    hit = [n for n in frozen if any(n == c or n.endswith("." + c) for c in claimed)]
+    if not hit:
+        return None
+    ctx.confirmed_codes.add(f.code)
+    return {"status": "confirmed",
+            "evidence": f"{_names(hit)} {'was' if len(hit) == 1 else 'were'} set to "
+                        f"requires_grad=False at {'line ' + str(lo) if lo == hi else f'lines {lo}-{hi}'} "
+                        f"({len(frozen)} tensor(s) frozen there in all)"}
 
 
 def _not_reached(ctx: _Ctx, where: str) -> dict:
@@ -651,7 +698,7 @@ def _runtime_only(ctx: _Ctx, path: str) -> list[tuple[Finding, dict]]:
             continue
         raw = ctx.src.lines[b["line"] - 1] if 0 < b["line"] <= len(ctx.src.lines) else ""
         c0, c1 = _column(raw, list(b.get("ops", {})))
-        severity = {"error": "error", "lost": "warning", "partial": "info"}[kind]
+        severity = {"error": "error", "lost": "warning", "masked": "warning", "partial": "info"}[kind]
         what = _KIND.get(b["code"], "cut")
         message = f"gradient cut seen at run time: a value carrying gradient is {what} here. {evidence}"
         finding = Finding(code=b["code"], message=message,
@@ -722,7 +769,10 @@ def _causes(ctx: _Ctx) -> list[tuple[str, int | None, str, list[dict]]]:
     for p in ctx.problems:
         if p["tid"] in ctx.explained:
             continue
-        if not p.get("requires_grad"):
+        if p.get("orphan"):
+            key = ("GRD110", p.get("opt_line") or opt_line, "got gradient, but no optimizer "
+                   "holds {them} (the optimizer is built here), so {they} never change")
+        elif not p.get("requires_grad"):
             if p.get("freeze_line"):
                 key = ("GRD110", p["freeze_line"], "set to requires_grad=False here, but an "
                        "optimizer holds {them} to train")
@@ -816,9 +866,33 @@ def _problem_findings(ctx: _Ctx, items: list, path: str) -> list:
             pin("GRD107", w["line"], f"line {w['line']} read `.grad` of a tensor that is not a "
                 "leaf: it is None, so nothing trains through it", ".grad of a non-leaf tensor",
                 "warning")
-    for code, line, text, _probs in _causes(ctx):
+    for code, line, text, probs in _causes(ctx):
         pin(code, line, text, "a tensor the code trains does not train")
+        for p in probs:
+            ctx.cut_of.setdefault(p["tid"], (line, text))
     return out
+
+
+def _flow(ctx: _Ctx) -> list[dict]:
+    """The recorder's per-tensor flow, with the statement that cut each tensor where the
+    run can tell: the cut (or the freeze, the zero_grad, the step) blamed for a problem,
+    else a cut whose upstream leaves it left without gradient."""
+    flow = [dict(e) for e in (ctx.obs or {}).get("flow") or []]
+    cut_of = dict(ctx.cut_of)
+    cuts = (ctx.bw or {}).get("cuts") or {}
+    for bid in sorted(cuts, key=lambda k: int(k)):
+        b = ctx.breaks.get(int(bid))
+        if b is None:
+            continue
+        for x in cuts[bid].get("lost", []):
+            if x.get("tid") is not None:
+                cut_of.setdefault(x["tid"], (b.get("line"), ctx.cut_reason(b)))
+    for e in flow:
+        got = cut_of.get(e.get("tid"))
+        if got is not None and e.get("grad") in ("none", "zero") or (
+                got is not None and e.get("changed_by_step") is False):
+            e["cut_line"], e["cut_reason"] = got
+    return flow
 
 
 # --- entry point ------------------------------------------------------------------------
@@ -840,4 +914,5 @@ def compare(findings: list[Finding], result: dict, source: str, path: str,
     items.extend(_runtime_only(ctx, path))
     _problem_findings(ctx, items, path)
     items.sort(key=lambda pair: (pair[0].span.line, pair[0].span.column, pair[0].code))
-    return ShadowReport(path=path, result=result, items=items, static_error=static_error)
+    return ShadowReport(path=path, result=result, items=items, static_error=static_error,
+                        flow=_flow(ctx))

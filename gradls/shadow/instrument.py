@@ -29,6 +29,7 @@ Everything here is observation only; the worker decides what to run and when to 
 
 from __future__ import annotations
 
+import math
 import struct
 import sys
 import threading
@@ -93,6 +94,7 @@ class Break:
     leaf_ids: set = field(default_factory=set)
     under_no_grad: bool = False
     first_seq: int = 0
+    src_refs: list = field(default_factory=list)  # non-leaf inputs cut here, until a backward
 
     def op_text(self) -> str:
         return ", ".join(sorted(self.ops))
@@ -110,7 +112,7 @@ _FREEZE_OPS = frozenset(("requires_grad_", ".requires_grad"))
 class _Track:
     """One tensor the code may train, followed through the run."""
 
-    __slots__ = ("obj", "origin", "first", "nonzero", "none_seen", "ever_rg")
+    __slots__ = ("obj", "origin", "first", "nonzero", "none_seen", "ever_rg", "gnorm", "vnorm")
 
     def __init__(self, obj, origin: str):
         self.obj = obj
@@ -119,6 +121,8 @@ class _Track:
         self.nonzero = False  # got a non-zero gradient at some point
         self.none_seen = False
         self.ever_rg = bool(obj.requires_grad)
+        self.gnorm = None  # the largest gradient norm seen after a backward (None: no grad)
+        self.vnorm = None  # the tensor's own norm when that gradient was seen
 
 
 def _tensors_in(value, depth=0):
@@ -215,6 +219,7 @@ class Recorder:
         self.track: dict[int, _Track] = {}
         self.names: dict[int, str] = {}
         self.freeze_lines: dict[int, int] = {}
+        self.frozen: dict[int, torch.Tensor] = {}  # the tensors the target file froze
         self.scheduler_steps: list[int | None] = []
         self.stepped_opts: set[int] = set()
         self.steps_after_backward = 0
@@ -516,6 +521,8 @@ class Recorder:
                     brk.sources.append(s)
             elif len(brk.sources) < _MAX_SOURCES:
                 brk.sources.append(s.grad_fn)
+                if len(brk.src_refs) < 4 and not self.backward_count:
+                    brk.src_refs.append(s)  # until the first backward (see _reach_masks)
         return brk
 
     def on_legacy_constructor(self, values, out) -> None:
@@ -649,6 +656,9 @@ class Recorder:
                 brk = self.breaks_by_id.get(bid)
                 if brk is not None:
                     upstream[bid] = _upstream_leaves(brk.sources)
+            reach = self._reach_masks(root_taint, upstream)
+            for brk in self.breaks_by_id.values():
+                brk.src_refs = []
             info = {
                 "line": line,
                 "roots": [{"shape": list(r.shape), "dtype": str(r.dtype).replace("torch.", ""),
@@ -700,13 +710,21 @@ class Recorder:
                     else:
                         kept.append(nm)
                 cuts[str(bid)] = {"lost": lost, "kept": kept}
+                masked = self._masked(reach.get(bid, ()), named, zero | extra_zero)
+                if masked:
+                    cuts[str(bid)]["masked"] = masked
             # breaks whose value was lost from sight (numpy, python) but whose inputs came
             # from leaves that got no gradient: the likely cause of those leaves' loss
             lost_ids = {tid for tid, (name, t) in named.items()
                         if t.requires_grad and t.is_leaf and (t.grad is None or tid in zero)}
             if lost_ids:
                 for bid, brk in self.breaks_by_id.items():
-                    if bid in upstream or not brk.sources:
+                    # only a value that left torch (numpy, Python, a copy by value) is lost
+                    # from sight; a detached tensor's way into the loss is followed, so a
+                    # detach that is not in the loss's taint (a deep copy's `.data`, a
+                    # logged value) did not cut the loss
+                    if bid in upstream or not brk.sources or brk.code not in (
+                            GRD_PYTHON, GRD_TENSOR_LIST, GRD_COPY):
                         continue
                     leaves = _upstream_leaves(brk.sources)
                     hit = [named[lid][0] for lid in leaves if lid in lost_ids]
@@ -729,6 +747,71 @@ class Recorder:
         self.bw_frame = frame
         self.bw_line = line or 0
         self._stop_after_backward_if_done()
+
+    def _trained_ids(self) -> set[int]:
+        if self.optimizers:
+            return {id(p) for opt, _ in self.optimizers
+                    for group in getattr(opt, "param_groups", ()) for p in group.get("params", ())}
+        return {tid for tid, (t, origin) in self._tracked().items()
+                if origin in ("module", "global") and t.requires_grad}
+
+    def _reach_masks(self, root_taint, upstream) -> dict[int, list]:
+        """Before the backward: for each cut feeding the loss, which elements of each trained
+        leaf upstream of it the cut value depends on (a gradient of the cut's input, taken
+        with a random cotangent so that nothing cancels, the user's RNG left alone)."""
+        out: dict[int, list] = {}
+        if not root_taint:
+            return out
+        trained = self._trained_ids()
+        budget = 8
+        for bid in sorted(root_taint):
+            brk = self.breaks_by_id.get(bid)
+            if brk is None or not brk.src_refs or budget <= 0:
+                continue
+            srcs = [t for t in brk.src_refs if t.grad_fn is not None
+                    and (t.is_floating_point() or t.is_complex())]
+            leaves = [leaf for lid, leaf in upstream.get(bid, {}).items()
+                      if lid in trained and leaf.is_leaf][:64]
+            if not srcs or not leaves:
+                continue
+            budget -= 1
+            try:
+                gen = torch.Generator(device=srcs[0].device)
+                gen.manual_seed(0)
+                cot = [torch.randn(t.shape, generator=gen, device=t.device, dtype=t.dtype)
+                       for t in srcs]
+                grads = torch.autograd.grad(srcs, leaves, grad_outputs=cot, retain_graph=True,
+                                            allow_unused=True)
+            except Exception:
+                continue
+            got = []
+            for leaf, g in zip(leaves, grads):
+                if g is not None and not g.is_sparse:
+                    got.append((leaf, g != 0))
+            if got:
+                out[bid] = got
+        return out
+
+    def _masked(self, pairs, named, zero) -> list[dict]:
+        """After the backward: trained leaves that got gradient, but none at all on the
+        elements the cut value came from: the cut was those elements' only way into the
+        loss."""
+        out = []
+        for leaf, mask in pairs:
+            g = leaf.grad
+            if g is None or id(leaf) in zero or g.is_sparse or g.shape != mask.shape:
+                continue
+            try:
+                n = int(mask.sum())
+                if n == 0 or n == mask.numel():
+                    continue  # the whole tensor: its grad state says it already
+                if bool((g[mask] == 0).all()):
+                    nm = named.get(id(leaf), (None, None))[0] or _anon(leaf)
+                    out.append({"name": nm, "tid": id(leaf), "elements": n,
+                                "of": int(mask.numel())})
+            except Exception:
+                continue
+        return out
 
     def _later_backward(self, call):
         """A backward after the first: run it, follow the trained tensors' gradients, and
@@ -793,6 +876,8 @@ class Recorder:
             frame = _target_frame(self.target)
             if frame is not None:
                 self.freeze_lines[id(t)] = frame.f_lineno
+                if len(self.frozen) < 4096:
+                    self.frozen[id(t)] = t
 
     def _tracked(self) -> dict:
         out: dict[int, tuple] = {}
@@ -810,6 +895,16 @@ class Recorder:
             for value in list(g.values()):
                 if isinstance(value, torch.Tensor) and value.is_leaf and value.requires_grad:
                     out.setdefault(id(value), (value, "global"))
+            # modules built without __init__ (a deep copy: a target network, an EMA
+            # teacher): followed for the flow only, never counted as trained
+            for value in list(g.values()):
+                if isinstance(value, torch.nn.Module):
+                    try:
+                        params = list(value.parameters())
+                    except Exception:
+                        continue
+                    for p in params:
+                        out.setdefault(id(p), (p, "seen"))
         return out
 
     def _track_snapshot(self, grads: bool) -> None:
@@ -830,13 +925,15 @@ class Recorder:
                     r.ever_rg = True
                 if t.grad is None:
                     r.none_seen = True
-                elif not r.nonzero:
+                else:
                     have.append(t)
         if have:
-            zero = _zero_grads(have)
-            for t in have:
-                if id(t) not in zero:
-                    self.track[id(t)].nonzero = True
+            for t, gnorm, vnorm in _grad_norms(have):
+                r = self.track[id(t)]
+                if not gnorm == 0:  # None (not computed) and nan count as non-zero
+                    r.nonzero = True
+                if gnorm is not None and (r.gnorm is None or gnorm > r.gnorm):
+                    r.gnorm, r.vnorm = gnorm, vnorm
 
     def _learn_names(self, named: dict) -> None:
         for tid, (name, _t) in named.items():
@@ -892,7 +989,13 @@ class Recorder:
                     for p in group.get("params", ()):
                         opt_ids.add(id(p))
             if self.optimizers:
-                trained = [r for tid, r in self.track.items() if tid in opt_ids]
+                # an nn.Parameter made with requires_grad=False and never switched on nor
+                # frozen in the run (a fixed random projection) is a constant on purpose;
+                # a plain tensor handed to an optimizer without requires_grad is not
+                trained = [r for tid, r in self.track.items() if tid in opt_ids
+                           and not (isinstance(r.obj, torch.nn.Parameter) and not r.ever_rg
+                                    and not r.obj.requires_grad
+                                    and tid not in self.freeze_lines)]
             else:
                 trained = [r for r in self.track.values()
                            if (r.ever_rg or r.obj.requires_grad)
@@ -914,6 +1017,25 @@ class Recorder:
                     problems.append({"name": self._name(t), "tid": id(t), "grad": state,
                                      "unchanged": unchanged, "requires_grad": t.requires_grad,
                                      "freeze_line": self.freeze_lines.get(id(t))})
+            if self.optimizers:
+                # the loss gives it gradient, yet no optimizer holds it although it is part
+                # of a model the optimizer trains, hidden from that model's parameters()
+                # (layers kept in a plain list or dict): it never trains. A module left out
+                # of the optimizer on purpose (a probed backbone) is not hidden in one.
+                # Or an optimizer stepped after a backward and changed none of its tensors
+                # while that gradient went to tensors no optimizer holds: it was built over
+                # the wrong model.
+                hidden = self._hidden_params(opt_ids)
+                idle = next((s for s in self.steps if s.get("after_backward")
+                             and s.get("total") and not s.get("changed")), None)
+                for tid, r in self.track.items():
+                    if (tid not in opt_ids and (tid in hidden or idle is not None)
+                            and r.origin in ("module", "global", "seen") and r.nonzero
+                            and r.obj.requires_grad and r.obj.is_leaf):
+                        problems.append({"name": self._name(r.obj), "tid": tid, "grad": None,
+                                         "unchanged": True, "requires_grad": True,
+                                         "freeze_line": None, "orphan": True,
+                                         "opt_line": (idle or {}).get("opt_line")})
             steps_after = [s for s in self.steps if s.get("after_backward")]
             return {
                 "trained": len(trained),
@@ -930,6 +1052,109 @@ class Recorder:
                 "later_backward_error": self.later_backward_error,
                 "problems": problems,
             }
+        finally:
+            self.paused -= 1
+
+    def _freezes(self) -> dict[str, list[str]]:
+        """{line: names of the tensors set to requires_grad=False there}."""
+        self.paused += 1
+        try:
+            out: dict[str, list[str]] = {}
+            for tid, t in self.frozen.items():
+                line = self.freeze_lines.get(tid)
+                if line is not None:
+                    got = out.setdefault(str(line), [])
+                    if len(got) < 256:
+                        got.append(self._name(t))
+            return out
+        finally:
+            self.paused -= 1
+
+    def _hidden_params(self, opt_ids: set) -> set[int]:
+        """ids of the parameters held by a module that an optimizer trains (some of its
+        parameters are in an optimizer) through attributes `parameters()` does not walk: a
+        plain list, tuple or dict of modules or parameters, or a module stored past
+        `__setattr__`."""
+        out: set[int] = set()
+        for m in self.modules:
+            try:
+                own = {id(p) for p in m.parameters()}
+            except Exception:
+                continue
+            if not own & opt_ids:
+                continue
+            for key, value in vars(m).items():
+                if key in ("_parameters", "_buffers", "_modules") or key.startswith("__"):
+                    continue
+                stack = [(value, 0)]
+                while stack:
+                    v, depth = stack.pop()
+                    if isinstance(v, torch.nn.Module):
+                        try:
+                            ps = list(v.parameters())
+                        except Exception:
+                            ps = []
+                        out.update(id(p) for p in ps if id(p) not in own)
+                    elif isinstance(v, torch.nn.Parameter):
+                        if id(v) not in own:
+                            out.add(id(v))
+                    elif depth < 2 and isinstance(v, (list, tuple)):
+                        stack.extend((x, depth + 1) for x in v[:256])
+                    elif depth < 2 and isinstance(v, dict):
+                        stack.extend((x, depth + 1) for x in list(v.values())[:256])
+        return out
+
+    _FLOW_CAP = 4000
+
+    def flow(self) -> list[dict]:
+        """Per tensor the run followed (module parameters, tensors an optimizer holds,
+        global leaves that require grad), what reached it: the gradient's state and norm,
+        whether the optimizer's steps changed it. cut_line / cut_reason are left for the
+        comparison (it knows which statement is to blame)."""
+        self.paused += 1
+        try:
+            opt_ids = set()
+            for opt, _ in self.optimizers:
+                for group in getattr(opt, "param_groups", ()):
+                    for p in group.get("params", ()):
+                        opt_ids.add(id(p))
+            owned = set()
+            for m in self.modules:
+                for p in m._parameters.values():
+                    if isinstance(p, torch.Tensor):
+                        owned.add(id(p))
+            stepped = bool(self.steps)
+            out = []
+            for tid, r in self.track.items():
+                if len(out) >= self._FLOW_CAP:
+                    break
+                t = r.obj
+                if r.origin == "grad_input" and not t.is_leaf:
+                    continue
+                name = self._name(t)
+                module = None
+                if (tid in owned or r.origin == "seen") and "." in name and not name.startswith("optimizer"):
+                    module = name.rsplit(".", 1)[0]
+                if r.gnorm is None and r.nonzero:
+                    state = "normal"  # seen through autograd.grad, or a sparse gradient
+                else:
+                    state = grad_state(r.gnorm, r.vnorm)
+                changed = None
+                if tid in opt_ids and stepped and isinstance(r.first, torch.Tensor):
+                    try:
+                        changed = not torch.equal(r.first, t.detach())
+                    except Exception:
+                        changed = None
+                gn = r.gnorm
+                out.append({"name": name, "module": module, "shape": list(t.shape),
+                            "held_by_optimizer": tid in opt_ids,
+                            "requires_grad": bool(t.requires_grad),
+                            "grad": state,
+                            "grad_norm": (float(gn) if gn is not None and math.isfinite(gn)
+                                          else None),
+                            "changed_by_step": changed, "cut_line": None, "cut_reason": None,
+                            "tid": tid})
+            return out
         finally:
             self.paused -= 1
 
@@ -984,7 +1209,8 @@ class Recorder:
                 self.stepped_opts.add(id(opt))
                 self.steps_after_backward += 1
             self._learn_names(named)
-            self.steps.append({"line": line, "optimizer": type(opt).__name__,
+            opt_line = next((ln for o, ln in self.optimizers if o is opt), None)
+            self.steps.append({"line": line, "optimizer": type(opt).__name__, "opt_line": opt_line,
                                "after_backward": self.backward_count > 0,
                                "total": len(snap), "changed": changed,
                                "with_grad": with_grad, "unchanged": unchanged[:50],
@@ -1195,11 +1421,13 @@ class Recorder:
             "backward": self.backward,
             "steps": self.steps,
             "zero_grads": self.zero_grads,
+            "freezes": self._freezes(),
             "watched": {str(k): v for k, v in self.watched.items()},
             "probed": {str(k): v for k, v in self.probed.items()},
             "stop_reason": self.stop_reason,
             "notes": self.notes,
             "training": self.training(),
+            "flow": self.flow(),
         }
 
 
@@ -1245,6 +1473,52 @@ def _zero_grads(tensors) -> set[int]:
             if n == 0:
                 out.add(id(t))
     return out
+
+
+def _grad_norms(tensors) -> list[tuple]:
+    """(tensor, gradient norm, tensor norm) for tensors whose .grad exists, with one device
+    sync per device and dtype; the norms are None where they cannot be computed (sparse)."""
+    out = []
+    by_device: dict = {}
+    for t in tensors:
+        g = t.grad
+        if g is None:
+            continue
+        if g.is_sparse or g.layout != torch.strided:
+            out.append((t, None, None))
+            continue
+        by_device.setdefault((g.device, g.dtype), []).append(t)
+    for group in by_device.values():
+        try:
+            with torch.no_grad():
+                gs = torch.stack([t.grad.detach().float().norm() for t in group])
+                vs = torch.stack([t.detach().float().norm() for t in group])
+                norms = torch.stack([gs, vs]).tolist()
+            out.extend(zip(group, norms[0], norms[1]))
+        except Exception:
+            for t in group:
+                try:
+                    out.append((t, float(t.grad.detach().float().norm()),
+                                float(t.detach().float().norm())))
+                except Exception:
+                    out.append((t, None, None))
+    return out
+
+
+# a gradient is "tiny" when its norm is this small relative to the tensor's own (at least 1)
+TINY_GRAD = 1e-8
+
+
+def grad_state(gnorm, vnorm) -> str:
+    if gnorm is None:
+        return "none"
+    if gnorm != gnorm:  # nan
+        return "normal"
+    if gnorm == 0:
+        return "zero"
+    if gnorm <= TINY_GRAD * max(1.0, vnorm or 0.0):
+        return "tiny"
+    return "normal"
 
 
 def _upstream_leaves(sources) -> dict[int, torch.Tensor]:
