@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -66,15 +67,33 @@ def test_vscode_client_unit_tests():
     assert "# fail 0" in proc.stdout
 
 
+_VSIX: list[Path] = []
+
+
 def _build_vsix() -> Path:
+    """Compile and package the extension once per session; the .vsix carries gradls's wheel
+    (built by scripts/bundle-wheel.js with this interpreter)."""
+    if _VSIX:
+        return _VSIX[0]
     _npm_ci()
     version = json.loads((CLIENT / "package.json").read_text())["version"]
+    env = dict(os.environ, GRADLS_PYTHON=sys.executable)
     for script in ("compile", "package"):
-        proc = _run(["npm", "run", script], CLIENT, 300)
+        proc = _run(["npm", "run", script], CLIENT, 300, env=env)
         assert proc.returncode == 0, f"npm run {script} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     vsix = CLIENT / f"gradls-{version}.vsix"
     assert vsix.exists(), f"npm run package did not produce {vsix.name}"
+    with zipfile.ZipFile(vsix) as z:
+        wheels = [n for n in z.namelist() if n.startswith("extension/bundled/gradls-") and n.endswith(".whl")]
+    assert wheels == [f"extension/bundled/gradls-{_gradls_version()}-py3-none-any.whl"], wheels
+    _VSIX.append(vsix)
     return vsix
+
+
+def _gradls_version() -> str:
+    import tomllib
+
+    return tomllib.loads((harness.REPO / "pyproject.toml").read_text())["project"]["version"]
 
 
 def _free_port() -> int:
@@ -98,8 +117,7 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None
     raise AssertionError("code-server did not answer /healthz")
 
 
-@pytest.mark.e2e
-def test_vscode_end_to_end(tmp_path):
+def _tools():
     harness.skip_if_disabled()
     _need_npm()
     setup_ok, setup_log = harness.ensure_setup("vscode")
@@ -116,18 +134,25 @@ def test_vscode_end_to_end(tmp_path):
     if missing:
         pytest.skip(f"cannot run VS Code end to end, missing {', '.join(missing)}; "
                     f"tests/e2e/setup.sh vscode: {setup_log[-600:]}")
+    return node, entry, playwright, chromium
 
-    artifacts = harness.artifacts_dir("vscode")
+
+def _code_server_run(tmp_path, ws, name, *, trust: bool, drive_extra: dict | None = None):
+    """Install the .vsix into a fresh code-server, open `ws` in headless Chromium and run
+    drive.js (mode "main" or "trust"). Returns (drive process, report, artifacts folder)."""
+    node, entry, playwright, chromium = _tools()
+    artifacts = harness.artifacts_dir(name)
     t_build = time.monotonic()
     vsix = _build_vsix()
     build_s = time.monotonic() - t_build
 
-    ws = harness.make_workspace(tmp_path)
     user_data = tmp_path / "user-data"
     (user_data / "User").mkdir(parents=True)
     (user_data / "User" / "settings.json").write_text(json.dumps({
         "gradls.interpreter": [sys.executable],
-        "security.workspace.trust.enabled": False,
+        "security.workspace.trust.enabled": trust,
+        "security.workspace.trust.startupPrompt": "always",
+        "security.workspace.trust.untrustedFiles": "open",
         "workbench.startupEditor": "none",
         "workbench.tips.enabled": False,
         "telemetry.telemetryLevel": "off",
@@ -153,12 +178,14 @@ def test_vscode_end_to_end(tmp_path):
     assert proc.returncode == 0 and "gradls" in (proc.stdout + proc.stderr), proc.stdout + proc.stderr
     installed = list(extensions.glob("gradls.gradls-*"))
     assert installed, f"the extension was not installed: {list(extensions.iterdir())}"
+    assert list(installed[0].glob("bundled/gradls-*.whl")), "the installed extension has no bundled wheel"
 
     log = open(artifacts / "code-server.log", "w")
-    server = subprocess.Popen(
-        base + ["--disable-telemetry", "--disable-update-check", "--disable-workspace-trust",
-                "--disable-getting-started-override", str(ws)],
-        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    flags = ["--disable-telemetry", "--disable-update-check", "--disable-getting-started-override"]
+    if not trust:
+        flags.append("--disable-workspace-trust")
+    server = subprocess.Popen(base + flags + [str(ws)], cwd=tmp_path, env=env, stdout=log,
+                              stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, server)
@@ -171,6 +198,8 @@ def test_vscode_end_to_end(tmp_path):
             "GRADLS_E2E_ARTIFACTS": str(artifacts),
             "GRADLS_E2E_PLAYWRIGHT": str(playwright),
             "GRADLS_E2E_CHROMIUM": str(chromium),
+            "GRADLS_E2E_MODE": "trust" if trust else "main",
+            **(drive_extra or {}),
         })
         t_drive = time.monotonic()
         drive = _run([str(node), str(DRIVER)], harness.REPO, 300, env=drive_env)
@@ -196,9 +225,51 @@ def test_vscode_end_to_end(tmp_path):
     report["drive_s"] = round(drive_s, 1)
     (artifacts / "result.json").write_text(json.dumps(report, indent=2))
     assert drive.returncode == 0 and report.get("ok"), (
-        f"VS Code end-to-end failed: {report.get('error')}\n{drive.stdout[-3000:]}\n{drive.stderr[-3000:]}\n"
+        f"VS Code end-to-end ({name}) failed: {report.get('error')}\n{drive.stdout[-3000:]}\n{drive.stderr[-3000:]}\n"
         f"screenshots and logs: {artifacts}")
+    return drive, report, artifacts
+
+
+@pytest.mark.e2e
+def test_vscode_end_to_end(tmp_path):
+    ws = harness.make_workspace(tmp_path)
+    _, report, _ = _code_server_run(tmp_path, ws, "vscode", trust=False)
     assert (ws / "detach_bug.py").read_text() == EXPECTED.read_text()
     shots = {Path(p).name for p in report["screenshots"]}
     for name in ("squiggle", "hover", "problems", "quickfix", "fixed"):
         assert any(name in s for s in shots), f"no {name} screenshot in {shots}"
+    status = [s for s in report["steps"] if s["step"] == "status"]
+    assert status and status[0]["label"] == "gradls: 1 finding in detach_bug.py", status
+
+
+@pytest.mark.e2e
+def test_vscode_workspace_trust(tmp_path):
+    """Restricted mode: the workspace's gradls.path (a wrapper that leaves a marker) and
+    gradls.shadow.worker are ignored and Confirm is not offered, while diagnostics still
+    come from the user's own settings; trusting the folder restarts the server through the
+    wrapper; then "Fix All Gradient Issues" fixes the file."""
+    ws = harness.make_workspace(tmp_path)
+    marker = tmp_path / "workspace-gradls-path-ran"
+    wrapper = ws / "tools" / "gradls"
+    wrapper.parent.mkdir()
+    wrapper.write_text(f"#!/bin/sh\ntouch '{marker}'\nexec '{sys.executable}' -m gradls \"$@\"\n")
+    wrapper.chmod(0o755)
+    worker_marker = tmp_path / "workspace-worker-ran"
+    (ws / ".vscode").mkdir()
+    (ws / ".vscode" / "settings.json").write_text(json.dumps({
+        "gradls.path": [str(wrapper)],
+        "gradls.shadow.worker": f"touch '{worker_marker}'",
+    }))
+    _, report, _ = _code_server_run(tmp_path, ws, "vscode-trust", trust=True,
+                                    drive_extra={"GRADLS_E2E_PATH_MARKER": str(marker)})
+    steps = [s["step"] for s in report["steps"]]
+    for want in ("refused-trust", "squiggle-in-restricted-mode", "status-restricted", "palette-restricted",
+                 "granted-trust", "restarted-through-workspace-path", "status-trusted", "palette-trusted",
+                 "fix-all-saved"):
+        assert want in steps, (want, steps)
+    data = {s["step"]: s for s in report["steps"]}
+    assert data["status-restricted"]["label"] == "gradls: 1 finding in detach_bug.py (restricted mode)"
+    assert data["status-trusted"]["label"] == "gradls: 1 finding in detach_bug.py"
+    assert marker.exists()
+    assert not worker_marker.exists()
+    assert (ws / "detach_bug.py").read_text() == EXPECTED.read_text()

@@ -28,6 +28,11 @@ const ARTIFACTS = env("GRADLS_E2E_ARTIFACTS");
 const PLAYWRIGHT = env("GRADLS_E2E_PLAYWRIGHT", "playwright-core");
 const CHROMIUM = env("GRADLS_E2E_CHROMIUM"); // tests/e2e/setup.sh's CACHE/bin/chromium
 const TIMEOUT = Number(env("GRADLS_E2E_TIMEOUT_MS", "60000"));
+// "main": squiggle, hover, Problems, quick fix, status bar (workspace trust off).
+// "trust": the folder opened untrusted (restricted mode), then trusted; see trustScenario().
+const MODE = env("GRADLS_E2E_MODE", "main");
+// trust mode: a file the workspace's gradls.path wrapper creates when it is started
+const PATH_MARKER = env("GRADLS_E2E_PATH_MARKER", "");
 const BUG_LINE = 6; // 1-based
 const BUG_TEXT = ".detach()";
 const FIX_TITLE = "gradls (GRD101): Remove `.detach()`";
@@ -109,6 +114,131 @@ async function waitFor(fn, what, timeout = TIMEOUT) {
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** The gradls status bar entry: its accessible label and visible text (undefined: none). */
+async function gradlsStatus(page) {
+  return page.evaluate(() => {
+    const bar = document.querySelector("#workbench\\.parts\\.statusbar") || document;
+    for (const el of bar.querySelectorAll(".statusbar-item, .statusbar-item-label, [aria-label]")) {
+      const label = el.getAttribute("aria-label") || "";
+      if (label.startsWith("gradls:")) return { label, text: (el.textContent || "").trim() };
+    }
+    return undefined;
+  });
+}
+
+async function waitStatus(page, re, what) {
+  let last;
+  try {
+    return await waitFor(async () => {
+      last = await gradlsStatus(page);
+      return last && re.test(last.label) ? last : undefined;
+    }, what);
+  } catch (err) {
+    throw new Error(`${err.message}; the gradls status bar item is ${JSON.stringify(last)}`);
+  }
+}
+
+/** Titles the command palette lists for `query`. */
+async function paletteTitles(page, query) {
+  await page.keyboard.press("Control+Shift+P");
+  await page.waitForSelector(".quick-input-widget input", { timeout: TIMEOUT });
+  await page.keyboard.type(query);
+  await page.waitForTimeout(800);
+  const rows = await page.locator(".quick-input-list .monaco-list-row").allInnerTexts();
+  return rows.map((t) => t.replace(/\s+/g, " ").trim());
+}
+
+async function runCommand(page, query, title) {
+  const titles = await paletteTitles(page, query);
+  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
+  await row.waitFor({ timeout: TIMEOUT }).catch(() => {
+    throw new Error(`the command palette has no "${title}" for "${query}": ${JSON.stringify(titles)}`);
+  });
+  await row.click();
+}
+
+async function openFile(page) {
+  await page.locator(".monaco-workbench").click({ position: { x: 700, y: 400 } }).catch(() => {});
+  await page.keyboard.press("Control+P");
+  await page.waitForSelector(".quick-input-widget input", { timeout: TIMEOUT });
+  await page.keyboard.type(FILE);
+  await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${FILE}"]`, { timeout: TIMEOUT });
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(`.tab[aria-label*="${FILE}"]`, { timeout: TIMEOUT });
+  step("opened", { file: FILE });
+}
+
+/**
+ * The folder's .vscode/settings.json sets gradls.path to a wrapper that creates PATH_MARKER
+ * (and gradls.shadow.worker). Opened untrusted: diagnostics still come (from the user's
+ * gradls.interpreter), the wrapper never runs, the status bar shows restricted mode and the
+ * palette has no Confirm. Trusting the folder restarts the server through the wrapper, and
+ * "gradls: Fix All Gradient Issues" then fixes the file.
+ */
+async function trustScenario(page) {
+  // the workspace trust prompt: refuse
+  const no = page.locator(".monaco-dialog-box .monaco-button", { hasText: /don.t trust/i }).first();
+  await no.waitFor({ timeout: TIMEOUT });
+  await shot(page, "trust-prompt");
+  await no.click();
+  step("refused-trust");
+  await openFile(page);
+  await page.waitForSelector(".monaco-editor .squiggly-error", { timeout: TIMEOUT });
+  step("squiggle-in-restricted-mode");
+  const restricted = await waitStatus(page, /1 finding.*restricted mode/, "the restricted-mode status bar item");
+  step("status-restricted", restricted);
+  await shot(page, "restricted-status");
+  const titles = await paletteTitles(page, "gradls: ");
+  step("palette-restricted", { titles });
+  if (!titles.some((t) => /Fix All Gradient Issues/.test(t))) throw new Error(`no Fix All in ${JSON.stringify(titles)}`);
+  if (titles.some((t) => /Confirm Gradients/.test(t))) throw new Error(`Confirm offered in restricted mode: ${JSON.stringify(titles)}`);
+  await page.keyboard.press("Escape");
+  if (fs.existsSync(PATH_MARKER)) throw new Error("the workspace's gradls.path ran in restricted mode");
+
+  // trust the folder
+  await runCommand(page, "Manage Workspace Trust", "Manage Workspace Trust");
+  const trust = page.locator(".workspace-trust-editor .monaco-button", { hasText: /^Trust( Folder)?$/ }).first();
+  await trust.waitFor({ timeout: TIMEOUT });
+  await shot(page, "trust-editor");
+  await trust.click();
+  step("granted-trust");
+  await waitFor(() => fs.existsSync(PATH_MARKER), "the server to restart through the workspace's gradls.path");
+  step("restarted-through-workspace-path");
+  // the trust editor (a modal editor in recent VS Code, else a tab) is now in front: close
+  // it, so that the Python file is the active editor again
+  const modal = page.locator(".monaco-modal-editor-block");
+  if (await modal.count()) {
+    await page.keyboard.press("Escape");
+    await page.waitForTimeout(300);
+    if (await modal.count()) {
+      await modal.locator('[aria-label^="Close"], .codicon-close').first().click();
+    }
+    await modal.waitFor({ state: "detached", timeout: TIMEOUT });
+  }
+  await page.locator(`.tab[aria-label*="${FILE}"]`).first().click();
+  await page.waitForSelector(`.tab.active[aria-label*="${FILE}"]`, { timeout: TIMEOUT });
+  const trustedStatus = await waitStatus(page, /^gradls: 1 finding in detach_bug\.py$/,
+    "the status bar to count the finding without restricted mode");
+  step("status-trusted", trustedStatus);
+  const trustedTitles = await paletteTitles(page, "gradls: ");
+  await page.keyboard.press("Escape");
+  step("palette-trusted", { titles: trustedTitles });
+  if (!trustedTitles.some((t) => /Confirm Gradients/.test(t))) throw new Error(`no Confirm once trusted: ${JSON.stringify(trustedTitles)}`);
+
+  // Fix All on the file
+  await page.keyboard.press("Control+1");
+  await runCommand(page, "gradls: Fix All", "Fix All Gradient Issues");
+  await waitFor(async () => (await squiggles(page)).length === 0, "Fix All to remove the squiggle");
+  await page.keyboard.press("Control+1");
+  await page.keyboard.press("Control+S");
+  const want = fs.readFileSync(EXPECTED, "utf8");
+  const file = path.join(WORKSPACE, FILE);
+  await waitFor(() => fs.readFileSync(file, "utf8") === want, "the file fixed by Fix All on disk");
+  step("fix-all-saved");
+  await waitStatus(page, /no findings/, "the status bar to show no findings");
+  await shot(page, "fixed");
+}
+
 async function main() {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -123,16 +253,14 @@ async function main() {
     await page.goto(`${URL}/?folder=${encodeURIComponent(WORKSPACE)}`);
     await page.waitForSelector(".monaco-workbench .part.editor", { timeout: TIMEOUT });
     step("workbench");
+    if (MODE === "trust") {
+      await trustScenario(page);
+      report.ok = true;
+      return;
+    }
 
     // open the fixture
-    await page.locator(".monaco-workbench").click({ position: { x: 700, y: 400 } }).catch(() => {});
-    await page.keyboard.press("Control+P");
-    await page.waitForSelector(".quick-input-widget input", { timeout: TIMEOUT });
-    await page.keyboard.type(FILE);
-    await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${FILE}"]`, { timeout: TIMEOUT });
-    await page.keyboard.press("Enter");
-    await page.waitForSelector(`.tab[aria-label*="${FILE}"]`, { timeout: TIMEOUT });
-    step("opened", { file: FILE });
+    await openFile(page);
 
     // 1. the squiggle, on the right line and under the right text
     await page.waitForSelector(".monaco-editor .squiggly-error", { timeout: TIMEOUT });
@@ -146,6 +274,8 @@ async function main() {
       throw new Error(`squiggle spans x=${s.left}..${s.right}, ${BUG_TEXT} is at ${JSON.stringify(s.target)}`);
     }
     await shot(page, "squiggle");
+    const st = await waitStatus(page, /^gradls: 1 finding in detach_bug\.py$/, "the status bar item to count the finding");
+    step("status", st);
 
     // 2. hover
     await page.mouse.move(s.x - 20, s.y + 40);
@@ -198,7 +328,7 @@ async function main() {
     if (after.length !== 0) throw new Error(`squiggles after the fix: ${JSON.stringify(after)}`);
     const rows = await page.locator(".markers-panel .monaco-list-row:has-text('GRD101')").count();
     if (rows !== 0) throw new Error(`the Problems panel still lists GRD101 (${rows} rows)`);
-    step("clean");
+    step("clean", { status: await waitStatus(page, /no findings/, "the status bar to show no findings") });
     await shot(page, "fixed");
     report.ok = true;
   } catch (err) {
