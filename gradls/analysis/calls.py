@@ -10,7 +10,7 @@ from .interpreter import (
     BATCHED_TAG, OPTIMIZER_TAG, PARAMLESS_TAG, PARAMS_TAG, REDUCTIONS, SAVED_TAG, SCALAR_TAG, CallEvent,
     INFERENCE_TAG, INTEGER_TAG, InplaceEvent, SinkEvent, torch_module_saves, torch_module_tag,
 )
-from .constants import UNKNOWN_VALUE, argument_constant, tested_parameters
+from .constants import GRADIENT_FREE, UNKNOWN_VALUE, argument_constant, tested_parameters
 from .external import (
     FUNCTION_ALIAS, LOSS_INSTANCE, MODULE_INSTANCE, ExternalClass, ExternalFunction, ExternalInstance,
     ExternalMember, localize,
@@ -373,6 +373,17 @@ def _checkpoint(interp, call: ast.Call) -> Flow:
     return result.broken(brk)
 
 
+def _gradient_free_inputs(interp, callee, flows: dict) -> dict:
+    """For a method that runs a reentrant `checkpoint(...)` on its inputs: the parameters this
+    call binds to tensors nothing trainable reaches (data), as specialization facts, so the
+    checkpoint knows that no input requires grad."""
+    node = callee.node
+    if not any("checkpoint" in line for line in interp.program.source.lines[node.lineno - 1:node.end_lineno]):
+        return {}
+    return {name: GRADIENT_FREE for name, flow in flows.items()
+            if not flow.live and not flow.cuts and not flow.tags & {MODULE_TAG, PARAMLESS_TAG, "callable"}}
+
+
 def _returns_indices(op: str, call: ast.Call, first_option: int) -> bool:
     """`torch.max(x, 1)`, `x.max(dim=1)`, `x.topk(k)`: an operator whose result is a tuple holding
     integer indices. `max`/`min`/`median` return that tuple only with a dimension (an integer
@@ -723,7 +734,8 @@ def _call_module(interp, call: ast.Call, module: Flow, method: str = "forward") 
     callee = _class_method(interp, module, method)
     if callee is not None:
         flows = {name: flow.chained() for name, flow in _bind_arguments(interp, call, callee, True).items()}
-        summary = interp.program.summary(callee)
+        facts = _gradient_free_inputs(interp, callee, flows)
+        summary = interp.program.specialized_summary(callee, facts) if facts else interp.program.summary(callee)
         _grad_effect(interp, summary)
         returns = relabel_self(summary.returns, _instance_label(module))
         result = Summary(returns).apply(flows, call)

@@ -116,6 +116,8 @@ def tested_parameters(function: ast.AST, params) -> set:
 
 
 UNKNOWN_VALUE = _UNKNOWN
+# a specialization fact: the caller passes a tensor nothing trainable reaches (data)
+GRADIENT_FREE = "<gradient-free tensor>"
 
 
 def _assigned_once_in_init(info, init: ast.AST) -> dict:

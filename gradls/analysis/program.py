@@ -22,7 +22,7 @@ from .reuse import (
     PreviousAnalysis, Record, ReuseKey, callable_facts, callee_ident, class_facts, same_value,
 )
 from .source import SourceFile
-from .constants import Constructions, decide_test, instance_constants
+from .constants import GRADIENT_FREE, Constructions, decide_test, instance_constants
 from .walk import guarded_definitions, statements
 from .values import (
     ARGUMENT, EMPTY, MODULE, PARAMETER, TENSOR, Break, Cut, Flow, Origin,
@@ -665,7 +665,10 @@ class FileAnalysis:
         if node.args.vararg is not None:  # `*inputs`: what the caller passes positionally
             interp.env[node.args.vararg.arg] = _argument_value(node.args.vararg.arg, node)
         interp.no_grad = self._no_grad_decorated(node)
-        interp.constants = dict(constants or {})
+        for name, value in (constants or {}).items():
+            if value is GRADIENT_FREE and name in interp.env:
+                interp.env[name] = EMPTY  # the caller passes data: no gradient reaches it
+        interp.constants = {k: v for k, v in (constants or {}).items() if v is not GRADIENT_FREE}
         interp.run(node.body)
         if any(s.kind == "backward" for s in scope.sinks):
             # it backpropagates its loss itself (`loss_and_grads`, a `training_step` calling
