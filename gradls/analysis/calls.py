@@ -18,11 +18,12 @@ from .external import (
 from .program import Summary
 from .values import (
     ARGUMENT, COPY_CONSTRUCT, DETACH, EMPTY, MAYBE_MODULE, MODULE, NO_GRAD, NONDIFF, PARAMETER,
-    ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Cut, Flow, Origin, join,
+    ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Cut, Flow, Origin, join, join_elements,
 )
 
 PASS_THROUGH_BUILTINS = {"sum", "min", "max", "abs", "zip", "enumerate", "reversed", "sorted",
                          "list", "tuple", "iter", "next", "filter", "map", "dict", "set", "getattr"}
+SAME_ELEMENTS = {"reversed", "list", "tuple", "sorted", "iter"}  # their result holds the argument's elements
 EMPTY_BUILTINS = {"len", "range", "isinstance", "print", "str", "repr", "hasattr", "type", "id",
                   "bool", "callable", "issubclass", "super", "format", "open", "hash", "vars",
                   "setattr", "delattr", "any", "all", "round"}
@@ -702,12 +703,32 @@ def _requires_grad_(interp, call: ast.Call, func: ast.Attribute, receiver: Flow,
 
 
 def _container_add(interp, call: ast.Call, func: ast.Attribute, receiver: Flow) -> Flow:
-    added = _args_flow(interp, call)
+    flows = _args(interp, call)
+    added = join(flows).without_tags()
     key = N.dotted_text(func.value)
     if key is not None and (added.live or added.cuts):
         interp.env[key] = Flow(receiver.live | added.live, receiver.cuts | added.cuts,
-                               receiver.tags | {LIST_TAG})
+                               receiver.tags | {LIST_TAG}, (), _element_after(receiver, func.attr, call, flows))
+        if key.startswith("self.") and "." not in key[5:]:
+            interp.scope.appended.add(key)
     return EMPTY
+
+
+def _element_after(receiver: Flow, method: str, call: ast.Call, flows: list) -> Flow | None:
+    """What one element of the list is after `append(x)` / `insert(i, x)` / `extend(xs)`: the
+    elements known so far joined with `x`; None when either is unknown."""
+    known = receiver.element
+    if known is None and not (receiver.live or receiver.cuts):
+        known = EMPTY  # nothing in it yet that the engine knows of (an attribute of another method)
+    if known is None or call.keywords or any(isinstance(a, ast.Starred) for a in call.args):
+        return None
+    if method == "append" and len(flows) == 1:
+        return join_elements(known, flows[0])
+    if method == "insert" and len(flows) == 2:
+        return join_elements(known, flows[1])
+    if method == "extend" and len(flows) == 1 and flows[0].element is not None:
+        return join_elements(known, flows[0].element)
+    return None
 
 
 def _inplace_method(interp, call: ast.Call, func: ast.Attribute, receiver: Flow) -> Flow:
@@ -855,7 +876,8 @@ def _name_call(interp, call: ast.Call, name: str, label: str | None) -> Flow:
     if name in PASS_THROUGH_BUILTINS:
         args = _args(interp, call)
         flow = join(args)
-        return Flow(flow.live, flow.cuts, flow.tags & {PARAMS_TAG, LIST_TAG})
+        element = args[0].element if name in SAME_ELEMENTS and len(args) == 1 and not call.keywords else None
+        return Flow(flow.live, flow.cuts, flow.tags & {PARAMS_TAG, LIST_TAG}, (), element)
     if name in ("deepcopy",):
         return _qualified_call(interp, call, "copy.deepcopy", label)
     if program.imports.star_modules:  # `from .losses import *`: the resolver may know the name

@@ -16,7 +16,7 @@ from .links import WeakLink
 from .constants import decide_test
 from .values import (
     ARGUMENT, COPY_CONSTRUCT, DETACH, EMPTY, MAYBE_MODULE, MODULE, NO_GRAD, NONDIFF,
-    PARAMETER, ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Break, Cut, Flow, Origin, join,
+    PARAMETER, ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Break, Cut, Flow, Origin, join, join_elements,
 )
 
 MODULE_TAG = "module"
@@ -113,6 +113,7 @@ class Scope:
     # (node, call, module, tag) for an inference-mode tensor a layer keeps for backward
     inference_saved: list = field(default_factory=list)
     inference_made: dict = field(default_factory=dict)   # its tag -> the expression that made it
+    appended: set = field(default_factory=set)   # `self.x` lists this scope appends to
     _statements: list | None = None
 
     @property
@@ -483,7 +484,9 @@ class Interpreter:
             return Flow(tags=frozenset({OPTIMIZER_TAG}))
         if attr in info.callables or attr in info.methods:
             return Flow(tags=frozenset({"callable"}))
-        return EMPTY  # a hyperparameter, a buffer, a flag: no gradient source
+        # a list another method fills (`self.memory.append(...)`), else a hyperparameter, a
+        # buffer, a flag: no gradient source
+        return self.program.appended_contents(info, attr, self.scope.node)
 
     def expr_Subscript(self, expr: ast.Subscript) -> Flow:
         base = self.eval(expr.value)
@@ -492,6 +495,8 @@ class Interpreter:
             item = base.item(expr.slice.value)
             if item is not None:
                 return item
+        if base.element is not None and not base.items and not isinstance(expr.slice, ast.Slice):
+            return base.element  # `memory[i]` of a list filled by append
         key = N.dotted_text(expr)
         if MODULE_TAG in base.tags and key is not None:
             return Flow(frozenset({Origin(key, MODULE, expr)}), frozenset(), frozenset({MODULE_TAG}))
@@ -538,7 +543,10 @@ class Interpreter:
     def expr_List(self, expr) -> Flow:
         elements = [self.eval(e) for e in expr.elts]
         flow = join(elements)
-        return Flow(flow.live, flow.cuts, frozenset({LIST_TAG}), tuple(elements))
+        element = EMPTY
+        for one in elements:
+            element = join_elements(element, one)
+        return Flow(flow.live, flow.cuts, frozenset({LIST_TAG}), tuple(elements), element)
 
     expr_Tuple = expr_List
     expr_Set = expr_List
@@ -677,7 +685,10 @@ def _after_inplace(before: Flow, value: Flow) -> Flow:
 
 
 def _elements(items: Flow) -> Flow:
-    """One element of an iterable: submodules of a ModuleList, leaves of `parameters()`."""
+    """One element of an iterable: submodules of a ModuleList, leaves of `parameters()`, what
+    was appended to a list."""
+    if items.element is not None and not items.items:
+        return items.element
     if MODULE_TAG in items.tags:
         return Flow(items.live, items.cuts, frozenset({MODULE_TAG}))
     if PARAMS_TAG in items.tags:

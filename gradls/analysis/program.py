@@ -75,6 +75,8 @@ class OptimizerConstruction:
 class Summary:
     returns: Flow
     grad_off: ast.AST | None = None  # the set_grad_enabled(False) it left on: callers continue without grad
+    # (attribute, Flow) of the `self.x` lists it appends to: what another method reads from them
+    self_writes: tuple = ()
 
     def apply(self, arg_flows: dict[str, Flow], call: ast.Call) -> Flow:
         passed_cuts: set = set()
@@ -143,6 +145,7 @@ class FileAnalysis:
         self.importer = importer or source.path  # the path imports are resolved from
         self.tree = tree
         self._class_constants: dict[str, dict] = {}   # class name -> its instances' constant attributes
+        self._appenders: dict[str, dict] = {}  # class name -> attribute -> methods appending to self.<attribute>
         self._specialized: dict[tuple, Summary] = {}   # (function, literals passed) -> its summary
         self._constructions: Constructions | None = None
         self.source = source
@@ -215,6 +218,97 @@ class FileAnalysis:
         for info in self.classes.values():
             self._scan_class_attributes(info)
             self.method_classes.update((id(method.node), info.name) for method in info.methods.values())
+        for info in self.classes.values():
+            self._type_attributes_from_constructions(info)
+
+    def _type_attributes_from_constructions(self, info: ClassInfo) -> None:
+        """`self.net = net` in `__init__`, where every `Worker(...)` of the file passes an object of
+        one local module class (`Worker(ActorCritic(), ...)`, or a name bound once at top level to
+        `ActorCritic()`): `self.net` is that class, so calling it runs its forward."""
+        init = info.methods.get("__init__")
+        if init is None:
+            return
+        params = init.params[1:]
+        from_params = {}
+        for node in init.node.body:
+            if isinstance(node, ast.Assign):
+                for target, value in _paired_targets(node.targets, node.value):
+                    if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                            and target.value.id == "self" and isinstance(value, ast.Name) and value.id in params
+                            and target.attr not in info.module_classes and target.attr not in info.params):
+                        from_params[target.attr] = value.id
+        if not from_params:
+            return
+        if self._constructions is None:
+            self._constructions = Constructions(self.tree)
+        calls = self._constructions.calls.get(info.name)
+        if not calls or info.name in self._constructions.bases:
+            return
+        for attribute, param in from_params.items():
+            position = params.index(param)
+            classes = set()
+            for call in calls:
+                if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+                    classes = set()
+                    break
+                node = call.args[position] if position < len(call.args) else \
+                    next((k.value for k in call.keywords if k.arg == param), None)
+                classes.add(self._local_module_class_of(node))
+            if len(classes) == 1 and None not in classes:
+                info.modules.add(attribute)
+                info.callables.discard(attribute)
+                info.module_classes[attribute] = f"class:{classes.pop()}"
+                continue
+            covered = {self._optimizer_over_argument(call, params, from_params, position) for call in calls}
+            if len(covered) == 1 and None not in covered:
+                info.optimizers[attribute] = frozenset({f"self.{covered.pop()}"})
+                info.callables.discard(attribute)
+
+    def _optimizer_over_argument(self, call: ast.Call, params: list, from_params: dict, position: int) -> str | None:
+        """`Worker(net, torch.optim.Adam(net.parameters()))`: the attribute (`net`) holding the
+        object whose parameters the optimizer passed at `position` holds, or None."""
+        node = call.args[position] if position < len(call.args) else \
+            next((k.value for k in call.keywords if k.arg == params[position]), None)
+        if isinstance(node, ast.Name):
+            bindings = self._top_level_bindings().get(node.id, [])
+            node = bindings[0] if len(bindings) == 1 else None
+        if not (isinstance(node, ast.Call) and (self.imports.qualify(node.func) or "").startswith(N.OPTIMIZER_PREFIXES)
+                and node.args and isinstance(node.args[0], ast.Call)
+                and isinstance(node.args[0].func, ast.Attribute) and node.args[0].func.attr == "parameters"):
+            return None
+        owner = N.dotted_text(node.args[0].func.value)
+        passed = {N.dotted_text(a): params[i] for i, a in enumerate(call.args[:len(params)])}
+        passed.update({N.dotted_text(k.value): k.arg for k in call.keywords if k.arg in params})
+        param = passed.get(owner) if owner else None
+        attributes = [a for a, p in from_params.items() if p == param]
+        return attributes[0] if len(attributes) == 1 else None
+
+    def _local_module_class_of(self, node: ast.AST | None) -> str | None:
+        """The local nn.Module class `node` is an object of: `Net()`, or a name bound once at top
+        level to `Net()`."""
+        if isinstance(node, ast.Name):
+            bindings = self._top_level_bindings().get(node.id, [])
+            node = bindings[0] if len(bindings) == 1 else None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            info = self.classes.get(node.func.id)
+            if info is not None and info.is_module and not info.is_loss:
+                return info.name
+        return None
+
+    def _top_level_bindings(self) -> dict:
+        bindings = getattr(self, "_bindings", None)
+        if bindings is None:
+            bindings = {}
+            for node in statements(self.tree.body, into_definitions=False):
+                targets = node.targets if isinstance(node, ast.Assign) else \
+                    [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For)) else []
+                for target in targets:
+                    for name in ast.walk(target):
+                        if isinstance(name, ast.Name):
+                            bindings.setdefault(name.id, []).append(
+                                node.value if isinstance(node, ast.Assign) and target is name else None)
+            self._bindings = bindings
+        return bindings
 
     def _class_info(self, node: ast.ClassDef) -> ClassInfo:
         base_names = [self.imports.qualify(b) or N.dotted_text(b) or "" for b in node.bases]
@@ -245,11 +339,11 @@ class FileAnalysis:
             if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
                 continue
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
+            for target, value in _paired_targets(targets, node.value):
                 if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
                         and target.value.id == "self"):
-                    self._classify_attribute(info, target.attr, node.value)
-                    if _container_literal(node.value):
+                    self._classify_attribute(info, target.attr, value)
+                    if _container_literal(value):
                         containers.add(target.attr)
         # `self.masks = {}` in one method, `self.masks = Parameter(...)` in another: a dict of
         # parameters at times, so `self.masks[key] = ...` may fill the dict: not known to be a leaf
@@ -569,9 +663,42 @@ class FileAnalysis:
             record.scope = self._interpret_function(callee)
         finally:
             self._recording.pop()
-        record.summary = Summary(_parameters_as_arguments(record.scope.returns, callee.node),
-                                 record.scope.exit_no_grad)
+        scope = record.scope
+        writes = tuple((key[5:], scope.env[key]) for key in sorted(scope.appended) if key in scope.env)
+        record.summary = Summary(_parameters_as_arguments(scope.returns, callee.node), scope.exit_no_grad, writes)
         return record
+
+    def appended_contents(self, info: ClassInfo, attr: str, current: ast.AST) -> Flow:
+        """`self.memory` read in a method of `info` that did not fill it: what the class's other
+        methods append to it (`self.memory.append((value, log_prob, reward))` in `rollout`, read in
+        `learn`); EMPTY when no method appends to it."""
+        writers = self._list_writers(info).get(attr)
+        if not writers:
+            return EMPTY
+        found = None
+        for method in writers:
+            if method.node is current:
+                continue
+            for name, flow in self.summary(method).self_writes:
+                if name == attr:
+                    found = flow if found is None else found.union(flow)
+        return EMPTY if found is None else found
+
+    def _list_writers(self, info: ClassInfo) -> dict:
+        writers = self._appenders.get(info.name)
+        if writers is None:
+            writers = {}
+            for method in info.methods.values():
+                for node in ast.walk(method.node):
+                    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                            and node.func.attr in ("append", "insert", "extend")
+                            and isinstance(node.func.value, ast.Attribute)
+                            and isinstance(node.func.value.value, ast.Name) and node.func.value.value.id == "self"):
+                        bucket = writers.setdefault(node.func.value.attr, [])
+                        if method not in bucket:
+                            bucket.append(method)
+            self._appenders[info.name] = writers
+        return writers
 
     def _reusable_record(self, callee: Callee) -> Record | None:
         """The previous version's record of `callee`, if everything it read is still the same."""
@@ -773,6 +900,17 @@ def _python_value_annotation(node: ast.AST) -> bool:
             items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
             return all(_python_value_annotation(item) for item in items)
     return False
+
+
+def _paired_targets(targets: list, value: ast.AST):
+    """(target, value) pairs of an assignment: `self.net, self.opt = net, opt` pairs each name
+    with its own value."""
+    for target in targets:
+        if (isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts)
+                and not any(isinstance(e, ast.Starred) for e in (*target.elts, *value.elts))):
+            yield from zip(target.elts, value.elts)
+        else:
+            yield target, value
 
 
 def _container_literal(node: ast.AST) -> bool:

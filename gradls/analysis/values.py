@@ -84,13 +84,19 @@ class Flow:
     cuts: frozenset = frozenset()
     tags: frozenset = frozenset()
     items: tuple = ()  # per-element flows of a tuple or list literal, when known
+    # a list filled by `append`/`insert` (or a literal): the flow of any one of its elements, with
+    # its own items (`memory.append((value, log_prob, reward))`); None when not known
+    element: "Flow | None" = None
 
     def union(self, other: "Flow") -> "Flow":
         if not other.live and not other.cuts and not other.tags:
-            return self if not self.items else Flow(self.live, self.cuts, self.tags)
+            return self if not self.items else Flow(self.live, self.cuts, self.tags, element=self.element)
         if not self.live and not self.cuts and not self.tags:
-            return other if not other.items else Flow(other.live, other.cuts, other.tags)
-        return Flow(self.live | other.live, self.cuts | other.cuts, self.tags | other.tags)
+            return other if not other.items else Flow(other.live, other.cuts, other.tags, element=other.element)
+        element = None
+        if self.element is not None and other.element is not None:
+            element = join_elements(self.element, other.element)
+        return Flow(self.live | other.live, self.cuts | other.cuts, self.tags | other.tags, element=element)
 
     def with_tags(self, *tags: str) -> "Flow":
         return Flow(self.live, self.cuts, self.tags | frozenset(tags), self.items)
@@ -149,6 +155,18 @@ def target_like(name: str) -> bool:
 
 def target_like_argument(origin: Origin) -> bool:
     return origin.kind == ARGUMENT and target_like(origin.label.split("[")[0].split(".")[0].lower())
+
+
+def join_elements(first: Flow, second: Flow) -> Flow:
+    """Two lists' element flows joined, position by position when both are tuples of one length."""
+    if first == second or not (second.live or second.cuts or second.tags or second.items):
+        return first
+    if not (first.live or first.cuts or first.tags or first.items):
+        return second
+    if first.items and len(first.items) == len(second.items):
+        items = tuple(join_elements(a, b) for a, b in zip(first.items, second.items))
+        return Flow(first.live | second.live, first.cuts | second.cuts, first.tags & second.tags, items)
+    return first.union(second)
 
 
 def join(flows) -> Flow:
