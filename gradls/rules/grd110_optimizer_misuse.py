@@ -145,13 +145,15 @@ block; the other cases have no automatic fix.
     def _wrong_model(self, ctx, construction, backward_sinks: dict):
         if not construction.covered or not construction.label:
             return
-        aliases = _stored_as_attributes(construction.scope.node, construction.covered)
+        aliases = None  # computed only for a sink the optimizer does not cover (a walk of the scope)
         for sink in backward_sinks.get(id(construction.covered), ()):
             modules = [o for o in sink.flow.live if o.kind == MODULE]
             if not modules or _covers_any(construction.covered, sink.flow.live):
                 continue
             if sink.stepped is not None and _covers_any(sink.stepped, sink.flow.live):
                 continue  # another optimizer stepped before the next backward trains this loss
+            if aliases is None:
+                aliases = _stored_as_attributes(construction.scope.node, construction.covered)
             if any(o.label in aliases or o.label.startswith(tuple(a + "." for a in aliases)) for o in modules):
                 continue  # `self.model = model`: the optimizer's model is the one that trains
             names = ", ".join(sorted(f"`{o.label}`" for o in modules))

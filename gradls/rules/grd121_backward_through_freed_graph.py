@@ -63,9 +63,10 @@ No automatic fix: retaining the graph, recomputing, or detaching train different
         """`out, hidden = rnn(x, hidden)` in a loop whose backward frees that graph: the next
         iteration's forward starts from the freed graph through `hidden`."""
         trained = {id(s.node) for s in sinks if any(o.kind == MODULE for o in s.flow.live)}
-        for loop in (n for n in ast.walk(scope.node) if isinstance(n, (ast.For, ast.While, ast.AsyncFor))):
-            if _in_nested_definition(scope.node, loop):
-                continue
+        if not trained:
+            return
+        loops = [s for block in _blocks(scope.node) for s in block if isinstance(s, (ast.For, ast.While, ast.AsyncFor))]
+        for loop in loops:
             body = loop.body
             backward_at = [(i, stmt.value) for i, stmt in enumerate(body) if isinstance(stmt, ast.Expr)
                            and id(stmt.value) in trained and not _retains_graph(stmt.value)]
@@ -173,14 +174,6 @@ def _rebound_elsewhere(body: list, name: str, carrying: ast.stmt) -> bool:
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and node.func.attr in ("detach_", "detach") and isinstance(node.func.value, ast.Name)
                     and node.func.value.id == name):
-                return True
-    return False
-
-
-def _in_nested_definition(scope: ast.AST, target: ast.AST) -> bool:
-    for node in ast.walk(scope):
-        if node is not scope and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            if any(inner is target for inner in ast.walk(node)):
                 return True
     return False
 
