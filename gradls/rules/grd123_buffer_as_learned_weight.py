@@ -48,7 +48,9 @@ self.slots_mu = nn.Parameter(nn.init.xavier_uniform_(torch.zeros(1, 1, dim)))
 ```
 
 ## Fix safety
-No automatic fix: a buffer that was meant to stay fixed must not start training.
+Unsafe: `self.register_buffer("w", value)` becomes `self.w = nn.Parameter(value)` (the same
+`state_dict` key; checkpoints saved before still load). It makes the tensor train, which is
+only right if it was meant to; `nn.Buffer(...)` assignments are left to the user.
 """
 
     def check(self, ctx: RuleContext):
@@ -71,6 +73,7 @@ No automatic fix: a buffer that was meant to stay fixed must not start training.
                         f"`{name}` is initialised like a trainable weight but registered as a buffer: "
                         "no optimizer holds it and it gets no gradient, so it keeps its random initial "
                         f"value; make it `nn.Parameter(...)` if it should be learned",
+                        fix=_parameter_fix(ctx, call, name),
                     )
 
 
@@ -140,3 +143,25 @@ def _self_writes(info) -> dict:
 
 def _is_self_attribute(node: ast.AST) -> bool:
     return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
+
+
+def _parameter_fix(ctx, call: ast.Call, name: str):
+    """`self.register_buffer("w", value)` as a whole statement -> `self.w = nn.Parameter(value)`."""
+    if not (isinstance(call.func, ast.Attribute) and call.func.attr == "register_buffer") or len(call.args) != 2 \
+            or call.keywords or not ctx.is_whole_statement(call) or not name.isidentifier():
+        return None
+    parameter = _parameter_constructor(ctx)
+    if parameter is None:
+        return None
+    value = ctx.source.segment(ctx.span(call.args[1]))
+    return ctx.replacement(ctx.span(call), f"self.{name} = {parameter}({value})",
+                           "Register it as a parameter", "unsafe")
+
+
+def _parameter_constructor(ctx) -> str | None:
+    """How this file can spell torch.nn.Parameter with its own imports."""
+    for spelling in ("nn.Parameter", "torch.nn.Parameter", "Parameter"):
+        node = ast.parse(spelling, mode="eval").body
+        if ctx.analysis.imports.qualify(node) in ("torch.nn.Parameter", "torch.nn.parameter.Parameter"):
+            return spelling
+    return None
