@@ -46,8 +46,9 @@ for step in range(100):
 ```
 
 ## Fix safety
-No automatic fix: the in-place update needs a `torch.no_grad()` block and zeroing the
-gradient, which changes more than the line.
+Unsafe: `w = w - X` (or `+`) becomes `with torch.no_grad(): w -= X` on two lines. The
+gradient then accumulates across steps unless the loop zeroes it (`w.grad.zero_()`), which
+the fix does not add.
 """
 
     def check(self, ctx: RuleContext):
@@ -68,6 +69,7 @@ gradient, which changes more than the line.
                         f"leaf that requires grad, so the next `backward()` gives `{name}` no gradient "
                         f"(`{name}.grad` is None); update it in place under `torch.no_grad()` "
                         f"(`{name} -= ...`)",
+                        fix=_in_place_fix(ctx, assign, name),
                     )
 
 
@@ -144,3 +146,18 @@ def _makes_leaf_again(node: ast.AST, name: str) -> bool:
                                               for t in n.targets)):
             return True
     return False
+
+
+def _in_place_fix(ctx, assign: ast.Assign, name: str):
+    value = assign.value
+    if not (isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub))
+            and isinstance(value.left, ast.Name) and value.left.id == name and ctx.is_whole_statement(assign)):
+        return None
+    if ctx.analysis.imports.qualify(ast.parse("torch.no_grad", mode="eval").body) != "torch.no_grad":
+        return None
+    line = ctx.source.line_text(assign.lineno)
+    indent = line[: len(line) - len(line.lstrip())]
+    op = "-=" if isinstance(value.op, ast.Sub) else "+="
+    step = ctx.source.segment(ctx.span(value.right))
+    return ctx.replacement(ctx.span(assign), f"with torch.no_grad():\n{indent}    {name} {op} {step}",
+                           "Update it in place under torch.no_grad()", "unsafe")
