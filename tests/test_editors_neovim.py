@@ -5,6 +5,12 @@ repository's `lsp/gradls.lua` through `vim.lsp.enable('gradls')`, and `start_cli
 GRD101 diagnostic appears on line 6 under `.detach()`, the hover explains it, the quick fix
 applies, the buffer (and the file written) equals the expected text, the diagnostic clears.
 
+Mode "docs" runs docs/editors.md's Neovim snippets exactly as written there (the blocks marked
+`<!-- e2e-snippet: NAME -->`, so the docs cannot drift): the snippet and the recipes become
+init.lua; `:GradlsConfirm cpu` must confirm the finding and `:write` must write the fixed
+file through the fix-all-on-save autocommand. The `require('lspconfig')` snippet needs
+GRADLS_E2E_LSPCONFIG=<checkout of nvim-lspconfig> (not on any registry the setup uses).
+
 Installs what it needs with tests/e2e/setup.sh (cached under ~/.cache/gradls-e2e); skips,
 saying why, when an editor cannot be had. See tests/e2e/harness.py for the switches.
 """
@@ -47,18 +53,39 @@ def _candidates() -> dict[str, str | None]:
     }
 
 
+DOCS = harness.REPO / "docs" / "editors.md"
+SNIPPET_RE = re.compile(r"<!-- e2e-snippet: ([\w.-]+) -->\n```lua\n(.*?)```", re.S)
+
+
+def doc_snippets() -> dict[str, str]:
+    """The Lua snippets of docs/editors.md marked `<!-- e2e-snippet: NAME -->`."""
+    return {m.group(1): m.group(2) for m in SNIPPET_RE.finditer(DOCS.read_text())}
+
+
 CASES = [
-    # id, which nvim, mode, minimum version
-    pytest.param("debian", "start_client", (0, 7, 0), id="debian-nvim-0.7-start_client"),
-    pytest.param("pypi", "enable", (0, 11, 0), id="pypi-nvim-0.11-vim.lsp.enable"),
-    pytest.param("pypi", "start_client", (0, 7, 0), id="pypi-nvim-0.11-start_client"),
+    # id, which nvim, mode, minimum version, docs snippet (mode "docs")
+    pytest.param("debian", "start_client", (0, 7, 0), None, id="debian-nvim-0.7-start_client"),
+    pytest.param("pypi", "enable", (0, 11, 0), None, id="pypi-nvim-0.11-vim.lsp.enable"),
+    pytest.param("pypi", "start_client", (0, 7, 0), None, id="pypi-nvim-0.11-start_client"),
+    # docs/editors.md's snippets as a user copies them into init.lua, plus its recipes
+    pytest.param("debian", "docs", (0, 7, 0), "nvim-0.7", id="debian-nvim-0.7-docs-0.7"),
+    pytest.param("pypi", "docs", (0, 11, 0), "nvim-0.11", id="pypi-nvim-0.11-docs-0.11"),
+    pytest.param("pypi", "docs", (0, 8, 0), "nvim-0.8", id="pypi-nvim-0.11-docs-0.8"),
+    pytest.param("pypi", "docs", (0, 10, 0), "nvim-lspconfig-legacy", id="pypi-nvim-0.11-docs-lspconfig"),
 ]
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize(("which", "mode", "minimum"), CASES)
-def test_neovim_end_to_end(which, mode, minimum, tmp_path):
+@pytest.mark.parametrize(("which", "mode", "minimum", "snippet"), CASES)
+def test_neovim_end_to_end(which, mode, minimum, snippet, tmp_path):
     harness.skip_if_disabled()
+    lspconfig = None
+    if snippet == "nvim-lspconfig-legacy":
+        # nvim-lspconfig is on none of the registries the tests install from: give a checkout
+        lspconfig = os.environ.get("GRADLS_E2E_LSPCONFIG")
+        if not lspconfig or not (Path(lspconfig) / "lua" / "lspconfig.lua").exists():
+            pytest.skip("set GRADLS_E2E_LSPCONFIG to a checkout of nvim-lspconfig to run the "
+                        "require('lspconfig') snippet of docs/editors.md (it is not on PyPI, npm or Debian)")
     setup_ok, setup_log = harness.ensure_setup("neovim")
     exe = _candidates()[which]
     label = {"debian": "Debian's neovim (apt-get download neovim, unpacked into the cache)",
@@ -86,13 +113,22 @@ def test_neovim_end_to_end(which, mode, minimum, tmp_path):
     })
     if mode == "start_client":
         env["GRADLS_E2E_CMD"] = json.dumps(harness.gradls_command())
-    # mode "enable" uses lsp/gradls.lua exactly as shipped (cmd = {'gradls', 'serve'}, found on PATH)
-    cmd = [exe, "--headless", "-u", "NONE", "-i", "NONE", "--cmd", f"set rtp^={harness.REPO}",
-           "-c", f"luafile {LUA}"]
-    proc = subprocess.run(cmd, env=env, cwd=ws, capture_output=True, text=True, timeout=120,
+    if mode == "docs":
+        # init.lua = the snippet exactly as docs/editors.md shows it, then its recipes; the
+        # repository is not on 'runtimepath' (the snippet must not need lsp/gradls.lua)
+        snippets = doc_snippets()
+        init = tmp_path / "init.lua"
+        prefix = f"vim.opt.runtimepath:prepend({json.dumps(lspconfig)})\n" if lspconfig else ""
+        init.write_text(prefix + snippets[snippet] + "\n" + snippets["nvim-recipes"])
+        cmd = [exe, "--headless", "-u", str(init), "-i", "NONE", "-c", f"luafile {LUA}"]
+    else:
+        # mode "enable" uses lsp/gradls.lua exactly as shipped (cmd = {'gradls', 'serve'}, found on PATH)
+        cmd = [exe, "--headless", "-u", "NONE", "-i", "NONE", "--cmd", f"set rtp^={harness.REPO}",
+               "-c", f"luafile {LUA}"]
+    proc = subprocess.run(cmd, env=env, cwd=ws, capture_output=True, text=True, timeout=240,
                           stdin=subprocess.DEVNULL)
     report = json.loads(result_file.read_text()) if result_file.exists() else {}
-    artifacts = harness.artifacts_dir(f"neovim-{which}-{mode}")
+    artifacts = harness.artifacts_dir(f"neovim-{which}-{mode}" + (f"-{snippet}" if snippet else ""))
     (artifacts / "result.json").write_text(json.dumps(report, indent=2))
     (artifacts / "nvim.log").write_text(f"$ {' '.join(cmd)}\nrc={proc.returncode}\n{proc.stdout}\n{proc.stderr}")
     assert proc.returncode == 0 and report.get("ok"), (
@@ -102,8 +138,31 @@ def test_neovim_end_to_end(which, mode, minimum, tmp_path):
     assert (diag["lnum"], diag["col"], diag["end_col"]) == (5, 14, 23)
     assert diag["source"] == "gradls"
     assert (ws / "detach_bug.py").read_text() == EXPECTED.read_text()
+    if mode == "docs":
+        steps = [s["step"] for s in report["steps"]]
+        assert steps[-4:] == ["confirm", "confirmed_diagnostic", "fixed_on_save", "cleared"], steps
+        if version[:2] < (0, 10):  # pushed diagnostics: the verdict shows on the diagnostic at once
+            checked = next(s for s in report["steps"] if s["step"] == "confirmed_diagnostic")["data"]
+            assert checked["checked"] is True, checked
     if which == "debian":
         assert version[:2] == (0, 7) or os.environ.get("GRADLS_E2E_NVIM_DEBIAN"), version
+
+
+def test_docs_snippets_are_found():
+    """Every Neovim snippet docs/editors.md marks for the e2e test is there, is Lua that
+    starts gradls, and the 0.11 one is the shipped lsp/gradls.lua's table (checked without
+    Neovim, so that a renamed marker cannot silently drop a snippet from the e2e tests)."""
+    snippets = doc_snippets()
+    assert set(snippets) == {"nvim-0.11", "nvim-lspconfig-legacy", "nvim-0.8", "nvim-0.7", "nvim-recipes"}
+    for name in ("nvim-0.11", "nvim-lspconfig-legacy", "nvim-0.8", "nvim-0.7"):
+        assert "cmd = { 'gradls', 'serve' }" in snippets[name], name
+        assert "vim.empty_dict()" in snippets[name], name
+    assert "vim.lsp.enable('gradls')" in snippets["nvim-0.11"]
+    assert "'gradls.confirm'" in snippets["nvim-recipes"] and "source.fixAll.gradls" in snippets["nvim-recipes"]
+    shipped = (harness.REPO / "lsp" / "gradls.lua").read_text()
+    for key in ("filetypes", "root_markers", "init_options", "settings"):
+        line = next(ln.strip() for ln in shipped.splitlines() if ln.strip().startswith(key + " ="))
+        assert line in snippets["nvim-0.11"], (key, line)
 
 
 def test_lsp_config_file_shape():

@@ -6,10 +6,16 @@
 --
 -- enable:       Neovim 0.11+: vim.lsp.enable('gradls') with the repository's lsp/gradls.lua
 -- start_client: any Neovim from 0.7: vim.lsp.start_client + vim.lsp.buf_attach_client
+-- docs:         the client is started by the init.lua the test wrote from docs/editors.md's
+--               snippets (nvim -u init.lua, filetype detection on), which also define
+--               :GradlsConfirm and fix all on save
 --
 -- Checks: a GRD101 diagnostic on line 6 under `.detach()`, a hover that explains it, the
 -- quick fix "gradls (GRD101): Remove `.detach()`" applies and the buffer then equals the
 -- expected text, the file written to disk equals it too, and the diagnostic goes away.
+-- In docs mode, instead of the quick fix: :GradlsConfirm cpu reports the finding confirmed
+-- (a notification and the diagnostic's message), then :write alone fixes the file (the
+-- BufWritePre fix-all), and the diagnostic goes away.
 -- Writes a JSON report to GRADLS_E2E_RESULT and exits 0 (pass) or 1 (fail).
 
 local env = function(name, default)
@@ -68,12 +74,65 @@ local function lsp_diagnostic(d)
   return lsp
 end
 
+-- docs mode: the recipes of docs/editors.md (:GradlsConfirm, fix all on save)
+local function docs_recipes(buf, client, d)
+  local notes = {}
+  local notify = vim.notify
+  vim.notify = function(msg, level, opts)
+    notes[#notes + 1] = msg
+    return notify(msg, level, opts)
+  end
+  assert(vim.fn.exists(':GradlsConfirm') == 2, 'the recipes did not define :GradlsConfirm')
+  vim.cmd('GradlsConfirm cpu')
+  local done = vim.wait(120000, function()
+    for _, m in ipairs(notes) do
+      if m:find('^gradls confirm: ') and not m:find('^gradls confirm: running ') then return true end
+    end
+  end, 100)
+  assert(done, 'no result from :GradlsConfirm, notifications: ' .. vim.inspect(notes))
+  local result = notes[#notes]
+  step('confirm', { notifications = notes })
+  assert(result:find('1 confirmed', 1, true), ':GradlsConfirm reported ' .. result)
+  -- the verdict is attached to the diagnostic. A client that pulls diagnostics
+  -- (textDocument/diagnostic, Neovim 0.10+) but takes no workspace/diagnostic/refresh only
+  -- sees it at its next pull (the next change): checked where the server pushes.
+  local caps = vim.lsp.protocol.make_client_capabilities()
+  local pulls = client.server_capabilities.diagnosticProvider ~= nil and caps.textDocument.diagnostic ~= nil
+  local refresh = ((caps.workspace or {}).diagnostics or {}).refreshSupport
+  if pulls and not refresh then
+    step('confirmed_diagnostic', { checked = false, why = 'pull diagnostics without refresh support' })
+  else
+    local confirmed = vim.wait(TIMEOUT, function()
+      for _, x in ipairs(vim.diagnostic.get(buf)) do
+        if x.message:find('confirmed by running', 1, true) then return true end
+      end
+    end, 50)
+    assert(confirmed, 'the diagnostic does not say it was confirmed: ' .. vim.inspect(vim.diagnostic.get(buf)))
+    step('confirmed_diagnostic', { checked = true })
+  end
+
+  -- fix all on save: :write alone must fix the file
+  vim.cmd('write')
+  local want = read_lines(EXPECTED)
+  assert(vim.deep_equal(vim.api.nvim_buf_get_lines(buf, 0, -1, false), want),
+    'buffer after :write:\n' .. table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n'))
+  assert(vim.deep_equal(read_lines(FILE), want), 'the file written by :write is not the fixed text')
+  step('fixed_on_save', {})
+  local cleared = vim.wait(TIMEOUT, function() return #vim.diagnostic.get(buf) == 0 end, 50)
+  assert(cleared, 'diagnostics remain after the fix: ' .. vim.inspect(vim.diagnostic.get(buf)))
+  step('cleared', {})
+end
+
 local function run()
   vim.cmd('edit ' .. vim.fn.fnameescape(FILE))
   local buf = vim.api.nvim_get_current_buf()
   local cmd = env('GRADLS_E2E_CMD') and vim.fn.json_decode(env('GRADLS_E2E_CMD')) or nil
 
-  if MODE == 'enable' then
+  if MODE == 'docs' then
+    -- started by init.lua's FileType autocommand (filetype detection is on with -u init.lua)
+    report.filetype = vim.bo[buf].filetype
+    assert(vim.bo[buf].filetype == 'python', 'filetype is ' .. vim.inspect(vim.bo[buf].filetype))
+  elseif MODE == 'enable' then
     assert(vim.lsp.enable, 'vim.lsp.enable needs Neovim 0.11+')
     if cmd then vim.lsp.config('gradls', { cmd = cmd }) end
     vim.lsp.enable('gradls')
@@ -125,6 +184,10 @@ local function run()
   assert(hover_text and hover_text:find('GRD101', 1, true) and hover_text:find('gets no gradient', 1, true),
     'hover does not explain GRD101: ' .. tostring(hover_text))
   step('hover', { chars = #hover_text, first_line = vim.split(hover_text, '\n')[1] })
+
+  if MODE == 'docs' then
+    return docs_recipes(buf, client, d)
+  end
 
   -- code action
   local params = {
