@@ -3,7 +3,8 @@ from __future__ import annotations
 import ast
 
 from ..analysis import names as N
-from ..analysis.values import MODULE, Origin
+from ..analysis.objects import torch_layer_has_parameters
+from ..analysis.values import ARGUMENT, MODULE, Origin
 from .base import Rule, RuleContext
 
 
@@ -147,11 +148,16 @@ block; the other cases have no automatic fix.
             return
         aliases = None  # computed only for a sink the optimizer does not cover (a walk of the scope)
         for sink in backward_sinks.get(id(construction.covered), ()):
-            modules = [o for o in sink.flow.live if o.kind == MODULE]
+            # a module known only as a parameter of the backward's function (`def train(model, ...)`)
+            # is whatever the caller passes: not known to differ from the optimizer's model
+            modules = [o for o in sink.flow.live if o.kind == MODULE and not _names_a_parameter(sink, o)]
             if not modules or _covers_any(construction.covered, sink.flow.live):
                 continue
             if sink.stepped is not None and _covers_any(sink.stepped, sink.flow.live):
                 continue  # another optimizer stepped before the next backward trains this loss
+            if any(o.kind == ARGUMENT and _caller_passes_model(ctx, sink, o, construction.covered)
+                   for o in sink.flow.live):
+                continue  # `step_g(self, fake)` called with `fake = self.gen(noise)`: the model is in it
             if aliases is None:
                 aliases = _stored_as_attributes(construction.scope.node, construction.covered)
             if any(o.label in aliases or o.label.startswith(tuple(a + "." for a in aliases)) for o in modules):
@@ -165,6 +171,18 @@ block; the other cases have no automatic fix.
                     f"`{construction.label}` (line {construction.node.lineno}) holds the original's parameters: "
                     "its step never changes the copy; build the optimizer over the copy's parameters",
                     related=[ctx.related(construction.node, "the optimizer")],
+                )
+                return
+            cut = _cut_argument(ctx, sink, construction.covered)
+            if cut is not None:  # what the optimizer trains could only come in through that argument
+                argument = cut.origin.label
+                yield ctx.finding(
+                    self, ctx.span(cut.brk.node),
+                    f"{cut.brk.description} cuts the argument `{argument}` out of the loss backpropagated on line "
+                    f"{sink.node.lineno} (it comes from {names} alone), but `{construction.label}` (line "
+                    f"{construction.node.lineno}) steps {', '.join(sorted(construction.covered))}, which can reach "
+                    f"that loss only through `{argument}`: its step changes nothing; pass `{argument}` undetached here",
+                    related=[ctx.related(construction.node, "the optimizer"), ctx.related(sink.node, "the backward")],
                 )
                 return
             yield ctx.finding(
@@ -194,6 +212,74 @@ block; the other cases have no automatic fix.
                         "the new module's parameters are not in it and never train",
                         related=[ctx.related(node, f"`{label}` replaced here")],
                     )
+
+
+def _names_a_parameter(sink, origin) -> bool:
+    function = getattr(sink.scope, "node", None)
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    name = origin.label.split("[")[0].split(".")[0]
+    return name != "self" and name in {a.arg for a in (*function.args.posonlyargs, *function.args.args,
+                                                      *function.args.kwonlyargs)}
+
+
+def _caller_passes_model(ctx, sink, origin, covered) -> bool:
+    """Some call of the backward's function in this file passes, for the argument `origin`,
+    the output of a module the optimizer covers (`fake = self.gen(noise); self.step_g(fake)`)."""
+    function = getattr(sink.scope, "node", None)
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    name = origin.label.split("[")[0].split(".")[0]
+    params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+    if name not in params:
+        return False
+    is_method = bool(params) and params[0] == "self"
+    position = params.index(name) - (1 if is_method else 0)
+    for caller in ast.walk(ctx.tree):
+        if not isinstance(caller, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)) or caller is function:
+            continue
+        produced = _module_outputs(caller, covered)
+        for call in ast.walk(caller):
+            if not isinstance(call, ast.Call):
+                continue
+            callee = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
+            if callee != function.name:
+                continue
+            passed = [kw.value for kw in call.keywords if kw.arg == name]
+            if 0 <= position < len(call.args):
+                passed.append(call.args[position])
+            for arg in passed:
+                if isinstance(arg, ast.Name) and arg.id in produced or isinstance(arg, ast.Call) and _calls_covered(arg, covered):
+                    return True
+    return False
+
+
+def _module_outputs(function, covered) -> set:
+    """Names `function` binds to the output of a call of a covered module (`fake = self.gen(z)`)."""
+    names = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and _calls_covered(node.value, covered):
+            for target in node.targets:
+                names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+    return names
+
+
+def _calls_covered(call: ast.Call, covered) -> bool:
+    text = N.dotted_text(call.func)
+    return bool(text) and any(Origin(text, "").is_within(Origin(label, "")) for label in covered)
+
+
+def _cut_argument(ctx, sink, covered):
+    """The first cut, in this function, of one of its own arguments (`netd(fake.detach())` in a
+    generator step that receives `fake`): where the model a wrong-model optimizer steps was
+    meant to reach the loss."""
+    node = getattr(sink.scope, "node", None)
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)} - {"self"}
+    cuts = [c for c in sink.flow.cuts if c.origin.kind == ARGUMENT and not c.shadowed and c.brk.node is not None
+            and c.origin.label.split(".")[0].split("[")[0] in params and _caller_passes_model(ctx, sink, c.origin, covered)]
+    return min(cuts, key=lambda c: (c.brk.node.lineno, c.brk.node.col_offset), default=None)
 
 
 def _backward_sinks_by_optimizer(analysis) -> dict:
@@ -299,9 +385,10 @@ def _is_module_constructor(ctx, value) -> bool:
     name = ctx.analysis.imports.qualify(value.func) or ast.unparse(value.func)
     short = name.rsplit(".", 1)[-1]
     if name.startswith("torch.nn.") and short[:1].isupper():
-        return True
+        # a layer without parameters (`nn.MSELoss()`, `nn.ReLU()`) adds nothing an optimizer misses
+        return torch_layer_has_parameters(value, ctx.analysis.imports, N.PARAMLESS_MODULES) is not False
     info = ctx.analysis.classes.get(short)
-    return info is not None and info.is_module
+    return info is not None and info.is_module and bool(info.params or info.modules)
 
 
 def _rebuilt_after(analysis, construction, node) -> bool:
