@@ -237,8 +237,11 @@ class FileAnalysis:
                             and target.value.id == "self" and isinstance(value, ast.Name) and value.id in params
                             and target.attr not in info.module_classes and target.attr not in info.params):
                         from_params[target.attr] = value.id
-        if not from_params:
-            return
+        text = self.source.text
+        # only what the class calls (`self.net(x)`) or steps (`self.opt.step()`) needs a type
+        from_params = {a: p for a, p in from_params.items() if f"self.{a}(" in text or f"self.{a}.step(" in text}
+        if not from_params or text.count(f"{info.name}(") <= text.count(f"class {info.name}("):
+            return  # built nowhere in this file
         if self._constructions is None:
             self._constructions = Constructions(self.tree)
         calls = self._constructions.calls.get(info.name)
@@ -688,6 +691,11 @@ class FileAnalysis:
         writers = self._appenders.get(info.name)
         if writers is None:
             writers = {}
+            lines = self.source.lines[info.node.lineno - 1:info.node.end_lineno]
+            if not any("self." in line and (".append(" in line or ".insert(" in line or ".extend(" in line)
+                       for line in lines):
+                self._appenders[info.name] = writers
+                return writers
             for method in info.methods.values():
                 for node in ast.walk(method.node):
                     if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
