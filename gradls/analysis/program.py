@@ -628,9 +628,10 @@ class FileAnalysis:
         if label:
             scope.optimizers[label] = covered
             if label.startswith("self.") and scope.class_info:
-                scope.class_info.optimizers[label[5:]] = covered
+                held = covered | _stored_aliases(scope, covered) if covered else covered
+                scope.class_info.optimizers[label[5:]] = held
                 if record is not None:
-                    record.class_optimizers[label[5:]] = covered
+                    record.class_optimizers[label[5:]] = held
 
     def summary(self, callee: Callee) -> Summary:
         summary = self._summary(callee)
@@ -850,6 +851,13 @@ def _parameters_as_arguments(flow: Flow, function: ast.AST) -> Flow:
     return Flow(frozenset(caller_side(o) for o in flow.live),
                 frozenset(replace(c, origin=caller_side(c.origin)) for c in flow.cuts),
                 flow.tags, tuple(_parameters_as_arguments(item, function) for item in flow.items))
+
+
+def _stored_aliases(scope: Scope, covered) -> set:
+    """`self.model` for an optimizer built in `__init__` over `model` after `self.model = model`:
+    the other methods name those parameters through the attribute."""
+    return {key for key, flow in scope.env.items()
+            if key.startswith("self.") and flow.live and all(o.label in covered for o in flow.live)}
 
 
 def _argument_value(name: str, function: ast.AST) -> Flow:
