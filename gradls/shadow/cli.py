@@ -41,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         dest="memory_limit",
                         help=f"address-space limit for the run, MiB (default {DEFAULT_MEMORY_MB}; "
                              "not applied on CUDA); 0 for none")
+    parser.add_argument("--report", metavar="HTML", default=None,
+                        help="also write a self-contained HTML page of the run's gradient flow "
+                             "(each parameter's gradient status and norm, the statement that cut it)")
     existing = getattr(parser, "_option_string_actions", {})
     if "--output-format" not in existing and "--format" not in existing:
         parser.add_argument("--output-format", choices=("text", "json"), default="text",
@@ -91,11 +94,21 @@ def run(args) -> int:
     report = confirm(path, function=function, source=source, device=args.device,
                      timeout=args.timeout, memory_mb=memory, worker=args.worker,
                      settings=settings)
+    report_failed = False
+    if getattr(args, "report", None):  # the HTML page of the run's gradient flow
+        from ..report import write_flow_report
+
+        try:
+            write_flow_report(args.report, report.to_json(), path, source)
+            print(f"gradls confirm: gradient flow report written to {args.report}", file=sys.stderr)
+        except OSError as exc:
+            print(f"gradls confirm: cannot write {args.report}: {exc}", file=sys.stderr)
+            report_failed = True
     if fmt == "json":
         print(json.dumps(report.to_json(), indent=2))
     else:
         print(render_text(report))
-    return exit_code(report)
+    return EXIT_NOT_RUN if report_failed else exit_code(report)
 
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_NOT_RUN, EXIT_UNFINISHED = 0, 1, 2, 3
