@@ -709,8 +709,9 @@ def _container_add(interp, call: ast.Call, func: ast.Attribute, receiver: Flow) 
     if key is not None and (added.live or added.cuts):
         interp.env[key] = Flow(receiver.live | added.live, receiver.cuts | added.cuts,
                                receiver.tags | {LIST_TAG}, (), _element_after(receiver, func.attr, call, flows))
-        if key.startswith("self.") and "." not in key[5:]:
-            interp.scope.appended.add(key)
+        root, _, rest = key.partition(".")
+        if rest and "." not in rest and (root == "self" or root not in interp.env and interp.program.has_global(root)):
+            interp.scope.appended.add(key)  # a list of `self` or of a module-level object
     return EMPTY
 
 

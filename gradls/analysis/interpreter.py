@@ -113,7 +113,7 @@ class Scope:
     # (node, call, module, tag) for an inference-mode tensor a layer keeps for backward
     inference_saved: list = field(default_factory=list)
     inference_made: dict = field(default_factory=dict)   # its tag -> the expression that made it
-    appended: set = field(default_factory=set)   # `self.x` lists this scope appends to
+    appended: set = field(default_factory=set)   # `self.x` / `policy.x` lists this scope appends to
     _statements: list | None = None
 
     @property
@@ -137,6 +137,7 @@ class ClassInfo:
     paramless: set = field(default_factory=set)     # attribute names holding parameterless modules
     callables: set = field(default_factory=set)     # attributes holding something unknown
     module_classes: dict = field(default_factory=dict)  # module attribute -> "class:Name"/"extclass:pkg.Name"
+    containers: set = field(default_factory=set)    # attributes the class sets to a list/dict literal
     optimizers: dict = field(default_factory=dict)
     methods: dict = field(default_factory=dict)
 
@@ -454,6 +455,10 @@ class Interpreter:
             plain = self._plain_class_of(base)
             if plain is not None:
                 return _plain_instance_attribute(plain, key, expr)
+            if self._container_attribute(base, expr.attr):
+                # `policy.saved_log_probs` (`self.saved_log_probs = []` in Policy): a list, not a
+                # submodule; what the file's functions append to it
+                return self.program.global_list_contents(key, self.scope.node)
             if _is_parameter_name(expr.attr):
                 return Flow(frozenset({Origin(key, PARAMETER, expr)}), frozenset(), frozenset({LEAF_TAG}))
             return Flow(frozenset({Origin(key, MODULE, expr)}), frozenset(), frozenset({MODULE_TAG}))
@@ -470,6 +475,13 @@ class Interpreter:
                 if info is not None and not info.is_module:
                     return info
         return None
+
+    def _container_attribute(self, instance: Flow, attr: str) -> bool:
+        for tag in instance.tags:
+            if tag.startswith("class:"):
+                info = self.program.local_class(tag[6:])
+                return info is not None and attr in info.containers
+        return False
 
     def self_attribute(self, attr: str, base: Flow) -> Flow:
         info = self.scope.class_info

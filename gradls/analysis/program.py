@@ -75,7 +75,7 @@ class OptimizerConstruction:
 class Summary:
     returns: Flow
     grad_off: ast.AST | None = None  # the set_grad_enabled(False) it left on: callers continue without grad
-    # (attribute, Flow) of the `self.x` lists it appends to: what another method reads from them
+    # (key, Flow) of the `self.x` / `policy.x` lists it appends to: what other functions read from them
     self_writes: tuple = ()
 
     def apply(self, arg_flows: dict[str, Flow], call: ast.Call) -> Flow:
@@ -351,6 +351,7 @@ class FileAnalysis:
         # `self.masks = {}` in one method, `self.masks = Parameter(...)` in another: a dict of
         # parameters at times, so `self.masks[key] = ...` may fill the dict: not known to be a leaf
         info.params -= containers
+        info.containers = containers
 
     def _classify_attribute(self, info: ClassInfo, attr: str, value: ast.AST) -> None:
         if isinstance(value, ast.Name):
@@ -668,7 +669,7 @@ class FileAnalysis:
         finally:
             self._recording.pop()
         scope = record.scope
-        writes = tuple((key[5:], scope.env[key]) for key in sorted(scope.appended) if key in scope.env)
+        writes = tuple((key, scope.env[key]) for key in sorted(scope.appended) if key in scope.env)
         record.summary = Summary(_parameters_as_arguments(scope.returns, callee.node), scope.exit_no_grad, writes)
         return record
 
@@ -684,9 +685,35 @@ class FileAnalysis:
             if method.node is current:
                 continue
             for name, flow in self.summary(method).self_writes:
-                if name == attr:
+                if name == f"self.{attr}":
                     found = flow if found is None else found.union(flow)
         return EMPTY if found is None else found
+
+    def global_list_contents(self, key: str, current: ast.AST) -> Flow:
+        """`policy.saved_log_probs` read in a function: what the file's other functions append to
+        that list of a module-level object (`policy.saved_log_probs.append(m.log_prob(a))` in
+        `select_action`); EMPTY when none does."""
+        writers = self._global_list_writers(key)
+        self._note_read("list_writers", key, tuple(writers))
+        found = None
+        for name in writers:
+            callee = self.functions[name]
+            if callee.node is current:
+                continue
+            for written, flow in self.summary(callee).self_writes:
+                if written == key:
+                    found = flow if found is None else found.union(flow)
+        return EMPTY if found is None else found
+
+    def _global_list_writers(self, key: str) -> list:
+        needles = tuple(f"{key}.{method}(" for method in ("append", "insert", "extend"))
+        found = []
+        for name, callee in self.functions.items():
+            node = callee.node
+            lines = self.source.lines[node.lineno - 1:node.end_lineno]
+            if any(needle in line for line in lines for needle in needles):
+                found.append(name)
+        return found
 
     def _list_writers(self, info: ClassInfo) -> dict:
         writers = self._appenders.get(info.name)
@@ -731,6 +758,8 @@ class FileAnalysis:
             return class_facts(self.classes.get(read[1]))
         if kind == "callable":
             return callable_facts(self._local_callable(read[1]))
+        if kind == "list_writers":
+            return tuple(self._global_list_writers(read[1]))
         if kind == "class_optimizer":
             info = self.classes.get(read[1])
             return info is not None and read[2] in info.optimizers

@@ -15,7 +15,12 @@ class TensorFromList(CutRule):
     doc = """
 ## What it finds
 `torch.tensor(list_of_tensors)`, `torch.as_tensor(list)`, `torch.Tensor([...])` or
-`x.new_tensor([...])` where the elements carry gradient, on the way to a loss.
+`x.new_tensor([...])` where the elements carry gradient, on the way to a loss. The list may
+be filled elsewhere: by `append` in a loop, by another method of the class
+(`self.memory.append((value, log_prob, reward))` in `rollout`, `torch.tensor([t[1] for t in
+self.memory])` in `learn`: each position of the appended tuples is followed on its own), or by
+another function of the file (`policy.saved_log_probs.append(...)`). A list of rewards or other
+Python numbers is not flagged.
 
 ## Why is this bad? What execution shows
 The constructors copy the numbers, not the graph: the new tensor is a leaf with no history.
