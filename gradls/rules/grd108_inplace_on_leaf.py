@@ -66,7 +66,16 @@ Wrapping the statement in `with torch.no_grad():` is what the code means: safe.
 
     def _frozen(self, ctx, event) -> bool:
         labels = ctx.analysis.frozen_labels
-        return any(o.label in labels or N.looks_like_target_network(o.label) for o in event.flow.live)
+        if any(N.looks_like_target_network(o.label) for o in event.flow.live):
+            return True
+        frozen = [o for o in event.flow.live if o.label in labels]
+        if not frozen:
+            return False
+        # A loop writing a module's parameters counts as freezing it (an EMA or target copy);
+        # writing them in place is exactly this event, though: only a real switch of
+        # requires_grad makes the parameters leaves that do not require grad.
+        switched = _requires_grad_switched_off(ctx)
+        return any(o.label in switched for o in frozen)
 
     def _fix(self, ctx, event):
         stmt = event.node
@@ -82,3 +91,34 @@ Wrapping the statement in `with torch.no_grad():` is what the code means: safe.
         body = ctx.source.segment(span)
         text = f"with {ctx.torch_alias}.no_grad():\n{indent}    {body}"
         return ctx.replacement(span, text, "Wrap the update in `with torch.no_grad():`")
+
+
+def _requires_grad_switched_off(ctx) -> set:
+    """Modules whose parameters the file turns off: `m.requires_grad_(False)`, `freeze(m)`, or a
+    loop over `m.parameters()` that sets `requires_grad` False."""
+    found = set()
+    for node in ast.walk(ctx.tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if (isinstance(func, ast.Attribute) and func.attr == "requires_grad_" and node.args
+                    and isinstance(node.args[0], ast.Constant) and node.args[0].value is False):
+                found.add(N.dotted_text(func.value))
+            elif isinstance(func, (ast.Name, ast.Attribute)) and node.args and "freeze" in (
+                    func.id if isinstance(func, ast.Name) else func.attr).lower():
+                found.add(N.dotted_text(node.args[0]))
+        elif isinstance(node, ast.For) and isinstance(node.iter, ast.Call) and isinstance(node.iter.func, ast.Attribute) \
+                and node.iter.func.attr in ("parameters", "named_parameters") and _turns_off_grad(node.body):
+            found.add(N.dotted_text(node.iter.func.value))
+    found.discard(None)
+    return found
+
+
+def _turns_off_grad(body: list) -> bool:
+    for node in ast.walk(ast.Module(body=body, type_ignores=[])):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value is False \
+                and any(isinstance(t, ast.Attribute) and t.attr == "requires_grad" for t in node.targets):
+            return True
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "requires_grad_"
+                and node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value is False):
+            return True
+    return False
