@@ -19,6 +19,11 @@ bound to, while the result is backpropagated and nothing else brings that model'
 to the same `backward()`. Typically the body reads another variable by mistake (a global with
 the input, a name from an older version of the code).
 
+The function may also reach the model's output through a parameter of a training function: in
+`fit(model, loader, bad_loss, optimizer)` whose body backpropagates `loss = loss_fn(yb, pred)`,
+`bad_loss` is what that call runs (every call of `fit` in the file passes it), and a parameter of
+it bound to `pred` that it never reads leaves the model without gradient from that loss.
+
 ## Why is this bad? What execution shows
 The loss does not depend on the model output it was given, so the model's layers that only
 produced it get `grad None` and never change; the loss still decreases through the parts that
@@ -73,6 +78,37 @@ No automatic fix: which value the body meant to read is the user's to say.
                         "no backward and never trains",
                         related=[ctx.related(call, f"`{arg.id}` is passed here")],
                     )
+        yield from self._through_parameters(ctx, unused, reported)
+
+    def _through_parameters(self, ctx, unused: dict, reported: set):
+        """`fit(model, loader, bad_loss, opt)` whose body backpropagates `loss = loss_fn(yb, pred)`:
+        the function passed for `loss_fn` is what that call runs; a parameter of it that it never
+        reads, bound there to a model's output, leaves the model without gradient from the only
+        loss that backward sees."""
+        analysis = ctx.analysis
+        for scope in analysis.scopes:
+            node = scope.node
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.name not in analysis.functions:
+                continue
+            params = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+            for call in _backpropagated_parameter_calls(scope, params):
+                for function in _passed_functions(analysis, node, params.index(call.func.id), call.func.id, unused):
+                    for param, arg in _bound(function, call):
+                        if param not in unused[function.name] or not isinstance(arg, ast.Name):
+                            continue
+                        flow = scope.env.get(arg.id)
+                        lost = sorted({o.label for o in flow.live if o.kind == MODULE}) if flow else []
+                        if not lost or (id(function), param) in reported:
+                            continue
+                        reported.add((id(function), param))
+                        yield ctx.finding(
+                            self, ctx.span(_anchor(function)),
+                            f"`{function.name}` never reads its parameter `{param}`: `{node.name}` runs it as "
+                            f"`{call.func.id}` at line {call.lineno} with `{arg.id}`, which carries the gradient of "
+                            f"{', '.join(f'`{m}`' for m in lost)}; the loss backpropagated there does not depend on "
+                            "it, so the model never trains",
+                            related=[ctx.related(call, f"`{arg.id}` is passed here")],
+                        )
 
 
 def _unused_parameters(analysis) -> dict[str, set]:
@@ -85,6 +121,39 @@ def _unused_parameters(analysis) -> dict[str, set]:
             continue
         found[name] = {p for p in params if p not in read and not p.startswith("_")}
     return found
+
+
+def _backpropagated_parameter_calls(scope, params: list):
+    """Calls `p(...)` of a parameter `p` of the scope's function whose result is the loss the scope
+    backpropagates (`loss = loss_fn(yb, pred)` ... `loss.backward()`, `loss` assigned once)."""
+    assigned: dict = {}
+    for node in scope.statements:
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    assigned.setdefault(target.id, []).append(node)
+    for subject in scope.backward_subjects:
+        nodes = assigned.get(subject, [])
+        if len(nodes) != 1 or not isinstance(nodes[0], ast.Assign):
+            continue
+        value = nodes[0].value
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in params:
+            yield value
+
+
+def _passed_functions(analysis, function: ast.AST, position: int, name: str, unused: dict):
+    """The local functions every call of `function` in the file passes for its parameter `name`."""
+    found = []
+    for node in ast.walk(analysis.tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == function.name:
+            arg = node.args[position] if position < len(node.args) and not any(
+                isinstance(a, ast.Starred) for a in node.args[:position + 1]) else \
+                next((k.value for k in node.keywords if k.arg == name), None)
+            if not (isinstance(arg, ast.Name) and arg.id in unused):
+                return []
+            found.append(analysis.functions[arg.id].node)
+    return list({id(f): f for f in found}.values())
 
 
 def _is_stub(function: ast.AST) -> bool:
