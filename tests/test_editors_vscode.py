@@ -245,31 +245,44 @@ def test_vscode_end_to_end(tmp_path):
 @pytest.mark.e2e
 def test_vscode_workspace_trust(tmp_path):
     """Restricted mode: the workspace's gradls.path (a wrapper that leaves a marker) and
-    gradls.shadow.worker are ignored and Confirm is not offered, while diagnostics still
-    come from the user's own settings; trusting the folder restarts the server through the
-    wrapper; then "Fix All Gradient Issues" fixes the file."""
+    gradls.shadow.worker are ignored and neither Confirm nor Show Gradient Flow is offered,
+    while diagnostics still come from the user's own settings; trusting the folder restarts
+    the server through the wrapper; "Show Gradient Flow" shows the shadow run's page in a
+    webview, whose link to the cutting line moves the editor's cursor there; then "Fix All
+    Gradient Issues" fixes the file."""
     ws = harness.make_workspace(tmp_path)
     marker = tmp_path / "workspace-gradls-path-ran"
     wrapper = ws / "tools" / "gradls"
     wrapper.parent.mkdir()
     wrapper.write_text(f"#!/bin/sh\ntouch '{marker}'\nexec '{sys.executable}' -m gradls \"$@\"\n")
     wrapper.chmod(0o755)
+    # the workspace's shadow worker: a real one, behind a wrapper that leaves a marker
     worker_marker = tmp_path / "workspace-worker-ran"
+    worker = ws / "tools" / "worker"
+    worker.write_text(f"#!/bin/sh\ntouch '{worker_marker}'\nexec '{sys.executable}' -m gradls.shadow.worker \"$@\"\n")
+    worker.chmod(0o755)
     (ws / ".vscode").mkdir()
     (ws / ".vscode" / "settings.json").write_text(json.dumps({
         "gradls.path": [str(wrapper)],
-        "gradls.shadow.worker": f"touch '{worker_marker}'",
+        "gradls.shadow.worker": str(worker),
     }))
     _, report, _ = _code_server_run(tmp_path, ws, "vscode-trust", trust=True,
-                                    drive_extra={"GRADLS_E2E_PATH_MARKER": str(marker)})
+                                    drive_extra={"GRADLS_E2E_PATH_MARKER": str(marker),
+                                                 "GRADLS_E2E_WORKER_MARKER": str(worker_marker)})
     steps = [s["step"] for s in report["steps"]]
     for want in ("refused-trust", "squiggle-in-restricted-mode", "status-restricted", "palette-restricted",
                  "granted-trust", "restarted-through-workspace-path", "status-trusted", "palette-trusted",
-                 "fix-all-saved"):
+                 "flow", "flow-link", "fix-all-saved"):
         assert want in steps, (want, steps)
     data = {s["step"]: s for s in report["steps"]}
     assert data["status-restricted"]["label"] == "gradls: 1 finding in detach_bug.py (restricted mode)"
     assert data["status-trusted"]["label"] == "gradls: 1 finding in detach_bug.py"
+    # the gradient flow webview: the detached model's two parameters, no gradient, cut at line 6
+    flow = {r["name"]: r for r in data["flow"]["rows"]}
+    assert {n: r["grad"] for n, r in flow.items()} == {"weight": "none", "bias": "none"}, flow
+    assert data["flow"]["links"] and set(data["flow"]["links"]) == {"6"}, data["flow"]["links"]
+    assert data["flow-link"]["cursor"].startswith("Ln 6, Col 1"), data["flow-link"]
     assert marker.exists()
-    assert not worker_marker.exists()
+    # never in restricted mode (drive.js checks), and the flow ran through it once trusted
+    assert worker_marker.exists()
     assert (ws / "detach_bug.py").read_text() == EXPECTED.read_text()

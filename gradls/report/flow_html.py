@@ -214,7 +214,9 @@ code, .mono, pre { font-family: var(--vscode-editor-font-family, ui-monospace, S
 .badge { display: inline-block; padding: 0 6px; border-radius: 9px; color: #fff; font-size: 12px; white-space: nowrap; }
 .s-none { background: #d1242f; } .s-zero { background: #e16f24; } .s-tiny { background: #bf8700; }
 .s-normal { background: #1a7f37; } .s-frozen { background: #8c959f; }
-table { border-collapse: collapse; width: 100%; }
+table { border-collapse: collapse; width: 100%; min-width: 760px; }
+.table-wrap { overflow-x: auto; }
+svg.chart { max-width: 100%; height: auto; }
 th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid rgba(127,127,127,.25); vertical-align: top; }
 th { font-weight: 600; } td.mono { white-space: nowrap; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.module th { background: rgba(127,127,127,.12); border-top: 2px solid rgba(127,127,127,.35); }
@@ -362,7 +364,7 @@ def render_flow_html(flow: Sequence[Mapping[str, Any]], source_path: str, *, sou
         out.append("<h2>Parameters</h2>")
         out.append('<p><label><input type="checkbox" id="only-problems"> show only tensors that do not '
                    "train as they should</label></p>")
-        out.append("<table><thead><tr><th>tensor</th><th>shape</th><th>requires grad</th>"
+        out.append('<div class="table-wrap"><table><thead><tr><th>tensor</th><th>shape</th><th>requires grad</th>'
                    "<th>optimizer holds it</th><th>gradient</th><th class=\"num\">norm</th>"
                    "<th>changed by step</th><th>cut by</th></tr></thead>")
         for module, group in ordered:
@@ -392,7 +394,7 @@ def render_flow_html(flow: Sequence[Mapping[str, Any]], source_path: str, *, sou
                     f"<td>{_yes_no(e.get('changed_by_step'))}</td>"
                     f"<td>{cut}</td></tr>")
             out.append("</tbody>")
-        out.append("</table>")
+        out.append("</table></div>")
 
     if have_source:
         notes: dict[int, list[str]] = {}

@@ -1,5 +1,6 @@
 import * as vscode from "vscode";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { execFile, ChildProcess } from "child_process";
 import {
@@ -14,6 +15,7 @@ import {
 import { asList, defaultDeps, DiscoveryDeps, expand, findServer, isFailure, ServerCommand } from "./discovery";
 import { changeKind, confirmArgs, ConfigLike, serverSettings, trustedView } from "./settings";
 import { summarizeConfirm } from "./confirm";
+import { flowArgs, flowTitle, revealLine } from "./flow";
 import { ServerState, statusView } from "./status";
 
 export const SERVER_CONFIRM_COMMAND = "gradls.confirm";
@@ -26,6 +28,8 @@ let starting: Promise<void> | undefined;
 let discoveryDeps: DiscoveryDeps = defaultDeps();
 let extensionPath: string | undefined;
 let statusItem: vscode.StatusBarItem | undefined;
+let flowPanel: vscode.WebviewPanel | undefined;
+let flowTarget: vscode.Uri | undefined;
 const status: { server: ServerState; confirming: number; detail?: string } = { server: "starting", confirming: 0 };
 
 /** Installs a wheel into an interpreter: `python -m pip install WHEEL`. Replaceable in tests. */
@@ -140,6 +144,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("gradls.showOutput", () => channel.show()),
     vscode.commands.registerCommand("gradls.confirmFile", (uri?: vscode.Uri) => confirmFile(uri)),
     vscode.commands.registerCommand("gradls.fixAll", (uri?: vscode.Uri) => fixAll(uri)),
+    vscode.commands.registerCommand("gradls.showFlow", (uri?: vscode.Uri) => showFlow(uri)),
     vscode.workspace.onDidGrantWorkspaceTrust(async () => {
       // the workspace's gradls.path / gradls.interpreter / gradls.shadow.worker now count
       channel.info("the workspace is now trusted: restarting the server with the workspace's settings");
@@ -516,19 +521,123 @@ export async function confirmFile(uri?: vscode.Uri): Promise<unknown> {
   );
 }
 
+/** "Show Gradient Flow": run the file once under the shadow pass (`gradls confirm FILE
+ * --report HTML`, the same executable as the server) and show the page in a webview beside
+ * the editor; its line links open the file at that line. */
+export async function showFlow(uri?: vscode.Uri): Promise<vscode.WebviewPanel | undefined> {
+  if (!isTrusted()) {
+    void showUntrustedConfirm();
+    return undefined;
+  }
+  const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+  if (!target || target.scheme !== "file") {
+    void vscode.window.showWarningMessage("gradls: open a saved Python file to see its gradient flow.");
+    return undefined;
+  }
+  const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString());
+  if (document?.isDirty) {
+    await document.save();
+  }
+  const name = path.basename(target.fsPath);
+  return vscode.window.withProgress(
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `gradls: running ${vscode.workspace.asRelativePath(target)} to draw its gradient flow`,
+      cancellable: true,
+    },
+    async (_progress, token) => {
+      status.confirming += 1;
+      updateStatus();
+      const report = path.join(os.tmpdir(), `gradls-flow-${process.pid}-${Date.now()}.html`);
+      try {
+        const result = await runConfirmCli(target.fsPath, (base, file, shadow) => flowArgs(base, file, report, shadow), token);
+        if (token.isCancellationRequested) {
+          return undefined;
+        }
+        let html: string;
+        try {
+          html = fs.readFileSync(report, "utf8");
+        } catch {
+          throw new Error(`gradls confirm wrote no report: ${summarizeConfirm(result)}`);
+        }
+        log().info(`gradient flow of ${target.fsPath}: ${summarizeConfirm(result)}`);
+        if (!flowPanel) {
+          const panel = vscode.window.createWebviewPanel(
+            "gradls.flow",
+            flowTitle(name),
+            { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+            { enableScripts: true, localResourceRoots: [], enableFindWidget: true },
+          );
+          panel.webview.onDidReceiveMessage(async (message: unknown) => {
+            const line = revealLine(message);
+            if (line !== undefined && flowTarget) {
+              await revealLineInEditor(flowTarget, line);
+            }
+          });
+          panel.onDidDispose(() => {
+            if (flowPanel === panel) {
+              flowPanel = undefined;
+            }
+          });
+          flowPanel = panel;
+        }
+        flowTarget = target;
+        flowPanel.title = flowTitle(name);
+        flowPanel.webview.html = html;
+        flowPanel.reveal(vscode.ViewColumn.Beside, true);
+        return flowPanel;
+      } catch (err) {
+        if (token.isCancellationRequested) {
+          return undefined;
+        }
+        log().error(`show gradient flow failed: ${err}`);
+        void vscode.window.showErrorMessage(`gradls: could not draw the gradient flow: ${errorText(err)}`, "Show Output").then(
+          (choice) => choice && log().show(),
+        );
+        return undefined;
+      } finally {
+        fs.rmSync(report, { force: true });
+        status.confirming -= 1;
+        updateStatus();
+      }
+    },
+  );
+}
+
+/** Open `uri` in the first editor column with the cursor at the start of 1-based `line`. */
+export async function revealLineInEditor(uri: vscode.Uri, line: number): Promise<void> {
+  const document = await vscode.workspace.openTextDocument(uri);
+  const position = new vscode.Position(Math.min(line, document.lineCount) - 1, 0);
+  await vscode.window.showTextDocument(document, {
+    viewColumn: vscode.ViewColumn.One,
+    selection: new vscode.Range(position, position),
+    preserveFocus: false,
+  });
+}
+
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
 /** Run `gradls confirm FILE --format json` with the same executable the server uses. */
 function confirmWithCli(file: string, token: vscode.CancellationToken): Promise<unknown> {
+  return runConfirmCli(file, (base, f, shadow) => [...base, "confirm", f, "--format", "json", ...shadow], token);
+}
+
+/** Run gradls with `makeArgs(the executable's own arguments, file, the shadow settings' arguments)`
+ * and parse its JSON output. */
+function runConfirmCli(
+  file: string,
+  makeArgs: (base: string[], file: string, shadowArgs: string[]) => string[],
+  token: vscode.CancellationToken,
+): Promise<unknown> {
   const found = serverCommand;
   if (!found) {
     return Promise.reject(new Error("the gradls server was not found (see gradls: Show Output)"));
   }
   const base = found.args[found.args.length - 1] === "serve" ? found.args.slice(0, -1) : found.args;
   const config = gradlsConfig(vscode.Uri.file(file));
-  const args = [...base, "confirm", file, "--format", "json", ...confirmArgs(config)];
+  const args = makeArgs(base, file, confirmArgs(config));
   const timeoutS = Number(config.get<number>("shadow.timeout")) || 60;
   log().info(`running ${[found.command, ...args].join(" ")}`);
   return new Promise((resolve, reject) => {

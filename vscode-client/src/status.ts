@@ -68,7 +68,7 @@ export function statusView(s: StatusState): StatusView {
     label = `${label} (restricted mode)`;
     lines.push(
       "Restricted mode: this folder is not trusted, so gradls.path, gradls.interpreter and " +
-        "gradls.shadow.worker from the workspace are ignored and Confirm Gradients is disabled.",
+        "gradls.shadow.worker from the workspace are ignored, and Confirm Gradients and Show Gradient Flow are disabled.",
     );
   }
   lines.push("Click: gradls output");

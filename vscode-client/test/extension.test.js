@@ -23,11 +23,11 @@ async function activate(state, deps) {
   return { mod, vscode, context };
 }
 
-test("activation registers the four commands and starts the server from gradls.interpreter", async () => {
+test("activation registers the five commands and starts the server from gradls.interpreter", async () => {
   const state = { config: { interpreter: ["/venv/bin/python"], select: ["GRD1"] }, folder: "/ws" };
   const { vscode } = await activate(state, fakeDeps({ importable: ["/venv/bin/python"] }));
   assert.deepEqual(Object.keys(vscode.commands.registered).sort(),
-    ["gradls.confirmFile", "gradls.fixAll", "gradls.restart", "gradls.showOutput"]);
+    ["gradls.confirmFile", "gradls.fixAll", "gradls.restart", "gradls.showFlow", "gradls.showOutput"]);
   assert.equal(state.clients.length, 1);
   const c = state.clients[0];
   assert.equal(c.serverOptions.command, "/venv/bin/python");
@@ -322,4 +322,87 @@ test("a failed pip install says so and starts nothing", async () => {
   assert.equal(await mod.installBundled(["/usr/bin/python3"], wheel), false);
   assert.ok(vscode.window.messages.some((m) => m.kind === "error" && /could not install/.test(m.msg)));
   assert.equal(state.clients.length, 0);
+});
+
+function fakeFlowGradls() {
+  // a fake gradls: `confirm FILE ... --report HTML` writes a page naming its arguments and
+  // prints confirm's JSON
+  const fs = require("fs");
+  const os = require("os");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gradls-flow-"));
+  const fake = path.join(dir, "gradls");
+  fs.writeFileSync(fake, `#!${process.execPath}
+const argv = process.argv.slice(2);
+const i = argv.indexOf("--report");
+require("fs").writeFileSync(argv[i + 1], "<html><body>flow of " + argv[1] + "</body></html>");
+console.log(JSON.stringify({ outcome: "backward", message: "ran", counts: { confirmed: 1, refuted: 0 }, argv }));
+process.exit(1);
+`);
+  fs.chmodSync(fake, 0o755);
+  return { dir, fake };
+}
+
+test("Show Gradient Flow runs gradls confirm --report and shows the page in a webview", async () => {
+  const fs = require("fs");
+  const { dir, fake } = fakeFlowGradls();
+  const state = { config: { path: [fake], "shadow.device": "cpu" }, folder: dir };
+  const { vscode, mod } = await activate(state, fakeDeps({ executables: [fake] }));
+  const file = path.join(dir, "train.py");
+  const panel = await mod.showFlow(vscode.Uri.file(file));
+  assert.ok(panel, JSON.stringify(vscode.window.messages));
+  assert.equal(state.panels.length, 1);
+  assert.equal(panel.viewType, "gradls.flow");
+  assert.equal(panel.title, "Gradient Flow: train.py");
+  assert.equal(panel.options.enableScripts, true);
+  assert.deepEqual(panel.options.localResourceRoots, []);
+  assert.equal(panel.webview.html, `<html><body>flow of ${file}</body></html>`);
+  // the report went to a temporary file, removed afterwards
+  const leftovers = fs.readdirSync(require("os").tmpdir()).filter((f) => f.startsWith(`gradls-flow-${process.pid}-`));
+  assert.deepEqual(leftovers, []);
+  // a second run reuses the panel
+  assert.equal(await mod.showFlow(vscode.Uri.file(file)), panel);
+  assert.equal(state.panels.length, 1);
+});
+
+test("a line link in the flow page opens the file at that line", async () => {
+  const { dir, fake } = fakeFlowGradls();
+  const state = { config: { path: [fake] }, folder: dir };
+  const { vscode, mod } = await activate(state, fakeDeps({ executables: [fake] }));
+  const file = path.join(dir, "train.py");
+  const panel = await mod.showFlow(vscode.Uri.file(file));
+  await panel._post({ type: "reveal", line: 19 });
+  await panel._post({ type: "reveal", line: "x" });
+  await panel._post({ type: "other", line: 3 });
+  assert.equal(vscode.window.shownDocuments.length, 1);
+  const shown = vscode.window.shownDocuments[0];
+  assert.equal(shown.document.uri.fsPath, file);
+  assert.equal(shown.options.viewColumn, vscode.ViewColumn.One);
+  assert.deepEqual([shown.options.selection.start.line, shown.options.selection.start.character], [18, 0]);
+});
+
+test("flow helpers: confirm arguments with the shadow settings, reveal messages, title", async () => {
+  const { flowArgs, revealLine, flowTitle } = require(path.join(__dirname, "..", "out", "lib", "flow.js"));
+  assert.deepEqual(flowArgs(["-m", "gradls"], "/w/t.py", "/tmp/r.html", ["--device", "cpu"]),
+    ["-m", "gradls", "confirm", "/w/t.py", "--output-format", "json", "--report", "/tmp/r.html", "--device", "cpu"]);
+  assert.equal(revealLine({ type: "reveal", line: 7 }), 7);
+  assert.equal(revealLine({ type: "reveal", line: 0 }), undefined);
+  assert.equal(revealLine({ type: "reveal", line: 2.5 }), undefined);
+  assert.equal(revealLine("reveal"), undefined);
+  assert.equal(flowTitle("a.py"), "Gradient Flow: a.py");
+});
+
+test("untrusted workspace: Show Gradient Flow is refused and nothing runs", async () => {
+  const { dir, fake } = fakeFlowGradls();
+  const state = { trusted: false, config: { path: [fake] }, folder: dir };
+  const { vscode, mod } = await activate(state, fakeDeps({ onPath: true }));
+  assert.equal(await mod.showFlow(vscode.Uri.file(path.join(dir, "train.py"))), undefined);
+  assert.equal((state.panels || []).length, 0);
+  assert.ok(vscode.window.messages.some((m) => m.kind === "warning" && /trust this folder/.test(m.msg)));
+});
+
+test("Show Gradient Flow without a file warns", async () => {
+  const state = { config: {}, folder: "/ws" };
+  const { vscode, mod } = await activate(state, fakeDeps({ onPath: true }));
+  assert.equal(await mod.showFlow(undefined), undefined);
+  assert.ok(vscode.window.messages.some((m) => m.kind === "warning" && /gradient flow/.test(m.msg)));
 });

@@ -39,5 +39,5 @@ test("restricted mode is marked", () => {
   const v = statusView({ ...base, trusted: false, findings: 2 });
   assert.equal(v.text, "$(shield) $(warning) gradls: 2");
   assert.match(v.label, /restricted mode/);
-  assert.match(v.tooltip, /Confirm Gradients is disabled/);
+  assert.match(v.tooltip, /Confirm Gradients and Show Gradient Flow are disabled/);
 });

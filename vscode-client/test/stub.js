@@ -28,6 +28,9 @@ function createVscode(state) {
       file: (p) => ({ scheme: "file", fsPath: p, path: p, toString: () => "file://" + p }),
     },
     ProgressLocation: { Notification: 15 },
+    ViewColumn: { Active: -1, Beside: -2, One: 1, Two: 2 },
+    Position: class { constructor(line, character) { this.line = line; this.character = character; } },
+    Range: class { constructor(start, end) { this.start = start; this.end = end; } },
     StatusBarAlignment: { Left: 1, Right: 2 },
     ThemeColor: class { constructor(id) { this.id = id; } },
     languages: {
@@ -64,6 +67,25 @@ function createVscode(state) {
         return item;
       },
       onDidChangeActiveTextEditor(fn) { listeners.editor.push(fn); return { dispose() {} }; },
+      // webviews: state.panels collects them; panel._post(msg) plays a message from the page
+      createWebviewPanel(viewType, title, showOptions, options) {
+        const handlers = { message: [], dispose: [] };
+        const panel = {
+          viewType, title, showOptions, options, revealed: [], disposed: false,
+          webview: { html: "", onDidReceiveMessage(fn) { handlers.message.push(fn); return { dispose() {} }; } },
+          reveal(column, preserveFocus) { panel.revealed.push({ column, preserveFocus }); },
+          onDidDispose(fn) { handlers.dispose.push(fn); return { dispose() {} }; },
+          dispose() { panel.disposed = true; for (const fn of handlers.dispose) fn(); },
+          async _post(msg) { for (const fn of handlers.message) await fn(msg); },
+        };
+        (state.panels = state.panels || []).push(panel);
+        return panel;
+      },
+      shownDocuments: [],
+      async showTextDocument(document, options) {
+        vscode.window.shownDocuments.push({ document, options });
+        return { document };
+      },
     },
     commands: {
       registered: {},
@@ -83,6 +105,7 @@ function createVscode(state) {
       onDidChangeConfiguration(fn) { listeners.config.push(fn); return { dispose() {} }; },
       createFileSystemWatcher(glob) { return { glob, dispose() {} }; },
       asRelativePath(uri) { return String(uri.fsPath || uri); },
+      async openTextDocument(uri) { return { uri, lineCount: state.lineCount || 100 }; },
     },
     extensions: { getExtension(id) { return state.extensions ? state.extensions[id] : undefined; } },
     env: { clipboard: { writeText(t) { state.clipboard = t; return Promise.resolve(); } } },

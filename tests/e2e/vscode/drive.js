@@ -33,6 +33,8 @@ const TIMEOUT = Number(env("GRADLS_E2E_TIMEOUT_MS", "60000"));
 const MODE = env("GRADLS_E2E_MODE", "main");
 // trust mode: a file the workspace's gradls.path wrapper creates when it is started
 const PATH_MARKER = env("GRADLS_E2E_PATH_MARKER", "");
+// trust mode: a file the workspace's gradls.shadow.worker wrapper creates when it is started
+const WORKER_MARKER = env("GRADLS_E2E_WORKER_MARKER", "");
 const BUG_LINE = 6; // 1-based
 const BUG_TEXT = ".detach()";
 const FIX_TITLE = "gradls (GRD101): Remove `.detach()`";
@@ -191,9 +193,12 @@ async function trustScenario(page) {
   const titles = await paletteTitles(page, "gradls: ");
   step("palette-restricted", { titles });
   if (!titles.some((t) => /Fix All Gradient Issues/.test(t))) throw new Error(`no Fix All in ${JSON.stringify(titles)}`);
-  if (titles.some((t) => /Confirm Gradients/.test(t))) throw new Error(`Confirm offered in restricted mode: ${JSON.stringify(titles)}`);
+  if (titles.some((t) => /Confirm Gradients|Show Gradient Flow/.test(t))) {
+    throw new Error(`Confirm / Show Gradient Flow offered in restricted mode: ${JSON.stringify(titles)}`);
+  }
   await page.keyboard.press("Escape");
   if (fs.existsSync(PATH_MARKER)) throw new Error("the workspace's gradls.path ran in restricted mode");
+  if (WORKER_MARKER && fs.existsSync(WORKER_MARKER)) throw new Error("the workspace's gradls.shadow.worker ran in restricted mode");
 
   // trust the folder
   await runCommand(page, "Manage Workspace Trust", "Manage Workspace Trust");
@@ -224,6 +229,10 @@ async function trustScenario(page) {
   await page.keyboard.press("Escape");
   step("palette-trusted", { titles: trustedTitles });
   if (!trustedTitles.some((t) => /Confirm Gradients/.test(t))) throw new Error(`no Confirm once trusted: ${JSON.stringify(trustedTitles)}`);
+  if (!trustedTitles.some((t) => /Show Gradient Flow/.test(t))) throw new Error(`no Show Gradient Flow once trusted: ${JSON.stringify(trustedTitles)}`);
+
+  // the gradient flow webview: the shadow run's page, and its line link opens the editor there
+  await flowScenario(page);
 
   // Fix All on the file
   await page.keyboard.press("Control+1");
@@ -237,6 +246,55 @@ async function trustScenario(page) {
   step("fix-all-saved");
   await waitStatus(page, /no findings/, "the status bar to show no findings");
   await shot(page, "fixed");
+}
+
+/** The frame of the gradient-flow webview (VS Code nests a webview two iframes deep). */
+async function flowFrame(page) {
+  for (const frame of page.frames()) {
+    try {
+      if ((await frame.locator("tr.param").count()) > 0) return frame;
+    } catch {
+      // a frame that went away
+    }
+  }
+  return undefined;
+}
+
+async function flowScenario(page) {
+  await page.locator(`.tab[aria-label*="${FILE}"]`).first().click();
+  await runCommand(page, "gradls: Show Gradient", "Show Gradient Flow");
+  const frame = await waitFor(() => flowFrame(page), "the gradient flow webview", 120000);
+  const heading = (await frame.locator("h1").innerText()).trim();
+  const rows = await frame.locator("tr.param").evaluateAll((trs) =>
+    trs.map((tr) => ({ name: tr.dataset.name, grad: tr.dataset.grad, cls: tr.className,
+      text: tr.innerText.replace(/\s+/g, " ").trim() })));
+  const links = await frame.locator("a[data-line]").evaluateAll((as) => as.map((a) => a.dataset.line));
+  step("flow", { heading, rows, links });
+  await shot(page, "flow");
+  if (!/Gradient flow of detach_bug\.py/.test(heading)) throw new Error(`flow page heading: ${heading}`);
+  // the fixture's model is detached before the loss: its weight and bias get no gradient
+  const cut = rows.filter((r) => r.grad === "none" && /v-problem/.test(r.cls));
+  if (cut.length !== 2) throw new Error(`expected 2 parameters without gradient: ${JSON.stringify(rows)}`);
+  if (!links.includes(String(BUG_LINE))) throw new Error(`no link to line ${BUG_LINE}: ${JSON.stringify(links)}`);
+  // put the cursor elsewhere, then follow the link
+  await page.locator(`.tab[aria-label*="${FILE}"]`).first().click();
+  await page.keyboard.press("Control+Home");
+  await waitFor(async () => /Ln 1, Col 1/.test(await cursorText(page)), "the cursor at line 1");
+  await frame.locator(`a[data-line="${BUG_LINE}"]`).first().click();
+  const where = await waitFor(async () => {
+    const t = await cursorText(page);
+    return new RegExp(`Ln ${BUG_LINE}, Col 1`).test(t) ? t : undefined;
+  }, `the flow page's link to move the cursor to line ${BUG_LINE}`);
+  step("flow-link", { cursor: where });
+  await shot(page, "flow-link");
+}
+
+/** The status bar's cursor position ("Ln 6, Col 1"). */
+async function cursorText(page) {
+  return page.evaluate(() => {
+    const el = document.querySelector("#status\\.editor\\.selection");
+    return el ? (el.textContent || "").trim() : "";
+  });
 }
 
 async function main() {
