@@ -37,6 +37,10 @@ SAVED_ARGUMENTS = V.SAVED_ARGUMENTS
 INTEGER_DTYPES = {
     "torch.long", "torch.int", "torch.int64", "torch.int32", "torch.int16", "torch.int8",
     "torch.uint8", "torch.bool", "torch.short",
+    # legacy tensor types as `.type(...)` arguments
+    "torch.LongTensor", "torch.IntTensor", "torch.ShortTensor", "torch.ByteTensor", "torch.CharTensor",
+    "torch.BoolTensor", "torch.cuda.LongTensor", "torch.cuda.IntTensor", "torch.cuda.ByteTensor",
+    "torch.cuda.BoolTensor",
 }
 ROUNDTRIP_BUILTINS = {"float", "int"}
 # `torch.autograd.Variable(t)` returns a new leaf without t's history in torch 2.x, like torch.tensor
