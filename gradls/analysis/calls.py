@@ -9,6 +9,7 @@ from .interpreter import (
     LEAF_TAG, LIST_TAG, MODEL_LIKE_ARGS, MODULE_TAG, NONSCALAR_TAG,
     BATCHED_TAG, OPTIMIZER_TAG, PARAMLESS_TAG, PARAMS_TAG, REDUCTIONS, SAVED_TAG, SCALAR_TAG, CallEvent,
     INFERENCE_TAG, INTEGER_TAG, InplaceEvent, SinkEvent, torch_module_saves, torch_module_tag,
+    EVAL_TAG, TRAINING_FACT,
 )
 from .constants import GRADIENT_FREE, UNKNOWN_VALUE, argument_constant, tested_parameters
 from .external import (
@@ -435,10 +436,17 @@ def _fresh_module(label: str | None, node: ast.AST) -> Flow:
     return Flow(frozenset({origin}), frozenset(), frozenset({MODULE_TAG}))
 
 
+SEQUENTIAL_PREFIX = "torch:Sequential"
+
+
 def _module_constructor(interp, call: ast.Call, name: str, label: str | None) -> Flow:
-    _args(interp, call)
+    layers = _args(interp, call)
     cls = _short(name)
     known = torch_module_tag(cls, call, interp.imports)
+    if cls == "Sequential" and layers and not call.keywords and not any(isinstance(a, ast.Starred) for a in call.args) \
+            and any(t.startswith("class:") for layer in layers for t in layer.tags):
+        # layers of local classes: calling it runs their forwards in order (see `_call_sequential`)
+        return Flow(_fresh_module(label, call).live, frozenset(), frozenset({MODULE_TAG, known}), tuple(layers))
     if cls in N.PARAMLESS_MODULES or cls.endswith(N.PARAMLESS_MODULE_SUFFIXES):
         return Flow(tags=frozenset({PARAMLESS_TAG, known}))
     return _fresh_module(label, call).with_tags(known)
@@ -556,6 +564,9 @@ def _method_call(interp, call: ast.Call, func: ast.Attribute, label: str | None)
         return data.without_tags()
     if MODULE_TAG in receiver.tags and method in RETURNS_SELF:
         _args(interp, call)
+        if method in ("eval", "train"):
+            receiver = _with_mode(receiver, method == "eval" or bool(call.args) and _is_false(call.args[0]))
+            _rebind(interp, func.value, receiver)
         return receiver
     if method in ("parameters", "named_parameters") and (receiver.live or MODULE_TAG in receiver.tags):
         return Flow(receiver.live, frozenset(), frozenset({PARAMS_TAG}))
@@ -682,6 +693,15 @@ def _shorten(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _with_mode(module: Flow, evaluating: bool) -> Flow:
+    tags = module.tags | {EVAL_TAG} if evaluating else module.tags - {EVAL_TAG}
+    return Flow(module.live, module.cuts, tags, module.items, module.element)
+
+
+def _is_false(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is False
+
+
 def _rebind(interp, target: ast.AST, flow: Flow) -> None:
     key = N.dotted_text(target)
     if key is not None:
@@ -753,10 +773,14 @@ def _call_module(interp, call: ast.Call, module: Flow, method: str = "forward") 
         flows = {name: flow.chained() for name, flow in _bind_parameters(interp, call, external.params).items()}
         returns = relabel_self(external.returns, _instance_label(module))
         return localize(interp.program, Summary(returns).apply(flows, call), call)
+    if method == "forward" and module.items and any(t.startswith(SEQUENTIAL_PREFIX) for t in module.tags):
+        return _call_sequential(interp, call, module)
     callee = _class_method(interp, module, method)
     if callee is not None:
         flows = {name: flow.chained() for name, flow in _bind_arguments(interp, call, callee, True).items()}
         facts = _gradient_free_inputs(interp, callee, flows)
+        if EVAL_TAG in module.tags and _reads_training(interp, callee):
+            facts = {**facts, TRAINING_FACT: False}
         summary = interp.program.specialized_summary(callee, facts) if facts else interp.program.summary(callee)
         _grad_effect(interp, summary)
         returns = relabel_self(summary.returns, _instance_label(module))
@@ -770,6 +794,34 @@ def _call_module(interp, call: ast.Call, module: Flow, method: str = "forward") 
     result = Flow(module.live | flow.live, module.cuts | flow.cuts,
                   frozenset({NONSCALAR_TAG, BATCHED_TAG}) if batched else frozenset())
     return _torch_module_saved(interp, call, module, result)
+
+
+def _reads_training(interp, callee) -> bool:
+    node = callee.node
+    return any("self.training" in line for line in interp.program.source.lines[node.lineno - 1:node.end_lineno])
+
+
+def _call_sequential(interp, call: ast.Call, sequential: Flow) -> Flow:
+    """`nn.Sequential(Block(...), nn.ReLU(), Block(...))(x)`: each layer runs on the output of the
+    one before; a layer of a local class runs its forward (in eval mode after `.eval()`)."""
+    args = _args(interp, call)
+    value = join(args).without_tags().chained()
+    label = _instance_label(sequential)
+    evaluating = EVAL_TAG in sequential.tags
+    for index, layer in enumerate(sequential.items):
+        name = f"{label}.{index}"
+        callee = _class_method(interp, layer, "forward")
+        if callee is None:
+            value = Flow(value.live | {Origin(name, o.kind, o.anchor) for o in layer.live}, value.cuts)
+            continue
+        params = callee.params[1:] if callee.is_method else callee.params
+        if not params:
+            return Flow(sequential.live | value.live, value.cuts)
+        facts = {TRAINING_FACT: False} if evaluating and _reads_training(interp, callee) else {}
+        summary = interp.program.specialized_summary(callee, facts) if facts else interp.program.summary(callee)
+        _grad_effect(interp, summary)
+        value = Summary(relabel_self(summary.returns, name)).apply({params[0]: value.chained()}, call)
+    return value
 
 
 def _torch_module_saved(interp, call: ast.Call, module: Flow, result: Flow) -> Flow:

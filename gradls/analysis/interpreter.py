@@ -32,7 +32,9 @@ LIST_TAG = "list"
 # an integer or bool tensor (a comparison, argmax, `.long()`, randint): never carries gradient,
 # so it is a mask, an index or a count, not a loss, and an operator's index argument
 INTEGER_TAG = "integer"
-INFERENCE_TAG = "inference@"    # made under torch.inference_mode() (`inference@line:col`): never saved by autograd
+INFERENCE_TAG = "inference@"
+EVAL_TAG = "mode:eval"          # a module after `.eval()` / `.train(False)`: its forward runs with self.training False
+TRAINING_FACT = "self.training"  # the specialization fact a call of such a module passes    # made under torch.inference_mode() (`inference@line:col`): never saved by autograd
 
 MODEL_LIKE_ARGS = {"model", "net", "network", "encoder", "decoder", "discriminator",
                    "backbone", "head", "policy", "actor", "critic", "classifier", "module",
@@ -382,6 +384,9 @@ class Interpreter:
             arg = expr.args[0]
             if isinstance(arg, ast.Constant) and isinstance(arg.value, bool):
                 return not arg.value
+            if N.dotted_text(arg) == "self.training" and TRAINING_FACT in self.constants:
+                # `set_grad_enabled(self.training)` of a module the caller put in eval() (or train())
+                return not self.constants[TRAINING_FACT]
         return None
 
     # ----- expressions ------------------------------------------------------------------
@@ -503,7 +508,8 @@ class Interpreter:
     def expr_Subscript(self, expr: ast.Subscript) -> Flow:
         base = self.eval(expr.value)
         self.eval(expr.slice)
-        if base.items and isinstance(expr.slice, ast.Constant) and isinstance(expr.slice.value, int):
+        if base.items and MODULE_TAG not in base.tags and isinstance(expr.slice, ast.Constant) \
+                and isinstance(expr.slice.value, int):
             item = base.item(expr.slice.value)
             if item is not None:
                 return item

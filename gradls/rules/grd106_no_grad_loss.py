@@ -19,7 +19,9 @@ A value computed inside `with torch.no_grad():`, `torch.inference_mode()`,
 later reaches `backward()` as the only path from trained parameters. A bare
 `torch.set_grad_enabled(False)` statement turns grad off for the statements after it
 (also in the caller, when a function ends with it), and is reported where it stands; a
-mode the checker cannot read (`set_grad_enabled(flag)`) is not assumed off. A reentrant
+mode the checker cannot read (`set_grad_enabled(flag)`) is not assumed off, except
+`set_grad_enabled(self.training)` in a module the code put in `eval()` (or `train(False)`)
+before calling it, directly or as a layer of an `nn.Sequential`, which is off. A reentrant
 `torch.utils.checkpoint.checkpoint(fn, *inputs)` (the default without `use_reentrant=False`)
 whose inputs do not require grad runs `fn` without a graph as well.
 
