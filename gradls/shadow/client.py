@@ -246,6 +246,51 @@ class ShadowClient:
                 "observation": None, "wall_s": round(elapsed, 3)}
 
 
+def static_findings(path: str, source: str, settings=None) -> tuple[list[Finding], str | None]:
+    """The findings `gradls check PATH` reports, cross-module ones included (a break in a
+    file the script imports is a finding of that file); the target's own findings carry
+    `path` as given. Falls back to the file alone when the project pass fails."""
+    import os
+    from dataclasses import replace
+    from pathlib import Path
+
+    from ..engine import check_source
+
+    try:
+        from ..cache import ResultCache
+        from ..checker import check_paths
+        from ..config import Settings, find_pyproject
+        from ..crossmodule import resolver_for
+        from ..rules import SYNTAX_ERROR_CODE
+
+        target = Path(path).resolve()
+        pyproject = find_pyproject(target.parent)
+        root = pyproject.parent if pyproject else Path.cwd()
+        cfg = settings if settings is not None else Settings()
+        resolver = resolver_for(root, None, {str(target): source})
+        on_disk = None
+        try:
+            on_disk = target.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            pass
+        if on_disk == source:
+            run = check_paths([target], cfg, root, ResultCache(None, cfg), resolver)
+            found = [f for f in run.findings if f.code != SYNTAX_ERROR_CODE
+                     or not f.message.startswith("could not check")]
+        else:  # an editor's unsaved text: this text, typed across the project
+            found = check_source(source, path, cfg, resolver=resolver)
+        out = []
+        for f in found:
+            same = f.path == path or os.path.abspath(f.path) == str(target)
+            out.append(replace(f, path=path) if same and f.path != path else f)
+        return out, None
+    except Exception:
+        try:
+            return check_source(source, path, settings), None
+        except Exception as exc:  # NotImplementedError while the engine is being written
+            return [], f"{type(exc).__name__}: {exc}"
+
+
 def confirm(path: str, *, function: str | None = None, source: str | None = None,
             findings: list[Finding] | None = None, device: str = "auto",
             timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None,
@@ -262,12 +307,9 @@ def confirm(path: str, *, function: str | None = None, source: str | None = None
             source = fh.read()
     static_error = None
     if findings is None:
-        try:
-            from ..engine import check_source
-
-            findings = check_source(source, path, settings)
-        except Exception as exc:  # NotImplementedError while the engine is being written
-            findings, static_error = [], f"{type(exc).__name__}: {exc}"
+        findings, static_error = static_findings(path, source, settings)
+    own_findings = [f for f in findings if f.path == path or not os.path.isfile(f.path)
+                    or os.path.abspath(f.path) == os.path.abspath(path)]
     own = client is None
     if own:
         # a run that may use CUDA ("auto" too) must not start under an address-space
@@ -277,7 +319,8 @@ def confirm(path: str, *, function: str | None = None, source: str | None = None
     try:
         result = client.run(path, source=source, function=function, device=device,
                             timeout=timeout, memory_mb=memory_mb,
-                            watch=watch_for(findings, source), probes=probes_for(findings, source))
+                            watch=watch_for(own_findings, source),
+                            probes=probes_for(own_findings, source))
     finally:
         if own:
             client.close()

@@ -26,6 +26,7 @@ This module does not import torch.
 from __future__ import annotations
 
 import ast
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -264,8 +265,21 @@ class _Ctx:
         self.error_used = False
         masked = any(c.get("masked") for c in ((self.bw or {}).get("cuts") or {}).values())
         self.cut_of: dict[int, tuple[int | None, str]] = {}  # tid -> (line, why), for the flow
+        self.path: str | None = None  # the target's path as the findings show it
+        self._target_cache: dict[str, bool] = {}
         # the run showed a problem with training (the labellers' verdict)
         self.bug = bool(self.problems or self.raised or self.nonleaf or masked)
+
+    def is_target(self, f: Finding) -> bool:
+        """A finding of the script that ran (not one of another file of the project, as the
+        cross-module pass reports a break where it is)."""
+        if self.path is None or f.path == self.path:
+            return True
+        got = self._target_cache.get(f.path)
+        if got is None:
+            got = self._target_cache[f.path] = (
+                os.path.abspath(f.path) == os.path.abspath(self.path) or not os.path.isfile(f.path))
+        return got
 
     def lost_trained(self, b: dict) -> list[dict]:
         """The trained tensors that the cut `b` left without gradient."""
@@ -334,6 +348,14 @@ class _Ctx:
     def break_text(self, b: dict) -> str:
         ops = ", ".join(sorted(b.get("ops", {}))) or "?"
         where = f"line {b['line']}" if b.get("line") else b.get("where", "?")
+        place = _place(b.get("where"))
+        if place is not None and self.path is not None and b.get("line") \
+                and place[0] != os.path.abspath(self.path):
+            try:
+                shown = os.path.relpath(place[0])
+            except ValueError:
+                shown = place[0]
+            where = f"{shown}:{place[1]} (called from line {b['line']})"
         return f"`{ops}` at {where}"
 
     def cut_evidence(self, b: dict) -> tuple[str, str]:
@@ -390,6 +412,8 @@ def _short(text: str, limit: int = 160) -> str:
 def _verdict(f: Finding, ctx: _Ctx) -> dict:
     if ctx.obs is None:
         return {"status": "not_reached", "evidence": f"no observation: {ctx.end_reason()}"}
+    if not ctx.is_target(f):
+        return _elsewhere_verdict(f, ctx)
     lo, hi = ctx.src.range_of(f)
     ran = ctx.executed(lo, hi)
     where = f"line {lo}" if lo == hi else f"lines {lo}-{hi}"
@@ -486,6 +510,61 @@ def _freeze_verdict(f: Finding, ctx: _Ctx, lo: int, hi: int) -> dict | None:
             "evidence": f"{_names(hit)} {'was' if len(hit) == 1 else 'were'} set to "
                         f"requires_grad=False at {'line ' + str(lo) if lo == hi else f'lines {lo}-{hi}'} "
                         f"({len(frozen)} tensor(s) frozen there in all)"}
+
+
+def _place(where: str) -> tuple[str, int] | None:
+    file, sep, line = (where or "").rpartition(":")
+    if not sep or not line.isdigit():
+        return None
+    return os.path.abspath(file), int(line)
+
+
+def _elsewhere_verdict(f: Finding, ctx: _Ctx) -> dict:
+    """A finding of another file (a break in a module the script imports, reported where it
+    is): matched to the cuts the run made at that place (the innermost frame outside torch)."""
+    fabs = os.path.abspath(f.path)
+    lo, hi = f.span.line, max(f.span.end_line, f.span.line)
+    where = f"{f.path}:{lo}"
+    inner, outer = [], []
+    for b in ctx.breaks.values():
+        got = _place(b.get("where"))
+        if got is not None and got[0] == fabs and lo <= got[1] <= hi:
+            inner.append(b)
+            continue
+        for w in b.get("elsewhere") or ():
+            got = _place(w)
+            if got is not None and got[0] == fabs and lo <= got[1] <= hi:
+                outer.append(b)  # the statement is up the stack (a no_grad block, a call)
+                break
+    seen = inner or outer
+    if f.code in CUT_CODES and seen:
+        ordered = sorted(seen, key=lambda b: (b["code"] != f.code, b["id"]))
+        for b in ordered:
+            kind, evidence = ctx.claim(b)
+            if kind:
+                ctx.used_breaks.add(b["id"])
+                return {"status": "confirmed", "evidence": f"at {where}: {evidence}", "kind": kind}
+        for b in seen:
+            ctx.used_breaks.add(b["id"])
+        for b in ordered:
+            why = ctx.harmless(b)
+            if why:
+                return {"status": "refuted", "evidence": f"at {where}: {why}"}
+        if ctx.bw is None:
+            return {"status": "not_reached",
+                    "evidence": f"the cut at {where} happened, but no backward ran: {ctx.end_reason()}"}
+        return {"status": "refuted",
+                "evidence": f"the value cut at {where} ({ctx.break_text(ordered[0])}) does not "
+                            f"reach the loss of {ctx.bw_text()}"}
+    if f.code == "GRD110" and ctx.bw is not None:
+        got = _unheld_verdict(ctx)
+        if got is not None:
+            return got
+    return {"status": "unverified",
+            "evidence": f"{where} is in another file: the run matches cuts there, and saw none "
+                        "that carried gradient" if f.code in CUT_CODES else
+                        f"{where} is in another file; the shadow pass follows the lines of the "
+                        "script it runs"}
 
 
 def _not_reached(ctx: _Ctx, where: str) -> dict:
@@ -619,11 +698,29 @@ def _buffer_verdict(f: Finding, ctx: _Ctx, lo: int, ran: int, where: str) -> dic
     return _not_reached(ctx, where)
 
 
+def _unheld_verdict(ctx: _Ctx) -> dict | None:
+    """GRD110's claim that tensors are never stepped, as the run saw it: tensors that got a
+    non-zero gradient while no optimizer holds them."""
+    t = ctx.training
+    names = t.get("unheld_with_grad") or []
+    if not names or (ctx.bw or {}).get("error"):
+        return None
+    n = t.get("unheld_count") or len(names)
+    more = f" ({n} tensors in all)" if n > len(names[:4]) else ""
+    return {"status": "confirmed",
+            "evidence": f"{_names(names)}{more} got gradient from {ctx.bw_text()}, but no optimizer "
+                        f"holds {'it' if n == 1 else 'them'}: no step ever changes "
+                        f"{'it' if n == 1 else 'them'}"}
+
+
 def _optimizer_verdict(f: Finding, ctx: _Ctx, lo: int, hi: int, ran: int, where: str) -> dict:
     obs = ctx.obs or {}
     err = ctx.error
     if not ctx.bug and ctx.training.get("trained"):
         if ran:
+            got = _unheld_verdict(ctx)
+            if got is not None:
+                return got
             t = ctx.training
             return {"status": "refuted",
                     "evidence": f"{where} ran; all {t['trained']} trained tensors got gradient"
@@ -664,6 +761,9 @@ def _optimizer_verdict(f: Finding, ctx: _Ctx, lo: int, hi: int, ran: int, where:
             if steps_after:
                 return {"status": "confirmed", "evidence": f"`zero_grad()` at line {z['line']} cleared the gradients before `step()`"}
     if ran:
+        got = _unheld_verdict(ctx)
+        if got is not None:
+            return got
         steps = obs.get("steps", [])
         if steps:
             s = steps[0]
@@ -820,8 +920,21 @@ def _covering(items, ctx: _Ctx, line: int, path: str):
     for f, shadow in items:
         if shadow["status"] == "runtime_only":
             continue
-        lo, hi = ctx.src.range_of(f)
-        if lo <= line <= hi:
+        if ctx.is_target(f):
+            lo, hi = ctx.src.range_of(f)
+            hit = lo <= line <= hi
+        else:
+            # a finding of another file names its place in this script (the call, the
+            # optimizer, the backward) as related information
+            hit = False
+            for r in f.related:
+                if r.path is not None and os.path.abspath(r.path) == os.path.abspath(path):
+                    rlo, rhi = r.span.line, max(r.span.end_line, r.span.line)
+                    node = ctx.src.stmt_at(r.span.line)
+                    if node is not None and not hasattr(node, "body"):
+                        rlo, rhi = min(rlo, node.lineno), max(rhi, node.end_lineno or rhi)
+                    hit = hit or rlo <= line <= rhi
+        if hit:
             if best is None or shadow["status"] != "confirmed":
                 best = (f, shadow)
     return best
@@ -902,6 +1015,7 @@ def compare(findings: list[Finding], result: dict, source: str, path: str,
             static_error: str | None = None) -> ShadowReport:
     src = _Source(source)
     ctx = _Ctx(result, src)
+    ctx.path = path
     items: list[tuple[Finding, dict]] = []
     # cut findings first, so a break confirms the finding whose code matches best
     order = sorted(range(len(findings)), key=lambda i: (findings[i].code not in CUT_CODES, i))
@@ -913,6 +1027,7 @@ def compare(findings: list[Finding], result: dict, source: str, path: str,
         items.append((f, shadow))
     items.extend(_runtime_only(ctx, path))
     _problem_findings(ctx, items, path)
-    items.sort(key=lambda pair: (pair[0].span.line, pair[0].span.column, pair[0].code))
+    items.sort(key=lambda pair: (not ctx.is_target(pair[0]), pair[0].path, pair[0].span.line,
+                                 pair[0].span.column, pair[0].code))
     return ShadowReport(path=path, result=result, items=items, static_error=static_error,
                         flow=_flow(ctx))

@@ -95,13 +95,15 @@ class Break:
     under_no_grad: bool = False
     first_seq: int = 0
     src_refs: list = field(default_factory=list)  # non-leaf inputs cut here, until a backward
+    elsewhere: tuple[str, ...] = ()  # user locations outside the target file, innermost first
 
     def op_text(self) -> str:
         return ", ".join(sorted(self.ops))
 
     def to_json(self) -> dict:
         return {"id": self.id, "code": self.code, "line": self.line, "stack": list(self.stack),
-                "where": self.where, "ops": dict(self.ops), "count": self.count,
+                "where": self.where, "elsewhere": list(self.elsewhere),
+                "ops": dict(self.ops), "count": self.count,
                 "under_no_grad": self.under_no_grad}
 
 
@@ -331,7 +333,9 @@ class Recorder:
 
     # --- where in the user's code ----------------------------------------------
 
-    def _user_stack(self):
+    def _user_stack(self, others: list | None = None):
+        """(target-file lines on the stack, innermost first; the innermost user location
+        outside torch). `others` collects the user locations outside the target file."""
         frame = sys._getframe(1)
         lines = []
         where = None
@@ -341,8 +345,11 @@ class Recorder:
                 lines.append(frame.f_lineno)
                 if where is None:
                     where = f"{fname}:{frame.f_lineno}"
-            elif where is None and not _is_library(fname):
-                where = f"{fname}:{frame.f_lineno}"
+            elif not _is_library(fname):
+                if where is None:
+                    where = f"{fname}:{frame.f_lineno}"
+                if others is not None and len(others) < 12:
+                    others.append(f"{fname}:{frame.f_lineno}")
             frame = frame.f_back
         return tuple(lines), where or "?"
 
@@ -464,16 +471,18 @@ class Recorder:
 
     def _round_trip(self, name: str, taint: frozenset) -> None:
         """`.detach().cpu().numpy()` at one line is one python round trip (GRD102)."""
-        stack, _ = self._user_stack()
+        stack, where = self._user_stack()
         if not stack:
             return
         line = stack[0]
-        prev = self.breaks.get((line, GRD_DETACH))
-        if prev is not None and prev.id in taint and (line, GRD_PYTHON) not in self.breaks:
-            del self.breaks[(line, GRD_DETACH)]
+        outside = None if where.startswith(self.target + ":") else where
+        prev = self.breaks.get((line, GRD_DETACH, outside))
+        if (prev is not None and prev.id in taint
+                and (line, GRD_PYTHON, outside) not in self.breaks):
+            del self.breaks[(line, GRD_DETACH, outside)]
             prev.code = GRD_PYTHON
             prev.ops[name] = prev.ops.get(name, 0) + 1
-            self.breaks[(line, GRD_PYTHON)] = prev
+            self.breaks[(line, GRD_PYTHON, outside)] = prev
 
     def _classify(self, name: str, out, direct_grad: bool) -> str | None:
         if name in _DETACH_OPS or name == ".data":
@@ -500,14 +509,18 @@ class Recorder:
         return GRD_NONDIFF
 
     def _record_break(self, code: str, name: str, sources: list) -> Break | None:
-        stack, where = self._user_stack()
+        others: list = []
+        stack, where = self._user_stack(others)
         line = stack[0] if stack else None
-        key = (line, code) if line is not None else (where, code)
+        # one break per target line and code; a cut made in another file of the user's (a
+        # module the script imports) is told apart by its place there
+        outside = None if where.startswith(self.target + ":") else where
+        key = (line, code, outside) if line is not None else (where, code, None)
         brk = self.breaks.get(key)
         if brk is None:
             self.seq += 1
             brk = Break(id=len(self.breaks_by_id) + 1, code=code, line=line, stack=stack,
-                        where=where, first_seq=self.seq)
+                        where=where, first_seq=self.seq, elsewhere=tuple(others))
             self.breaks[key] = brk
             self.breaks_by_id[brk.id] = brk
         brk.count += 1
@@ -516,6 +529,10 @@ class Recorder:
             brk.under_no_grad = True
         for s in sources:
             if s.grad_fn is None:
+                # a view of a leaf taken under no_grad (`w[:, 0]`) has no grad_fn: the leaf
+                # it views is the one cut
+                while getattr(s, "_base", None) is not None and s._base.requires_grad:
+                    s = s._base
                 if id(s) not in brk.leaf_ids:
                     brk.leaf_ids.add(id(s))
                     brk.sources.append(s)
@@ -1036,8 +1053,17 @@ class Recorder:
                                          "unchanged": True, "requires_grad": True,
                                          "freeze_line": None, "orphan": True,
                                          "opt_line": (idle or {}).get("opt_line")})
+            # tensors that got a non-zero gradient while no optimizer holds them
+            unheld = []
+            if self.optimizers:
+                for tid, r in self.track.items():
+                    if (tid not in opt_ids and r.nonzero and r.obj.is_leaf
+                            and r.origin in ("module", "global", "seen")):
+                        unheld.append(self._name(r.obj))
             steps_after = [s for s in self.steps if s.get("after_backward")]
             return {
+                "unheld_with_grad": unheld[:50],
+                "unheld_count": len(unheld),
                 "trained": len(trained),
                 "by": "optimizer" if self.optimizers else "leaves",
                 "optimizers": [{"type": type(o).__name__, "line": line,
