@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from . import names as N
 from .external import class_frozen_attributes
-from .interpreter import PRED_LIKE_ARGS, SinkEvent
+from .interpreter import SinkEvent
 from .objects import torch_layer_has_parameters
 from .walk import statements
 from .program import FileAnalysis
@@ -192,7 +192,7 @@ def _live_at_backward(sinks: list[SinkEvent]) -> list[Origin]:
 def _trained(analysis: FileAnalysis, origin: Origin, sink: SinkEvent) -> bool:
     if origin.kind == ARGUMENT:
         name = origin.label.split("[")[0].split(".")[0].lower()
-        return sink.scope.is_loss and (name in PRED_LIKE_ARGS or not target_like(name))
+        return sink.scope.is_loss and not target_like(name)
     if _frozen(analysis, origin) or _frozen_by_its_class(analysis, origin, sink):
         return False
     if origin.kind == TENSOR:

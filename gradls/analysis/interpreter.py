@@ -39,9 +39,6 @@ TRAINING_FACT = "self.training"  # the specialization fact a call of such a modu
 MODEL_LIKE_ARGS = {"model", "net", "network", "encoder", "decoder", "discriminator",
                    "backbone", "head", "policy", "actor", "critic", "classifier", "module",
                    "netg", "netd", "student", "q_net", "qnet", "predictor"}
-PRED_LIKE_ARGS = {"pred", "preds", "prediction", "predictions", "logits", "output", "outputs",
-                  "out", "y_pred", "y_hat", "yhat", "input", "inputs", "scores", "x_hat",
-                  "recon", "reconstruction", "probs", "embeddings"}
 REDUCTIONS = {"mean", "sum", "norm", "item", "prod", "max", "min", "std", "var", "logsumexp",
               "amax", "amin", "dot", "trace", "det"}
 
