@@ -617,6 +617,10 @@ class FileAnalysis:
     def record_optimizer(self, scope: Scope, label: str | None, covered, node: ast.AST,
                          order: int = 0, elements: list | None = None) -> None:
         record = self._recording[-1] if self._recording else None
+        if covered and label and label.startswith("self.") and scope.class_info:
+            aliases = _stored_aliases(scope, covered)
+            if not aliases <= covered:  # one set for the construction and the class (rules group by it)
+                covered = covered | aliases
         if isinstance(node, ast.Call):  # not for `opt = build_optimizer()`: only where it is built
             construction = OptimizerConstruction(scope, label, covered, node, order, elements or [])
             self.constructions.append(construction)
@@ -629,10 +633,9 @@ class FileAnalysis:
         if label:
             scope.optimizers[label] = covered
             if label.startswith("self.") and scope.class_info:
-                held = covered | _stored_aliases(scope, covered) if covered else covered
-                scope.class_info.optimizers[label[5:]] = held
+                scope.class_info.optimizers[label[5:]] = covered
                 if record is not None:
-                    record.class_optimizers[label[5:]] = held
+                    record.class_optimizers[label[5:]] = covered
 
     def summary(self, callee: Callee) -> Summary:
         summary = self._summary(callee)
