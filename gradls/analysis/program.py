@@ -238,10 +238,12 @@ class FileAnalysis:
                             and target.attr not in info.module_classes and target.attr not in info.params):
                         from_params[target.attr] = value.id
         text = self.source.text
-        # only what the class calls (`self.net(x)`) or steps (`self.opt.step()`) needs a type
-        from_params = {a: p for a, p in from_params.items() if f"self.{a}(" in text or f"self.{a}.step(" in text}
         if not from_params or text.count(f"{info.name}(") <= text.count(f"class {info.name}("):
             return  # built nowhere in this file
+        # only what the class calls (`self.net(x)`) or steps (`self.opt.step()`) needs a type
+        from_params = {a: p for a, p in from_params.items() if f"self.{a}(" in text or f"self.{a}.step(" in text}
+        if not from_params:
+            return
         if self._constructions is None:
             self._constructions = Constructions(self.tree)
         calls = self._constructions.calls.get(info.name)
