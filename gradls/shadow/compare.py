@@ -748,10 +748,11 @@ def _optimizer_verdict(f: Finding, ctx: _Ctx, lo: int, hi: int, ran: int, where:
                 return {"status": "confirmed", "evidence": f"`optimizer.step()` at line {s['line']} ran before any backward"}
             if s.get("zero_grad_after_backward"):
                 return {"status": "confirmed", "evidence": f"gradients were zeroed between backward and `step()` at line {s['line']}"}
-            if s.get("total") and s.get("changed") == 0:
+            if s.get("total") and s.get("changed") == 0 and not s.get("lr_zero"):
                 return {"status": "confirmed", "evidence": f"`step()` at line {s['line']} changed none of its {s['total']} parameters"}
     for s in obs.get("steps", []):
-        if s.get("after_backward") and s.get("total") and s.get("changed") == 0:
+        if s.get("after_backward") and s.get("total") and s.get("changed") == 0 \
+                and not s.get("lr_zero"):
             return {"status": "confirmed",
                     "evidence": f"`step()` at line {s.get('line')} changed none of its {s['total']} "
                                 "parameters: none of them got gradient from the backward"}

@@ -787,8 +787,12 @@ class Recorder:
                 continue
             srcs = [t for t in brk.src_refs if t.grad_fn is not None
                     and (t.is_floating_point() or t.is_complex())]
+            # a slice of a Parameter detached on purpose is the partial-freeze idiom
+            # (pretrained rows of an embedding kept, new ones trained): only a plain leaf
+            # tensor the code optimises (an input, a latent) is judged element by element
             leaves = [leaf for lid, leaf in upstream.get(bid, {}).items()
-                      if lid in trained and leaf.is_leaf][:64]
+                      if lid in trained and leaf.is_leaf
+                      and not isinstance(leaf, torch.nn.Parameter)][:64]
             if not srcs or not leaves:
                 continue
             budget -= 1
@@ -1025,7 +1029,8 @@ class Recorder:
                 if judged and not r.nonzero:
                     state = "none" if (t.grad is None and (r.none_seen or not r.ever_rg)) else "zero"
                 unchanged = False
-                if (self.steps or self.optimizers) and isinstance(r.first, torch.Tensor):
+                if ((self.optimizers and not self.steps) or any(not s.get("lr_zero") for s in self.steps)) \
+                        and isinstance(r.first, torch.Tensor):
                     try:
                         unchanged = torch.equal(r.first, t.detach())
                     except Exception:
@@ -1044,7 +1049,8 @@ class Recorder:
                 # the wrong model.
                 hidden = self._hidden_params(opt_ids)
                 idle = next((s for s in self.steps if s.get("after_backward")
-                             and s.get("total") and not s.get("changed")), None)
+                             and s.get("total") and not s.get("changed")
+                             and not s.get("lr_zero")), None)
                 for tid, r in self.track.items():
                     if (tid not in opt_ids and (tid in hidden or idle is not None)
                             and r.origin in ("module", "global", "seen") and r.nonzero
@@ -1231,12 +1237,16 @@ class Recorder:
             for z in self.zero_grads:
                 if z.get("pending"):
                     z["between"] = z.pop("pending") and changed == 0
-            if self.backward_count:
+            # a step at learning rate 0 (a warm-up from 0) changes nothing by design: the
+            # run goes on to a step that can
+            lr_zero = changed == 0 and _all_lr_zero(opt)
+            if self.backward_count and not lr_zero:
                 self.stepped_opts.add(id(opt))
                 self.steps_after_backward += 1
             self._learn_names(named)
             opt_line = next((ln for o, ln in self.optimizers if o is opt), None)
             self.steps.append({"line": line, "optimizer": type(opt).__name__, "opt_line": opt_line,
+                               "lr_zero": lr_zero,
                                "after_backward": self.backward_count > 0,
                                "total": len(snap), "changed": changed,
                                "with_grad": with_grad, "unchanged": unchanged[:50],
@@ -1499,6 +1509,14 @@ def _zero_grads(tensors) -> set[int]:
             if n == 0:
                 out.add(id(t))
     return out
+
+
+def _all_lr_zero(opt) -> bool:
+    try:
+        groups = list(opt.param_groups)
+        return bool(groups) and all(float(g.get("lr", 1.0)) == 0.0 for g in groups)
+    except Exception:
+        return False
 
 
 def _grad_norms(tensors) -> list[tuple]:
