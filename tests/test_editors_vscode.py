@@ -137,7 +137,8 @@ def _tools():
     return node, entry, playwright, chromium
 
 
-def _code_server_run(tmp_path, ws, name, *, trust: bool, drive_extra: dict | None = None):
+def _code_server_run(tmp_path, ws, name, *, trust: bool, drive_extra: dict | None = None,
+                     user_settings: dict | None = None):
     """Install the .vsix into a fresh code-server, open `ws` in headless Chromium and run
     drive.js (mode "main" or "trust"). Returns (drive process, report, artifacts folder)."""
     node, entry, playwright, chromium = _tools()
@@ -162,6 +163,7 @@ def _code_server_run(tmp_path, ws, name, *, trust: bool, drive_extra: dict | Non
         "editor.hover.delay": 200,
         "files.autoSave": "off",
         "chat.disableAIFeatures": True,
+        **(user_settings or {}),
     }, indent=2))
     extensions = tmp_path / "extensions"
     port = _free_port()
@@ -286,3 +288,38 @@ def test_vscode_workspace_trust(tmp_path):
     # never in restricted mode (drive.js checks), and the flow ran through it once trusted
     assert worker_marker.exists()
     assert (ws / "detach_bug.py").read_text() == EXPECTED.read_text()
+
+
+NOTEBOOK_CELLS = [
+    "import torch\nimport torch.nn as nn\nmodel = nn.Linear(4, 1)\nx = torch.randn(8, 4)",
+    "out = model(x).detach()\nloss = out.pow(2).mean()\nloss.backward()",
+]
+
+
+@pytest.mark.e2e
+def test_vscode_notebook(tmp_path):
+    """A notebook in VS Code's notebook editor: the server's notebook sync checks the code
+    cells together (the model comes from the first cell), the second cell gets the squiggle
+    under `.detach()`, the first none, and the Problems panel lists GRD101."""
+    ws = harness.make_workspace(tmp_path)
+    (ws / "detach_bug.py").unlink()
+    nb = {
+        "cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                   "source": src.splitlines(keepends=True)} for src in NOTEBOOK_CELLS],
+        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+                     "language_info": {"name": "python"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    }
+    (ws / "detach_bug.ipynb").write_text(json.dumps(nb, indent=1))
+    _, report, _ = _code_server_run(tmp_path, ws, "vscode-notebook", trust=False,
+                                    drive_extra={"GRADLS_E2E_MODE": "notebook",
+                                                 "GRADLS_E2E_FILE": "detach_bug.ipynb"},
+                                    user_settings={"gradls.trace.server": "messages"})
+    data = {s["step"]: s for s in report["steps"]}
+    cells = data["notebook-squiggle"]["cells"]
+    by_text = {c["text"].strip(): c for c in cells}
+    first, second = (by_text.get(src) for src in NOTEBOOK_CELLS)
+    assert first is not None and second is not None, [c["text"] for c in cells]
+    assert first["squiggles"] == [], first
+    assert [sq["under"] for sq in second["squiggles"]] == [".detach()"], second
+    assert "GRD101" in data["notebook-problems"]["row"]

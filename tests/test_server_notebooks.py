@@ -87,3 +87,33 @@ async def test_cells_are_checked_together_with_cell_relative_positions():
             notebook_document=types.NotebookDocumentIdentifier(uri=NB),
             cell_text_documents=[types.TextDocumentIdentifier(uri=uri) for uri in CELL_URIS]))
         assert await c.alive()
+
+
+@pytest.mark.asyncio
+async def test_push_client_with_quoted_cell_uris_keeps_the_notebooks_diagnostics():
+    """VS Code's cell URIs are percent-quoted (`#W0s...%3D%3D`, pygls keys documents by the
+    unquoted URI), and a client that takes pushed diagnostics must keep the notebook's result
+    for a cell even after a request makes the server analyse that cell on its own."""
+    import attrs
+
+    caps = notebook_client()
+    caps = attrs.evolve(caps, text_document=attrs.evolve(caps.text_document, diagnostic=None))
+    quoted = [f"vscode-notebook-cell://127.0.0.1:4242/tmp/gradls_nb/train.ipynb#W{i}sdnNjb2RlLXJlbW90ZQ%3D%3D"
+              for i in range(len(CELLS))]
+    async with session(caps) as c:
+        c.lsp.notebook_document_did_open(types.DidOpenNotebookDocumentParams(
+            notebook_document=types.NotebookDocument(
+                uri=NB, notebook_type="jupyter-notebook", version=1,
+                cells=[types.NotebookCell(kind=types.NotebookCellKind.Code, document=uri) for uri in quoted]),
+            cell_text_documents=[types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+                                 for uri, text in zip(quoted, CELLS)],
+        ))
+        await _until(lambda: c.rec.latest(quoted[1]) is not None and any(
+            d.code == "GRD101" for d in c.rec.latest(quoted[1]).diagnostics))
+        # a code action on the cell analyses it alone (no `model` there): that must not be published
+        await c.code_actions(quoted[1], types.Range(start=types.Position(line=3, character=14),
+                                                    end=types.Position(line=3, character=23)))
+        await asyncio.sleep(1.0)
+        assert [d.code for d in c.rec.latest(quoted[1]).diagnostics] == ["GRD101"]
+        assert list(c.rec.latest(quoted[0]).diagnostics) == []
+        assert await c.alive()

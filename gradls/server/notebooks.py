@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+from urllib.parse import unquote
 
 from lsprotocol import types
 
@@ -37,7 +38,9 @@ def code_cells(ls, notebook_uri: str) -> list[tuple[str, str]]:
     for cell in notebook.cells:
         if cell.kind != types.NotebookCellKind.Code:
             continue
-        doc = ls.workspace.text_documents.get(cell.document)
+        # pygls keys its documents by the unquoted URI; VS Code's cell URIs are quoted
+        # (vscode-notebook-cell://...#W0s...%3D%3D)
+        doc = ls.workspace.text_documents.get(unquote(cell.document))
         if doc is None or (doc.language_id and doc.language_id != "python"):
             continue
         cells.append((cell.document, doc.source))

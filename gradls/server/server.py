@@ -203,6 +203,8 @@ class GradlsServer(LanguageServer):
             )
         if self.pull_mode:
             self._refresh_if_pulled_before(analysis)
+        if analysis.uri in self.notebook_diagnostics:
+            return  # a notebook cell: notebooks.publish sends its notebook's check, not this cell's alone
         self._send(analysis.uri, self.diagnostics_of(analysis), analysis.version)
 
     def _refresh_if_pulled_before(self, analysis: Analysis) -> None:

@@ -11,6 +11,7 @@ import {
   RevealOutputChannelOn,
   ServerOptions,
   State,
+  StaticFeature,
 } from "vscode-languageclient/node";
 import { asList, defaultDeps, DiscoveryDeps, expand, findServer, isFailure, ServerCommand } from "./discovery";
 import { changeKind, confirmArgs, ConfigLike, serverSettings, trustedView } from "./settings";
@@ -334,6 +335,9 @@ export async function start(): Promise<void> {
       documentSelector: [
         { language: "python", scheme: "file" },
         { language: "python", scheme: "untitled" },
+        // the Python cells of Jupyter notebooks (synced with the server's notebook sync;
+        // without this the client neither pulls their diagnostics nor asks for code actions)
+        { notebook: "jupyter-notebook", language: "python" },
       ],
       outputChannel: log(),
       traceOutputChannel: log(),
@@ -343,6 +347,8 @@ export async function start(): Promise<void> {
         fileEvents: vscode.workspace.createFileSystemWatcher("**/pyproject.toml"),
       },
       middleware: {
+        // Diagnostics are pushed (see pushDiagnosticsOnly): a pull would duplicate them.
+        provideDiagnostics: () => ({ kind: "full", items: [] }) as any,
         // The shadow pass runs the file's code (and gradls.shadow.worker): never in
         // restricted mode, whoever asks (a code lens, another extension, the palette).
         executeCommand: async (command, args, next) => {
@@ -367,6 +373,7 @@ export async function start(): Promise<void> {
       },
     };
     const created = new LanguageClient("gradls", "gradls", serverOptions, clientOptions);
+    created.registerFeature(pushDiagnosticsOnly);
     client = created;
     created.onDidChangeState((event) => {
       if (client !== created) {
@@ -392,6 +399,23 @@ export async function start(): Promise<void> {
     starting = undefined;
   }
 }
+
+/** Ask the server to push its diagnostics (textDocument/publishDiagnostics) rather than wait
+ * for pulls: vscode-languageclient 9 pulls only for documents shown in text tabs, so the cells
+ * of a notebook (and files no tab shows, whose findings a cross-module check refines) would
+ * never get theirs. The server pushes when the client does not declare pull support. */
+export const pushDiagnosticsOnly: StaticFeature = {
+  fillClientCapabilities(capabilities) {
+    if (capabilities.textDocument) {
+      delete capabilities.textDocument.diagnostic;
+    }
+  },
+  initialize() {},
+  getState() {
+    return { kind: "static" };
+  },
+  clear() {},
+};
 
 export async function stop(): Promise<void> {
   const old = client;

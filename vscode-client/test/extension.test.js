@@ -34,7 +34,11 @@ test("activation registers the five commands and starts the server from gradls.i
   assert.deepEqual(c.serverOptions.args, ["-m", "gradls", "serve"]);
   assert.equal(c.serverOptions.options.cwd, "/ws");
   assert.deepEqual(c.clientOptions.initializationOptions, { settings: { select: ["GRD1"] } });
-  assert.deepEqual(c.clientOptions.documentSelector.map((s) => s.language), ["python", "python"]);
+  assert.deepEqual(c.clientOptions.documentSelector, [
+    { language: "python", scheme: "file" },
+    { language: "python", scheme: "untitled" },
+    { notebook: "jupyter-notebook", language: "python" },
+  ]);
   assert.equal(c.state, 2);
 });
 
@@ -405,4 +409,22 @@ test("Show Gradient Flow without a file warns", async () => {
   const { vscode, mod } = await activate(state, fakeDeps({ onPath: true }));
   assert.equal(await mod.showFlow(undefined), undefined);
   assert.ok(vscode.window.messages.some((m) => m.kind === "warning" && /gradient flow/.test(m.msg)));
+});
+
+test("diagnostics are pushed: the client declares no pull support and answers pulls with nothing", async () => {
+  const state = { config: {}, folder: "/ws" };
+  await activate(state, fakeDeps({ onPath: true }));
+  const c = state.clients[0];
+  assert.equal(c.features.length, 1);
+  // what vscode-languageclient's own features fill in, then ours
+  const caps = { textDocument: { diagnostic: { dynamicRegistration: true }, publishDiagnostics: { relatedInformation: true } } };
+  for (const f of c.features) f.fillClientCapabilities(caps);
+  assert.deepEqual(caps, { textDocument: { publishDiagnostics: { relatedInformation: true } } });
+  let pulled = false;
+  const report = await c.clientOptions.middleware.provideDiagnostics({ uri: "file:///ws/a.py" }, undefined, {}, async () => {
+    pulled = true;
+    return { kind: "full", items: [{ message: "x" }] };
+  });
+  assert.deepEqual(report, { kind: "full", items: [] });
+  assert.equal(pulled, false);
 });

@@ -140,6 +140,7 @@ function createLanguageClientStub(state) {
       state.clients.push(this);
     }
     onDidChangeState(fn) { this.stateListeners.push(fn); return { dispose() {} }; }
+    registerFeature(feature) { (this.features = this.features || []).push(feature); }
     async start() { this.state = 2; }
     async stop() { this.state = 1; this.stopped = true; }
     async sendNotification(type, params) { this.notifications.push({ method: type.method, params }); }

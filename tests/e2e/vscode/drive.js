@@ -248,6 +248,69 @@ async function trustScenario(page) {
   await shot(page, "fixed");
 }
 
+/**
+ * A Jupyter notebook (FILE, a .ipynb) opened in VS Code's notebook editor: the code cell that
+ * detaches the model's output gets the error squiggle under `.detach()`, the other cell none,
+ * and the Problems panel lists GRD101.
+ */
+async function notebookScenario(page) {
+  await openFile(page);
+  await page.waitForSelector(".notebook-editor", { timeout: TIMEOUT });
+  step("notebook-opened");
+  const cells = await waitFor(async () => {
+    const found = await page.evaluate((bugText) => {
+      const editors = [...document.querySelectorAll(".notebook-editor .monaco-editor")]
+        .filter((ed) => ed.querySelector(".view-lines"));
+      return editors.map((ed) => {
+        const text = [...ed.querySelectorAll(".view-lines .view-line")]
+          .map((l) => l.textContent.replace(/\u00a0/g, " ")).join("\n");
+        const squiggles = [...ed.querySelectorAll(".squiggly-error")].map((sq) => {
+          // the text drawn under the squiggle, on the line it sits on
+          const r = sq.getBoundingClientRect();
+          const y = r.top + r.height / 2;
+          const line = [...ed.querySelectorAll(".view-lines .view-line")].find((l) => {
+            const lr = l.getBoundingClientRect();
+            return lr.top <= y && y <= lr.bottom;
+          });
+          let under = "";
+          if (line) {
+            const t = line.textContent.replace(/\u00a0/g, " ");
+            const at = t.indexOf(bugText);
+            if (at >= 0) {
+              const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+              let offset = 0;
+              for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+                const len = n.textContent.length;
+                if (at >= offset && at < offset + len) {
+                  const range = document.createRange();
+                  range.setStart(n, at - offset);
+                  range.setEnd(n, Math.min(len, at - offset + bugText.length));
+                  const tr = range.getBoundingClientRect();
+                  if (r.left <= tr.left + 2 && r.right >= tr.right - 2) under = bugText;
+                  break;
+                }
+                offset += len;
+              }
+            }
+          }
+          return { left: r.left, right: r.right, under };
+        });
+        return { text, squiggles };
+      });
+    }, BUG_TEXT);
+    return found.length >= 2 && found.some((c) => c.squiggles.length > 0) ? found : undefined;
+  }, "an error squiggle in a notebook cell");
+  step("notebook-squiggle", { cells });
+  await shot(page, "notebook-squiggle");
+  await page.keyboard.press("Control+Shift+M");
+  const row = await waitFor(async () => {
+    const rows = await page.locator(".markers-panel .monaco-list-row").allInnerTexts();
+    return rows.map((t) => t.replace(/\s+/g, " ").trim()).find((t) => /GRD101/.test(t));
+  }, "GRD101 in the Problems panel");
+  step("notebook-problems", { row });
+  await shot(page, "notebook-problems");
+}
+
 /** The frame of the gradient-flow webview (VS Code nests a webview two iframes deep). */
 async function flowFrame(page) {
   for (const frame of page.frames()) {
@@ -313,6 +376,11 @@ async function main() {
     step("workbench");
     if (MODE === "trust") {
       await trustScenario(page);
+      report.ok = true;
+      return;
+    }
+    if (MODE === "notebook") {
+      await notebookScenario(page);
       report.ok = true;
       return;
     }
