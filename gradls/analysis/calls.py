@@ -139,6 +139,8 @@ def _qualified_call(interp, call: ast.Call, name: str, label: str | None) -> Flo
         args = _args(interp, call)
         if name.startswith("torch.") and _short(name) in INTEGER_FACTORIES:
             return join(args).without_tags().with_tags(INTEGER_TAG)  # `torch.randint(...)`: no gradient
+        if name.startswith("torch.") and _short(name) in LIKE_FACTORIES:
+            return EMPTY  # `torch.zeros_like(x)`: a new tensor of x's shape, without x's history
         flow = join(args).without_tags()
         if name.startswith("torch.") and _returns_indices(_short(name), call, 1):
             return _with_index_outputs(interp, flow, _short(name), call)
@@ -585,9 +587,9 @@ def _method_call(interp, call: ast.Call, func: ast.Attribute, label: str | None)
         args = _args(interp, call)
         return _method_shape(receiver.union(join(args)) if receiver.live or receiver.cuts else join(args),
                              method, receiver, args, interp, call)
-    if method in N.METADATA_METHODS:
+    if method in N.METADATA_METHODS or method in NEW_TENSOR_METHODS:
         _args(interp, call)
-        return EMPTY
+        return EMPTY  # `x.shape`-like facts, `x.new_zeros(n)`: nothing of x's history
     if method in N.INPLACE_ARITHMETIC:
         return _inplace_method(interp, call, func, receiver)
     local = program.method_summary(interp.scope, func)
@@ -643,6 +645,10 @@ def _method_shape(flow: Flow, method: str, receiver: Flow, args: list[Flow], int
 # integer-valued results: comparisons, argmax, `.long()`; generated from torch (dtype of each op)
 INTEGER_RESULTS = frozenset(N.V.INTEGER_RESULT_OPS | {"long", "int", "bool", "byte", "short", "char"})
 INTEGER_FACTORIES = {"randint", "randperm", "randint_like", "bincount"}
+# factories shaped like their argument: a new tensor without its history (requires_grad=True
+# on them is handled before, as a new leaf)
+LIKE_FACTORIES = {"zeros_like", "ones_like", "empty_like", "full_like", "rand_like", "randn_like"}
+NEW_TENSOR_METHODS = {"new_zeros", "new_ones", "new_empty", "new_full"}
 _FLOAT_CASTS = {"float", "double", "half", "bfloat16", "to", "type", "softmax", "log_softmax", "mean",
                 "true_divide", "div", "sigmoid", "exp", "log"}
 
@@ -821,7 +827,7 @@ def _call_sequential(interp, call: ast.Call, sequential: Flow) -> Flow:
         summary = interp.program.specialized_summary(callee, facts) if facts else interp.program.summary(callee)
         _grad_effect(interp, summary)
         value = Summary(relabel_self(summary.returns, name)).apply({params[0]: value.chained()}, call)
-    return _torch_module_saved(interp, call, sequential, value)  # a last ReLU/Sigmoid keeps its output
+    return value
 
 
 def _torch_module_saved(interp, call: ast.Call, module: Flow, result: Flow) -> Flow:
