@@ -180,6 +180,13 @@ function firstWorkspaceFolder(): vscode.WorkspaceFolder | undefined {
   return vscode.workspace.workspaceFolders?.[0];
 }
 
+/** The folder a file's code runs in: its own workspace folder in a multi-root workspace,
+ * else the first one (the shadow pass runs the file as it would run from its project). */
+function folderOf(file: string): string | undefined {
+  const own = vscode.workspace.getWorkspaceFolder?.(vscode.Uri.file(file));
+  return (own ?? firstWorkspaceFolder())?.uri.fsPath;
+}
+
 async function pythonExtensionInterpreter(resource?: vscode.Uri): Promise<string[] | undefined> {
   const ext = vscode.extensions.getExtension("ms-python.python");
   if (!ext) {
@@ -668,7 +675,7 @@ function runConfirmCli(
     const child: ChildProcess = execFile(
       found.command,
       args,
-      { cwd: firstWorkspaceFolder()?.uri.fsPath, timeout: (timeoutS + 60) * 1000, maxBuffer: 32 * 1024 * 1024 },
+      { cwd: folderOf(file), timeout: (timeoutS + 60) * 1000, maxBuffer: 32 * 1024 * 1024 },
       (err, stdout, stderr) => {
         if (stderr) {
           log().info(stderr.trim());

@@ -428,3 +428,17 @@ test("diagnostics are pushed: the client declares no pull support and answers pu
   assert.deepEqual(report, { kind: "full", items: [] });
   assert.equal(pulled, false);
 });
+
+test("multi-root: a file's shadow run (Show Gradient Flow, the CLI confirm) runs in its own folder", async () => {
+  const fs = require("fs");
+  const { dir, fake } = fakeFlowGradls();
+  // the fake also reports its working directory
+  fs.writeFileSync(fake, fs.readFileSync(fake, "utf8").replace("argv }", "argv, cwd: process.cwd() }"));
+  const second = fs.mkdtempSync(path.join(require("os").tmpdir(), "gradls-second-"));
+  const state = { config: { path: [fake] }, folders: [dir, second] };
+  const { vscode, mod } = await activate(state, fakeDeps({ executables: [fake] }));
+  const result = await mod.confirmFile(vscode.Uri.file(path.join(second, "train.py")));
+  assert.equal(fs.realpathSync(result.cwd), fs.realpathSync(second));
+  const first = await mod.confirmFile(vscode.Uri.file(path.join(dir, "train.py")));
+  assert.equal(fs.realpathSync(first.cwd), fs.realpathSync(dir));
+});

@@ -96,7 +96,11 @@ function createVscode(state) {
     workspace: {
       get isTrusted() { return state.trusted !== false; },
       onDidGrantWorkspaceTrust(fn) { listeners.trust.push(fn); return { dispose() {} }; },
-      workspaceFolders: state.folder ? [{ uri: vscode_uri(state.folder), name: "ws", index: 0 }] : undefined,
+      workspaceFolders: (state.folders || (state.folder ? [state.folder] : []))
+        .map((f, index) => ({ uri: vscode_uri(f), name: `ws${index}`, index })),
+      getWorkspaceFolder(uri) {
+        return vscode.workspace.workspaceFolders.find((f) => uri.fsPath.startsWith(f.uri.fsPath + "/"));
+      },
       textDocuments: [],
       getConfiguration(section) {
         if (section !== "gradls") throw new Error("unexpected section " + section);
