@@ -827,7 +827,7 @@ def _call_sequential(interp, call: ast.Call, sequential: Flow) -> Flow:
         summary = interp.program.specialized_summary(callee, facts) if facts else interp.program.summary(callee)
         _grad_effect(interp, summary)
         value = Summary(relabel_self(summary.returns, name)).apply({params[0]: value.chained()}, call)
-    return value
+    return _torch_module_saved(interp, call, sequential, value)  # a last ReLU/Sigmoid keeps its output
 
 
 def _torch_module_saved(interp, call: ast.Call, module: Flow, result: Flow) -> Flow:
