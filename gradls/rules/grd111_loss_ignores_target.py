@@ -27,6 +27,11 @@ with two different targets gives the identical loss.
 Not flagged: abstract methods, bodies that only raise `NotImplementedError`, parameters
 named with a leading underscore.
 
+Also a distance loss that compares a value with itself: `F.mse_loss(pred, pred.detach())`,
+`criterion(out, out.clone())` with `criterion = nn.L1Loss()`. The two sides are equal, so the
+loss is 0 and its gradient is exactly zero: every parameter gets an all-zero gradient and
+nothing learns (the target was meant for the second argument).
+
 ## Example
 ```python
 def mse_loss(pred, target):
@@ -44,6 +49,7 @@ No automatic fix: only the author knows how the target should enter the loss.
 """
 
     def check(self, ctx: RuleContext):
+        yield from self._self_comparisons(ctx)
         for node, is_loss_class in _loss_functions(ctx):
             if _is_stub(node) or _is_abstract(node) or _says_unsupervised(node.name):
                 continue
@@ -67,6 +73,56 @@ No automatic fix: only the author knows how the target should enter the loss.
                         "training minimises the model's own output instead of fitting the labels",
                     )
                     break
+
+
+    def _self_comparisons(self, ctx: RuleContext):
+        if "loss" not in ctx.source.text.lower():
+            return
+        imports = ctx.analysis.imports
+        instances = _distance_loss_instances(ctx)
+        for node in ast.walk(ctx.tree):
+            if not (isinstance(node, ast.Call) and len(node.args) >= 2):
+                continue
+            name = imports.qualify(node.func) or ""
+            if not (name in _DISTANCE_FUNCTIONS or isinstance(node.func, ast.Name) and node.func.id in instances):
+                continue
+            first, second = node.args[0], node.args[1]
+            if ast.unparse(_without_copies(first)) != ast.unparse(_without_copies(second)):
+                continue
+            yield ctx.finding(
+                self, ctx.span(node),
+                f"`{ast.unparse(node)[:60]}` compares `{ast.unparse(_without_copies(first))[:40]}` with itself: the "
+                "loss is 0 and its gradient is exactly zero, so nothing learns; the target never enters it",
+            )
+
+
+# distance losses whose value and gradient are 0 when both sides are equal
+_DISTANCE_FUNCTIONS = {f"torch.nn.functional.{n}" for n in ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss")}
+_DISTANCE_CLASSES = {f"torch.nn.{n}" for n in ("MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss")}
+
+
+def _distance_loss_instances(ctx) -> set:
+    """Names bound once at top level to `nn.MSELoss()`-like objects."""
+    bound: dict = {}
+    for node in ctx.tree.body:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    bound.setdefault(target.id, []).append(node.value)
+    return {name for name, values in bound.items() if len(values) == 1 and isinstance(values[0], ast.Call)
+            and (ctx.analysis.imports.qualify(values[0].func) or "") in _DISTANCE_CLASSES}
+
+
+def _without_copies(node: ast.AST) -> ast.AST:
+    """`x.detach()`, `x.data`, `x.clone()`, `x.detach().clone()` -> `x`."""
+    while True:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args \
+                and node.func.attr in ("detach", "clone"):
+            node = node.func.value
+        elif isinstance(node, ast.Attribute) and node.attr == "data":
+            node = node.value
+        else:
+            return node
 
 
 def _loss_functions(ctx):
