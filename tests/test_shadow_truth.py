@@ -51,3 +51,16 @@ def test_a_deep_copy_is_no_cut(client):
     lines = {line for _, line, _, _ in claims(report)}
     assert 26 not in lines, claims(report)
     assert 19 in lines  # the real detach of the same run is still seen
+
+
+def test_an_error_after_the_first_step_is_a_claim(client):
+    # labelled by running it plainly: the second iteration's backward raises
+    import subprocess
+    import sys
+    plain = subprocess.run([sys.executable, str(CASES / "backward_twice.py")], capture_output=True,
+                           text=True, timeout=120)
+    assert plain.returncode != 0 and "second time" in plain.stderr
+    report = run(client, "backward_twice.py")
+    got = claims(report)
+    assert [(code, line) for code, line, _, _ in got] == [("GRD112", 10)], got
+    assert "second time" in got[0][3]

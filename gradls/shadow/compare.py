@@ -258,8 +258,14 @@ class _Ctx:
         bw_err = (self.bw or {}).get("error")
         if bw_err:
             self.raised = ((self.bw or {}).get("line"), bw_err["type"], bw_err["message"])
+        elif self.training.get("later_backward_error"):
+            # a backward after the first raised (a second backward through a freed graph)
+            later = self.training["later_backward_error"]
+            self.raised = (later.get("line"), later.get("type", "RuntimeError"),
+                           later.get("message", ""))
         elif self.error and self.error.get("from_torch") and self.result.get("outcome") in (
-                "exception", "memory"):
+                "exception", "memory", "backward"):
+            # torch raised, before the first backward or after it
             self.raised = (self.error.get("line"), self.error["type"], self.error["message"])
         self.nonleaf = [w for w in obs.get("warnings", []) if w.get("kind") == "nonleaf_grad"]
         self.error_used = False
