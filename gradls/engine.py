@@ -9,7 +9,7 @@ import sys
 import threading
 from contextlib import contextmanager
 
-from .analysis.external import setup_findings
+from .analysis.external import runs_project_setup, setup_findings
 from .analysis.incremental import IncrementalParser, parse
 from .analysis.reuse import PreviousAnalysis
 from .analysis.source import SourceFile
@@ -106,7 +106,8 @@ class DocumentChecker:
 
 def _check_tree(context: RuleContext, settings: Settings) -> list[Finding]:
     source, path = context.source.text, context.source.path
-    if not any(word in source for word in RELEVANT_WORDS) and not _confirmed_elsewhere(context):
+    if not any(word in source for word in RELEVANT_WORDS) and not _confirmed_elsewhere(context) \
+            and not runs_project_setup(context):
         return []  # parsed only to report syntax errors: nothing here can break gradient flow
     findings = []
     try:

@@ -230,3 +230,38 @@ async def test_a_model_from_an_installed_library_is_typed_in_the_background(tmp_
         assert not publishes[0].diagnostics  # the single-file pass first, not delayed
         d = next(d for d in publishes[-1].diagnostics if d.code == "GRD101")
         assert d.range.start.line == line and publishes[-1].version == 1
+
+
+SETUP_PROJECT = REPO / "fixtures" / "projects" / "pos_setup_helper_freezes_all"
+
+
+@pytest.mark.asyncio
+async def test_a_setup_root_cause_appears_in_the_helper_and_clears_with_the_training_script(tmp_path):
+    """helpers/finetune.py freezes every parameter the training script's optimizer filters for:
+    opening only the helper shows GRD118 there (the training script, on disk, is evaluated in
+    the background); opening the training script keeps it there (never in the training script),
+    and an edit of the training script that no longer calls the helper clears it."""
+    shutil.copytree(SETUP_PROJECT, tmp_path / "project")
+    root = tmp_path / "project"
+    (root / "pyproject.toml").write_text("[tool.gradls]\n")
+    helper, train = root / "helpers" / "finetune.py", root / "train.py"
+    helper_uri, train_uri = from_fs_path(str(helper)), from_fs_path(str(train))
+    line = next(i for i, text in enumerate(helper.read_text().splitlines()) if "expect: GRD118" in text)
+
+    def finding_on(expected):
+        return lambda ps: [d.range.start.line for d in ps[-1].diagnostics if d.code == "GRD118"] == (
+            [expected] if expected is not None else [])
+
+    async with session(root=str(root)) as c:
+        c.open(helper_uri, helper.read_text(), version=1)
+        published = await _publishes_until(c, helper_uri, finding_on(line))
+        d = next(d for d in published[-1].diagnostics if d.code == "GRD118")
+        assert "train.py line 13" in d.message
+        assert [(r.location.uri, r.location.range.start.line) for r in d.related_information or []] == [(train_uri, 12)]
+        text = train.read_text()
+        c.open(train_uri, text, version=1)
+        await c.diagnostics(train_uri, 1)
+        assert not [d for d in c.rec.publishes if d.uri == train_uri and any(x.code == "GRD118" for x in d.diagnostics)]
+        c.replace(train_uri, text.replace("prepare_for_finetuning(Classifier(), settings.NUM_CLASSES)",
+                                          "Classifier(settings.NUM_CLASSES)"))
+        await _publishes_until(c, helper_uri, finding_on(None))

@@ -181,7 +181,7 @@ def setup_root_cause(resolver, trainer: str, rule, path: str, text: str, node, m
                           message, sinks, rule.default_severity)
 
 
-SETUP_RULES = ("GRD118",)  # rules whose findings may be statements of other files (`world_finding`)
+SETUP_RULES = ("GRD110", "GRD118")  # rules whose findings may be statements of other files (`world_finding`)
 
 
 def setup_root_causes(tree, text: str, analysis, resolver) -> list:
@@ -202,6 +202,12 @@ def setup_root_causes(tree, text: str, analysis, resolver) -> list:
         return list(context.foreign)
     finally:
         context.release()
+
+
+def runs_project_setup(context) -> bool:
+    """A program's entry point checked with the cross-module pass: it may build the model and
+    hand it to another file's trainer, whose setup its evaluation runs (`setup_findings`)."""
+    return context.resolver is not None and "__main__" in context.source.text
 
 
 def setup_findings(context, settings) -> list:

@@ -45,6 +45,8 @@ CLASS_BUDGET = 5_000
 MAX_DEPTH = 6
 MAX_LOOP = 2_000
 MAX_PROJECT_MODULES = 24      # files of the project one evaluation may load
+# events a rule reports where their statement is, in another file too (`RuleContext.world_finding`)
+ROOT_CAUSE_EVENTS = {"param-group-in-no-optimizer"}
 # top-level modules never looked for in the project (the tables above know torch)
 _NOT_PROJECT = ("torch", "numpy", "math", "typing", "functools", "collections", "copy", "os", "sys")
 
@@ -298,10 +300,13 @@ class SetupWorld:
         self.collision: tuple | None = None
         self.exact_patterns: set = set()      # patterns that also matched a name exactly
         self.collision_freezes: list = []     # parameters frozen right after such a collision
+        self.snapshot_top: ast.AST | None = None
+        self.param_groups: dict = {}          # id(dict) -> (a {"params": ...} group, the statement filling it)
 
     @classmethod
     def evaluate(cls, tree: ast.Module, imports: ImportMap, paramless: set, project=None) -> "SetupWorld":
         world = cls(tree, imports, paramless, project)
+        world.globals["__name__"] = "__main__"  # the script runs as the program
         try:
             world.run(tree.body, world.globals)
         except (_Stop, _Return, _Break, _Continue, RecursionError):
@@ -309,7 +314,7 @@ class SetupWorld:
         world._enter(None)
         world.check_classes()
         if world.modules:  # what the rules read of events is reported in this file
-            world.events = [e for e in world.events if all(
+            world.events = [e for e in world.events if e.kind in ROOT_CAUSE_EVENTS or all(
                 world.path_of(n) is None for n in (e.node, *e.detail.values()) if isinstance(n, ast.AST))]
         return world
 
@@ -603,6 +608,8 @@ class SetupWorld:
             key = self.eval(target.slice, env)
             if isinstance(container, dict) and _hashable(key):
                 container[key] = value
+                if key == "params":
+                    self._note_group(container, stmt)
             elif isinstance(container, list) and isinstance(key, int) and -len(container) <= key < len(container):
                 container[key] = value
 
@@ -723,7 +730,13 @@ class SetupWorld:
             if not _hashable(k):
                 return UNKNOWN
             result[k] = self.eval(value, env)
+        if "params" in result:
+            self._note_group(result, self.current_stmt)
         return result
+
+    def _note_group(self, group: dict, stmt) -> None:
+        """An optimizer parameter group being built (`{"params": [...], "lr": ...}`)."""
+        self.param_groups[id(group)] = (group, stmt)
 
     def expr_ListComp(self, expr, env):
         return self._comprehension(expr, env, lambda local: self.eval(expr.elt, local))
@@ -1421,7 +1434,38 @@ class SetupWorld:
     def _backward(self, node) -> None:
         if self.snapshot is None:
             self.snapshot = Snapshot(node, list(self.optimizers))
+            self.snapshot_top = self.top_stmt  # the script's statement that reached it
+            self._dropped_groups()
         raise _Stop()
+
+    def _dropped_groups(self) -> None:
+        """Parameter groups built while another group reached an optimizer, whose tensors (all
+        requiring grad) no optimizer holds when backward first runs: they never train."""
+        optimizers = self.snapshot.optimizers
+        if not optimizers or not all(o.complete for o in optimizers) or self.uncertain:
+            return
+        held = {id(p) for o in optimizers for p in o.params}
+        grouped = [g for g, _ in self.param_groups.values() if any(id(p) in held for p in self._group_params(g))]
+        if not grouped:
+            return  # groups are this script's way of building its optimizers: some reached one
+        for group, stmt in self.param_groups.values():
+            params = self._group_params(group)
+            if params and all(p.requires_grad for p in params) and not any(id(p) in held for p in params):
+                self.events.append(Event("param-group-in-no-optimizer", stmt, {"count": len(params)}))
+
+    @staticmethod
+    def _group_params(group: dict) -> list:
+        """The tensors of a group, when all are known (a generator is read, not used up)."""
+        source = group.get("params", UNKNOWN)
+        if isinstance(source, Generator):
+            if not source.complete:
+                return []
+            source = source.items
+        if isinstance(source, Param):
+            return [source]
+        if isinstance(source, (list, tuple)) and all(isinstance(p, Param) for p in source):
+            return list(source)
+        return []
 
 
 class _ProjectModule:

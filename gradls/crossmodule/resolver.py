@@ -728,9 +728,16 @@ TRAINING_MARKERS = ("backward", "training_step")
 _TRAINING_CALL = re.compile(r"backward\s*\(|training_step")
 
 
+_ENTRY_POINT = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]\s*:", re.MULTILINE)
+
+
 def _trains(text: str) -> bool:
     """Calls backward (`loss.backward()`, `accelerator.backward(loss)`) or defines a
-    training_step; an autograd Function's `def backward(ctx, ...)` is no training script."""
+    training_step; an autograd Function's `def backward(ctx, ...)` is no training script. A
+    program's entry point (`if __name__ == "__main__":`) counts too: it may build the model
+    and hand it to a trainer of another file, whose setup it is that runs."""
+    if "__main__" in text and _ENTRY_POINT.search(text):
+        return True
     return any(marker in text for marker in TRAINING_MARKERS) and any(
         not text[max(0, m.start() - 4):m.start()].endswith("def ") for m in _TRAINING_CALL.finditer(text))
 

@@ -93,6 +93,8 @@ class RuleContext:
         import os
 
         mine = [(n, text) for n, text in related if world.path_of(n) is None]
+        if not mine and world.snapshot_top is not None:
+            mine = [(world.snapshot_top, "the training script runs it here")]
         self.foreign.append(setup_root_cause(self.resolver, os.path.abspath(self.analysis.importer), rule, path,
                                              world.text_of(path), node, message, mine))
         return None

@@ -20,7 +20,10 @@ class OptimizerMisuse(Rule):
 - an optimizer built from a `parameters()` generator that was already consumed;
 - an optimizer over the parameters of a different model than the one whose loss is
   backpropagated before its `step()`;
-- a submodule replaced (`model.fc = nn.Linear(...)`) after the optimizer over `model` was built.
+- a submodule replaced (`model.fc = nn.Linear(...)`) after the optimizer over `model` was built;
+- a parameter group (`{"params": [...], "lr": ...}`) the setup code builds while the other groups
+  reach an optimizer, but which no optimizer holds when backward first runs (evaluated across
+  the project's files: reported where the group is filled).
 
 ## Why is this bad? What execution shows
 Each leaves the trained parameters unchanged by `step()` while the loss is computed and
@@ -63,6 +66,31 @@ block; the other cases have no automatic fix.
                     seen.add(key)
                     yield finding
         yield from self._replaced_modules(ctx)
+        yield from self._dropped_groups(ctx)
+
+    def _dropped_groups(self, ctx):
+        """A parameter group the setup code builds and never gives to an optimizer (the
+        evaluated world: gradls/analysis/objects.py), reported where it is filled, in another
+        file too (a trainer class's method building the optimizer)."""
+        if ctx.resolver is None and not ctx.mentions(("optim",)):
+            return
+        world = ctx.world
+        if world.snapshot is None:
+            return
+        for event in world.events:
+            if event.kind != "param-group-in-no-optimizer":
+                continue
+            count = event.detail["count"]
+            optimizers = ", ".join(f"`{_call_text(o.node)}` ({ctx.world_line(o.node, event.node)})"
+                                   for o in world.snapshot.optimizers)
+            finding = ctx.world_finding(
+                self, event.node,
+                f"this parameter group ({count} tensor{'s' if count != 1 else ''}) is built but no optimizer "
+                f"receives it (built: {optimizers}): when backward first runs ({ctx.world_line(world.snapshot.node, event.node)}) "
+                "its parameters get gradients that no step ever applies; add the group to the optimizer's list",
+                [(o.node, "the optimizer") for o in world.snapshot.optimizers])
+            if finding is not None:
+                yield finding
 
     # ----- call order ------------------------------------------------------------------
 
@@ -212,6 +240,10 @@ block; the other cases have no automatic fix.
                         "the new module's parameters are not in it and never train",
                         related=[ctx.related(node, f"`{label}` replaced here")],
                     )
+
+
+def _call_text(call: ast.Call) -> str:
+    return ast.unparse(call.func).rsplit(".", 1)[-1] + "(...)"
 
 
 def _names_a_parameter(sink, origin) -> bool:
