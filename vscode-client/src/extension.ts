@@ -511,7 +511,10 @@ export async function confirmFile(uri?: vscode.Uri): Promise<unknown> {
       updateStatus();
       try {
         let result: unknown;
-        if (client && client.state === State.Running && serverHasCommand(SERVER_CONFIRM_COMMAND)) {
+        // a file of another workspace folder whose settings find another gradls (another
+        // interpreter) runs through that one, not through the server's warm worker
+        const own = target.scheme === "file" ? await commandFor(target.fsPath) : serverCommand;
+        if (own === serverCommand && client && client.state === State.Running && serverHasCommand(SERVER_CONFIRM_COMMAND)) {
           result = await client.sendRequest(
             ExecuteCommandRequest.type,
             { command: SERVER_CONFIRM_COMMAND, arguments: [target.toString()] },
@@ -524,7 +527,7 @@ export async function confirmFile(uri?: vscode.Uri): Promise<unknown> {
           if (document?.isDirty) {
             await document.save();
           }
-          result = await confirmWithCli(target.fsPath, token);
+          result = await confirmWithCli(target.fsPath, token, own);
         }
         if (token.isCancellationRequested) {
           return undefined;
@@ -581,7 +584,8 @@ export async function showFlow(uri?: vscode.Uri): Promise<vscode.WebviewPanel | 
       updateStatus();
       const report = path.join(os.tmpdir(), `gradls-flow-${process.pid}-${Date.now()}.html`);
       try {
-        const result = await runConfirmCli(target.fsPath, (base, file, shadow) => flowArgs(base, file, report, shadow), token);
+        const result = await runConfirmCli(target.fsPath, (base, file, shadow) => flowArgs(base, file, report, shadow), token,
+          await commandFor(target.fsPath));
         if (token.isCancellationRequested) {
           return undefined;
         }
@@ -650,19 +654,52 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Run `gradls confirm FILE --format json` with the same executable the server uses. */
-function confirmWithCli(file: string, token: vscode.CancellationToken): Promise<unknown> {
-  return runConfirmCli(file, (base, f, shadow) => [...base, "confirm", f, "--format", "json", ...shadow], token);
+/** Run `gradls confirm FILE --format json` with `found` (default: the server's executable). */
+function confirmWithCli(file: string, token: vscode.CancellationToken, found?: ServerCommand): Promise<unknown> {
+  return runConfirmCli(file, (base, f, shadow) => [...base, "confirm", f, "--format", "json", ...shadow], token, found);
 }
 
-/** Run gradls with `makeArgs(the executable's own arguments, file, the shadow settings' arguments)`
- * and parse its JSON output. */
+/** The gradls that runs `file`'s code. In a multi-root workspace a file of a folder other
+ * than the first gets the one that folder's own `gradls.path` / `gradls.interpreter` (or the
+ * Python extension's interpreter for that folder) find, so that its code runs with its
+ * project's interpreter; otherwise, or when that folder finds none, the server's. */
+export async function commandFor(file: string): Promise<ServerCommand | undefined> {
+  const own = vscode.workspace.getWorkspaceFolder?.(vscode.Uri.file(file));
+  const first = firstWorkspaceFolder();
+  if (!own || !first || own.uri.toString() === first.uri.toString()) {
+    return serverCommand;
+  }
+  const config = gradlsConfig(own.uri);
+  const trusted = isTrusted();
+  const result = await findServer(
+    {
+      path: config.get<string[] | string>("path"),
+      interpreter: config.get<string[] | string>("interpreter"),
+      pythonExtensionInterpreter: trusted ? await pythonExtensionInterpreter(own.uri) : undefined,
+      workspaceFolder: own.uri.fsPath,
+      bundledWheel: bundledWheel(),
+      trusted,
+    },
+    discoveryDeps,
+  );
+  if (isFailure(result)) {
+    log().warn(`folder ${own.name}: ${result.error}; running its files with the server's gradls`);
+    return serverCommand;
+  }
+  const same = serverCommand && result.command === serverCommand.command &&
+    result.args.join("\0") === serverCommand.args.join("\0");
+  return same ? serverCommand : result;
+}
+
+/** Run gradls (`found`, default the server's executable) with `makeArgs(the executable's own
+ * arguments, file, the shadow settings' arguments)` and parse its JSON output. */
 function runConfirmCli(
   file: string,
   makeArgs: (base: string[], file: string, shadowArgs: string[]) => string[],
   token: vscode.CancellationToken,
+  command?: ServerCommand,
 ): Promise<unknown> {
-  const found = serverCommand;
+  const found = command ?? serverCommand;
   if (!found) {
     return Promise.reject(new Error("the gradls server was not found (see gradls: Show Output)"));
   }

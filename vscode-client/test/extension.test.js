@@ -442,3 +442,31 @@ test("multi-root: a file's shadow run (Show Gradient Flow, the CLI confirm) runs
   const first = await mod.confirmFile(vscode.Uri.file(path.join(dir, "train.py")));
   assert.equal(fs.realpathSync(first.cwd), fs.realpathSync(dir));
 });
+
+test("multi-root: a file of another folder runs with that folder's own gradls (its interpreter)", async () => {
+  const fs = require("fs");
+  const first = fakeFlowGradls();
+  const second = fakeFlowGradls();
+  for (const f of [first.fake, second.fake]) {
+    fs.writeFileSync(f, fs.readFileSync(f, "utf8").replace("argv }", `argv, exe: ${JSON.stringify(f)}, cwd: process.cwd() }`));
+  }
+  const state = {
+    config: { path: [first.fake] }, folders: [first.dir, second.dir],
+    folderConfig: { [second.dir]: { path: [second.fake] } },
+    // the server offers gradls.confirm: a file of the first folder goes through it
+    serverCommands: ["gradls.confirm"], requestResult: { message: "from the server" },
+  };
+  const { vscode, mod } = await activate(state, fakeDeps({ executables: [first.fake, second.fake] }));
+  assert.equal(state.clients.length, 1);
+  assert.equal(state.clients[0].serverOptions.command, first.fake);
+  const inSecond = await mod.confirmFile(vscode.Uri.file(path.join(second.dir, "train.py")));
+  assert.equal(inSecond.exe, second.fake);
+  assert.equal(fs.realpathSync(inSecond.cwd), fs.realpathSync(second.dir));
+  const inFirst = await mod.confirmFile(vscode.Uri.file(path.join(first.dir, "train.py")));
+  assert.deepEqual(inFirst, { message: "from the server" });
+  // Show Gradient Flow too: the page comes from the second folder's gradls
+  const panel = await mod.showFlow(vscode.Uri.file(path.join(second.dir, "train.py")));
+  assert.equal(panel.webview.html, `<html><body>flow of ${path.join(second.dir, "train.py")}</body></html>`);
+  assert.equal((await mod.commandFor(path.join(second.dir, "x.py"))).command, second.fake);
+  assert.equal((await mod.commandFor(path.join(first.dir, "x.py"))).command, first.fake);
+});

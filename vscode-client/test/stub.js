@@ -99,12 +99,15 @@ function createVscode(state) {
       workspaceFolders: (state.folders || (state.folder ? [state.folder] : []))
         .map((f, index) => ({ uri: vscode_uri(f), name: `ws${index}`, index })),
       getWorkspaceFolder(uri) {
-        return vscode.workspace.workspaceFolders.find((f) => uri.fsPath.startsWith(f.uri.fsPath + "/"));
+        return vscode.workspace.workspaceFolders.find((f) => uri.fsPath === f.uri.fsPath || uri.fsPath.startsWith(f.uri.fsPath + "/"));
       },
       textDocuments: [],
-      getConfiguration(section) {
+      getConfiguration(section, scope) {
         if (section !== "gradls") throw new Error("unexpected section " + section);
-        return makeConfig(state.config, state.workspaceConfig);
+        // state.folderConfig: { "/folder": { ...values } } for a scope inside that folder
+        const folder = scope && scope.fsPath && Object.keys(state.folderConfig || {})
+          .find((f) => scope.fsPath === f || scope.fsPath.startsWith(f + "/"));
+        return makeConfig(state.config, { ...(state.workspaceConfig || {}), ...(folder ? state.folderConfig[folder] : {}) });
       },
       onDidChangeConfiguration(fn) { listeners.config.push(fn); return { dispose() {} }; },
       createFileSystemWatcher(glob) { return { glob, dispose() {} }; },
