@@ -287,14 +287,14 @@ def _run_summary(run: Mapping[str, Any] | None) -> str:
     if isinstance(run.get("wall_s"), (int, float)):
         where.append(f"{float(run['wall_s']):.2f} s")
     if where:
-        parts.append("(" + ", ".join(where) + ")")
+        parts.append("(" + ", ".join(where) + ").")
     counts = run.get("counts")
     if isinstance(counts, Mapping):
         shown = [f"{int(counts[k])} {k.replace('_', ' ')}" for k in
                  ("confirmed", "refuted", "not_reached", "unverified", "runtime_only")
                  if isinstance(counts.get(k), int) and counts.get(k)]
         if shown:
-            parts.append("findings: " + ", ".join(shown))
+            parts.append("Findings: " + ", ".join(shown) + ".")
     return f'<p class="run">Shadow run: {" ".join(parts)}</p>' if parts else ""
 
 
