@@ -17,7 +17,7 @@ class SoftmaxOverOneUnit(Rule):
     name = "softmax-over-one-unit"
     summary = "Softmax over a dimension of size 1 is constantly 1: no gradient reaches the layers before it."
     default_severity = "error"
-    keywords = ("softmax",)
+    keywords = ("softmax", "cross_entropy", "CrossEntropyLoss")
     doc = """
 ## What it finds
 In a module's `forward`, `softmax` / `log_softmax` over dimension 1 (or -1 for a `Linear`) of
@@ -42,6 +42,11 @@ return torch.softmax(self.out(x), dim=1)
 return torch.sigmoid(self.out(x))
 ```
 
+Also `F.cross_entropy(model(x), y)` (or an `nn.CrossEntropyLoss()` bound at top level) where
+`model` is a top-level `nn.Linear(n, 1)` or an `nn.Sequential` ending in one: cross-entropy
+takes the log-softmax over that single logit, which is 0, so the loss is 0 and no weight
+changes.
+
 ## Fix safety
 No automatic fix: the loss must change with the output (sigmoid probabilities, or two logits).
 """
@@ -49,6 +54,7 @@ No automatic fix: the loss must change with the output (sigmoid probabilities, o
     def check(self, ctx: RuleContext):
         if not ctx.mentions(self.keywords):
             return
+        yield from self._cross_entropy_over_one_logit(ctx)
         for info in ctx.analysis.classes.values():
             forward = info.methods.get("forward")
             init = info.methods.get("__init__")
@@ -83,6 +89,72 @@ No automatic fix: the loss must change with the output (sigmoid probabilities, o
                 "the output does not depend on the input and every gradient through it is zero; use "
                 "`torch.sigmoid` for one logit, or one logit per class",
             )
+
+
+    def _cross_entropy_over_one_logit(self, ctx: RuleContext):
+        imports = ctx.analysis.imports
+        top = _assigned_once(ctx.tree.body)
+        models = {name for name, value in top.items() if _one_logit_model(imports, value)}
+        losses = {name for name, value in top.items()
+                  if (imports.qualify(value.func) or "") in ("torch.nn.CrossEntropyLoss",)}
+        if not models:
+            return
+        scopes = [(ctx.tree.body, set())] + [
+            (n.body, {a.arg for a in (*n.args.posonlyargs, *n.args.args, *n.args.kwonlyargs)})
+            for n in ast.walk(ctx.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        for body, params in scopes:
+            local = _assigned_once(body)
+            local.update({p: None for p in params})  # a parameter shadows the top-level name
+            for stmt in body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    continue
+                for node in ast.walk(stmt):
+                    if not (isinstance(node, ast.Call) and node.args):
+                        continue
+                    name = imports.qualify(node.func) or ""
+                    if name != "torch.nn.functional.cross_entropy" and not (
+                            isinstance(node.func, ast.Name) and node.func.id in losses and local.get(node.func.id, top[node.func.id]) is top[node.func.id]):
+                        continue
+                    logits = node.args[0]
+                    if isinstance(logits, ast.Name) and logits.id in local:
+                        logits = local[logits.id]
+                    if (isinstance(logits, ast.Call) and isinstance(logits.func, ast.Name)
+                            and logits.func.id in models and local.get(logits.func.id, top[logits.func.id]) is top[logits.func.id]):
+                        yield ctx.finding(
+                            self, ctx.span(node),
+                            f"`{logits.func.id}` has a single output unit, so cross-entropy over it (a log-softmax "
+                            "over one logit) is constantly 0: every gradient is zero and nothing learns; use "
+                            "`BCEWithLogitsLoss` for one logit, or one logit per class",
+                        )
+
+
+def _assigned_once(body: list) -> dict:
+    """name -> the call it is bound to, for names bound exactly once (to a call) in `body`'s own
+    statements (nested functions and classes left out)."""
+    from ..analysis.walk import statements
+
+    bound: dict = {}
+    for node in statements(body, into_definitions=False):
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For)) else []
+        for target in targets:
+            for name in ast.walk(target):
+                if isinstance(name, ast.Name):
+                    bound.setdefault(name.id, []).append(node.value if isinstance(node, ast.Assign) and target is name else None)
+    return {name: values[0] for name, values in bound.items() if len(values) == 1 and isinstance(values[0], ast.Call)}
+
+
+def _one_logit_model(imports, call: ast.Call) -> bool:
+    """`nn.Linear(n, 1)`, or an `nn.Sequential(...)` whose last layer is one."""
+    name = imports.qualify(call.func) or ""
+    if name == "torch.nn.Sequential" and call.args and isinstance(call.args[-1], ast.Call):
+        return _one_logit_model(imports, call.args[-1])
+    if name != "torch.nn.Linear":
+        return False
+    size = next((kw.value for kw in call.keywords if kw.arg == "out_features"), None)
+    if size is None and len(call.args) > 1:
+        size = call.args[1]
+    return isinstance(size, ast.Constant) and size.value == 1 and not isinstance(size.value, bool)
 
 
 def _single_output_layers(ctx: RuleContext, init: ast.FunctionDef) -> dict[str, str]:
