@@ -978,6 +978,10 @@ class Recorder:
         name = self.names.get(id(t))
         if name:
             return name
+        state = (len(self.modules), len(self.optimizers))
+        if getattr(self, "_named_at", None) == state:
+            return _anon(t)  # the modules and optimizers were named already
+        self._named_at = state
         inner = set()
         for m in self.modules:
             for sub in m.modules():
@@ -1535,15 +1539,16 @@ def _grad_norms(tensors) -> list[tuple]:
     for group in by_device.values():
         try:
             with torch.no_grad():
-                gs = torch.stack([t.grad.detach().float().norm() for t in group])
-                vs = torch.stack([t.detach().float().norm() for t in group])
+                norm = torch.linalg.vector_norm  # accumulates in fp32 without a copy
+                gs = torch.stack([norm(t.grad.detach(), dtype=torch.float32) for t in group])
+                vs = torch.stack([norm(t.detach(), dtype=torch.float32) for t in group])
                 norms = torch.stack([gs, vs]).tolist()
             out.extend(zip(group, norms[0], norms[1]))
         except Exception:
             for t in group:
                 try:
-                    out.append((t, float(t.grad.detach().float().norm()),
-                                float(t.detach().float().norm())))
+                    out.append((t, float(torch.linalg.vector_norm(t.grad.detach())),
+                                float(torch.linalg.vector_norm(t.detach()))))
                 except Exception:
                     out.append((t, None, None))
     return out
