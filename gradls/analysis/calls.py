@@ -11,7 +11,7 @@ from .interpreter import (
     INFERENCE_TAG, INTEGER_TAG, InplaceEvent, SinkEvent, torch_module_saves, torch_module_tag,
     EVAL_TAG, TRAINING_FACT,
 )
-from .constants import GRADIENT_FREE, UNKNOWN_VALUE, argument_constant, tested_parameters
+from .constants import GRADIENT_FREE, UNKNOWN_VALUE, argument_constant
 from .external import (
     FUNCTION_ALIAS, LOSS_INSTANCE, MODULE_INSTANCE, ExternalClass, ExternalFunction, ExternalInstance,
     ExternalMember, localize,
@@ -1022,7 +1022,7 @@ def _literal_arguments(interp, call: ast.Call, callee, bound: bool) -> dict:
     tests read (`threshold=0.5`, `threshold=self.threshold` of a constant attribute, a
     parameter of a specialized caller passed on)."""
     params = callee.params[1:] if callee.is_method or bound and callee.class_info is None else callee.params
-    tested = tested_parameters(callee.node, params)
+    tested = interp.program.tested_parameters(callee, params)
     if not tested:
         return {}
     expressions = dict(zip(params, (a for a in call.args if not isinstance(a, ast.Starred))))

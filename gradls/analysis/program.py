@@ -22,7 +22,7 @@ from .reuse import (
     PreviousAnalysis, Record, ReuseKey, callable_facts, callee_ident, class_facts, same_value,
 )
 from .source import SourceFile
-from .constants import GRADIENT_FREE, Constructions, decide_test, instance_constants
+from .constants import GRADIENT_FREE, Constructions, decide_test, instance_constants, tested_parameters
 from .walk import guarded_definitions, statements
 from .values import (
     ARGUMENT, EMPTY, MODULE, PARAMETER, TENSOR, Break, Cut, Flow, Origin,
@@ -147,6 +147,7 @@ class FileAnalysis:
         self._class_constants: dict[str, dict] = {}   # class name -> its instances' constant attributes
         self._appenders: dict[str, dict] = {}  # class name -> attribute -> methods appending to self.<attribute>
         self._specialized: dict[tuple, Summary] = {}   # (function, literals passed) -> its summary
+        self._tested: dict[tuple, set] = {}   # (function, parameters) -> those its tests read
         self._constructions: Constructions | None = None
         self.source = source
         self.imports = N.ImportMap.from_module(tree)
@@ -796,6 +797,14 @@ class FileAnalysis:
         self.optimizer_labels |= record.optimizer_labels
         self.constructions.extend(record.constructions)
         self.trains = self.trains or record.trains
+
+    def tested_parameters(self, callee: Callee, params) -> set:
+        """`constants.tested_parameters` of a callee, walked once per analysis."""
+        key = (id(callee.node), tuple(params))
+        found = self._tested.get(key)
+        if found is None:
+            found = self._tested[key] = tested_parameters(callee.node, params)
+        return found
 
     def specialized_summary(self, callee: Callee, constants: dict) -> Summary:
         """The summary of `callee` for a call passing literals to parameters its `if` tests read
