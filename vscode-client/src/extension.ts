@@ -22,16 +22,33 @@ import { ServerState, statusView } from "./status";
 export const SERVER_CONFIRM_COMMAND = "gradls.confirm";
 export const SERVER_FIX_ALL_COMMAND = "gradls.applyFixAll";
 
-let client: LanguageClient | undefined;
-let serverCommand: ServerCommand | undefined;
+/** One language server per workspace folder (its own interpreter, gradls.path, cwd and
+ * settings, documents under that folder only), plus a default one, started when needed, for
+ * untitled documents and files outside every folder (the layout of VS Code's
+ * lsp-multi-server-sample: a client per folder, its documentSelector `<folder>/**`). */
+export interface FolderServer {
+  /** The folder's URI string; DEFAULT_KEY for the default server. */
+  key: string;
+  folder?: vscode.WorkspaceFolder;
+  client?: LanguageClient;
+  command?: ServerCommand;
+  state: ServerState;
+  detail?: string;
+  starting?: Promise<void>;
+  /** The discovery inputs the running server was started with (a change restarts it). */
+  startedWith?: string;
+  /** The settings last sent to the server (a change is sent as didChangeConfiguration). */
+  sentSettings?: string;
+}
+export const DEFAULT_KEY = "";
+const servers = new Map<string, FolderServer>();
 let output: vscode.LogOutputChannel | undefined;
-let starting: Promise<void> | undefined;
 let discoveryDeps: DiscoveryDeps = defaultDeps();
 let extensionPath: string | undefined;
 let statusItem: vscode.StatusBarItem | undefined;
 let flowPanel: vscode.WebviewPanel | undefined;
 let flowTarget: vscode.Uri | undefined;
-const status: { server: ServerState; confirming: number; detail?: string } = { server: "starting", confirming: 0 };
+const status: { confirming: number } = { confirming: 0 };
 
 /** Installs a wheel into an interpreter: `python -m pip install WHEEL`. Replaceable in tests. */
 export type WheelInstaller = (python: string[], wheel: string) => Promise<{ ok: boolean; output: string }>;
@@ -71,12 +88,45 @@ export function setDiscoveryDeps(deps: DiscoveryDeps): void {
   discoveryDeps = deps;
 }
 
-export function getClient(): LanguageClient | undefined {
-  return client;
+/** The key of the server that owns `uri`: its workspace folder's (the innermost, for nested
+ * folders), else the default server's. A notebook cell belongs with its notebook's file. */
+export function ownerKey(uri: vscode.Uri): string {
+  let target = uri;
+  if (uri.scheme === "vscode-notebook-cell") {
+    target = vscode.Uri.file(uri.fsPath || uri.path);
+  }
+  if (target.scheme !== "file") {
+    return DEFAULT_KEY;
+  }
+  const folder = vscode.workspace.getWorkspaceFolder?.(target);
+  return folder && folder.uri.scheme === "file" ? folder.uri.toString() : DEFAULT_KEY;
 }
 
-export function getServerCommand(): ServerCommand | undefined {
-  return serverCommand;
+/** The server of `uri`'s folder (or the default server); without `uri`, that of the active
+ * editor's document, else of the first folder, else the default one. */
+export function serverFor(uri?: vscode.Uri): FolderServer | undefined {
+  const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+  if (target) {
+    return servers.get(ownerKey(target));
+  }
+  return firstServer();
+}
+
+function firstServer(): FolderServer | undefined {
+  const first = vscode.workspace.workspaceFolders?.[0];
+  return (first && servers.get(first.uri.toString())) ?? servers.get(DEFAULT_KEY);
+}
+
+export function getServers(): FolderServer[] {
+  return [...servers.values()];
+}
+
+export function getClient(uri?: vscode.Uri): LanguageClient | undefined {
+  return serverFor(uri)?.client;
+}
+
+export function getServerCommand(uri?: vscode.Uri): ServerCommand | undefined {
+  return serverFor(uri)?.command;
 }
 
 function log(): vscode.LogOutputChannel {
@@ -102,14 +152,17 @@ export function updateStatus(): void {
   }
   const doc = vscode.window.activeTextEditor?.document;
   const python = doc && doc.languageId === "python";
+  // the server of the active Python document's folder (the default server's for a file
+  // outside them); with no Python document active, the first folder's
+  const server = python ? serverFor(doc.uri) : firstServer();
   const view = statusView({
-    server: status.server,
+    server: server?.state ?? "starting",
     findings: python ? vscode.languages.getDiagnostics(doc.uri).filter(isGradls).length : undefined,
     total,
     fileName: python ? path.basename(doc.uri.fsPath || doc.uri.path) : undefined,
     confirming: status.confirming > 0,
     trusted: isTrusted(),
-    detail: status.detail,
+    detail: server?.detail,
   });
   statusItem.text = view.text;
   statusItem.tooltip = view.tooltip;
@@ -119,9 +172,9 @@ export function updateStatus(): void {
   statusItem.show();
 }
 
-function setServerState(server: ServerState, detail?: string): void {
-  status.server = server;
-  status.detail = detail;
+function setServerState(server: FolderServer, state: ServerState, detail?: string): void {
+  server.state = state;
+  server.detail = detail;
   updateStatus();
 }
 
@@ -148,43 +201,158 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("gradls.showFlow", (uri?: vscode.Uri) => showFlow(uri)),
     vscode.workspace.onDidGrantWorkspaceTrust(async () => {
       // the workspace's gradls.path / gradls.interpreter / gradls.shadow.worker now count
-      channel.info("the workspace is now trusted: restarting the server with the workspace's settings");
+      channel.info("the workspace is now trusted: restarting the servers with the workspace's settings");
       await restart();
     }),
-    vscode.workspace.onDidChangeConfiguration(async (event) => {
-      const kind = changeKind((key) => event.affectsConfiguration(key));
-      if (kind === "restart") {
-        channel.info("gradls.path / gradls.interpreter changed: restarting the server");
-        await restart();
-      } else if (kind === "notify" && client && client.state === State.Running) {
-        await client.sendNotification(DidChangeConfigurationNotification.type, {
-          settings: currentServerSettings(),
-        });
-      }
+    vscode.workspace.onDidChangeConfiguration((event) => onConfigurationChange(event)),
+    vscode.workspace.onDidChangeWorkspaceFolders((event) => onFoldersChange(event)),
+    vscode.workspace.onDidOpenTextDocument((document) => {
+      // returned (not awaited by VS Code) so that tests can wait for it
+      return document.languageId === "python" && ownerKey(document.uri) === DEFAULT_KEY ? ensureDefaultServer() : undefined;
     }),
   );
+  if (vscode.workspace.onDidOpenNotebookDocument) {
+    context.subscriptions.push(
+      vscode.workspace.onDidOpenNotebookDocument((notebook) => {
+        return notebook.notebookType === "jupyter-notebook" && ownerKey(notebook.uri) === DEFAULT_KEY
+          ? ensureDefaultServer()
+          : undefined;
+      }),
+    );
+  }
 
   await watchPythonInterpreter(context);
-  await start();
+  await startAll();
 }
 
 export async function deactivate(): Promise<void> {
-  await stop();
+  await Promise.all([...servers.values()].map((server) => stop(server)));
+  servers.clear();
 }
 
-function currentServerSettings() {
-  return serverSettings(gradlsConfig());
+/** The workspace folders that get a server of their own (those on disk). */
+function serverFolders(): readonly vscode.WorkspaceFolder[] {
+  return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === "file");
 }
 
-function firstWorkspaceFolder(): vscode.WorkspaceFolder | undefined {
-  return vscode.workspace.workspaceFolders?.[0];
+/** Whether a document outside every folder (an untitled one included) is open. */
+function needsDefaultServer(): boolean {
+  if (serverFolders().length === 0) {
+    return true;
+  }
+  const outside = (uri: vscode.Uri) => ownerKey(uri) === DEFAULT_KEY;
+  return (
+    (vscode.workspace.textDocuments ?? []).some((d) => d.languageId === "python" && outside(d.uri)) ||
+    (vscode.workspace.notebookDocuments ?? []).some((n) => n.notebookType === "jupyter-notebook" && outside(n.uri))
+  );
 }
 
-/** The folder a file's code runs in: its own workspace folder in a multi-root workspace,
- * else the first one (the shadow pass runs the file as it would run from its project). */
+/** One server per folder, and the default one when a document outside them is open. */
+async function startAll(): Promise<void> {
+  for (const folder of serverFolders()) {
+    serverOf(folder);
+  }
+  if (needsDefaultServer()) {
+    serverOf(undefined);
+  }
+  await Promise.all([...servers.values()].map((server) => start(server)));
+}
+
+function serverOf(folder: vscode.WorkspaceFolder | undefined): FolderServer {
+  const key = folder ? folder.uri.toString() : DEFAULT_KEY;
+  let server = servers.get(key);
+  if (!server) {
+    server = { key, folder, state: "starting" };
+    servers.set(key, server);
+  }
+  return server;
+}
+
+async function ensureDefaultServer(): Promise<void> {
+  const server = servers.get(DEFAULT_KEY);
+  if (!server) {
+    log().info("a Python document outside the workspace folders is open: starting the default server");
+    await start(serverOf(undefined));
+  }
+}
+
+async function onFoldersChange(event: vscode.WorkspaceFoldersChangeEvent): Promise<void> {
+  for (const folder of event.removed) {
+    const server = servers.get(folder.uri.toString());
+    if (server) {
+      log().info(`folder ${folder.name} was removed from the workspace: stopping its server`);
+      servers.delete(server.key);
+      await stop(server);
+    }
+  }
+  // the documents a folder took over from (or gave back to) the default server or an
+  // enclosing folder's server: restart those so that no server keeps a document it no
+  // longer owns (the others are left alone)
+  const changed = [...event.added, ...event.removed].filter((f) => f.uri.scheme === "file").map((f) => f.uri.fsPath);
+  const affected = [...servers.values()].filter((server) =>
+    server.key === DEFAULT_KEY
+      ? changed.length > 0 && server.client !== undefined
+      : changed.some((p) => isInside(p, server.folder!.uri.fsPath)),
+  );
+  const added = event.added.filter((f) => f.uri.scheme === "file" && !servers.has(f.uri.toString()));
+  for (const folder of added) {
+    log().info(`folder ${folder.name} was added to the workspace: starting its server`);
+  }
+  await Promise.all([
+    ...added.map((folder) => start(serverOf(folder))),
+    ...affected.map((server) => restartServer(server)),
+  ]);
+  if (!servers.has(DEFAULT_KEY) && needsDefaultServer()) {
+    await ensureDefaultServer();
+  }
+  updateStatus();
+}
+
+/** Whether `child` is `parent` or lies under it (strictly: a different folder inside it). */
+function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
+}
+
+/** What choosing and starting a server depends on, besides the Python extension. */
+function startInputs(server: FolderServer): string {
+  const config = gradlsConfig(server.folder?.uri);
+  return JSON.stringify([config.get("path"), config.get("interpreter"), config.get("trace.server"), isTrusted()]);
+}
+
+/** A settings change restarts (gradls.path, gradls.interpreter) or updates (the server's
+ * settings) only the servers of the folders whose effective settings it changed. */
+async function onConfigurationChange(event: vscode.ConfigurationChangeEvent): Promise<void> {
+  await Promise.all(
+    [...servers.values()].map(async (server) => {
+      const scope = server.folder?.uri;
+      const kind = changeKind((key) => event.affectsConfiguration(key, scope));
+      if (kind === "restart" && startInputs(server) !== server.startedWith) {
+        log().info(`gradls.path / gradls.interpreter changed for ${serverName(server)}: restarting its server`);
+        await restartServer(server);
+      } else if (kind !== "none" && server.client && server.client.state === State.Running) {
+        const settings = currentServerSettings(scope);
+        if (JSON.stringify(settings) !== server.sentSettings) {
+          server.sentSettings = JSON.stringify(settings);
+          await server.client.sendNotification(DidChangeConfigurationNotification.type, { settings });
+        }
+      }
+    }),
+  );
+}
+
+function serverName(server: FolderServer): string {
+  return server.folder ? `folder ${server.folder.name}` : "files outside the workspace folders";
+}
+
+function currentServerSettings(scope?: vscode.Uri) {
+  return serverSettings(gradlsConfig(scope));
+}
+
+/** The folder a file's code runs in: its own workspace folder, else the file's directory. */
 function folderOf(file: string): string | undefined {
   const own = vscode.workspace.getWorkspaceFolder?.(vscode.Uri.file(file));
-  return (own ?? firstWorkspaceFolder())?.uri.fsPath;
+  return own ? own.uri.fsPath : path.dirname(file);
 }
 
 async function pythonExtensionInterpreter(resource?: vscode.Uri): Promise<string[] | undefined> {
@@ -223,12 +391,21 @@ async function watchPythonInterpreter(context: vscode.ExtensionContext): Promise
     const onChange = api?.environments?.onDidChangeActiveEnvironmentPath;
     if (typeof onChange === "function") {
       context.subscriptions.push(
-        onChange(async () => {
-          const config = gradlsConfig();
-          if ((config.get<string[]>("path") ?? []).length === 0 && (config.get<string[]>("interpreter") ?? []).length === 0) {
-            log().info("the Python interpreter changed: restarting the server");
-            await restart();
-          }
+        onChange(async (event: any) => {
+          // event.resource: the workspace folder (or a file) whose interpreter changed;
+          // none: the global one (the default server's, and every folder's that follows it)
+          const resource: vscode.Uri | undefined = event?.resource?.uri ?? event?.resource;
+          const key = resource ? ownerKey(resource) : undefined;
+          const affected = [...servers.values()].filter((server) => key === undefined || server.key === key);
+          await Promise.all(
+            affected.map(async (server) => {
+              const config = gradlsConfig(server.folder?.uri);
+              if (asList(config.get<string[]>("path")).length === 0 && asList(config.get<string[]>("interpreter")).length === 0) {
+                log().info(`the Python interpreter changed for ${serverName(server)}: restarting its server`);
+                await restartServer(server);
+              }
+            }),
+          );
         }),
       );
     }
@@ -237,9 +414,9 @@ async function watchPythonInterpreter(context: vscode.ExtensionContext): Promise
   }
 }
 
-async function discover(): Promise<ServerCommand | undefined> {
-  const config = gradlsConfig();
-  const folder = firstWorkspaceFolder();
+async function discover(server: FolderServer): Promise<ServerCommand | undefined> {
+  const config = gradlsConfig(server.folder?.uri);
+  const folder = server.folder;
   const trusted = isTrusted();
   // In restricted mode the Python extension's interpreter (often the workspace's own .venv)
   // is not run: only the user's settings and `gradls` on PATH.
@@ -257,8 +434,10 @@ async function discover(): Promise<ServerCommand | undefined> {
     discoveryDeps,
   );
   if (isFailure(result)) {
-    log().error(result.error);
-    log().info(`tried: ${result.tried.join("; ")}`);
+    const multi = (vscode.workspace.workspaceFolders ?? []).length > 1 || server.key === DEFAULT_KEY;
+    const where = multi ? ` (${serverName(server)})` : "";
+    log().error(`${result.error}${where}`);
+    log().info(`tried${where}: ${result.tried.join("; ")}`);
     const copy = "Copy Install Command";
     const settings = "Open Settings";
     // Offer to install the bundled wheel into the interpreter the user has selected (never
@@ -271,9 +450,9 @@ async function discover(): Promise<ServerCommand | undefined> {
       ? `Install gradls into ${path.basename(target[0])}`
       : undefined;
     const items = install ? [install, copy, settings, "Show Output"] : [copy, settings, "Show Output"];
-    void vscode.window.showErrorMessage(result.error, ...items).then(async (choice) => {
+    void vscode.window.showErrorMessage(`${result.error}${where}`, ...items).then(async (choice) => {
       if (install && choice === install && target && wheel) {
-        await installBundled(target, wheel);
+        await installBundled(target, wheel, server);
       } else if (choice === copy) {
         await vscode.env.clipboard.writeText(result.installCommand);
       } else if (choice === settings) {
@@ -284,12 +463,12 @@ async function discover(): Promise<ServerCommand | undefined> {
     });
     return undefined;
   }
-  log().info(`starting the server (${result.source}): ${[result.command, ...result.args].join(" ")}`);
+  log().info(`starting the server for ${serverName(server)} (${result.source}): ${[result.command, ...result.args].join(" ")}`);
   return result;
 }
 
 /** `python -m pip install <bundled wheel>` with a progress notification, then a restart. */
-export async function installBundled(python: string[], wheel: string): Promise<boolean> {
+export async function installBundled(python: string[], wheel: string, server?: FolderServer): Promise<boolean> {
   log().info(`installing ${wheel} into ${python.join(" ")}`);
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `gradls: installing gradls into ${python.join(" ")}` },
@@ -303,7 +482,11 @@ export async function installBundled(python: string[], wheel: string): Promise<b
     return false;
   }
   void vscode.window.showInformationMessage("gradls: installed; starting the language server.");
-  await restart();
+  if (server) {
+    await restartServer(server);
+  } else {
+    await restart();
+  }
   return true;
 }
 
@@ -318,42 +501,100 @@ function pipInstall(python: string[], wheel: string): Promise<{ ok: boolean; out
   });
 }
 
-export async function start(): Promise<void> {
-  if (starting) {
-    return starting;
+/** The documents a server is given: Python files and notebook cells under its folder
+ * (`<folder>/**`); the default server's: untitled documents and any Python file, of which
+ * the ownership guard below keeps only those outside every folder. */
+export function documentSelectorFor(folder: vscode.WorkspaceFolder | undefined): LanguageClientOptions["documentSelector"] {
+  if (!folder) {
+    return [
+      { language: "python", scheme: "file" },
+      { language: "python", scheme: "untitled" },
+      { notebook: "jupyter-notebook", language: "python" },
+    ];
   }
-  starting = (async () => {
-    const config = gradlsConfig();
-    setServerState("starting");
-    const found = await discover();
-    serverCommand = found;
+  const pattern = `${folder.uri.fsPath.replace(/\\/g, "/").replace(/\/$/, "")}/**`;
+  return [
+    { language: "python", scheme: "file", pattern },
+    // the Python cells of Jupyter notebooks under the folder (synced with the server's
+    // notebook sync; without this the client neither pulls their diagnostics nor asks for
+    // code actions)
+    { notebook: { notebookType: "jupyter-notebook", pattern }, language: "python" },
+  ];
+}
+
+/** Middleware that gives a server only the documents it owns (ownerKey): a nested folder's
+ * files go to the nested folder's server, not also to the enclosing one's, and the default
+ * server, whose selector takes every Python file, keeps only those outside every folder.
+ * Notebook sync follows the server's own notebook selector, so it is filtered here too. */
+function ownershipGuard(key: string) {
+  const owns = (uri: vscode.Uri) => ownerKey(uri) === key;
+  return {
+    didOpen: (document: vscode.TextDocument, next: (d: vscode.TextDocument) => Promise<void>) =>
+      owns(document.uri) ? next(document) : Promise.resolve(),
+    didChange: (event: vscode.TextDocumentChangeEvent, next: (e: vscode.TextDocumentChangeEvent) => Promise<void>) =>
+      owns(event.document.uri) ? next(event) : Promise.resolve(),
+    didSave: (document: vscode.TextDocument, next: (d: vscode.TextDocument) => Promise<void>) =>
+      owns(document.uri) ? next(document) : Promise.resolve(),
+    didClose: (document: vscode.TextDocument, next: (d: vscode.TextDocument) => Promise<void>) =>
+      owns(document.uri) ? next(document) : Promise.resolve(),
+    provideHover: (document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken, next: any) =>
+      owns(document.uri) ? next(document, position, token) : undefined,
+    provideCodeActions: (document: vscode.TextDocument, range: vscode.Range, context: vscode.CodeActionContext,
+      token: vscode.CancellationToken, next: any) =>
+      owns(document.uri) ? next(document, range, context, token) : undefined,
+    notebooks: {
+      didOpen: (notebook: vscode.NotebookDocument, cells: vscode.NotebookCell[], next: any) =>
+        owns(notebook.uri) ? next(notebook, cells) : Promise.resolve(),
+      didSave: (notebook: vscode.NotebookDocument, next: any) => (owns(notebook.uri) ? next(notebook) : Promise.resolve()),
+      didChange: (event: any, next: any) => (owns(event.notebook.uri) ? next(event) : Promise.resolve()),
+      didClose: (notebook: vscode.NotebookDocument, cells: vscode.NotebookCell[], next: any) =>
+        owns(notebook.uri) ? next(notebook, cells) : Promise.resolve(),
+    },
+  };
+}
+
+/** Start `server` (a folder's, or the default one) with its folder's settings: the gradls its
+ * gradls.path / gradls.interpreter / Python extension interpreter find, run in the folder. */
+export async function start(server: FolderServer): Promise<void> {
+  if (server.starting) {
+    return server.starting;
+  }
+  server.starting = (async () => {
+    const scope = server.folder?.uri;
+    const config = gradlsConfig(scope);
+    setServerState(server, "starting");
+    server.startedWith = startInputs(server);
+    const found = await discover(server);
+    server.command = found;
+    if (servers.get(server.key) !== server) {
+      return; // the folder was removed meanwhile
+    }
     if (!found) {
-      setServerState("notFound", "See gradls: Show Output for what was tried.");
+      setServerState(server, "notFound", "See gradls: Show Output for what was tried.");
       return;
     }
-    const folder = firstWorkspaceFolder();
     const serverOptions: ServerOptions = {
       command: found.command,
       args: found.args,
       // no `transport`: TransportKind.stdio would append `--stdio`, which `gradls serve` rejects
-      options: { cwd: folder?.uri.fsPath, env: { ...process.env, PYTHONUNBUFFERED: "1" } },
+      options: { cwd: server.folder?.uri.fsPath, env: { ...process.env, PYTHONUNBUFFERED: "1" } },
     };
+    const settings = serverSettings(config);
+    server.sentSettings = JSON.stringify(settings);
     const clientOptions: LanguageClientOptions = {
-      documentSelector: [
-        { language: "python", scheme: "file" },
-        { language: "python", scheme: "untitled" },
-        // the Python cells of Jupyter notebooks (synced with the server's notebook sync;
-        // without this the client neither pulls their diagnostics nor asks for code actions)
-        { notebook: "jupyter-notebook", language: "python" },
-      ],
+      documentSelector: documentSelectorFor(server.folder),
+      workspaceFolder: server.folder,
       outputChannel: log(),
       traceOutputChannel: log(),
       revealOutputChannelOn: RevealOutputChannelOn.Never,
-      initializationOptions: { settings: serverSettings(config) },
+      initializationOptions: { settings },
       synchronize: {
-        fileEvents: vscode.workspace.createFileSystemWatcher("**/pyproject.toml"),
+        fileEvents: vscode.workspace.createFileSystemWatcher(
+          server.folder ? new vscode.RelativePattern(server.folder, "**/pyproject.toml") : "**/pyproject.toml",
+        ),
       },
       middleware: {
+        ...ownershipGuard(server.key),
         // Diagnostics are pushed (see pushDiagnosticsOnly): a pull would duplicate them.
         provideDiagnostics: () => ({ kind: "full", items: [] }) as any,
         // The shadow pass runs the file's code (and gradls.shadow.worker): never in
@@ -373,37 +614,38 @@ export async function start(): Promise<void> {
               return results;
             }
             return params.items.map((item, i) =>
-              item.section === "gradls" ? currentServerSettings() : results[i],
+              item.section === "gradls" ? currentServerSettings(scope) : results[i],
             );
           },
         },
       },
     };
-    const created = new LanguageClient("gradls", "gradls", serverOptions, clientOptions);
+    const name = server.folder ? `gradls (${server.folder.name})` : "gradls";
+    const created = new LanguageClient("gradls", name, serverOptions, clientOptions);
     created.registerFeature(pushDiagnosticsOnly);
-    client = created;
+    server.client = created;
     created.onDidChangeState((event) => {
-      if (client !== created) {
+      if (server.client !== created) {
         return;
       }
-      setServerState(event.newState === State.Running ? "running" : event.newState === State.Starting ? "starting" : "stopped");
+      setServerState(server, event.newState === State.Running ? "running" : event.newState === State.Starting ? "starting" : "stopped");
     });
     try {
       await created.start();
-      log().info("the server is running");
-      setServerState("running");
+      log().info(`the server for ${serverName(server)} is running`);
+      setServerState(server, "running");
     } catch (err) {
-      log().error(`the server failed to start: ${err}`);
-      setServerState("stopped", `The server failed to start: ${err}`);
+      log().error(`the server for ${serverName(server)} failed to start: ${err}`);
+      setServerState(server, "stopped", `The server failed to start: ${err}`);
       void vscode.window.showErrorMessage(`gradls: the language server failed to start: ${err}`, "Show Output").then(
         (choice) => choice && log().show(),
       );
     }
   })();
   try {
-    await starting;
+    await server.starting;
   } finally {
-    starting = undefined;
+    server.starting = undefined;
   }
 }
 
@@ -424,25 +666,37 @@ export const pushDiagnosticsOnly: StaticFeature = {
   clear() {},
 };
 
-export async function stop(): Promise<void> {
-  const old = client;
-  client = undefined;
+export async function stop(server: FolderServer): Promise<void> {
+  if (server.starting) {
+    await server.starting.catch(() => undefined);
+  }
+  const old = server.client;
+  server.client = undefined;
   if (old) {
     try {
       await old.stop(5000);
     } catch (err) {
-      log().warn(`stopping the server: ${err}`);
+      log().warn(`stopping the server for ${serverName(server)}: ${err}`);
     }
   }
 }
 
-export async function restart(): Promise<void> {
-  await stop();
-  await start();
+/** Restart one folder's server (the others keep running). */
+export async function restartServer(server: FolderServer): Promise<void> {
+  await stop(server);
+  if (servers.get(server.key) === server) {
+    await start(server);
+  }
 }
 
-function serverHasCommand(name: string): boolean {
-  const commands = client?.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
+/** Restart every server ("gradls: Restart Server", workspace trust granted). */
+export async function restart(): Promise<void> {
+  await Promise.all([...servers.values()].map((server) => stop(server)));
+  await startAll();
+}
+
+function serverHasCommand(server: FolderServer | undefined, name: string): boolean {
+  const commands = server?.client?.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
   return commands.includes(name);
 }
 
@@ -466,7 +720,10 @@ export async function fixAll(uri?: vscode.Uri): Promise<unknown> {
     void vscode.window.showWarningMessage("gradls: open a Python file to fix its gradient issues.");
     return undefined;
   }
-  if (!client || client.state !== State.Running || !serverHasCommand(SERVER_FIX_ALL_COMMAND)) {
+  // the server of the file's own folder (the default server's for a file outside them)
+  const server = serverFor(target);
+  const client = server?.client;
+  if (!client || client.state !== State.Running || !serverHasCommand(server, SERVER_FIX_ALL_COMMAND)) {
     void vscode.window.showWarningMessage("gradls: the language server is not running (see gradls: Show Output).");
     return undefined;
   }
@@ -511,10 +768,10 @@ export async function confirmFile(uri?: vscode.Uri): Promise<unknown> {
       updateStatus();
       try {
         let result: unknown;
-        // a file of another workspace folder whose settings find another gradls (another
-        // interpreter) runs through that one, not through the server's warm worker
-        const own = target.scheme === "file" ? await commandFor(target.fsPath) : serverCommand;
-        if (own === serverCommand && client && client.state === State.Running && serverHasCommand(SERVER_CONFIRM_COMMAND)) {
+        // the server of the file's own folder: started with that folder's interpreter, in it
+        const server = serverFor(target);
+        const client = server?.client;
+        if (client && client.state === State.Running && serverHasCommand(server, SERVER_CONFIRM_COMMAND)) {
           result = await client.sendRequest(
             ExecuteCommandRequest.type,
             { command: SERVER_CONFIRM_COMMAND, arguments: [target.toString()] },
@@ -527,7 +784,7 @@ export async function confirmFile(uri?: vscode.Uri): Promise<unknown> {
           if (document?.isDirty) {
             await document.save();
           }
-          result = await confirmWithCli(target.fsPath, token, own);
+          result = await confirmWithCli(target.fsPath, token, await commandFor(target.fsPath));
         }
         if (token.isCancellationRequested) {
           return undefined;
@@ -659,36 +916,19 @@ function confirmWithCli(file: string, token: vscode.CancellationToken, found?: S
   return runConfirmCli(file, (base, f, shadow) => [...base, "confirm", f, "--format", "json", ...shadow], token, found);
 }
 
-/** The gradls that runs `file`'s code. In a multi-root workspace a file of a folder other
- * than the first gets the one that folder's own `gradls.path` / `gradls.interpreter` (or the
- * Python extension's interpreter for that folder) find, so that its code runs with its
- * project's interpreter; otherwise, or when that folder finds none, the server's. */
+/** The gradls that runs `file`'s code: the one its folder's server was started with (that
+ * folder's gradls.path / gradls.interpreter / Python extension interpreter), or the default
+ * server's for a file outside every folder. */
 export async function commandFor(file: string): Promise<ServerCommand | undefined> {
-  const own = vscode.workspace.getWorkspaceFolder?.(vscode.Uri.file(file));
-  const first = firstWorkspaceFolder();
-  if (!own || !first || own.uri.toString() === first.uri.toString()) {
-    return serverCommand;
+  const uri = vscode.Uri.file(file);
+  if (!servers.has(ownerKey(uri)) && ownerKey(uri) === DEFAULT_KEY) {
+    await ensureDefaultServer();
   }
-  const config = gradlsConfig(own.uri);
-  const trusted = isTrusted();
-  const result = await findServer(
-    {
-      path: config.get<string[] | string>("path"),
-      interpreter: config.get<string[] | string>("interpreter"),
-      pythonExtensionInterpreter: trusted ? await pythonExtensionInterpreter(own.uri) : undefined,
-      workspaceFolder: own.uri.fsPath,
-      bundledWheel: bundledWheel(),
-      trusted,
-    },
-    discoveryDeps,
-  );
-  if (isFailure(result)) {
-    log().warn(`folder ${own.name}: ${result.error}; running its files with the server's gradls`);
-    return serverCommand;
+  const server = serverFor(uri);
+  if (server?.starting) {
+    await server.starting;
   }
-  const same = serverCommand && result.command === serverCommand.command &&
-    result.args.join("\0") === serverCommand.args.join("\0");
-  return same ? serverCommand : result;
+  return server?.command;
 }
 
 /** Run gradls (`found`, default the server's executable) with `makeArgs(the executable's own
@@ -699,7 +939,7 @@ function runConfirmCli(
   token: vscode.CancellationToken,
   command?: ServerCommand,
 ): Promise<unknown> {
-  const found = command ?? serverCommand;
+  const found = command;
   if (!found) {
     return Promise.reject(new Error("the gradls server was not found (see gradls: Show Output)"));
   }

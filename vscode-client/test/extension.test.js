@@ -34,11 +34,12 @@ test("activation registers the five commands and starts the server from gradls.i
   assert.deepEqual(c.serverOptions.args, ["-m", "gradls", "serve"]);
   assert.equal(c.serverOptions.options.cwd, "/ws");
   assert.deepEqual(c.clientOptions.initializationOptions, { settings: { select: ["GRD1"] } });
+  // the folder's server takes the Python files and notebook cells under the folder
   assert.deepEqual(c.clientOptions.documentSelector, [
-    { language: "python", scheme: "file" },
-    { language: "python", scheme: "untitled" },
-    { notebook: "jupyter-notebook", language: "python" },
+    { language: "python", scheme: "file", pattern: "/ws/**" },
+    { notebook: { notebookType: "jupyter-notebook", pattern: "/ws/**" }, language: "python" },
   ]);
+  assert.equal(c.clientOptions.workspaceFolder.uri.fsPath, "/ws");
   assert.equal(c.state, 2);
 });
 
@@ -453,17 +454,17 @@ test("multi-root: a file of another folder runs with that folder's own gradls (i
   const state = {
     config: { path: [first.fake] }, folders: [first.dir, second.dir],
     folderConfig: { [second.dir]: { path: [second.fake] } },
-    // the server offers gradls.confirm: a file of the first folder goes through it
-    serverCommands: ["gradls.confirm"], requestResult: { message: "from the server" },
+    // the servers offer no gradls.confirm: Confirm runs the CLI of the file's folder's gradls
+    serverCommands: [],
   };
   const { vscode, mod } = await activate(state, fakeDeps({ executables: [first.fake, second.fake] }));
-  assert.equal(state.clients.length, 1);
-  assert.equal(state.clients[0].serverOptions.command, first.fake);
+  assert.equal(state.clients.length, 2);
+  assert.deepEqual(state.clients.map((c) => c.serverOptions.command), [first.fake, second.fake]);
   const inSecond = await mod.confirmFile(vscode.Uri.file(path.join(second.dir, "train.py")));
   assert.equal(inSecond.exe, second.fake);
   assert.equal(fs.realpathSync(inSecond.cwd), fs.realpathSync(second.dir));
   const inFirst = await mod.confirmFile(vscode.Uri.file(path.join(first.dir, "train.py")));
-  assert.deepEqual(inFirst, { message: "from the server" });
+  assert.equal(inFirst.exe, first.fake);
   // Show Gradient Flow too: the page comes from the second folder's gradls
   const panel = await mod.showFlow(vscode.Uri.file(path.join(second.dir, "train.py")));
   assert.equal(panel.webview.html, `<html><body>flow of ${path.join(second.dir, "train.py")}</body></html>`);

@@ -20,7 +20,9 @@ function makeConfig(values, workspaceValues = {}) {
 }
 
 function createVscode(state) {
-  const listeners = { config: [], trust: [], diagnostics: [], editor: [] };
+  const listeners = { config: [], trust: [], diagnostics: [], editor: [], folders: [], openText: [], openNotebook: [] };
+  const folderOf = (f, index) => ({ uri: vscode_uri(f), name: f.split("/").pop() || `ws${index}`, index });
+  let folders = (state.folders || (state.folder ? [state.folder] : [])).map(folderOf);
   const vscode = {
     _state: state,
     _listeners: listeners,
@@ -32,6 +34,7 @@ function createVscode(state) {
     Position: class { constructor(line, character) { this.line = line; this.character = character; } },
     Range: class { constructor(start, end) { this.start = start; this.end = end; } },
     StatusBarAlignment: { Left: 1, Right: 2 },
+    RelativePattern: class { constructor(base, pattern) { this.base = base; this.pattern = pattern; } },
     ThemeColor: class { constructor(id) { this.id = id; } },
     languages: {
       // state.diagnostics: { "file:///ws/a.py": [{ source: "gradls" }, ...] }
@@ -96,12 +99,18 @@ function createVscode(state) {
     workspace: {
       get isTrusted() { return state.trusted !== false; },
       onDidGrantWorkspaceTrust(fn) { listeners.trust.push(fn); return { dispose() {} }; },
-      workspaceFolders: (state.folders || (state.folder ? [state.folder] : []))
-        .map((f, index) => ({ uri: vscode_uri(f), name: `ws${index}`, index })),
+      get workspaceFolders() { return folders.length > 0 ? folders : undefined; },
+      // like VS Code: the innermost folder that contains the resource
       getWorkspaceFolder(uri) {
-        return vscode.workspace.workspaceFolders.find((f) => uri.fsPath === f.uri.fsPath || uri.fsPath.startsWith(f.uri.fsPath + "/"));
+        if (uri.scheme !== "file") return undefined;
+        return folders.filter((f) => uri.fsPath === f.uri.fsPath || uri.fsPath.startsWith(f.uri.fsPath + "/"))
+          .sort((a, b) => b.uri.fsPath.length - a.uri.fsPath.length)[0];
       },
+      onDidChangeWorkspaceFolders(fn) { listeners.folders.push(fn); return { dispose() {} }; },
+      onDidOpenTextDocument(fn) { listeners.openText.push(fn); return { dispose() {} }; },
+      onDidOpenNotebookDocument(fn) { listeners.openNotebook.push(fn); return { dispose() {} }; },
       textDocuments: [],
+      notebookDocuments: [],
       getConfiguration(section, scope) {
         if (section !== "gradls") throw new Error("unexpected section " + section);
         // state.folderConfig: { "/folder": { ...values } } for a scope inside that folder
@@ -121,9 +130,25 @@ function createVscode(state) {
       for (const fn of listeners.trust) await fn();
     },
     _fireDiagnostics() { for (const fn of listeners.diagnostics) fn({ uris: [] }); },
-    async _fireConfigChange(keys) {
-      const event = { affectsConfiguration: (k) => keys.some((key) => key === k || key.startsWith(k + ".")) };
+    // keys: the changed settings; inFolders (optional): the folders whose settings changed
+    // (a check for another scope is then false, as VS Code answers for folder settings)
+    async _fireConfigChange(keys, inFolders) {
+      const event = {
+        affectsConfiguration: (k, scope) => keys.some((key) => key === k || key.startsWith(k + ".")) &&
+          (!inFolders || !scope || inFolders.some((f) => scope.fsPath === f || scope.fsPath.startsWith(f + "/"))),
+      };
       for (const fn of listeners.config) await fn(event);
+    },
+    async _changeFolders({ added = [], removed = [] }) {
+      const removedFolders = folders.filter((f) => removed.includes(f.uri.fsPath));
+      folders = folders.filter((f) => !removed.includes(f.uri.fsPath));
+      const addedFolders = added.map((p, i) => folderOf(p, folders.length + i));
+      folders = [...folders, ...addedFolders];
+      for (const fn of listeners.folders) await fn({ added: addedFolders, removed: removedFolders });
+    },
+    async _openTextDocument(document) {
+      vscode.workspace.textDocuments.push(document);
+      for (const fn of listeners.openText) await fn(document);
     },
   };
   return vscode;
