@@ -63,8 +63,8 @@ class RuleContext:
     def _project_loader(self):
         """The project's other files for the setup evaluation (the cross-module pass only)."""
         load = getattr(self.resolver, "setup_module", None)
-        if load is None:
-            return None
+        if load is None or not self.resolver.checks_first(self.source.text):
+            return None  # only a training script's or a program's setup runs what it imports
         import os
 
         trainer = os.path.abspath(self.analysis.importer)
