@@ -323,3 +323,57 @@ def test_vscode_notebook(tmp_path):
     assert first["squiggles"] == [], first
     assert [sq["under"] for sq in second["squiggles"]] == [".detach()"], second
     assert "GRD101" in data["notebook-problems"]["row"]
+
+
+MULTIROOT_CODE = """import torch
+import torch.nn as nn
+model = nn.Linear(4, 1)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+x = torch.randn(8, 4)
+out = model(x).detach()
+loss = out.pow(2).mean()
+loss.backward()
+with torch.no_grad():
+    loss2 = model(x).pow(2).mean()
+loss2.backward()
+"""
+
+
+@pytest.mark.e2e
+def test_vscode_multiroot(tmp_path):
+    """A two-folder .code-workspace: each folder gets its own server, started with that
+    folder's gradls.path (a wrapper that records where it runs) in that folder, and each file
+    shows only what its own folder's configuration selects. Both files have the same two bugs
+    (GRD101 on line 6, GRD106 on line 10); folder a's pyproject selects GRD101; folder b's
+    pyproject selects every GRD1 rule and b's own VS Code settings ignore GRD101, which a
+    single server started with the first folder's settings would not."""
+    multi = tmp_path / "multi"
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    markers = {}
+    for name, select, settings in (("a", '["GRD101"]', {}), ("b", '["GRD1"]', {"gradls.ignore": ["GRD101"]})):
+        folder = multi / name
+        folder.mkdir(parents=True)
+        (folder / f"train_{name}.py").write_text(MULTIROOT_CODE)
+        (folder / "pyproject.toml").write_text(f'[project]\nname = "e2e-{name}"\nversion = "0"\n\n'
+                                               f"[tool.gradls]\nselect = {select}\n")
+        markers[name] = tmp_path / f"server-{name}-ran-in"
+        wrapper = tools / f"gradls-{name}"
+        wrapper.write_text(f"#!/bin/sh\npwd > '{markers[name]}'\nexec '{sys.executable}' -m gradls \"$@\"\n")
+        wrapper.chmod(0o755)
+        (folder / ".vscode").mkdir()
+        (folder / ".vscode" / "settings.json").write_text(json.dumps({"gradls.path": [str(wrapper)], **settings}))
+    workspace = multi / "two.code-workspace"
+    workspace.write_text(json.dumps({"folders": [{"path": "a"}, {"path": "b"}], "settings": {}}))
+    expected = [{"file": "train_a.py", "lines": [6]}, {"file": "train_b.py", "lines": [10]}]
+    _, report, _ = _code_server_run(tmp_path, workspace, "vscode-multiroot", trust=False,
+                                    drive_extra={"GRADLS_E2E_MODE": "multiroot",
+                                                 "GRADLS_E2E_MULTIROOT": json.dumps(expected)})
+    seen = {s["file"]: s["lines"] for s in report["steps"] if s["step"] == "multiroot-squiggles"}
+    assert seen == {"train_a.py": [6], "train_b.py": [10]}, report["steps"]
+    labels = {s["file"]: s["label"] for s in report["steps"] if s["step"] == "multiroot-status"}
+    assert labels == {"train_a.py": "gradls: 1 finding in train_a.py", "train_b.py": "gradls: 1 finding in train_b.py"}
+    # each folder's server was started through that folder's own gradls.path, in that folder
+    for name in ("a", "b"):
+        assert markers[name].exists(), f"folder {name}'s gradls.path was never started"
+        assert Path(markers[name].read_text().strip()).resolve() == (multi / name).resolve()

@@ -21,6 +21,11 @@ import { ServerState, statusView } from "./status";
 
 export const SERVER_CONFIRM_COMMAND = "gradls.confirm";
 export const SERVER_FIX_ALL_COMMAND = "gradls.applyFixAll";
+export const SERVER_RULE_DOCS_COMMAND = "gradls.showRuleDocs";
+/** The server's commands, registered once by the extension and sent to the server that owns
+ * the document they name (each client registering them would fail from the second server on:
+ * "command 'gradls.applyFixAll' already exists"). */
+export const SERVER_COMMANDS = [SERVER_FIX_ALL_COMMAND, SERVER_CONFIRM_COMMAND, SERVER_RULE_DOCS_COMMAND];
 
 /** One language server per workspace folder (its own interpreter, gradls.path, cwd and
  * settings, documents under that folder only), plus a default one, started when needed, for
@@ -199,6 +204,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("gradls.confirmFile", (uri?: vscode.Uri) => confirmFile(uri)),
     vscode.commands.registerCommand("gradls.fixAll", (uri?: vscode.Uri) => fixAll(uri)),
     vscode.commands.registerCommand("gradls.showFlow", (uri?: vscode.Uri) => showFlow(uri)),
+    ...SERVER_COMMANDS.map((command) =>
+      vscode.commands.registerCommand(command, (...args: unknown[]) => executeServerCommand(command, args)),
+    ),
     vscode.workspace.onDidGrantWorkspaceTrust(async () => {
       // the workspace's gradls.path / gradls.interpreter / gradls.shadow.worker now count
       channel.info("the workspace is now trusted: restarting the servers with the workspace's settings");
@@ -623,6 +631,7 @@ export async function start(server: FolderServer): Promise<void> {
     const name = server.folder ? `gradls (${server.folder.name})` : "gradls";
     const created = new LanguageClient("gradls", name, serverOptions, clientOptions);
     created.registerFeature(pushDiagnosticsOnly);
+    skipCommandRegistration(created);
     server.client = created;
     created.onDidChangeState((event) => {
       if (server.client !== created) {
@@ -693,6 +702,46 @@ export async function restartServer(server: FolderServer): Promise<void> {
 export async function restart(): Promise<void> {
   await Promise.all([...servers.values()].map((server) => stop(server)));
   await startAll();
+}
+
+/** The document a server command's first argument names (a URI string, a Uri, or an object
+ * with a `uri`), if any. */
+function uriArgument(arg: unknown): vscode.Uri | undefined {
+  const value = arg && typeof arg === "object" && !(arg as any).scheme && "uri" in (arg as any) ? (arg as any).uri : arg;
+  if (typeof value === "string") {
+    try {
+      return vscode.Uri.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  return value && typeof value === "object" && typeof (value as any).scheme === "string" ? (value as vscode.Uri) : undefined;
+}
+
+/** `gradls.applyFixAll`, `gradls.confirm`, `gradls.showRuleDocs` run by anyone (a key
+ * binding, another extension): sent to the server of the document they name, else of the
+ * active document's folder. The shadow pass is refused in restricted mode. */
+export async function executeServerCommand(command: string, args: unknown[]): Promise<unknown> {
+  if (command === SERVER_CONFIRM_COMMAND && !isTrusted()) {
+    void showUntrustedConfirm();
+    return undefined;
+  }
+  const server = serverFor(uriArgument(args[0]));
+  const client = server?.client;
+  if (!client || client.state !== State.Running || !serverHasCommand(server, command)) {
+    throw new Error(`gradls: no running language server offers ${command} for this document`);
+  }
+  const params = { command, arguments: args.map((a) => (a && typeof a === "object" && typeof (a as any).scheme === "string" ? String(a) : a)) };
+  return client.sendRequest(ExecuteCommandRequest.type, params);
+}
+
+/** Keep a client from registering the server's commands with VS Code (the extension has
+ * registered them once, see SERVER_COMMANDS). */
+function skipCommandRegistration(client: LanguageClient): void {
+  const feature: any = (client as any).getFeature?.(ExecuteCommandRequest.method);
+  if (feature) {
+    feature.register = () => undefined;
+  }
 }
 
 function serverHasCommand(server: FolderServer | undefined, name: string): boolean {

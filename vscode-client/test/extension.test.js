@@ -23,11 +23,12 @@ async function activate(state, deps) {
   return { mod, vscode, context };
 }
 
-test("activation registers the five commands and starts the server from gradls.interpreter", async () => {
+test("activation registers the commands and starts the server from gradls.interpreter", async () => {
   const state = { config: { interpreter: ["/venv/bin/python"], select: ["GRD1"] }, folder: "/ws" };
   const { vscode } = await activate(state, fakeDeps({ importable: ["/venv/bin/python"] }));
   assert.deepEqual(Object.keys(vscode.commands.registered).sort(),
-    ["gradls.confirmFile", "gradls.fixAll", "gradls.restart", "gradls.showFlow", "gradls.showOutput"]);
+    ["gradls.applyFixAll", "gradls.confirm", "gradls.confirmFile", "gradls.fixAll", "gradls.restart",
+      "gradls.showFlow", "gradls.showOutput", "gradls.showRuleDocs"]);
   assert.equal(state.clients.length, 1);
   const c = state.clients[0];
   assert.equal(c.serverOptions.command, "/venv/bin/python");

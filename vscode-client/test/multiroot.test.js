@@ -278,3 +278,32 @@ test("Restart Server restarts every folder's server once", async () => {
   assert.equal(state.clients.length, 4);
   assert.deepEqual(state.clients.map((c) => c.stopped), [true, true, false, false]);
 });
+
+test("two servers that offer the same commands both start; the commands go to the named document's server", async () => {
+  const state = twoFolders({ serverCommands: ["gradls.applyFixAll", "gradls.confirm", "gradls.showRuleDocs"], requestResult: { ok: 1 } });
+  const { vscode } = await activate(state, importable);
+  // (a client registering the server's commands itself fails from the second on:
+  // "command 'gradls.applyFixAll' already exists")
+  assert.equal(state.clients.length, 2);
+  assert.ok(state.clients.every((c) => c.state === 2), "both servers are running");
+  assert.ok(!state.output.some((l) => /already exists|failed to start/.test(l)), state.output.join("\n"));
+  const [a, b] = [byCwd(state, "/ws/a")[0], byCwd(state, "/ws/b")[0]];
+  // run by id (a key binding, another extension): sent to the server of the document named
+  assert.deepEqual(await vscode.commands.executeCommandById("gradls.applyFixAll", "file:///ws/b/t.py"), { ok: 1 });
+  assert.deepEqual(b.requests, [{ method: "workspace/executeCommand", params: { command: "gradls.applyFixAll", arguments: ["file:///ws/b/t.py"] } }]);
+  await vscode.commands.executeCommandById("gradls.confirm", { uri: "file:///ws/a/t.py", device: "cpu" });
+  assert.deepEqual(a.requests, [{ method: "workspace/executeCommand", params: { command: "gradls.confirm", arguments: [{ uri: "file:///ws/a/t.py", device: "cpu" }] } }]);
+  // no document named: the active document's folder's server
+  vscode.window.activeTextEditor = { document: { uri: vscode.Uri.file("/ws/b/x.py"), languageId: "python" } };
+  await vscode.commands.executeCommandById("gradls.showRuleDocs", "GRD101");
+  assert.deepEqual(b.requests[1].params, { command: "gradls.showRuleDocs", arguments: ["GRD101"] });
+  assert.equal(a.requests.length, 1);
+});
+
+test("restricted mode: gradls.confirm run by id is refused whichever server it would go to", async () => {
+  const state = twoFolders({ trusted: false, config: { interpreter: ["/ws/a/.venv/bin/python"] }, serverCommands: ["gradls.confirm"] });
+  const { vscode } = await activate(state, importable);
+  assert.equal(await vscode.commands.executeCommandById("gradls.confirm", "file:///ws/b/t.py"), undefined);
+  assert.ok(state.clients.every((c) => c.requests.length === 0));
+  assert.ok(vscode.window.messages.some((m) => m.kind === "warning" && /trust this folder/.test(m.msg)));
+});

@@ -28,6 +28,12 @@ function createVscode(state) {
     _listeners: listeners,
     Uri: {
       file: (p) => ({ scheme: "file", fsPath: p, path: p, toString: () => "file://" + p }),
+      parse: (s) => {
+        const m = /^([a-z][\w+.-]*):(?:\/\/)?(.*)$/i.exec(s);
+        if (!m) throw new Error("not a URI: " + s);
+        return m[1] === "file" ? vscode_uri(decodeURIComponent(m[2]))
+          : { scheme: m[1], fsPath: m[2], path: m[2], toString: () => s };
+      },
     },
     ProgressLocation: { Notification: 15 },
     ViewColumn: { Active: -1, Beside: -2, One: 1, Two: 2 },
@@ -92,8 +98,19 @@ function createVscode(state) {
     },
     commands: {
       registered: {},
-      registerCommand(id, fn) { vscode.commands.registered[id] = fn; return { dispose() {} }; },
+      // like VS Code: registering an id twice throws
+      registerCommand(id, fn) {
+        if (vscode.commands.registered[id]) throw new Error(`command '${id}' already exists`);
+        vscode.commands.registered[id] = fn;
+        return { dispose() { if (vscode.commands.registered[id] === fn) delete vscode.commands.registered[id]; } };
+      },
       executed: [],
+      // run a registered command as VS Code would (executeCommand only records)
+      async executeCommandById(id, ...args) {
+        const fn = vscode.commands.registered[id];
+        if (!fn) throw new Error(`command '${id}' not found`);
+        return fn(...args);
+      },
       executeCommand(...args) { vscode.commands.executed.push(args); return Promise.resolve(); },
     },
     workspace: {
@@ -158,7 +175,7 @@ function vscode_uri(p) {
   return { scheme: "file", fsPath: p, path: p, toString: () => "file://" + p };
 }
 
-function createLanguageClientStub(state) {
+function createLanguageClientStub(state, vscode) {
   state.clients = [];
   class LanguageClient {
     constructor(id, name, serverOptions, clientOptions) {
@@ -172,9 +189,32 @@ function createLanguageClientStub(state) {
       state.clients.push(this);
     }
     onDidChangeState(fn) { this.stateListeners.push(fn); return { dispose() {} }; }
+    // vscode-languageclient's ExecuteCommandFeature: at start it registers each command the
+    // server offers with VS Code, and disposes them at stop
+    getFeature(method) {
+      if (method !== "workspace/executeCommand") return undefined;
+      const client = this;
+      this._executeFeature = this._executeFeature || {
+        disposables: [],
+        initialize(capabilities) {
+          if (capabilities.executeCommandProvider) this.register({ registerOptions: capabilities.executeCommandProvider });
+        },
+        register(data) {
+          for (const command of data.registerOptions.commands || []) {
+            this.disposables.push(vscode.commands.registerCommand(command, (...args) =>
+              client.sendRequest({ method: "workspace/executeCommand" }, { command, arguments: args })));
+          }
+        },
+        clear() { for (const d of this.disposables.splice(0)) d.dispose(); },
+      };
+      return this._executeFeature;
+    }
     registerFeature(feature) { (this.features = this.features || []).push(feature); }
-    async start() { this.state = 2; }
-    async stop() { this.state = 1; this.stopped = true; }
+    async start() {
+      this.getFeature("workspace/executeCommand").initialize(this.initializeResult.capabilities);
+      this.state = 2;
+    }
+    async stop() { this.state = 1; this.stopped = true; if (this._executeFeature) this._executeFeature.clear(); }
     async sendNotification(type, params) { this.notifications.push({ method: type.method, params }); }
     async sendRequest(type, params) { this.requests.push({ method: type.method, params }); return state.requestResult; }
   }
@@ -184,14 +224,14 @@ function createLanguageClientStub(state) {
     TransportKind: { stdio: 0, ipc: 1, pipe: 2, socket: 3 },
     RevealOutputChannelOn: { Info: 1, Warn: 2, Error: 3, Never: 4 },
     DidChangeConfigurationNotification: { type: { method: "workspace/didChangeConfiguration" } },
-    ExecuteCommandRequest: { type: { method: "workspace/executeCommand" } },
+    ExecuteCommandRequest: { method: "workspace/executeCommand", type: { method: "workspace/executeCommand" } },
   };
 }
 
 /** Install the stubs and load a fresh copy of the module at `path`. */
 function load(path, state) {
   const vscode = createVscode(state);
-  const lc = createLanguageClientStub(state);
+  const lc = createLanguageClientStub(state, vscode);
   const original = Module._load;
   Module._load = function (request, parent, isMain) {
     if (request === "vscode") return vscode;

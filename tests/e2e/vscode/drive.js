@@ -159,15 +159,66 @@ async function runCommand(page, query, title) {
   await row.click();
 }
 
-async function openFile(page) {
+async function openFile(page, file = FILE) {
   await page.locator(".monaco-workbench").click({ position: { x: 700, y: 400 } }).catch(() => {});
   await page.keyboard.press("Control+P");
   await page.waitForSelector(".quick-input-widget input", { timeout: TIMEOUT });
-  await page.keyboard.type(FILE);
-  await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${FILE}"]`, { timeout: TIMEOUT });
+  await page.keyboard.type(file);
+  await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${file}"]`, { timeout: TIMEOUT });
   await page.keyboard.press("Enter");
-  await page.waitForSelector(`.tab[aria-label*="${FILE}"]`, { timeout: TIMEOUT });
-  step("opened", { file: FILE });
+  await page.waitForSelector(`.tab[aria-label*="${file}"]`, { timeout: TIMEOUT });
+  step("opened", { file });
+}
+
+/** The 1-based lines of the squiggles (error, warning or info) in the active editor. */
+async function squiggleLines(page) {
+  return page.evaluate(() => {
+    const editors = [...document.querySelectorAll(".part.editor .monaco-editor")]
+      .filter((e) => e.querySelector(".view-lines") && e.getBoundingClientRect().width > 0);
+    const editor = editors[0];
+    if (!editor) return [];
+    const lineNumbers = [...editor.querySelectorAll(".margin-view-overlays .line-numbers")];
+    const lineOf = (y) => {
+      let best, dist = Infinity;
+      for (const el of lineNumbers) {
+        const r = el.getBoundingClientRect();
+        const d = Math.abs(r.top + r.height / 2 - y);
+        if (d < dist) { dist = d; best = el; }
+      }
+      return best ? Number(best.textContent.trim()) : null;
+    };
+    return [...editor.querySelectorAll(".squiggly-error, .squiggly-warning, .squiggly-info")].map((sq) => {
+      const r = sq.getBoundingClientRect();
+      return lineOf(r.top + r.height / 2);
+    }).sort((a, b) => a - b);
+  });
+}
+
+/**
+ * A two-folder .code-workspace (GRADLS_E2E_MULTIROOT: [{file, lines}]): both files have the
+ * same two bugs; each folder's settings select a different rule, so each file must show only
+ * the finding its own folder's server reports, on its line, and the status bar counts it.
+ */
+async function multirootScenario(page) {
+  const files = JSON.parse(env("GRADLS_E2E_MULTIROOT"));
+  for (const { file, lines } of files) {
+    await openFile(page, file);
+    const got = await waitFor(async () => {
+      const l = await squiggleLines(page);
+      return l.length > 0 ? l : undefined;
+    }, `a squiggle in ${file}`);
+    // give a wrong (another folder's, or a second) server time to publish too
+    await page.waitForTimeout(2500);
+    const settled = await squiggleLines(page);
+    step("multiroot-squiggles", { file, first: got, lines: settled });
+    if (JSON.stringify(settled) !== JSON.stringify(lines)) {
+      throw new Error(`${file}: squiggles on lines ${JSON.stringify(settled)}, expected ${JSON.stringify(lines)}`);
+    }
+    const st = await waitStatus(page, new RegExp(`^gradls: ${lines.length} findings? in ${file.replace(/\./g, "\\.")}$`),
+      `the status bar item to count ${file}'s findings`);
+    step("multiroot-status", { file, ...st });
+    await shot(page, `multiroot-${file.replace(/\W/g, "_")}`);
+  }
 }
 
 /**
@@ -371,7 +422,8 @@ async function main() {
   const consoleErrors = [];
   page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
   try {
-    await page.goto(`${URL}/?folder=${encodeURIComponent(WORKSPACE)}`);
+    const what = WORKSPACE.endsWith(".code-workspace") ? "workspace" : "folder";
+    await page.goto(`${URL}/?${what}=${encodeURIComponent(WORKSPACE)}`);
     await page.waitForSelector(".monaco-workbench .part.editor", { timeout: TIMEOUT });
     step("workbench");
     if (MODE === "trust") {
@@ -381,6 +433,11 @@ async function main() {
     }
     if (MODE === "notebook") {
       await notebookScenario(page);
+      report.ok = true;
+      return;
+    }
+    if (MODE === "multiroot") {
+      await multirootScenario(page);
       report.ok = true;
       return;
     }
