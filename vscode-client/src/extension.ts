@@ -296,7 +296,12 @@ async function onFoldersChange(event: vscode.WorkspaceFoldersChangeEvent): Promi
   // the documents a folder took over from (or gave back to) the default server or an
   // enclosing folder's server: restart those so that no server keeps a document it no
   // longer owns (the others are left alone)
-  const changed = [...event.added, ...event.removed].filter((f) => f.uri.scheme === "file").map((f) => f.uri.fsPath);
+  // (only when a document under the added or removed folder is open: the others never
+  // changed hands)
+  const changed = [...event.added, ...event.removed]
+    .filter((f) => f.uri.scheme === "file")
+    .map((f) => f.uri.fsPath)
+    .filter((p) => openDocumentPaths().some((doc) => doc === p || isInside(doc, p)));
   const affected = [...servers.values()].filter((server) =>
     server.key === DEFAULT_KEY
       ? changed.length > 0 && server.client !== undefined
@@ -314,6 +319,14 @@ async function onFoldersChange(event: vscode.WorkspaceFoldersChangeEvent): Promi
     await ensureDefaultServer();
   }
   updateStatus();
+}
+
+/** The paths of the open Python files and Jupyter notebooks. */
+function openDocumentPaths(): string[] {
+  return [
+    ...(vscode.workspace.textDocuments ?? []).filter((d) => d.languageId === "python" && d.uri.scheme === "file"),
+    ...(vscode.workspace.notebookDocuments ?? []).filter((n) => n.notebookType === "jupyter-notebook" && n.uri.scheme === "file"),
+  ].map((d) => d.uri.fsPath);
 }
 
 /** Whether `child` is `parent` or lies under it (strictly: a different folder inside it). */

@@ -307,3 +307,30 @@ test("restricted mode: gradls.confirm run by id is refused whichever server it w
   assert.ok(state.clients.every((c) => c.requests.length === 0));
   assert.ok(vscode.window.messages.some((m) => m.kind === "warning" && /trust this folder/.test(m.msg)));
 });
+
+test("a folder added around an open outside file takes it from the default server; other folder changes leave it alone", async () => {
+  const state = twoFolders({ config: { interpreter: ["/usr/bin/python3"] } });
+  const { vscode } = await activate(state, fakeDeps({ importable: ["/ws/a/.venv/bin/python", "/ws/b/.venv/bin/python", "/usr/bin/python3"] }));
+  await vscode._openTextDocument({ uri: vscode.Uri.file("/ext/c/y.py"), languageId: "python" });
+  assert.equal(state.clients.length, 3);
+  const d = state.clients[2];
+  assert.equal(d.clientOptions.workspaceFolder, undefined);
+  // a folder with no open document: one new server, the default one keeps running
+  await vscode._changeFolders({ added: ["/ws/d"] });
+  assert.equal(state.clients.length, 4);
+  assert.equal(state.clients[3].serverOptions.options.cwd, "/ws/d");
+  assert.equal(d.stopped, false);
+  // the folder of the open file: its server starts, and the default server restarts so that
+  // it lets go of the file (the folder's server is now given it)
+  await vscode._changeFolders({ added: ["/ext/c"] });
+  const c = byCwd(state, "/ext/c");
+  assert.equal(c.length, 1);
+  assert.equal(d.stopped, true);
+  const restarted = live(state).filter((x) => x.clientOptions.workspaceFolder === undefined);
+  assert.equal(restarted.length, 1);
+  let sent = 0;
+  await restarted[0].clientOptions.middleware.didOpen({ uri: vscode.Uri.file("/ext/c/y.py") }, async () => { sent += 1; });
+  await c[0].clientOptions.middleware.didOpen({ uri: vscode.Uri.file("/ext/c/y.py") }, async () => { sent += 10; });
+  assert.equal(sent, 10);
+  assert.ok(byCwd(state, "/ws/a").every((x) => !x.stopped) && byCwd(state, "/ws/b").every((x) => !x.stopped));
+});
