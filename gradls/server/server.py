@@ -390,6 +390,9 @@ async def run_confirm(ls: GradlsServer, args: tuple) -> dict:
         raise JsonRpcInvalidParams.of(ValueError(f"unknown document {uri}"))
     source = analysis.source
     findings = [] if analysis.syntax_error or analysis.skipped else list(analysis.findings)
+    # a file's run starts from the project-aware findings, as `gradls confirm`'s (other files' too)
+    project = (doc_path is not None and not (analysis.syntax_error or analysis.skipped)
+               and shadow_pass.project_pass_enabled())
     path = shadow_pass.run_path(doc_path, uri)
     name = os.path.basename(path)
     loop = asyncio.get_running_loop()
@@ -408,7 +411,7 @@ async def run_confirm(ls: GradlsServer, args: tuple) -> dict:
         progress.report(f"running {name} until its first backward (device {opts.device}, "
                         f"timeout {opts.timeout:g} s)")
         report = await loop.run_in_executor(ls.shadow.executor, ls.shadow.run, opts, path, source, findings,
-                                            settings)
+                                            settings, project)
     except Exception as err:  # never let a failed run take the server down
         log.exception("gradls.confirm failed for %s", uri)
         progress.end("failed")
@@ -420,9 +423,12 @@ async def run_confirm(ls: GradlsServer, args: tuple) -> dict:
     progress.end(summary)
     current = ls.document(uri)
     attached = current is not None and current.source == source
+    serial = ls.shadow.next_serial()
     if attached:
-        ls.shadow.results[uri] = shadow_pass.ShadowResult.of(uri, source, report, ls.shadow.next_serial())
+        own = shadow_pass.items_by_file(report, path).get(None, [])
+        ls.shadow.results[uri] = shadow_pass.ShadowResult.of(uri, source, report, serial, own)
         ls.republish(uri)
+    elsewhere = shadow_pass.attach_elsewhere(ls, report, path, settings, serial) if project else []
     if report.outcome not in shadow_pass.REACHED:
         detail = data["message"] or report.outcome
         ls.show(shadow_pass.message_type(report.outcome), f"gradls confirm {name}: {detail}")
@@ -435,9 +441,12 @@ async def run_confirm(ls: GradlsServer, args: tuple) -> dict:
     return {**out, "attached": attached, "outcome": report.outcome, "message": data["message"],
             "summary": summary, "device": data.get("device"), "wall_s": data.get("wall_s"),
             "counts": data["counts"], "params_without_grad": data["params_without_grad"],
-            "findings": [{"code": f["code"], "line": f["line"], "column": f["column"],
+            "attached_elsewhere": elsewhere,
+            "findings": [{"uri": shadow_pass.finding_uri(finding, path, uri), "code": f["code"],
+                          "line": f["line"], "column": f["column"],
                           "message": f["message"], "status": f["shadow"]["status"],
-                          "evidence": f["shadow"]["evidence"]} for f in data["findings"]]}
+                          "evidence": f["shadow"]["evidence"]}
+                         for (finding, _), f in zip(report.items, data["findings"])]}
 
 
 def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsServer:

@@ -10,6 +10,16 @@ document's diagnostics until its text changes:
 * not_reached / unverified: unchanged;
 * cuts seen only at run time: extra diagnostics with source `gradls-run`.
 
+The run starts from the same findings as `gradls confirm FILE` (`static_findings`): for a
+document in a folder, the project-aware pass, cross-module findings included, over the
+document's text (unsaved edits included) and the other files as on disk (what the run
+imports). A break the script reaches in another file (a detach in the imported model) is a
+finding of that file: its verdict is attached to that file's diagnostics (an open document's
+while its buffer is the text on disk that ran; a file no editor has open gets its diagnostics
+published again with it), and the command's result lists it with that file's URI. An
+untitled document, or a server without the cross-module pass (GRADLS_CROSS_MODULE=0), starts
+from the document's own findings.
+
 Settings (`shadow` table of the gradls settings, editor or `[tool.gradls.shadow]`):
 `device` ("auto" | "cpu" | "cuda"), `worker` (a shell command that starts a worker on
 stdio, e.g. "ssh gpu-box python -m gradls.shadow.worker"), `timeout` (seconds),
@@ -121,9 +131,10 @@ class ShadowResult:
     runtime: list = field(default_factory=list)    # [(Finding, shadow)] seen only at run time
 
     @classmethod
-    def of(cls, uri: str, source: str, report, serial: int) -> "ShadowResult":
+    def of(cls, uri: str, source: str, report, serial: int, items=None) -> "ShadowResult":
+        """The verdicts of `items` (default: all of the report's) for the document `uri`."""
         result = cls(uri, source, report, serial)
-        for finding, shadow in report.items:
+        for finding, shadow in (report.items if items is None else items):
             if shadow.get("status") == "runtime_only":
                 result.runtime.append((finding, shadow))
             else:
@@ -157,6 +168,91 @@ def merge(analysis: Analysis, result: ShadowResult | None) -> list[types.Diagnos
         out.append(attrs.evolve(diag, source=RUN_SOURCE, data={"code": finding.code, "fix": None,
                                                                "shadow": dict(shadow)}))
     return out
+
+
+# --- findings of other files ---------------------------------------------------------------
+def project_pass_enabled() -> bool:
+    """Whether confirm starts from the project-aware findings (as the cross-module pass of
+    the server runs: not with GRADLS_CROSS_MODULE=0 nor a stand-in engine)."""
+    return os.environ.get("GRADLS_CROSS_MODULE", "1") != "0" and not os.environ.get("GRADLS_SERVER_CHECK")
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether a finding at `a` is one of the document that ran at `b` (as `confirm` tells
+    them apart: a path that is no file, e.g. an untitled document's name, is the document's)."""
+    return a == b or not os.path.isfile(a) or os.path.abspath(a) == os.path.abspath(b)
+
+
+def items_by_file(report, path: str) -> dict[str | None, list]:
+    """The report's (finding, shadow) pairs by file: None for the document that ran (`path`),
+    else the absolute path of the other file."""
+    out: dict[str | None, list] = {}
+    for finding, shadow in report.items:
+        where = None if _same_file(finding.path, path) else os.path.abspath(finding.path)
+        out.setdefault(where, []).append((finding, shadow))
+    return out
+
+
+def finding_uri(finding: Finding, path: str, uri: str) -> str:
+    """The URI of the document a finding of the report is in."""
+    if _same_file(finding.path, path):
+        return uri
+    from pygls.uris import from_fs_path
+
+    try:
+        return from_fs_path(os.path.abspath(finding.path)) or uri
+    except Exception:
+        return uri
+
+
+def _disk_text(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def attach_elsewhere(ls, report, path: str, settings, serial: int) -> list[str]:
+    """Attach the verdicts of findings in other files than the document that ran to those
+    files' diagnostics, while their text is the one on disk that the run imported (event loop
+    side; never raises). Returns the URIs they were attached to."""
+    from pygls.uris import from_fs_path
+
+    attached: list[str] = []
+    for other, items in items_by_file(report, path).items():
+        if other is None:
+            continue
+        try:
+            uri = from_fs_path(other)
+            ran = _disk_text(other)
+            doc = ls.document(uri)
+            if ran is None:
+                continue
+            if doc is not None:
+                if doc.source != ran:
+                    continue  # an unsaved buffer: not the text that ran
+                ls.shadow.results[uri] = ShadowResult.of(uri, ran, report, serial, items)
+                ls.republish(uri)
+            else:
+                ls.shadow.results[uri] = ShadowResult.of(uri, ran, report, serial, items)
+                _publish_unopened(ls, uri, other, ran, [f for f, _ in items], settings)
+            attached.append(uri)
+        except Exception:
+            log.exception("cannot attach the verdicts of %s", other)
+    return attached
+
+
+def _publish_unopened(ls, uri: str, path: str, text: str, findings: list[Finding], settings) -> None:
+    """Publish a file no editor has open again, its findings with the run's verdicts: the
+    findings the cross-module pass last published for it when known, else those of the run."""
+    from .scheduler import Job, run_analysis
+
+    known = getattr(ls.scheduler, "_unopened", {}).get(path)
+    shown = list(known) if known is not None else findings
+    encoding = str(getattr(ls.workspace, "position_encoding", None) or types.PositionEncodingKind.Utf16)
+    analysis = run_analysis(Job(uri, None, text, path, settings, encoding), None, lambda *_: shown)
+    ls._publish(analysis)
 
 
 def summary(report) -> str:
@@ -242,10 +338,24 @@ class ShadowService:
             return str(exc)
         return None
 
-    def run(self, opts: ShadowOptions, path: str, source: str, findings: list[Finding], settings=None):
-        from ..shadow.client import confirm
+    def run(self, opts: ShadowOptions, path: str, source: str, findings: list[Finding], settings=None,
+            project: bool = False):
+        """One confirm (shadow thread). With `project` the run starts from the project-aware
+        findings `gradls confirm` starts from, other files' included (the document's `source`,
+        the other files as on disk: what the run imports); `findings` (the document's own, as
+        the editor shows them) are the fallback when that pass fails."""
+        from ..shadow.client import confirm, static_findings
 
         client = self.client(opts)
+        if project:
+            try:
+                from ..crossmodule.refine import project_root
+
+                found, error = static_findings(path, source, settings, root=project_root(path))
+                if error is None:
+                    findings = found
+            except Exception:
+                log.exception("the project pass failed for %s; confirming the document's own findings", path)
         return confirm(path, source=source, findings=[f for f in findings if f.code != SYNTAX_CODE],
                        device=opts.device, timeout=opts.timeout, client=client, settings=settings)
 
@@ -265,5 +375,6 @@ def message_type(outcome: str) -> types.MessageType:
     return types.MessageType.Error if outcome in FAILED else types.MessageType.Warning
 
 
-__all__ = ["RUN_SOURCE", "ShadowOptions", "ShadowResult", "ShadowService", "merge", "parse_options",
-           "run_path", "summary", "SOURCE"]
+__all__ = ["RUN_SOURCE", "ShadowOptions", "ShadowResult", "ShadowService", "attach_elsewhere", "finding_uri",
+           "items_by_file", "merge", "parse_options", "project_pass_enabled", "run_path",
+           "summary", "SOURCE"]

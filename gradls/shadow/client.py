@@ -246,11 +246,18 @@ class ShadowClient:
                 "observation": None, "wall_s": round(elapsed, 3)}
 
 
-def static_findings(path: str, source: str, settings=None) -> tuple[list[Finding], str | None]:
+def static_findings(path: str, source: str, settings=None, *, root=None,
+                    open_texts: dict[str, str] | None = None) -> tuple[list[Finding], str | None]:
     """The findings `gradls check PATH` reports, cross-module ones included (a break in a
     file the script imports is a finding of that file); the target's own findings carry
-    `path` as given. Falls back to the file alone when the project pass fails."""
-    import os
+    `path` as given. Falls back to the file alone when the project pass fails.
+
+    `root`: the project's root (default: the folder of the nearest pyproject.toml, else the
+    working directory, as `gradls check`). `open_texts` (path -> text): an editor's buffers,
+    read instead of those files on disk (the language server passes its open documents).
+    When every text is the one on disk this is `gradls check PATH`'s own pass; otherwise the
+    same pass over the unsaved texts: the script typed across the project, then the breaks it
+    reaches in other files, each checked from its text (buffer or disk)."""
     from dataclasses import replace
     from pathlib import Path
 
@@ -264,21 +271,21 @@ def static_findings(path: str, source: str, settings=None) -> tuple[list[Finding
         from ..rules import SYNTAX_ERROR_CODE
 
         target = Path(path).resolve()
-        pyproject = find_pyproject(target.parent)
-        root = pyproject.parent if pyproject else Path.cwd()
+        if root is None:
+            pyproject = find_pyproject(target.parent)
+            root = pyproject.parent if pyproject else Path.cwd()
         cfg = settings if settings is not None else Settings()
-        resolver = resolver_for(root, None, {str(target): source})
-        on_disk = None
-        try:
-            on_disk = target.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            pass
-        if on_disk == source:
-            run = check_paths([target], cfg, root, ResultCache(None, cfg), resolver)
+        overlay = {os.path.abspath(p): t for p, t in (open_texts or {}).items()
+                   if isinstance(p, str) and isinstance(t, str) and os.path.isabs(p)}
+        overlay[str(target)] = source
+        resolver = resolver_for(Path(root), None, overlay)
+        if all(_disk_text(p) == t for p, t in overlay.items()):
+            run = check_paths([target], cfg, Path(root), ResultCache(None, cfg), resolver)
             found = [f for f in run.findings if f.code != SYNTAX_ERROR_CODE
                      or not f.message.startswith("could not check")]
-        else:  # an editor's unsaved text: this text, typed across the project
+        else:  # an editor's unsaved texts: these texts, typed across the project
             found = check_source(source, path, cfg, resolver=resolver)
+            found += _root_causes_elsewhere(resolver, str(target), overlay, cfg)
         out = []
         for f in found:
             same = f.path == path or os.path.abspath(f.path) == str(target)
@@ -289,6 +296,34 @@ def static_findings(path: str, source: str, settings=None) -> tuple[list[Finding
             return check_source(source, path, settings), None
         except Exception as exc:  # NotImplementedError while the engine is being written
             return [], f"{type(exc).__name__}: {exc}"
+
+
+def _disk_text(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _root_causes_elsewhere(resolver, target: str, overlay: dict[str, str], settings) -> list[Finding]:
+    """What `gradls check` adds for a training script (gradls/checker.py `_root_causes_outside`):
+    the breaks it reaches in other files, in those files, checked from their buffer or disk."""
+    from ..engine import check_source
+
+    out: list[Finding] = []
+    for other in resolver.confirmed_files(target):
+        other = os.path.abspath(other)
+        if other == target:
+            continue
+        text = overlay.get(other)
+        if text is None:
+            text = _disk_text(other)
+        if text is None:
+            continue
+        out.extend(f for f in check_source(text, other, settings, resolver=resolver)
+                   if any(r.path for r in f.related))
+    return out
 
 
 def confirm(path: str, *, function: str | None = None, source: str | None = None,
