@@ -222,18 +222,21 @@ def setup_findings(context, settings) -> list:
         return []
     path = os.path.abspath(context.analysis.importer)
     record = getattr(resolver, "record_setup_root_causes", None)
-    if record is not None and (context.foreign or "world" in context.__dict__ or context.world_used):
-        try:
+    if record is not None and context.world_used and resolver.checks_first(context.source.text):
+        try:  # a training script: what its setup showed in other files (or that it shows none now)
             record(path, context.source.text, list(context.foreign))
         except Exception:  # noqa: BLE001 - a resolver failure must not cost the file's own findings
             pass
-    ask = getattr(resolver, "confirmations_for", None)
-    if ask is None:
-        return []
-    try:
-        found = [c for c in ask(path, context.source.text) if isinstance(c, SetupRootCause)]
-    except Exception:  # noqa: BLE001
-        return []
+    confirmations = context.__dict__.get("confirmations")  # asked already for the cut reports
+    if confirmations is None:
+        ask = getattr(resolver, "confirmations_for", None)
+        if ask is None:
+            return []
+        try:
+            confirmations = ask(path, context.source.text)
+        except Exception:  # noqa: BLE001
+            return []
+    found = [c for c in confirmations if isinstance(c, SetupRootCause)]
     findings, seen = [], set()
     for cause in found:
         if not settings.is_enabled(cause.code):
@@ -351,6 +354,7 @@ def file_cuts(ctx) -> list:
         if os.environ.get("GRADLS_STRICT"):
             raise
         return own
+    ctx.__dict__["confirmations"] = confirmations  # the setup root causes read them too
     extra = root_cause_reports(ctx.analysis, confirmations)
     known = {r.brk.key: r for r in own}
     for report in extra:

@@ -72,8 +72,8 @@ block; the other cases have no automatic fix.
         """A parameter group the setup code builds and never gives to an optimizer (the
         evaluated world: gradls/analysis/objects.py), reported where it is filled, in another
         file too (a trainer class's method building the optimizer)."""
-        if ctx.resolver is None and not ctx.mentions(("optim",)):
-            return
+        if not ctx.mentions(("optim",)) and not (ctx.resolver is not None and ctx.resolver.checks_first(ctx.source.text)):
+            return  # no optimizer here, and no setup of a training script that may build one elsewhere
         world = ctx.world
         if world.snapshot is None:
             return
