@@ -2,6 +2,9 @@
 
     python benchmarks/shadow_overhead.py                 # auto: CUDA if available
     python benchmarks/shadow_overhead.py --device cpu    # small shapes, ~1 minute
+    # quick CPU check of the recorder's cost (< 1 minute): launch-bound shapes, 1 thread
+    python benchmarks/shadow_overhead.py --device cpu --threads 1 --resnet-size 32 \
+        --gpt-layers 4 --gpt-seq 16 --iters 5 --skip verdict
 
 Models are built here (no torchvision): a bottleneck ResNet-50 (torchvision layout,
 25.6 M parameters) and a GPT-2-small-sized decoder (12 layers, d=768, 12 heads, vocab
@@ -260,7 +263,11 @@ def main(argv=None):
     ap.add_argument("--fixture", default=os.path.join(ROOT, "tests", "shadow_cases", "detach_real.py"))
     ap.add_argument("--verdict-runs", type=int, default=5)
     ap.add_argument("--skip", action="append", default=[], choices=("resnet", "gpt", "probe", "verdict"))
+    ap.add_argument("--threads", type=int,
+                    help="torch CPU threads (1 gives steadier ratios on a shared machine)")
     args = ap.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     use_cuda = args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available())
     device = torch.device("cuda" if use_cuda else "cpu")
     big = device.type == "cuda"

@@ -40,6 +40,11 @@ from dataclasses import dataclass, field
 import torch
 from torch.overrides import TorchFunctionMode
 
+_len_tf_stack = torch._C._len_torch_function_stack
+_tf_stack_at = torch._C._get_function_stack_at
+_pop_tf_stack = torch._C._pop_torch_function_stack
+_push_tf_stack = torch._C._push_on_torch_function_stack
+
 # --- classification ---------------------------------------------------------------
 
 GRD_DETACH = "GRD101"
@@ -70,6 +75,27 @@ def _opname(func) -> str:
     if name in ("__get__", "__set__"):
         owner = getattr(func, "__self__", None)
         return "." + (getattr(owner, "__name__", "") or "?")
+    return name
+
+
+_EMPTY = frozenset()
+# the op names _classify may cut whatever the output (the rest cut only an output that
+# does not require grad)
+_CUT_NAMES = frozenset(_DETACH_OPS | _PYTHON_OPS | _CONSTRUCT_OPS | _ZERO_GRAD_OPS | {".data"})
+# op name by function object, decided once per op kind
+_NAME_CACHE: dict = {}
+
+
+def _opname_cached(func) -> str:
+    name = _opname(func)
+    try:
+        # never keep alive what a function is bound to or closes over (a tensor, a user
+        # object): only plain torch functions, methods and descriptors are kept
+        if (not isinstance(getattr(func, "__self__", None), torch.Tensor)
+                and getattr(func, "__closure__", None) is None and len(_NAME_CACHE) < 65536):
+            _NAME_CACHE[func] = name
+    except TypeError:  # unhashable
+        pass
     return name
 
 
@@ -163,6 +189,7 @@ class Recorder:
         self.thread = threading.get_ident()
         self.paused = 0
         self.mode = _Mode(self)
+        self._local = self._local_trace  # one bound method, not one per traced event
         self.taint: dict[int, frozenset] = {}
         self._refs: dict[int, weakref.ref] = {}
         self.pyvals: dict[int, tuple[object, frozenset]] = {}
@@ -228,6 +255,24 @@ class Recorder:
         self.grad_calls = 0
         self.later_backward_error: dict | None = None
         self.target_globals: dict | None = None
+
+    # --- the mode off the stack, for the recorder's own bookkeeping -------------
+
+    def _mode_off(self) -> bool:
+        """Take the recorder's mode off the torch-function stack where it is on top: the
+        bookkeeping's own tensor calls (every attribute read, ``.grad``, ``.requires_grad``,
+        included) then skip the mode's Python dispatch (thousands of calls per backward on a
+        large model). Call while paused: same effect as the paused path, which runs each
+        call straight through. Returns whether it was taken off (give it to _mode_on)."""
+        n = _len_tf_stack()
+        if n and _tf_stack_at(n - 1) is self.mode:
+            _pop_tf_stack()
+            return True
+        return False
+
+    def _mode_on(self, off: bool) -> None:
+        if off:
+            _push_tf_stack(self.mode)
 
     # --- taint table ------------------------------------------------------------
 
@@ -356,45 +401,55 @@ class Recorder:
     # --- the op hook --------------------------------------------------------------
 
     def on_op(self, func, args, kwargs):
-        name = _opname(func)
+        # the per-op path: everything here runs for every torch call of the user's code,
+        # so the common case (no taint, output carries gradient) returns early
+        try:
+            name = _NAME_CACHE[func]
+        except (KeyError, TypeError):
+            name = _opname_cached(func)
         if self.cuda and name in ("numpy", "__array__"):
             first = args[0] if args else None
             if isinstance(first, torch.Tensor) and first.device.type != "cpu":
                 args = (first.cpu(),) + tuple(args[1:])
         grad_in = False
-        ftaint = frozenset()
-        itaint = frozenset()
+        ftaint = _EMPTY
+        itaint = _EMPTY
         sources = []
         direct_grad = False
         taint = self.taint
-        for i, a in enumerate(args):
-            if isinstance(a, torch.Tensor):
+        Tensor = torch.Tensor
+        for a in args:
+            if isinstance(a, Tensor):
                 if a.requires_grad:
                     grad_in = True
                     direct_grad = True
                     sources.append(a)
-                got = taint.get(id(a))
-                if got:
-                    if a.is_floating_point() or a.is_complex():
-                        ftaint |= got
-                    else:
-                        itaint |= got
+                if taint:
+                    got = taint.get(id(a))
+                    if got:
+                        if a.is_floating_point() or a.is_complex():
+                            ftaint |= got
+                        else:
+                            itaint |= got
             elif isinstance(a, (list, tuple)):
-                for b in _tensors_in(a, 1):
-                    if b.requires_grad:
+                # the tensors directly in the list (what _tensors_in(a, 1) yields)
+                for b in a:
+                    if isinstance(b, Tensor):
+                        if b.requires_grad:
+                            grad_in = True
+                            sources.append(b)
+                        got = taint.get(id(b))
+                        if got:
+                            ftaint |= got
+        if kwargs:
+            for a in kwargs.values():
+                if isinstance(a, Tensor):
+                    if a.requires_grad:
                         grad_in = True
-                        sources.append(b)
-                    got = taint.get(id(b))
+                        sources.append(a)
+                    got = taint.get(id(a))
                     if got:
                         ftaint |= got
-        if kwargs:
-            for a in _tensors_in(kwargs, 1):
-                if a.requires_grad:
-                    grad_in = True
-                    sources.append(a)
-                got = taint.get(id(a))
-                if got:
-                    ftaint |= got
         if self.pyvals:
             for a in args:
                 if not isinstance(a, torch.Tensor):
@@ -434,10 +489,15 @@ class Recorder:
                 self._set_probe(args[0], ptaint)
             for t in _tensors_in(out, 0):
                 self._set_probe(t, ptaint)
-        if not grad_in and not ftaint and not itaint:
-            if self.cuda and name == "from_numpy" and isinstance(out, torch.Tensor):
-                out = out.to(torch.get_default_device())
-            return out
+        if not ftaint and not itaint:
+            if not grad_in:
+                if self.cuda and name == "from_numpy" and isinstance(out, torch.Tensor):
+                    out = out.to(torch.get_default_device())
+                return out
+            # gradient in, gradient out, nothing to carry: nothing can be cut here
+            # (what _classify answers for every op outside _CUT_NAMES)
+            if name not in _CUT_NAMES and isinstance(out, Tensor) and out.requires_grad:
+                return out
         out_taint = ftaint if grad_in else (ftaint | itaint)
         if name == "__setitem__":
             if args and isinstance(args[0], torch.Tensor) and (ftaint or itaint):
@@ -569,8 +629,20 @@ class Recorder:
                     self._probe_call(frame)
                 finally:
                     self.paused -= 1
-            return self._local_trace
+            return self._local
         return None
+
+    def _make_global_trace(self):
+        """The global trace function: Python calls it at every call of every frame (torch's
+        own Python, this recorder's), so frames of other files cost one comparison."""
+        target = self.target
+        enter = self._global_trace
+
+        def global_trace(frame, event, arg):
+            if frame.f_code.co_filename != target:
+                return None
+            return enter(frame, event, arg)
+        return global_trace
 
     def _local_trace(self, frame, event, arg):
         if event == "line":
@@ -613,7 +685,7 @@ class Recorder:
                     self._snapshot(frame, prev)
             if self.after_backward and frame is self.bw_frame:
                 self.bw_returned = True
-        return self._local_trace
+        return self._local
 
     def _unseen_watch(self) -> bool:
         return any(line not in self.watched for line in self.watch)
@@ -658,6 +730,7 @@ class Recorder:
         self.backward_count += 1
         self._backward_seen()
         self.paused += 1
+        off = self._mode_off()
         try:
             self._track_snapshot(grads=False)
             frame = _target_frame(self.target)
@@ -686,6 +759,7 @@ class Recorder:
                 "error": None,
             }
         finally:
+            self._mode_on(off)
             self.paused -= 1
         self.paused += 1
         try:
@@ -695,6 +769,7 @@ class Recorder:
         finally:
             self.paused -= 1
         self.paused += 1
+        off = self._mode_off()
         try:
             self._track_snapshot(grads=True)
             self._learn_names(named)
@@ -755,6 +830,7 @@ class Recorder:
             info["cuts"] = cuts
             info["named"] = {str(k): v[0] for k, v in named.items()}
         finally:
+            self._mode_on(off)
             self.paused -= 1
         self.backward = info
         if info["error"] is not None:
@@ -840,9 +916,11 @@ class Recorder:
         self.backward_count += 1
         self._backward_seen()
         self.paused += 1
+        off = self._mode_off()
         try:
             self._track_snapshot(grads=False)
         finally:
+            self._mode_on(off)
             self.paused -= 1
         self.paused += 1
         try:
@@ -857,9 +935,11 @@ class Recorder:
         finally:
             self.paused -= 1
         self.paused += 1
+        off = self._mode_off()
         try:
             self._track_snapshot(grads=True)
         finally:
+            self._mode_on(off)
             self.paused -= 1
         self._stop_after_backward_if_done()
 
@@ -963,6 +1043,7 @@ class Recorder:
     def final_snapshot(self, namespace: dict | None = None) -> None:
         """At the end of the run (finished, stopped or raised)."""
         self.paused += 1
+        off = self._mode_off()
         try:
             if namespace is not None and self.target_globals is None:
                 self.target_globals = namespace
@@ -972,6 +1053,7 @@ class Recorder:
         except Exception as exc:  # never let the bookkeeping hide the user's result
             self.notes.append(f"final snapshot failed: {type(exc).__name__}: {exc}")
         finally:
+            self._mode_on(off)
             self.paused -= 1
 
     def _name(self, t) -> str:
@@ -1199,22 +1281,27 @@ class Recorder:
             self._step_skip = True
             return None
         self.paused += 1
+        off = self._mode_off()
         try:
-            self._track_snapshot(grads=True)
-        except Exception:
-            pass
-        frame = _target_frame(self.target)
-        snap = []
-        for gi, group in enumerate(opt.param_groups):
-            for pi, p in enumerate(group["params"]):
-                snap.append((gi, pi, p, p.detach().clone()))
-        self._step_snap = (frame.f_lineno if frame is not None else None, snap)
+            try:
+                self._track_snapshot(grads=True)
+            except Exception:
+                pass
+            frame = _target_frame(self.target)
+            snap = []
+            for gi, group in enumerate(opt.param_groups):
+                for pi, p in enumerate(group["params"]):
+                    snap.append((gi, pi, p, p.detach().clone()))
+            self._step_snap = (frame.f_lineno if frame is not None else None, snap)
+        finally:
+            self._mode_on(off)
         return None
 
     def _step_post(self, opt, args, kwargs):
         if self._step_skip:
             self._step_skip = False
             return None
+        off = self._mode_off()
         try:
             line, snap = self._step_snap or (None, [])
             self._step_snap = None
@@ -1258,6 +1345,7 @@ class Recorder:
                                "not_stepped": orphans[:50],
                                "without_requires_grad": frozen[:50]})
         finally:
+            self._mode_on(off)
             self.paused -= 1
         return None
 
@@ -1440,7 +1528,7 @@ class Recorder:
         self.mode.__enter__()
         self._installed.append(lambda: self.mode.__exit__(None, None, None))
         if self.trace_lines:
-            sys.settrace(self._global_trace)
+            sys.settrace(self._make_global_trace())
             self._installed.append(lambda: sys.settrace(None))
 
     def uninstall(self) -> None:
@@ -1505,8 +1593,17 @@ def _zero_grads(tensors) -> set[int]:
     out = set()
     for group in by_device.values():
         try:
-            norms = torch.stack([g.abs().amax() if g.numel() else g.new_zeros(())
-                                 for g in (t.grad for t in group)]).tolist()
+            grads = [t.grad for t in group]
+            if grads[0].device.type == "cpu":  # the CPU foreach inf-norm is ~10x slower
+                norms = torch.stack([g.abs().amax() if g.numel() else g.new_zeros(())
+                                     for g in grads]).tolist()
+            else:
+                # the largest |element| of every gradient in one foreach call (fused
+                # kernels on a GPU instead of two launches per tensor); empty counts as zero
+                full = [g for g in grads if g.numel()]
+                got = iter(torch.stack(torch._foreach_norm(full, float("inf"))).tolist()
+                           if full else ())
+                norms = [next(got) if g.numel() else 0.0 for g in grads]
         except Exception:
             norms = [float(bool(t.grad.count_nonzero())) for t in group]
         for t, n in zip(group, norms):
@@ -1539,9 +1636,16 @@ def _grad_norms(tensors) -> list[tuple]:
     for group in by_device.values():
         try:
             with torch.no_grad():
-                norm = torch.linalg.vector_norm  # accumulates in fp32 without a copy
-                gs = torch.stack([norm(t.grad.detach(), dtype=torch.float32) for t in group])
-                vs = torch.stack([norm(t.detach(), dtype=torch.float32) for t in group])
+                # accumulates in fp32 without a copy; off the CPU one foreach call per list
+                # (fused kernels instead of a launch per tensor)
+                if group[0].grad.device.type == "cpu":
+                    norm = torch.linalg.vector_norm
+                    gs = torch.stack([norm(t.grad.detach(), dtype=torch.float32) for t in group])
+                    vs = torch.stack([norm(t.detach(), dtype=torch.float32) for t in group])
+                else:
+                    fnorm = torch._foreach_norm
+                    gs = torch.stack(fnorm([t.grad.detach() for t in group], 2, dtype=torch.float32))
+                    vs = torch.stack(fnorm([t.detach() for t in group], 2, dtype=torch.float32))
                 norms = torch.stack([gs, vs]).tolist()
             out.extend(zip(group, norms[0], norms[1]))
         except Exception:
