@@ -188,10 +188,11 @@ def _external_call(interp, call: ast.Call, definition, label: str | None) -> Flo
             # a loss object: calling it runs its class's forward (see `_call_value`)
             return Flow(tags=frozenset({PARAMLESS_TAG, f"extclass:{definition.qualified}"}))
         if not definition.is_module and not definition.has_parameters:
-            # a plain object of another file (a helper): no gradient source, but calling its
-            # methods runs them, as for a local class (a class holding a module it was given,
-            # a loss computer, is an instance like a module's, as for a local class)
-            return Flow(tags=frozenset({f"extclass:{definition.qualified}"}))
+            # a plain object of another file holding nothing trainable (a helper over dicts of
+            # log-probabilities, an environment): its methods are not followed from here
+            return EMPTY
+        # a module, or a plain class holding a module it was given (a loss computer): an
+        # instance like a module's, whose methods run, as for a local class
         return _fresh_module(label, call).with_tags(f"extclass:{definition.qualified}")
     flows = _bind_parameters(interp, call, definition.params)
     result = Summary(definition.returns).apply(flows, call)
@@ -884,7 +885,7 @@ def _external_method(interp, instance: Flow, method: str):
     for tag in instance.tags:
         if tag.startswith("extclass:"):
             definition = interp.program.external(tag[9:])
-            if definition is not None and (len(instance.live) == 1 or _plain_external(definition, instance)):
+            if definition is not None and len(instance.live) == 1:
                 return definition.methods.get(method)
     return None
 
@@ -893,12 +894,6 @@ def _plain_object(info, instance: Flow) -> bool:
     """An object of a local class holding no module or parameter: its methods compute from
     their arguments only."""
     return not instance.live and not info.is_module and not (info.params or info.modules)
-
-
-def _plain_external(definition, instance: Flow) -> bool:
-    """An object of another file's plain class (see `_plain_object`)."""
-    return (not instance.live and isinstance(definition, ExternalClass) and not definition.is_module
-            and not definition.has_parameters)
 
 
 def _instance_label(instance: Flow) -> str:
