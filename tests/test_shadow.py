@@ -358,3 +358,21 @@ def test_the_line_of_a_timeout_is_read_from_the_dumped_stack(tmp_path):
     assert _line_in_stack(str(stack), {"path": str(script)}, str(tmp_path / "run")) == 2
     assert _line_in_stack(str(stack), {"path": str(tmp_path / "other.py")}, str(tmp_path / "run")) is None
     assert _line_in_stack(str(tmp_path / "missing.txt"), {"path": str(script)}, str(tmp_path)) is None
+
+
+def test_an_unsaved_script_imports_the_modules_of_its_folder(tmp_path):
+    """The worker runs an unsaved buffer from a temporary copy; `import models` next to the
+    file must still load the project's module (and nothing is written into the project)."""
+    (tmp_path / "models.py").write_text(
+        "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.fc = nn.Linear(4, 1)\n\n"
+        "    def forward(self, x):\n        return self.fc(x).detach()\n")
+    script = tmp_path / "train.py"
+    script.write_text("print('the saved version')\n")
+    unsaved = ("import torch\nfrom models import Net\n\nmodel = Net()\n"
+               "loss = model(torch.randn(2, 4)).sum()\nloss.backward()\n")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    report = confirm(str(script), source=unsaved, findings=[], device="cpu", timeout=60)
+    assert "ModuleNotFoundError" not in str(report.result), report.result
+    assert "does not require grad" in str(report.result), report.result  # the detach in models.py ran
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

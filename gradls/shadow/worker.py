@@ -488,6 +488,10 @@ def child_run(req: dict, rundir: str, shm) -> dict:
 
     sys.argv = [target] + list(req.get("argv") or [])
     sys.path.insert(0, os.path.dirname(target))
+    original = os.path.dirname(os.path.abspath(req.get("path") or ""))
+    if copied and req.get("path") and os.path.isdir(original):
+        # an unsaved buffer runs from a copy: its imports of the project still come from its folder
+        sys.path.insert(1, original)
     watch = {int(k): v for k, v in (req.get("watch") or {}).items()}
     timeout = float(req.get("timeout") or 60)
     rec = Recorder(target, watch=watch, cuda=use_cuda, shm=shm, probes=req.get("probes"),
