@@ -151,12 +151,20 @@ async function paletteTitles(page, query) {
 }
 
 async function runCommand(page, query, title) {
-  const titles = await paletteTitles(page, query);
-  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
-  await row.waitFor({ timeout: TIMEOUT }).catch(() => {
-    throw new Error(`the command palette has no "${title}" for "${query}": ${JSON.stringify(titles)}`);
-  });
-  await row.click();
+  // On a loaded machine the palette may take the first keystrokes before its input has focus
+  // (it then lists recently used commands): close it and type the query again.
+  let titles = [];
+  for (let attempt = 0; attempt < 3; attempt++) {
+    titles = await paletteTitles(page, query);
+    const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
+    const found = await row.waitFor({ timeout: attempt < 2 ? TIMEOUT / 3 : TIMEOUT }).then(() => true, () => false);
+    if (found) {
+      await row.click();
+      return;
+    }
+    await page.keyboard.press("Escape");
+  }
+  throw new Error(`the command palette has no "${title}" for "${query}": ${JSON.stringify(titles)}`);
 }
 
 async function openFile(page, file = FILE) {
