@@ -344,7 +344,7 @@ def test_vscode_multiroot(tmp_path):
     """A two-folder .code-workspace: each folder gets its own server, started with that
     folder's gradls.path (a wrapper that records where it runs) in that folder, and each file
     shows only what its own folder's configuration selects. Both files have the same two bugs
-    (GRD101 on line 6, GRD106 on line 10); folder a's pyproject selects GRD101; folder b's
+    (GRD101 on line 6, GRD106 from the `with` on line 9 to line 10); folder a's pyproject selects GRD101; folder b's
     pyproject selects every GRD1 rule and b's own VS Code settings ignore GRD101, which a
     single server started with the first folder's settings would not."""
     multi = tmp_path / "multi"
@@ -365,7 +365,7 @@ def test_vscode_multiroot(tmp_path):
         (folder / ".vscode" / "settings.json").write_text(json.dumps({"gradls.path": [str(wrapper)], **settings}))
     workspace = multi / "two.code-workspace"
     workspace.write_text(json.dumps({"folders": [{"path": "a"}, {"path": "b"}], "settings": {}}))
-    expected = [{"file": "train_a.py", "lines": [6]}, {"file": "train_b.py", "lines": [10]}]
+    expected = [{"file": "train_a.py", "lines": [6]}, {"file": "train_b.py", "lines": [9, 10]}]
     _, report, _ = _code_server_run(tmp_path, workspace, "vscode-multiroot", trust=False,
                                     drive_extra={"GRADLS_E2E_MODE": "multiroot",
                                                  "GRADLS_E2E_MULTIROOT": json.dumps(expected)})

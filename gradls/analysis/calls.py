@@ -1009,7 +1009,26 @@ def _local_call(interp, call: ast.Call, callee, label: str | None, bound: bool =
     arg_flows = _bind_arguments(interp, call, callee, bound)
     result = summary.apply(arg_flows, call)
     _grad_effect(interp, summary)
+    _train_with_passed_modules(program, callee, arg_flows)
     return result
+
+
+def _train_with_passed_modules(program, callee, arg_flows: dict[str, Flow]) -> None:
+    """`run_epoch(model, loader, optimizer)` with `model` an object of a known module class:
+    the function's backward calls are checked once more with that object (and the optimizer)."""
+    record = program.records.get(callee.node)
+    scope = record.scope if record is not None else None
+    if scope is None or not any(s.kind == "backward" for s in scope.sinks):
+        return
+    bound = {name: flow for name, flow in arg_flows.items() if _known_module(flow) or OPTIMIZER_TAG in flow.tags}
+    if any(_known_module(flow) for flow in bound.values()):
+        program.train_with_modules(callee, bound)
+
+
+def _known_module(flow: Flow) -> bool:
+    """An object of a module class whose definition is known (this file's or another's)."""
+    return bool(flow.live) and all(o.kind == MODULE for o in flow.live) and any(
+        t.startswith(("class:", "extclass:")) for t in flow.tags)
 
 
 def _literal_arguments(interp, call: ast.Call, callee, bound: bool) -> dict:

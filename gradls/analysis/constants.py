@@ -1,8 +1,8 @@
 """Constant configuration attributes of a local class, as the script builds its objects.
 
-`self.return_tensor = return_tensor` in `__init__`, with every `Model(...)` call of the file
-leaving `return_tensor` at its literal default (or passing the same literal), makes
-`self.return_tensor` a constant of every object the script trains: `if self.return_tensor:`
+`self.use_bias = use_bias` in `__init__`, with every `Model(...)` call of the file
+leaving `use_bias` at its literal default (or passing the same literal), makes
+`self.use_bias` a constant of every object the script trains: `if self.use_bias:`
 in a method then goes one known way. Anything less certain is unknown (None), and the flow
 analysis runs both branches as before:
 - the attribute is assigned once, at the top level of `__init__`, and nowhere else in the class;

@@ -141,6 +141,13 @@ class ClassInfo:
     methods: dict = field(default_factory=dict)
 
 
+def _reads_training_positively(test: ast.AST) -> bool:
+    """`if self.training: return x`: the pass-through is the training path itself."""
+    if isinstance(test, ast.BoolOp):
+        return any(_reads_training_positively(v) for v in test.values)
+    return N.dotted_text(test) == "self.training"
+
+
 class Interpreter:
     """Interprets one scope. `program` gives access to classes, summaries and globals."""
 
@@ -257,6 +264,8 @@ class Interpreter:
             if branch and isinstance(branch[-1], (ast.Return, ast.Raise)):
                 self.returned = True
             return
+        if self._switched_off_pass_through(stmt):
+            return  # the layer's off switch: what it does when on is what trains through it
         before = dict(self.env)
         mode = (self.no_grad, self.no_grad_cause)
         self.run(stmt.body)
@@ -269,6 +278,27 @@ class Interpreter:
         self.scope.env = self.env
         if body_mode != (self.no_grad, self.no_grad_cause):  # grad mode depends on the branch
             self.set_grad_mode(False, None)  # unknown: quiet
+
+    def _switched_off_pass_through(self, stmt: ast.If) -> bool:
+        """`if not self.training or self.drop_prob == 0: return x` at the top of a module's
+        forward: the layer switched off (in eval, or by its configuration) hands its input back
+        unchanged. Whoever trains through the layer trains through what it does when on, so that
+        path alone makes the summary (a no_grad there cuts the layers before it). A test that
+        reads anything but the module's own attributes (an argument, a local) is left to the flow."""
+        scope = self.scope
+        info = scope.class_info
+        if scope.name != "forward" or info is None or not info.is_module or stmt.orelse:
+            return False
+        if len(stmt.body) != 1 or not isinstance(stmt.body[0], ast.Return):
+            return False
+        returned = stmt.body[0].value
+        params = [a.arg for a in scope.node.args.args[1:]]
+        if not (isinstance(returned, ast.Name) and returned.id in params):
+            return False
+        names = {n.id for n in ast.walk(stmt.test) if isinstance(n, ast.Name)}
+        if names != {"self"} or _reads_training_positively(stmt.test):
+            return False
+        return True
 
     def stmt_For(self, stmt: ast.For) -> None:
         self.program.note_loop(stmt)

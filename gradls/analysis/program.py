@@ -147,6 +147,10 @@ class FileAnalysis:
         self._class_constants: dict[str, dict] = {}   # class name -> its instances' constant attributes
         self._appenders: dict[str, dict] = {}  # class name -> attribute -> methods appending to self.<attribute>
         self._specialized: dict[tuple, Summary] = {}   # (function, literals passed) -> its summary
+        # a training function run once more with the modules a call passes it (`train(model, ...)`):
+        # its backward calls then see what those modules' forward does; only the cut rules read them
+        self.specialized_scopes: list[Scope] = []
+        self._trained_with: set = set()
         self._tested: dict[tuple, set] = {}   # (function, parameters) -> those its tests read
         self._constructions: Constructions | None = None
         self.source = source
@@ -465,7 +469,8 @@ class FileAnalysis:
     def _run_module_scope(self) -> None:
         body = [s for s in self.tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
         record = self._previous.get(MODULE_RECORD)
-        if record is not None and _same_nodes(record.node, body) and _reads_only_its_globals(record):
+        if record is not None and _same_nodes(record.node, body) and _reads_only_its_globals(record) \
+                and not record.specialized:
             self._replay_module_scope(record)
             return
         record = Record(tuple(body))
@@ -745,7 +750,7 @@ class FileAnalysis:
     def _reusable_record(self, callee: Callee) -> Record | None:
         """The previous version's record of `callee`, if everything it read is still the same."""
         record = self._previous.get(callee.node)
-        if record is None:
+        if record is None or record.specialized:
             return None
         self._recording.append(Record(callee.node))  # reads made while checking belong to no one
         try:
@@ -827,7 +832,28 @@ class FileAnalysis:
         self._specialized[key] = summary
         return summary
 
-    def _interpret_function(self, callee: Callee, constants: dict | None = None, keep: bool = True) -> Scope:
+    def train_with_modules(self, callee: Callee, bound: dict) -> None:
+        """Interpret the training function `callee` again with the module instances (and
+        optimizers) a call passes it bound to its parameters: `def run_epoch(model, loader, opt)`
+        called with `model = Net()` backpropagates through Net's forward, which its generic
+        interpretation (parameters of unknown type) cannot see. Once per function and set of
+        instances; the caller's record is not reused (it made this scope)."""
+        key = (id(callee.node), tuple(sorted(bound.items(), key=lambda item: item[0])))
+        if self._recording:
+            self._recording[-1].specialized = True
+        if key in self._trained_with or key in self.in_progress or len(self._trained_with) >= MAX_SPECIALIZED:
+            return
+        self._trained_with.add(key)
+        self.in_progress.add(key)
+        try:
+            scope = self._interpret_function(callee, keep=False, bound=bound)
+        finally:
+            self.in_progress.discard(key)
+        if any(s.kind == "backward" for s in scope.sinks):
+            self.specialized_scopes.append(scope)
+
+    def _interpret_function(self, callee: Callee, constants: dict | None = None, keep: bool = True,
+                            bound: dict | None = None) -> Scope:
         node = callee.node
         info = callee.class_info
         is_loss = _is_loss_function(node.name, info)
@@ -843,6 +869,7 @@ class FileAnalysis:
             interp.env[name] = _argument_value(name, node)
         if node.args.vararg is not None:  # `*inputs`: what the caller passes positionally
             interp.env[node.args.vararg.arg] = _argument_value(node.args.vararg.arg, node)
+        interp.env.update(bound or {})
         interp.no_grad = self._no_grad_decorated(node)
         for name, value in (constants or {}).items():
             if value is GRADIENT_FREE and name in interp.env:

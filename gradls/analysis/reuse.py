@@ -44,6 +44,7 @@ class Record:
     class_optimizers: dict = field(default_factory=dict)   # attribute -> covered labels
     constructions: list = field(default_factory=list)
     trains: bool = False
+    specialized: bool = False   # it made a training scope for a call (`train_with_modules`): run it again
 
 
 @dataclass

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 
+from ..analysis.names import NO_GRAD_CONTEXTS
 from ..analysis.values import NO_GRAD, Origin
 from .cut_rule import CutRule
 
@@ -71,6 +72,17 @@ No automatic fix: moving code out of the block changes what else runs without gr
         yield from super().check(ctx)
         yield from self._inference_tensors_saved(ctx)
 
+    def span_of(self, ctx, report):
+        """From the `with torch.no_grad():` that disabled grad to the value it cut: the block's
+        header is what to change, the value is what it cost."""
+        span = super().span_of(ctx, report)
+        node = report.brk.node
+        header = _enclosing_no_grad_header(ctx, node) if node is not None else None
+        if header is None:
+            return span
+        start = ctx.span(header)
+        return type(span)(start.line, start.column, span.end_line, span.end_column)
+
     def _inference_tensors_saved(self, ctx):
         analysis = ctx.analysis
         if not any(sink.kind == "backward" for scope in analysis.scopes for sink in scope.sinks):
@@ -96,6 +108,25 @@ No automatic fix: moving code out of the block changes what else runs without gr
                     None,
                     [ctx.related(call, f"`{layer}` keeps `{ast.unparse(node)}` for backward here")],
                 )
+
+
+def _enclosing_no_grad_header(ctx, node: ast.AST):
+    """The context expression of the innermost `with` block around `node` that disables grad."""
+    line = getattr(node, "lineno", None)
+    if line is None:
+        return None
+    found = None
+    for block in ast.walk(ctx.tree):
+        if not isinstance(block, (ast.With, ast.AsyncWith)) or not block.body:
+            continue
+        if not (block.body[0].lineno <= line <= (block.end_lineno or line)):
+            continue
+        for item in block.items:
+            target = item.context_expr.func if isinstance(item.context_expr, ast.Call) else item.context_expr
+            if ctx.analysis.imports.qualify(target) in NO_GRAD_CONTEXTS - {"torch.enable_grad"}:
+                if found is None or item.context_expr.lineno > found.lineno:
+                    found = item.context_expr
+    return found
 
 
 def _frozen(analysis, module) -> bool:
