@@ -64,6 +64,19 @@ def infer_result(project, qualified: str, importer: str) -> tuple[str | None, se
     return None, set()
 
 
+def module_found(project, top: str, importer: str) -> bool:
+    """Does `import top` lead jedi anywhere? When not, every name of `top` infers to nothing:
+    `infer_result` would answer None for each without finding a file."""
+    import jedi
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return bool(jedi.Script(f"import {top}\n{top}\n", path=importer, project=project).infer(2, 0))
+    except Exception:  # noqa: BLE001 - when unsure, ask name by name as before
+        return True
+
+
 def _infer(project, header: str, callee: str, importer: str) -> tuple[set[str], set[str]]:
     import jedi
 

@@ -45,7 +45,7 @@ from ..analysis.external import (
 )
 from ..analysis.source import SourceFile
 from ..analysis.walk import guarded_definitions
-from .library import infer_result, is_library_top, jedi_project
+from .library import infer_result, is_library_top, jedi_project, module_found
 
 SKIP_TOP = frozenset({
     "torch", "numpy", "np", "math", "scipy", "os", "sys", "typing", "functools", "itertools",
@@ -77,8 +77,11 @@ class ProjectResolver:
         self._deps: dict[str, set[str]] = {}   # importer path -> files its findings depend on
         self._file_deps: dict[str, set[str]] = {}  # analysed file -> files its exports depend on
         self._exists: dict[tuple[str, str], bool] = {}
-        self._star: dict[tuple[str, str], tuple[str, ...]] = {}
-        self._toplevel: dict[tuple[str, str], dict] = {}
+        self._dirs: dict[str, list[str]] = {}  # importer folder -> where its absolute imports are looked for
+        self._facts: dict[str, tuple] = {}  # path -> (hash, (binding lines, star-imported modules))
+        self._trees: dict[str, tuple] = {}  # path -> (hash, syntax tree): the last few parsed, parsed once
+        self._override_hashes: dict[str, tuple] = {}  # path -> (overlay text, its hash)
+        self._importable_tops: dict[str, bool] = {}  # installed top-level module -> jedi finds it
         self.overrides: dict[str, str] = _absolute_keys(overlay or {})  # path -> text read instead of the disk
         self._library: dict[str, tuple] = {}  # qualified -> (kind, library files) of installed libraries
         # training script -> (its hash, {dependency: hash}, its Confirmations): root causes it shows
@@ -86,7 +89,6 @@ class ProjectResolver:
         self._listing: tuple[float, list[str]] | None = None  # (when, the project's .py files)
         self._trainer_stamps: dict[str, tuple] = {}  # path -> ((mtime, size), calls backward)
         self._checked: dict[str, tuple] = {}  # training script -> (overlay, when its entry was validated)
-        self._setup_trees: dict[str, tuple] = {}  # path -> (hash, syntax tree) for setup evaluation
         self.claimed: set[str] = set()
         # while `gradls check` checks the training scripts first: those that asked for their own
         # root causes (asked again once all of them are known)
@@ -149,13 +151,31 @@ class ProjectResolver:
         if hit is not None:
             self.stats["library_cached"] += 1
             return hit or (None, ())
-        self.stats["library"] += 1
         if self._project is None:
             self._project = jedi_project(self.root)
-        kind, files = infer_result(self._project, qualified, importer)
+        if not self._importable(qualified.split(".")[0], importer):
+            kind, files = None, set()  # what jedi answers for every name of a module it cannot find
+        else:
+            self.stats["library"] += 1
+            kind, files = infer_result(self._project, qualified, importer)
         answer = (kind, tuple(sorted(files)))
         self.store.set_location(key, answer, {f: self.file_hash(f) for f in files})
         return answer
+
+    def _importable(self, top: str, importer: str) -> bool:
+        """Does jedi find the installed module `top` at all? Asked once per name, not once per
+        call of the library (most libraries a big project mentions are not installed). Where
+        it looks does not depend on the importer: the folders above it are the project's, where
+        `top` is no file (else it would not be a library); only a buildout script could add
+        paths per importer, so an importer below a buildout.cfg, or one near a `top.pyi` or
+        compiled `top.*.so` of the project, asks for itself."""
+        if _below_buildout(importer) or any(_other_module_file(folder, top) for folder in self._search_dirs(importer)):
+            return True
+        known = self._importable_tops.get(top)
+        if known is None:
+            self.stats["library_tops"] = self.stats.get("library_tops", 0) + 1
+            known = self._importable_tops[top] = module_found(self._project, top, importer)
+        return known
 
     @contextmanager
     def overlaid(self, texts: dict[str, str]):
@@ -230,18 +250,12 @@ class ProjectResolver:
             text = self._text(path)
             if digest is None or text is None:
                 return None
-            known = self._setup_trees.get(path)
-            if known is None or known[0] != digest:
-                try:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        tree = ast.parse(text, filename=path)
-                except (SyntaxError, ValueError):
-                    return None
-                known = self._setup_trees[path] = (digest, tree)
+            tree = self._tree(path, digest, text)
+            if tree is None:
+                return None
             deps = self._deps.setdefault(os.path.abspath(trainer), set())
             deps.update(files)
-            return path, text, known[1]
+            return path, text, tree
 
     def record_setup_root_causes(self, path: str, text: str, found: list) -> None:
         """The training script's setup findings whose statement is in another file (a helper
@@ -314,13 +328,8 @@ class ProjectResolver:
         from ..analysis.program import FileAnalysis
 
         text = self._text(trainer)
-        if text is None:
-            return []
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(text, filename=trainer)
-        except (SyntaxError, ValueError):
+        tree = self._tree(trainer, self.file_hash(trainer), text) if text is not None else None
+        if tree is None:
             return []
         self.stats["trainers"] += 1
         self._in_progress.add(trainer)
@@ -400,8 +409,12 @@ class ProjectResolver:
     # ----- files ---------------------------------------------------------------------------
 
     def file_hash(self, path: str) -> str | None:
-        if path in self.overrides:
-            return content_hash(self.overrides[path].encode("utf-8", "surrogatepass"))
+        text = self.overrides.get(path)
+        if text is not None:
+            known = self._override_hashes.get(path)
+            if known is None or known[0] is not text:
+                known = self._override_hashes[path] = (text, content_hash(text.encode("utf-8", "surrogatepass")))
+            return known[1]
         try:
             info = os.stat(path)
         except OSError:
@@ -434,8 +447,14 @@ class ProjectResolver:
     # ----- fast refusal ------------------------------------------------------------------------
 
     def _search_dirs(self, importer: str) -> list[str]:
+        """The importer's folder and those above it up to the root, the root, root/src: kept
+        per folder (a name's lookup asks for them several times)."""
+        start = os.path.dirname(importer)
+        known = self._dirs.get(start)
+        if known is not None:
+            return known
         dirs = []
-        folder = Path(importer).parent
+        folder = Path(start)
         while True:
             dirs.append(str(folder))
             if folder == self.root or self.root not in folder.parents:
@@ -443,6 +462,7 @@ class ProjectResolver:
             folder = folder.parent
         dirs.append(str(self.root))
         dirs.append(str(self.root / "src"))
+        self._dirs[start] = dirs
         return dirs
 
     def _in_project(self, top: str, importer: str) -> bool:
@@ -491,21 +511,43 @@ class ProjectResolver:
         return ExternalMember(instance, attribute) if isinstance(instance, ExternalInstance) else None
 
     def _star_modules(self, importer: str) -> tuple[str, ...]:
-        text = self._text(importer)
-        if text is None:
-            return ()
-        key = (importer, content_hash(text.encode("utf-8", "surrogatepass")))
-        known = self._star.get(key)
-        if known is None:
-            try:
-                tree = ast.parse(text)
-            except (SyntaxError, ValueError):
-                tree = ast.Module(body=[], type_ignores=[])
-            known = tuple("." * node.level + (node.module or "")
-                          for node in tree.body
-                          if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names))
-            self._star[key] = known
-        return known
+        facts = self._module_facts(importer)
+        return facts[1] if facts is not None else ()
+
+    def _module_facts(self, path: str) -> tuple | None:
+        """(name -> binding lines, modules imported with `*`) of the file's current version:
+        read from one parse per version (the analysis of the file, if any, reuses that tree)."""
+        digest = self.file_hash(path)
+        if digest is None:
+            return None
+        known = self._facts.get(path)
+        if known is not None and known[0] == digest:
+            return known[1]
+        text = self._text(path)
+        tree = self._tree(path, digest, text) if text is not None else None
+        if tree is None:
+            tree = ast.Module(body=[], type_ignores=[])
+        facts = (_binding_lines(tree), _star_imports(tree))
+        self._facts[path] = (digest, facts)
+        return facts
+
+    def _tree(self, path: str, digest: str | None, text: str) -> ast.Module | None:
+        """The syntax tree of `text` (the file's version `digest`), None on a syntax error; the
+        last few are kept: a file's bindings, its export analysis and its setup evaluation
+        are read from one parse (analyses never change a tree)."""
+        known = self._trees.get(path)
+        if known is not None and known[0] == digest:
+            return known[1]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text, filename=path)
+        except (SyntaxError, ValueError):
+            tree = None
+        if len(self._trees) >= RECENT_TREES:
+            self._trees.pop(next(iter(self._trees)))
+        self._trees[path] = (digest, tree)
+        return tree
 
     def _resolve_dotted(self, qualified: str, importer: str):
         level = len(qualified) - len(qualified.lstrip("."))
@@ -552,13 +594,10 @@ class ProjectResolver:
         if len(candidates) != 1:
             return None
         path = candidates[0]
-        text = self._text(path)
-        if text is None:
+        facts = self._module_facts(path)
+        if facts is None:
             return None
-        key = (path, content_hash(text.encode("utf-8", "surrogatepass")))
-        table = self._toplevel.get(key)
-        if table is None:
-            table = self._toplevel[key] = _binding_lines(text)
+        table = facts[0]
         lines = table.get(name)
         if "*" in table or not lines or len(lines) != 1 or lines[0] < 0 or not self._inside_project(path):
             return None
@@ -598,26 +637,26 @@ class ProjectResolver:
         level = len(module) - len(module.lstrip("."))
         parts = [p for p in module[level:].split(".") if p]
         if level:
-            base = Path(importer).parent
+            base = os.path.dirname(importer)
             for _ in range(level - 1):
-                base = base.parent
+                base = os.path.dirname(base)
             bases = [base]
         else:
-            bases = [Path(d) for d in self._search_dirs(importer)]
-        for base in bases:
+            bases = self._search_dirs(importer)
+        for base in bases:  # os.path, not pathlib: this runs for every name looked up
             files, folder = [], base
             for i, part in enumerate(parts):
-                folder = folder / part
-                init = folder / "__init__.py"
-                if init.is_file():
-                    files.append(str(init))
-                elif i == len(parts) - 1 and folder.with_suffix(".py").is_file():
-                    files.append(str(folder.with_suffix(".py")))
-                elif not folder.is_dir():
+                folder = os.path.join(folder, part)
+                init = os.path.join(folder, "__init__.py")
+                if os.path.isfile(init):
+                    files.append(init)
+                elif i == len(parts) - 1 and os.path.isfile(folder + ".py"):
+                    files.append(folder + ".py")
+                elif not os.path.isdir(folder):
                     files = []
                     break
-            if level and not parts and (base / "__init__.py").is_file():
-                files.append(str(base / "__init__.py"))
+            if level and not parts and os.path.isfile(os.path.join(base, "__init__.py")):
+                files.append(os.path.join(base, "__init__.py"))
             if files:
                 return files
         return []
@@ -667,13 +706,8 @@ class ProjectResolver:
         from ..analysis.program import FileAnalysis
 
         text = self._text(path)
-        if text is None:
-            return {}
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(text, filename=path)
-        except (SyntaxError, ValueError):
+        tree = self._tree(path, self.file_hash(path), text) if text is not None else None
+        if tree is None:
             return {}
         self.stats["analysed"] += 1
         try:
@@ -720,6 +754,7 @@ class ProjectResolver:
         return ".".join(reversed(parts)) or p.stem
 
 
+RECENT_TREES = 8  # syntax trees kept: a file's facts are read just before its analysis
 LISTING_TTL_S = 5.0  # how long a listing of the project's files is trusted (a server sees files come and go)
 SKIP_FOLDERS = frozenset({"__pycache__", "site-packages", "node_modules", "venv", "env", "build", "dist"})
 TRAINING_MARKERS = ("backward", "training_step")
@@ -740,6 +775,27 @@ def _trains(text: str) -> bool:
         return True
     return any(marker in text for marker in TRAINING_MARKERS) and any(
         not text[max(0, m.start() - 4):m.start()].endswith("def ") for m in _TRAINING_CALL.finditer(text))
+
+
+def _other_module_file(folder: str, top: str) -> bool:
+    """A module `top` in `folder` that is no `top.py`: a stub or a compiled extension."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return False
+    return any(n.startswith(top + ".") and not n.endswith((".py", ".pyc")) for n in names)
+
+
+def _below_buildout(path: str) -> bool:
+    """Is there a buildout.cfg in a folder above `path` (jedi then reads paths from its scripts)?"""
+    folder = os.path.dirname(path)
+    while True:
+        if os.path.isfile(os.path.join(folder, "buildout.cfg")):
+            return True
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return False
+        folder = parent
 
 
 def _python_files(root: Path) -> list[str]:
@@ -763,14 +819,16 @@ def _exports_hold_breaks(exports: dict, shown: str) -> bool:
     return False
 
 
-def _binding_lines(text: str) -> dict:
+def _star_imports(tree: ast.Module) -> tuple[str, ...]:
+    """The modules a file imports with `from M import *` at top level (`.losses` for relative)."""
+    return tuple("." * node.level + (node.module or "") for node in tree.body
+                 if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names))
+
+
+def _binding_lines(tree: ast.Module) -> dict:
     """name -> the lines binding it: a module-level `def` or `class` (also the only definition
     of its name inside an `if`/`try` block) or a plain top-level `name = value` by its line, any
     other binding anywhere in the file by -1 (it counts against the shortcut)."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        tree = ast.Module(body=[], type_ignores=[])
     assigned = _single_assignment_targets(tree)
     definitions = {id(node) for node in [*tree.body, *guarded_definitions(tree)]}
     table: dict = {}
