@@ -11,6 +11,7 @@ class TensorFromList(CutRule):
     name = "tensor-from-tensor-list"
     summary = "`torch.tensor([...])` of tensors that carry gradient; use `torch.stack`."
     break_kind = TENSOR_FROM_LIST
+    copies_of_list = True
     verb = "is copied into a new tensor"
     doc = """
 ## What it finds

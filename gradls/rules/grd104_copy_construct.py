@@ -11,6 +11,7 @@ class CopyConstruct(CutRule):
     name = "tensor-copy-constructor"
     summary = "`torch.tensor(t)`, `t.new_tensor(t)` or `Variable(t)` of a gradient-carrying tensor on the loss path."
     break_kind = COPY_CONSTRUCT
+    copies_of_list = False
     verb = "is copied without its history"
     doc = """
 ## What it finds
