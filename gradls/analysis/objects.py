@@ -115,7 +115,7 @@ class TensorVal:
     opaque: bool = False                  # made from a value not known: it may carry its history
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Copy:
     """`torch.tensor([0, a, a, 0])` / `torch.tensor(t)` of tensors requiring grad: a new leaf
     with their values and none of their history."""
@@ -1109,8 +1109,10 @@ class SetupWorld:
             return Param(requires_grad=requires if isinstance(requires, bool) else True)
         if name in _INTEGER_FACTORIES or name in _TENSOR_FACTORIES:
             made = self._tensor(name, args, kwargs)
-            if isinstance(made, TensorVal) and name not in N.TENSOR_FACTORIES_COPY and args \
-                    and _gradient_parts(args[:1]) is None:
+            if made is UNKNOWN and name in N.TENSOR_FACTORIES_COPY and args and _gradient_parts(args[:1]) is not None:
+                made = TensorVal(True)  # a copy of known values: a new tensor without history
+            if isinstance(made, TensorVal) and name in N.TENSOR_FACTORIES_LIST and name not in N.TENSOR_FACTORIES_COPY \
+                    and args and _gradient_parts(args[:1]) is None:
                 made.opaque = True  # `torch.as_tensor(x)` of an unknown x may be x, history and all
             if isinstance(made, TensorVal):
                 made.node = expr
@@ -1579,11 +1581,15 @@ class SetupWorld:
         the way was known and no branch was skipped (`tensor_gap`)."""
         if self.tensor_gap or not isinstance(loss, Derived) or not loss.copies:
             return
-        for copy in sorted(loss.copies, key=lambda c: (c.node.lineno, c.node.col_offset, c.node.end_col_offset)):
-            lost = [t for t in copy.dropped if t not in loss.sources]
+        lost_at: dict = {}  # the copy's call -> (a list or not, the tensors it drops for good)
+        for copy in loss.copies:
+            of_list, lost = lost_at.setdefault(copy.node, (copy.of_list, []))
+            lost.extend(t for t in copy.dropped if t not in loss.sources and t not in lost)
+        for node in sorted(lost_at, key=lambda n: (n.lineno, n.col_offset, n.end_col_offset)):
+            of_list, lost = lost_at[node]
             if lost:
-                self.events.append(Event("gradient-copy", copy.node, {
-                    "backward": backward, "list": copy.of_list, "lost": lost, "total": not loss.sources}))
+                self.events.append(Event("gradient-copy", node, {
+                    "backward": backward, "list": of_list, "lost": lost, "total": not loss.sources}))
 
     def _dropped_groups(self) -> None:
         """Parameter groups built while another group reached an optimizer, whose tensors (all
