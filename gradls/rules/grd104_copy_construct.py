@@ -31,6 +31,14 @@ annotation (`beta: float = 0.5`, `top_k: int`), nor, inside a loss helper, a cop
 its arguments while others still reach what it returns: the type of an argument is not known
 there, so the callers' backward, with the tensors they pass, decides.
 
+The copied value may also sit in an object: `self.amplitude = amplitude` in the `__init__` of a
+plain class, copied by one of its methods. Which tensor that is comes from the training
+script's setup evaluation, which runs the script (and the project files it calls) up to its
+first backward on the objects it builds: when the object holds a tensor requiring grad (a leaf
+made with `requires_grad=True`, a parameter) and the copy reaches that backward's loss while
+the tensor reaches it no other way, the copy is reported where it is, in another file too.
+Where a value on the way is unknown, or a branch could not be decided, nothing is reported.
+
 ## Example
 ```python
 scores = torch.tensor(model(x), dtype=torch.float32)
