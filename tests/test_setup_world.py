@@ -152,3 +152,19 @@ def test_a_copy_is_partial_when_another_tensor_still_trains():
 ])
 def test_no_copy_is_reported_where_nothing_requiring_grad_is_lost_for_sure(code):
     assert _copies(code) == []
+
+
+def test_a_copy_is_followed_through_devices_sums_and_options():
+    code = ("import sys\ndevice = torch.device('cuda' if sys.argv else 'cpu')\n"
+            "w = torch.tensor(1.0, requires_grad=True)\nterms = [Holder(w).curve().to(device).sum(dim=0) for _ in range(2)]\n"
+            "loss = torch.clamp(sum(terms), min=0.0, max=10.0)\nloss.backward()\n")
+    assert _copies(code) == [(11, True)]
+    unknown_bound = code.replace("max=10.0", "max=sys.maxsize")  # it could be a tensor requiring grad
+    assert _copies(unknown_bound) == []
+
+
+def test_a_single_tensor_copy_is_a_copy_construct():
+    code = ("class Scaled(Holder):\n    def curve(self):\n        return torch.tensor(self.value) * 2\n"
+            "w = torch.tensor(1.0, requires_grad=True)\nloss = Scaled(w).curve()\nloss.backward()\n")
+    world = _world(_HOLDER + code)
+    assert [(e.node.lineno, e.detail["list"]) for e in world.events if e.kind == "gradient-copy"] == [(15, False)]

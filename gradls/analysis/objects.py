@@ -1255,6 +1255,11 @@ class SetupWorld:
             if any(t is UNKNOWN for t in truths):
                 return UNKNOWN
             return any(truths) if name == "any" else all(truths)
+        if name == "sum" and args and any(_tensor_like(x) for x in self._iterated(args[0], expr)):
+            total = args[1] if len(args) > 1 else kwargs.get("start", 0)
+            return self._tensor_result([total, self._iterated(args[0], expr)])
+        if name == "abs" and len(args) == 1 and _tensor_like(args[0]):
+            return self._tensor_result(args)
         if name == "len" and len(args) == 1 and isinstance(args[0], (list, tuple, str, dict)):
             return len(args[0])
         if name in ("str", "int", "float", "bool") and len(args) == 1 and _plain(args[0]):
@@ -1529,7 +1534,9 @@ class SetupWorld:
             return UNKNOWN
         if name in ("new_zeros", "new_ones", "new_empty", "new_full"):
             return TensorVal(True)
-        return self._tensor_result([receiver, *args, *kwargs.values()])
+        if name in _LAYOUT_METHODS:  # `x.to(device)`, `x.view(n, -1)`: its arguments carry no gradient
+            return self._tensor_result([receiver])
+        return self._tensor_result([receiver, *args, *_tensor_keywords(kwargs)])
 
     def _tensor_copy(self, name: str, expr: ast.Call, args, kwargs):
         """`torch.tensor([...])` / `torch.tensor(t)` of tensors this evaluation follows: a new
@@ -1567,12 +1574,16 @@ class SetupWorld:
                 return UNKNOWN
         if not _torch_operator(name):
             return UNKNOWN
-        parts = [*args, *kwargs.values()]
+        parts = [*args, *_tensor_keywords(kwargs)]
         if short in _LIKE_FACTORIES:
             return TensorVal(True, node=None) if _gradient_parts(parts) is not None else UNKNOWN
         if not any(_tensor_like(p) or isinstance(p, (list, tuple)) and any(_tensor_like(x) for x in p) for p in parts):
             return TensorVal(True) if short in _DATA_FACTORIES and _gradient_parts(parts) is not None else UNKNOWN
         return self._tensor_result(parts)
+
+    def _iterated(self, value, node) -> list:
+        """The items of a list or tuple (a generator is not read: reading it uses it up)."""
+        return list(value) if isinstance(value, (list, tuple)) else []
 
     def _copies_reaching(self, backward: ast.AST, loss) -> None:
         """The copies the first backward's loss went through, each with the tensors requiring
@@ -1801,6 +1812,20 @@ def _torch_operator(name: str) -> bool:
 _NOT_OPERATORS = {"load", "save", "manual_seed", "seed", "set_grad_enabled", "no_grad", "enable_grad",
                   "inference_mode", "compile", "set_default_dtype", "set_default_device", "from_numpy",
                   "is_tensor", "is_grad_enabled", "set_printoptions", "use_deterministic_algorithms"}
+# tensor methods whose arguments are sizes, dimensions, devices or dtypes, never a gradient
+_LAYOUT_METHODS = {"to", "cuda", "cpu", "float", "double", "half", "bfloat16", "view", "reshape", "unsqueeze",
+                   "squeeze", "permute", "transpose", "flatten", "expand", "repeat", "sum", "mean", "contiguous",
+                   "clone", "t", "narrow", "select", "movedim", "type"}
+# keyword arguments of torch operators that are options, never tensors (`min=`, `alpha=` may be)
+_OPTION_KEYWORDS = {"dim", "dtype", "device", "keepdim", "reduction", "non_blocking", "memory_format", "layout",
+                    "pin_memory", "axis", "correction", "unbiased"}
+
+
+def _tensor_keywords(kwargs: dict) -> list:
+    """The keyword arguments that may be tensors."""
+    return [v for k, v in kwargs.items() if k not in _OPTION_KEYWORDS]
+
+
 _LIKE_FACTORIES = {"zeros_like", "ones_like", "empty_like", "full_like", "rand_like", "randn_like", "randint_like"}
 _DATA_FACTORIES = {"linspace", "logspace", "eye", "rand", "randn", "zeros", "ones", "full", "empty", "arange"}
 _MATH_FUNCTIONS = {"sqrt", "exp", "log", "log2", "log10", "sin", "cos", "tan", "atan2", "floor", "ceil", "fabs",
