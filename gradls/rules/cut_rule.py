@@ -142,6 +142,8 @@ def setup_copy_findings(rule: CutRule, ctx: RuleContext):
 
     if rule.copies_of_list is None or not (ctx.mentions(("backward",)) or runs_project_setup(ctx)):
         return
+    if ctx.resolver is None and not ctx.mentions(("tensor(", "Tensor(", "Variable(")):
+        return  # this file alone: the copy would have to be in it
     world = ctx.world
     events = [e for e in world.events if e.kind == "gradient-copy" and e.detail["list"] == rule.copies_of_list]
     if not events:
