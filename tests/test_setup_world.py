@@ -98,3 +98,73 @@ def test_evaluation_stops_at_the_first_backward():
     """))
     assert world.snapshot is not None and world.snapshot.node.lineno == 8
     assert all(p.requires_grad for p in world.snapshot.optimizers[0].params)
+
+
+# ----- tensors requiring grad followed to the first backward (copies: GRD103/GRD104) ---------
+
+_HOLDER = """
+import torch
+
+class Holder:
+    def __init__(self, value):
+        self.value = value
+
+    def curve(self):
+        return torch.tensor([0.0, self.value, 0.0])
+
+"""
+
+
+def _copies(code: str) -> list:
+    world = _world(_HOLDER + code)
+    return [(e.node.lineno, e.detail["total"]) for e in world.events if e.kind == "gradient-copy"]
+
+
+def test_a_copy_of_a_tensor_requiring_grad_held_by_an_object_reaches_the_backward():
+    got = _copies("w = torch.tensor(1.0, requires_grad=True)\nh = Holder(w)\nloss = (h.curve() ** 2).sum()\nloss.backward()\n")
+    assert got == [(11, True)]  # `_world` puts two import lines first
+
+
+def test_a_copy_is_partial_when_another_tensor_still_trains():
+    code = ("w = torch.tensor(1.0, requires_grad=True)\nv = torch.randn(3, requires_grad=True)\n"
+            "loss = (Holder(w).curve() * v).sum()\nloss.backward()\n")
+    assert _copies(code) == [(11, False)]
+
+
+@pytest.mark.parametrize("code", [
+    # the object holds a float, or a tensor that requires no grad
+    "h = Holder(0.5)\nloss = h.curve().sum()\nloss.backward()\n",
+    "h = Holder(torch.tensor(0.5))\nloss = h.curve().sum()\nloss.backward()\n",
+    # the copy is only printed; the loss reaches the tensor another way
+    "w = torch.tensor(1.0, requires_grad=True)\nprint(Holder(w).curve())\nloss = w * 2\nloss.backward()\n",
+    # the tensor reaches the loss besides the copy
+    "w = torch.tensor(1.0, requires_grad=True)\nloss = Holder(w).curve().sum() + w\nloss.backward()\n",
+    # a branch the evaluation cannot decide may add to the loss
+    "import sys\nw = torch.tensor(1.0, requires_grad=True)\nloss = Holder(w).curve().sum()\n"
+    "if sys.argv:\n    loss = loss + w\nloss.backward()\n",
+    # changed in place: its history may grow unseen
+    "w = torch.tensor(1.0, requires_grad=True)\nloss = Holder(w).curve().sum()\nloss.add_(w)\nloss.backward()\n",
+    # copied under no_grad: no gradient was meant to flow
+    "w = torch.tensor(1.0, requires_grad=True)\nwith torch.no_grad():\n    c = Holder(w).curve()\n"
+    "loss = c.sum()\nloss.backward()\n",
+    # a value the evaluation does not know (a library call) on the way
+    "import scipy\nw = torch.tensor(1.0, requires_grad=True)\nloss = scipy.f(Holder(w).curve())\nloss.backward()\n",
+])
+def test_no_copy_is_reported_where_nothing_requiring_grad_is_lost_for_sure(code):
+    assert _copies(code) == []
+
+
+def test_a_copy_is_followed_through_devices_sums_and_options():
+    code = ("import sys\ndevice = torch.device('cuda' if sys.argv else 'cpu')\n"
+            "w = torch.tensor(1.0, requires_grad=True)\nterms = [Holder(w).curve().to(device).sum(dim=0) for _ in range(2)]\n"
+            "loss = torch.clamp(sum(terms), min=0.0, max=10.0)\nloss.backward()\n")
+    assert _copies(code) == [(11, True)]
+    unknown_bound = code.replace("max=10.0", "max=sys.maxsize")  # it could be a tensor requiring grad
+    assert _copies(unknown_bound) == []
+
+
+def test_a_single_tensor_copy_is_a_copy_construct():
+    code = ("class Scaled(Holder):\n    def curve(self):\n        return torch.tensor(self.value) * 2\n"
+            "w = torch.tensor(1.0, requires_grad=True)\nloss = Scaled(w).curve()\nloss.backward()\n")
+    world = _world(_HOLDER + code)
+    assert [(e.node.lineno, e.detail["list"]) for e in world.events if e.kind == "gradient-copy"] == [(15, False)]

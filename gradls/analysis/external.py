@@ -181,7 +181,9 @@ def setup_root_cause(resolver, trainer: str, rule, path: str, text: str, node, m
                           message, sinks, rule.default_severity)
 
 
-SETUP_RULES = ("GRD110", "GRD118")  # rules whose findings may be statements of other files (`world_finding`)
+# rules whose findings may be statements of other files (`world_finding`); a rule with a
+# `setup_copies` part runs only that part here (its flow findings are the confirmations')
+SETUP_RULES = ("GRD103", "GRD104", "GRD110", "GRD118")
 
 
 def setup_root_causes(tree, text: str, analysis, resolver) -> list:
@@ -197,7 +199,7 @@ def setup_root_causes(tree, text: str, analysis, resolver) -> list:
     try:
         for rule in registry:
             if rule.code in SETUP_RULES:
-                for _ in rule.check(context):
+                for _ in getattr(rule, "setup_copies", rule.check)(context):
                     pass
         return list(context.foreign)
     finally:

@@ -22,8 +22,10 @@ of such a file that a rule reports is that file's (`path_of`).
 from __future__ import annotations
 
 import ast
+import math
 from dataclasses import dataclass, field
 
+from . import names as N
 from .names import ImportMap, dotted_text
 
 
@@ -46,7 +48,7 @@ MAX_DEPTH = 6
 MAX_LOOP = 2_000
 MAX_PROJECT_MODULES = 24      # files of the project one evaluation may load
 # events a rule reports where their statement is, in another file too (`RuleContext.world_finding`)
-ROOT_CAUSE_EVENTS = {"param-group-in-no-optimizer"}
+ROOT_CAUSE_EVENTS = {"param-group-in-no-optimizer", "gradient-copy"}
 # top-level modules never looked for in the project (the tables above know torch)
 _NOT_PROJECT = ("torch", "numpy", "math", "typing", "functools", "collections", "copy", "os", "sys")
 
@@ -108,6 +110,26 @@ class ModuleObj:
 class TensorVal:
     """A tensor the setup code made whose dtype is known: an integer one cannot require grad."""
     floating: bool
+    requires_grad: bool = False           # `torch.tensor(1e-4, requires_grad=True)`: a leaf that trains
+    node: ast.AST | None = None           # the call that made it (messages name its line)
+    opaque: bool = False                  # made from a value not known: it may carry its history
+
+
+@dataclass(frozen=True)
+class Copy:
+    """`torch.tensor([0, a, a, 0])` / `torch.tensor(t)` of tensors requiring grad: a new leaf
+    with their values and none of their history."""
+    node: ast.Call
+    of_list: bool                          # a list of tensors (GRD103) or one tensor (GRD104)
+    dropped: frozenset                     # the tensors requiring grad whose gradient stops here
+
+
+@dataclass(eq=False)
+class Derived:
+    """A tensor the setup code computed from tensors it knows (see `_tensor_result`): the
+    tensors requiring grad whose gradient reaches it, and the copies it went through."""
+    sources: frozenset = frozenset()
+    copies: frozenset = frozenset()
 
 
 @dataclass(eq=False)
@@ -302,6 +324,10 @@ class SetupWorld:
         self.collision_freezes: list = []     # parameters frozen right after such a collision
         self.snapshot_top: ast.AST | None = None
         self.param_groups: dict = {}          # id(dict) -> (a {"params": ...} group, the statement filling it)
+        # the tensors it follows (`Derived`) may miss a contribution: a branch it could not
+        # decide was skipped, a tensor was changed in place (see `_tensor_result`)
+        self.tensor_gap = False
+        self.grad_off = 0                     # inside `with torch.no_grad():` blocks
 
     @classmethod
     def evaluate(cls, tree: ast.Module, imports: ImportMap, paramless: set, project=None) -> "SetupWorld":
@@ -537,6 +563,8 @@ class SetupWorld:
             self.collision = None
             if _matters(stmt):
                 self.uncertain = True
+            if not (_inert(stmt.body) and _inert(stmt.orelse)):
+                self.tensor_gap = True
             return
         try:
             self.run(stmt.body if test else stmt.orelse, env)
@@ -557,7 +585,7 @@ class SetupWorld:
     def _loop_body(self, stmt, env, items) -> None:
         for count, item in enumerate(items):
             if count >= MAX_LOOP:
-                self.uncertain = True
+                self.uncertain = self.tensor_gap = True
                 return
             self.assign(stmt.target, item, env, stmt)
             try:
@@ -569,6 +597,8 @@ class SetupWorld:
         self.run(stmt.orelse, env)
 
     def stmt_While(self, stmt, env):
+        if not (isinstance(stmt.test, ast.Constant) and stmt.test.value is True):
+            self.tensor_gap = True  # its body runs once here, whatever the test says
         try:
             self.run(stmt.body, env)
         except (_Break, _Continue):
@@ -579,7 +609,12 @@ class SetupWorld:
             value = self.eval(item.context_expr, env)
             if item.optional_vars is not None:
                 self.assign(item.optional_vars, UNKNOWN if not isinstance(value, (ModuleObj,)) else value, env, stmt)
-        self.run(stmt.body, env)
+        grad_off = any(_grad_off_context(item.context_expr, self.imports) for item in stmt.items)
+        self.grad_off += grad_off
+        try:
+            self.run(stmt.body, env)
+        finally:
+            self.grad_off -= grad_off
 
     def stmt_Try(self, stmt, env):
         self.run(stmt.body, env)
@@ -606,6 +641,8 @@ class SetupWorld:
         elif isinstance(target, ast.Subscript):
             container = self.eval(target.value, env)
             key = self.eval(target.slice, env)
+            if _tensor_like(container):
+                self.tensor_gap = True  # `x[0] = y`: a tensor changed in place
             if isinstance(container, dict) and _hashable(key):
                 container[key] = value
                 if key == "params":
@@ -780,6 +817,8 @@ class SetupWorld:
         qualified = self.imports.qualify(expr)
         if qualified in _INTEGER_DTYPES or qualified in _FLOAT_DTYPES:
             return _DType(qualified)
+        if qualified in _MATH_CONSTANTS:
+            return _MATH_CONSTANTS[qualified]
         base = self.eval(expr.value, env)
         return self.attribute(base, expr.attr)
 
@@ -847,6 +886,8 @@ class SetupWorld:
     def expr_Subscript(self, expr, env):
         base = self.eval(expr.value, env)
         key = self.eval(expr.slice, env)
+        if _tensor_like(base):  # `x[0]`, `x[:, 1]`: part of the tensor, its history kept
+            return self._tensor_result([base, key])
         if isinstance(base, ModuleObj) and base.kind in ("torch.nn.Sequential", "torch.nn.ModuleList"):
             children = list(base.children.values())
             if isinstance(key, int) and -len(children) <= key < len(children):
@@ -877,6 +918,8 @@ class SetupWorld:
             left, right = str(left) if isinstance(left, str) else left, str(right) if isinstance(right, str) else right
         if isinstance(op, ast.Add) and isinstance(left, list) and isinstance(right, list):
             return left + right
+        if _tensor_like(left) or _tensor_like(right):
+            return self._tensor_result([left, right])
         if _plain(left) and _plain(right) and _small_result(op, left, right):
             try:
                 return _BINOPS[type(op)](left, right)
@@ -891,6 +934,8 @@ class SetupWorld:
             return UNKNOWN if truth is UNKNOWN else not truth
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return -value if isinstance(expr.op, ast.USub) else value
+        if _tensor_like(value) and isinstance(expr.op, (ast.USub, ast.UAdd)):
+            return self._tensor_result([value])
         return UNKNOWN
 
     def expr_BoolOp(self, expr, env):
@@ -963,7 +1008,7 @@ class SetupWorld:
         return self.call(expr, env)
 
     def truth(self, value):
-        if value is UNKNOWN or isinstance(value, (_BoundName, _Lambda)):
+        if value is UNKNOWN or isinstance(value, (_BoundName, _Lambda, Derived)):
             return UNKNOWN
         if isinstance(value, (ModuleObj, Param, Optimizer, Scheduler, Instance, Function, ClassObj)):
             return True
@@ -996,12 +1041,18 @@ class SetupWorld:
 
     def call(self, expr: ast.Call, env):
         if isinstance(expr.func, ast.Attribute) and expr.func.attr in ("backward", "manual_backward"):
-            self._backward(expr)
+            receiver = expr.func.value  # a name: reading it runs nothing
+            self._backward(expr, self.eval(receiver, env) if isinstance(receiver, ast.Name) else UNKNOWN)
         qualified = self.imports.qualify(expr.func)
         func = self._project_value(qualified) if qualified is not None and self.project is not None else UNKNOWN
         if qualified is not None and not isinstance(func, (Function, ClassObj)):
             return self._qualified_call(qualified, expr, env)
-        if qualified is None:
+        if qualified is None and isinstance(expr.func, ast.Attribute):
+            receiver = self.eval(expr.func.value, env)
+            if _tensor_like(receiver) and expr.func.attr != "requires_grad_":
+                return self._tensor_method(receiver, expr.func.attr, expr, env)
+            func = self.attribute(receiver, expr.func.attr)
+        elif qualified is None:
             func = self.eval(expr.func, env)
         args, kwargs = self._arguments(expr, env)
         if args is UNKNOWN:
@@ -1047,6 +1098,9 @@ class SetupWorld:
         else:
             complete = True
         short = name.rsplit(".", 1)[-1]
+        copied = self._tensor_copy(name, expr, args, kwargs) if complete else None
+        if copied is not None:
+            return copied
         if name in ("torch.nn.Parameter", "torch.nn.parameter.Parameter"):
             requires = kwargs.get("requires_grad", args[1] if len(args) > 1 else True)
             data = args[0] if args else kwargs.get("data")
@@ -1054,7 +1108,16 @@ class SetupWorld:
                 self.events.append(Event("integer-parameter", self.current_stmt, {"call": expr}))
             return Param(requires_grad=requires if isinstance(requires, bool) else True)
         if name in _INTEGER_FACTORIES or name in _TENSOR_FACTORIES:
-            return self._tensor(name, args, kwargs)
+            made = self._tensor(name, args, kwargs)
+            if made is UNKNOWN and name in N.TENSOR_FACTORIES_COPY and args and _gradient_parts(args[:1]) is not None:
+                made = TensorVal(True)  # a copy of known values: a new tensor without history
+            if isinstance(made, TensorVal) and name in N.TENSOR_FACTORIES_LIST and name not in N.TENSOR_FACTORIES_COPY \
+                    and args and _gradient_parts(args[:1]) is None:
+                made.opaque = True  # `torch.as_tensor(x)` of an unknown x may be x, history and all
+            if isinstance(made, TensorVal):
+                made.node = expr
+                made.requires_grad = kwargs.get("requires_grad") is True and made.floating
+            return made
         if name.startswith("torch.nn.") and name.count(".") == 2 and short[:1].isupper():
             return self._nn_constructor(short, expr, args, kwargs, complete)
         if name.startswith("torch.optim.lr_scheduler.") and short[:1].isupper():
@@ -1066,8 +1129,9 @@ class SetupWorld:
         if name.startswith("torch.") and kwargs.get("requires_grad") is True:
             return Param(floating=kwargs.get("dtype") is None)
         if name in ("torch.autograd.backward", "torch.autograd.grad"):
-            self._backward(expr)
-        return UNKNOWN
+            loss = args[0] if name == "torch.autograd.backward" and args else kwargs.get("tensors", UNKNOWN)
+            self._backward(expr, loss if name == "torch.autograd.backward" else UNKNOWN)
+        return self._function_result(name, args, kwargs, complete)
 
     def _nn_constructor(self, short: str, expr, args, kwargs, complete: bool):
         if short in _RNN and args:
@@ -1191,6 +1255,11 @@ class SetupWorld:
             if any(t is UNKNOWN for t in truths):
                 return UNKNOWN
             return any(truths) if name == "any" else all(truths)
+        if name == "sum" and args and any(_tensor_like(x) for x in self._iterated(args[0], expr)):
+            total = args[1] if len(args) > 1 else kwargs.get("start", 0)
+            return self._tensor_result([total, self._iterated(args[0], expr)])
+        if name == "abs" and len(args) == 1 and _tensor_like(args[0]):
+            return self._tensor_result(args)
         if name == "len" and len(args) == 1 and isinstance(args[0], (list, tuple, str, dict)):
             return len(args[0])
         if name in ("str", "int", "float", "bool") and len(args) == 1 and _plain(args[0]):
@@ -1431,12 +1500,107 @@ class SetupWorld:
 
     # ----- training ----------------------------------------------------------------------
 
-    def _backward(self, node) -> None:
+    def _backward(self, node, loss=UNKNOWN) -> None:
         if self.snapshot is None:
             self.snapshot = Snapshot(node, list(self.optimizers))
             self.snapshot_top = self.top_stmt  # the script's statement that reached it
             self._dropped_groups()
+            self._copies_reaching(node, loss)
         raise _Stop()
+
+    # ----- tensors requiring grad, and the copies that drop their history -----------------
+
+    def _tensor_result(self, parts):
+        """A tensor computed from `parts` (tensors, numbers, lists of them): it carries the
+        gradient of every tensor requiring grad among them (a superset: what a non-differentiable
+        op drops still counts, so no source is ever missed) and their copies; UNKNOWN when a
+        part is not known."""
+        gathered = _gradient_parts(parts)
+        if gathered is None:
+            return UNKNOWN
+        sources, copies = gathered
+        return Derived(frozenset() if self.grad_off else sources, copies)
+
+    def _tensor_method(self, receiver, name: str, expr: ast.Call, env):
+        args, kwargs = self._arguments(expr, env)
+        if args is UNKNOWN:
+            return UNKNOWN
+        if name.endswith("_") and not name.startswith("_"):
+            self.tensor_gap = True  # `x.add_(y)`: changed in place, its history grows unseen
+            return UNKNOWN
+        if name == "new_tensor" and args:
+            return self._tensor_copy("torch.tensor", expr, args[:1], kwargs) or TensorVal(True)
+        if name in N.ROUNDTRIP_METHODS or name in N.METADATA_METHODS or name in ("backward", "register_hook"):
+            return UNKNOWN
+        if name in ("new_zeros", "new_ones", "new_empty", "new_full"):
+            return TensorVal(True)
+        if name in _LAYOUT_METHODS:  # `x.to(device)`, `x.view(n, -1)`: its arguments carry no gradient
+            return self._tensor_result([receiver])
+        return self._tensor_result([receiver, *args, *_tensor_keywords(kwargs)])
+
+    def _tensor_copy(self, name: str, expr: ast.Call, args, kwargs):
+        """`torch.tensor([...])` / `torch.tensor(t)` of tensors this evaluation follows: a new
+        leaf, and a `Copy` of what requires grad in it; None for anything else."""
+        if name not in N.TENSOR_FACTORIES_LIST or not args:
+            return None
+        data = args[0]
+        of_list = isinstance(data, (list, tuple))
+        if not (of_list or _tensor_like(data)):
+            return None
+        gathered = _gradient_parts([data])
+        if gathered is None:
+            return None
+        sources, copies = gathered
+        if not of_list and name not in N.TENSOR_FACTORIES_COPY:
+            return self._tensor_result([data])  # `torch.as_tensor(t)`: t itself, history kept
+        if sources and not self.grad_off:
+            copies = copies | {Copy(expr, of_list, sources)}
+        fresh = TensorVal(True, True, expr) if kwargs.get("requires_grad") is True else None
+        if not copies:
+            return None
+        return Derived(frozenset({fresh}) if fresh is not None else frozenset(), copies)
+
+    def _function_result(self, name: str, args, kwargs, complete: bool):
+        """A torch operator (or a `math` function of numbers) applied to what the setup code
+        holds; UNKNOWN for anything else (a library function may do anything)."""
+        if not complete:
+            return UNKNOWN
+        short = name.rsplit(".", 1)[-1]
+        if name.startswith("math.") and short in _MATH_FUNCTIONS and args and all(
+                isinstance(a, (int, float)) and not isinstance(a, bool) for a in args) and not kwargs:
+            try:
+                return getattr(math, short)(*args)
+            except (ValueError, OverflowError, TypeError):
+                return UNKNOWN
+        if not _torch_operator(name):
+            return UNKNOWN
+        parts = [*args, *_tensor_keywords(kwargs)]
+        if short in _LIKE_FACTORIES:
+            return TensorVal(True, node=None) if _gradient_parts(parts) is not None else UNKNOWN
+        if not any(_tensor_like(p) or isinstance(p, (list, tuple)) and any(_tensor_like(x) for x in p) for p in parts):
+            return TensorVal(True) if short in _DATA_FACTORIES and _gradient_parts(parts) is not None else UNKNOWN
+        return self._tensor_result(parts)
+
+    def _iterated(self, value, node) -> list:
+        """The items of a list or tuple (a generator is not read: reading it uses it up)."""
+        return list(value) if isinstance(value, (list, tuple)) else []
+
+    def _copies_reaching(self, backward: ast.AST, loss) -> None:
+        """The copies the first backward's loss went through, each with the tensors requiring
+        grad it dropped that reach the loss no other way: they get no gradient from it (and
+        backward raises when nothing requiring grad reaches the loss). Only where every value on
+        the way was known and no branch was skipped (`tensor_gap`)."""
+        if self.tensor_gap or not isinstance(loss, Derived) or not loss.copies:
+            return
+        lost_at: dict = {}  # the copy's call -> (a list or not, the tensors it drops for good)
+        for copy in loss.copies:
+            of_list, lost = lost_at.setdefault(copy.node, (copy.of_list, []))
+            lost.extend(t for t in copy.dropped if t not in loss.sources and t not in lost)
+        for node in sorted(lost_at, key=lambda n: (n.lineno, n.col_offset, n.end_col_offset)):
+            of_list, lost = lost_at[node]
+            if lost:
+                self.events.append(Event("gradient-copy", node, {
+                    "backward": backward, "list": of_list, "lost": lost, "total": not loss.sources}))
 
     def _dropped_groups(self) -> None:
         """Parameter groups built while another group reached an optimizer, whose tensors (all
@@ -1602,6 +1766,100 @@ def _matters(stmt: ast.AST) -> bool:
 def _grad_decorator(node: ast.AST, imports: ImportMap) -> bool:
     target = node.func if isinstance(node, ast.Call) else node
     return (imports.qualify(target) or "") in ("torch.no_grad", "torch.inference_mode")
+
+
+def _tensor_like(value) -> bool:
+    return isinstance(value, (Param, TensorVal, Derived))
+
+
+def _gradient_parts(values):
+    """(tensors requiring grad, copies) among `values` (tensors, Python numbers, lists of
+    them), or None when one of them is not known."""
+    sources: set = set()
+    copies: set = set()
+    stack = list(values)
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Derived):
+            sources |= value.sources
+            copies |= value.copies
+        elif isinstance(value, TensorVal):
+            if value.opaque:
+                return None
+            if value.requires_grad:
+                sources.add(value)
+        elif isinstance(value, Param):
+            if value.requires_grad and value.floating:
+                sources.add(value)
+        elif isinstance(value, (list, tuple)):
+            stack.extend(value)
+        elif not (value is None or value is Ellipsis or isinstance(value, (bool, int, float, str, slice, _DType))):
+            return None
+    return frozenset(sources), frozenset(copies)
+
+
+def _torch_operator(name: str) -> bool:
+    """`torch.trapz`, `torch.linalg.norm`, `torch.nn.functional.mse_loss`: an operator on
+    tensors (not a class, nor a part of torch that loads, builds or runs things)."""
+    if name.startswith("torch.nn.functional."):
+        return True
+    parts = name.split(".")
+    if parts[0] != "torch" or not parts[-1][:1].islower() or parts[-1].startswith("_"):
+        return False
+    return len(parts) == 2 and parts[1] not in _NOT_OPERATORS or len(parts) == 3 and parts[1] in ("linalg", "fft", "special")
+
+
+_NOT_OPERATORS = {"load", "save", "manual_seed", "seed", "set_grad_enabled", "no_grad", "enable_grad",
+                  "inference_mode", "compile", "set_default_dtype", "set_default_device", "from_numpy",
+                  "is_tensor", "is_grad_enabled", "set_printoptions", "use_deterministic_algorithms"}
+# tensor methods whose arguments are sizes, dimensions, devices or dtypes, never a gradient
+_LAYOUT_METHODS = {"to", "cuda", "cpu", "float", "double", "half", "bfloat16", "view", "reshape", "unsqueeze",
+                   "squeeze", "permute", "transpose", "flatten", "expand", "repeat", "sum", "mean", "contiguous",
+                   "clone", "t", "narrow", "select", "movedim", "type"}
+# keyword arguments of torch operators that are options, never tensors (`min=`, `alpha=` may be)
+_OPTION_KEYWORDS = {"dim", "dtype", "device", "keepdim", "reduction", "non_blocking", "memory_format", "layout",
+                    "pin_memory", "axis", "correction", "unbiased"}
+
+
+def _tensor_keywords(kwargs: dict) -> list:
+    """The keyword arguments that may be tensors."""
+    return [v for k, v in kwargs.items() if k not in _OPTION_KEYWORDS]
+
+
+_LIKE_FACTORIES = {"zeros_like", "ones_like", "empty_like", "full_like", "rand_like", "randn_like", "randint_like"}
+_DATA_FACTORIES = {"linspace", "logspace", "eye", "rand", "randn", "zeros", "ones", "full", "empty", "arange"}
+_MATH_FUNCTIONS = {"sqrt", "exp", "log", "log2", "log10", "sin", "cos", "tan", "atan2", "floor", "ceil", "fabs",
+                   "pow", "radians", "degrees"}
+_MATH_CONSTANTS = {"math.pi": math.pi, "math.e": math.e, "math.tau": math.tau, "numpy.pi": math.pi}
+
+
+def _inert(body: list) -> bool:
+    """Statements that change no value a loss could read: `pass`, `raise`, `print(...)`, a
+    logging or warning call (a branch the evaluation skips may hold them)."""
+    for stmt in body:
+        if isinstance(stmt, (ast.Pass, ast.Raise)):
+            continue
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            continue
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            func = stmt.value.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            if name in ("print", "warn", "debug", "info", "warning", "error", "log"):
+                continue
+        return False
+    return True
+
+
+def _grad_off_context(node: ast.AST, imports: ImportMap) -> bool:
+    """`torch.no_grad()`, `torch.inference_mode()`, `torch.set_grad_enabled(False)`."""
+    if not isinstance(node, ast.Call):
+        return False
+    name = imports.qualify(node.func) or ""
+    if name in N.NO_GRAD_CONTEXTS and name != "torch.enable_grad":
+        return not (name == "torch.inference_mode" and node.args and not (
+            isinstance(node.args[0], ast.Constant) and node.args[0].value))
+    return name in N.SET_GRAD_ENABLED and bool(node.args) and isinstance(node.args[0], ast.Constant) \
+        and node.args[0].value is False
 
 
 _INTEGER_FACTORIES = {"torch.randint", "torch.randperm", "torch.LongTensor", "torch.IntTensor",

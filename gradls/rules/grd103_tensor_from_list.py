@@ -11,6 +11,7 @@ class TensorFromList(CutRule):
     name = "tensor-from-tensor-list"
     summary = "`torch.tensor([...])` of tensors that carry gradient; use `torch.stack`."
     break_kind = TENSOR_FROM_LIST
+    copies_of_list = True
     verb = "is copied into a new tensor"
     doc = """
 ## What it finds
@@ -21,6 +22,14 @@ be filled elsewhere: by `append` in a loop, by another method of the class
 self.memory])` in `learn`: each position of the appended tuples is followed on its own), or by
 another function of the file (`policy.saved_log_probs.append(...)`). A list of rewards or other
 Python numbers is not flagged.
+
+The copied value may also sit in an object: `self.amplitude = amplitude` in the `__init__` of a
+plain class, copied by one of its methods. Which tensor that is comes from the training
+script's setup evaluation, which runs the script (and the project files it calls) up to its
+first backward on the objects it builds: when the object holds a tensor requiring grad (a leaf
+made with `requires_grad=True`, a parameter) and the copy reaches that backward's loss while
+the tensor reaches it no other way, the copy is reported where it is, in another file too.
+Where a value on the way is unknown, or a branch could not be decided, nothing is reported.
 
 ## Why is this bad? What execution shows
 The constructors copy the numbers, not the graph: the new tensor is a leaf with no history.

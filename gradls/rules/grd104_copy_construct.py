@@ -11,6 +11,7 @@ class CopyConstruct(CutRule):
     name = "tensor-copy-constructor"
     summary = "`torch.tensor(t)`, `t.new_tensor(t)` or `Variable(t)` of a gradient-carrying tensor on the loss path."
     break_kind = COPY_CONSTRUCT
+    copies_of_list = False
     verb = "is copied without its history"
     doc = """
 ## What it finds
@@ -29,6 +30,14 @@ and `torch.FloatTensor(t)` of a tensor keep the graph in torch 2.13 (they return
 annotation (`beta: float = 0.5`, `top_k: int`), nor, inside a loss helper, a copy of one of
 its arguments while others still reach what it returns: the type of an argument is not known
 there, so the callers' backward, with the tensors they pass, decides.
+
+The copied value may also sit in an object: `self.amplitude = amplitude` in the `__init__` of a
+plain class, copied by one of its methods. Which tensor that is comes from the training
+script's setup evaluation, which runs the script (and the project files it calls) up to its
+first backward on the objects it builds: when the object holds a tensor requiring grad (a leaf
+made with `requires_grad=True`, a parameter) and the copy reaches that backward's loss while
+the tensor reaches it no other way, the copy is reported where it is, in another file too.
+Where a value on the way is unknown, or a branch could not be decided, nothing is reported.
 
 ## Example
 ```python
