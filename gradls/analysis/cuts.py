@@ -99,8 +99,9 @@ def _forward_cuts_of_own_layers(analysis: FileAnalysis, sink: SinkEvent):
     """A module's `forward` in a file without training code: a layer with parameters (or a
     parameter) the module registers and does not freeze itself, that reaches no output of
     forward except through `no_grad`, never trains, whoever trains the module (the per-module
-    check). A detach is left alone: in a forward it is a stop-gradient or a straight-through
-    estimator as often as a mistake."""
+    check). A detach (or `.data`) written in forward is a stop-gradient, a straight-through
+    estimator or a target network's output as often as a mistake: it is reported only where
+    the project's training code trains that layer through this forward (`_trained_by_project`)."""
     scope = sink.scope
     info = scope.class_info
     if scope.name != "forward" or info is None or not info.is_module or info.is_loss:
@@ -109,11 +110,17 @@ def _forward_cuts_of_own_layers(analysis: FileAnalysis, sink: SinkEvent):
     returned = scope.returns.live  # every return: a layer live on another path is frozen by choice
     total = not sink.flow.live
     for cut in sink.flow.cuts:
-        if cut.shadowed or cut.brk.kind != NO_GRAD:
+        if cut.shadowed or cut.brk.kind not in (NO_GRAD, DETACH):
             continue
         if any(cut.origin.is_within(live) for live in sink.flow.live | returned):
             continue
-        attribute = _own_trainable_layer(analysis, cut.origin, info)
+        if cut.brk.kind == DETACH:  # the project's training shows the layer has trained parameters
+            attribute = _own_attribute(cut.origin, info)
+            if attribute is None or not _within(cut.brk.node, scope.node) or \
+                    attribute not in _trained_by_project(analysis, info.name):
+                continue
+        else:
+            attribute = _own_trainable_layer(analysis, cut.origin, info)
         if attribute is None or _frozen(analysis, cut.origin):
             continue
         if any(Origin(attribute, "").is_within(Origin(f, "")) for f in frozen):
@@ -121,14 +128,38 @@ def _forward_cuts_of_own_layers(analysis: FileAnalysis, sink: SinkEvent):
         yield cut, total
 
 
-def _own_trainable_layer(analysis: FileAnalysis, origin: Origin, info) -> str | None:
-    """`self.embedding` (or `self.embedding.weight`) when the class's `__init__` registers it as a
-    parameter or as a layer known to hold parameters."""
+def _trained_by_project(analysis: FileAnalysis, class_name: str) -> frozenset:
+    """The attributes of `class_name` (a class of this file) that a script of the project trains
+    through an instance's forward (gradls/analysis/training_evidence.py); empty without a
+    cross-module resolver."""
+    ask = getattr(analysis.resolver, "class_training", None)
+    if ask is None:
+        return frozenset()
+    known = analysis.__dict__.setdefault("_trained_by_project", {})
+    if class_name not in known:
+        try:
+            found = ask(analysis.importer, class_name)
+        except Exception:  # noqa: BLE001 - a resolver failure must not cost the file's own findings
+            found = ()
+        known[class_name] = frozenset(a for layers in found for a in layers.attributes)
+    return known[class_name]
+
+
+def _own_attribute(origin: Origin, info) -> str | None:
+    """`embedding` for `self.embedding` (or `self.embedding.weight`), a parameter or a submodule
+    the class registers."""
     head, dot, rest = origin.label.partition(".")
     if head != "self" or not dot:
         return None
     attribute = rest.split(".")[0].split("[")[0]
-    if attribute in info.params:
+    return attribute if attribute in info.params or attribute in info.modules else None
+
+
+def _own_trainable_layer(analysis: FileAnalysis, origin: Origin, info) -> str | None:
+    """`self.embedding` (or `self.embedding.weight`) when the class's `__init__` registers it as a
+    parameter or as a layer known to hold parameters."""
+    attribute = _own_attribute(origin, info)
+    if attribute is None or attribute in info.params:
         return attribute
     if attribute not in info.modules:
         return None

@@ -165,6 +165,7 @@ class Snapshot:
     """The world when the first backward ran."""
     node: ast.AST
     optimizers: list
+    frame: dict = field(default_factory=dict)   # the names of the function (or script) running it
 
 
 class ParamName(str):
@@ -996,7 +997,7 @@ class SetupWorld:
 
     def call(self, expr: ast.Call, env):
         if isinstance(expr.func, ast.Attribute) and expr.func.attr in ("backward", "manual_backward"):
-            self._backward(expr)
+            self._backward(expr, env)
         qualified = self.imports.qualify(expr.func)
         func = self._project_value(qualified) if qualified is not None and self.project is not None else UNKNOWN
         if qualified is not None and not isinstance(func, (Function, ClassObj)):
@@ -1431,9 +1432,9 @@ class SetupWorld:
 
     # ----- training ----------------------------------------------------------------------
 
-    def _backward(self, node) -> None:
+    def _backward(self, node, frame: dict | None = None) -> None:
         if self.snapshot is None:
-            self.snapshot = Snapshot(node, list(self.optimizers))
+            self.snapshot = Snapshot(node, list(self.optimizers), frame if frame is not None else {})
             self.snapshot_top = self.top_stmt  # the script's statement that reached it
             self._dropped_groups()
         raise _Stop()

@@ -208,7 +208,7 @@ class FileAnalysis:
             return True
         info = callee.class_info  # the per-module check of a forward that cuts its own layers
         return (callee.node.name == "forward" and info is not None and info.is_module
-                and any(word in text for word in ("no_grad", "detach")))
+                and any(word in text for word in ("no_grad", "detach", ".data")))
 
     def _collect_definitions(self, tree: ast.Module) -> None:
         for node in [*tree.body, *guarded_definitions(tree)]:
