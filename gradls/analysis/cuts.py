@@ -11,7 +11,7 @@ import ast
 from dataclasses import dataclass, field
 
 from . import names as N
-from .external import class_frozen_attributes
+from .external import ForeignSink, class_frozen_attributes
 from .interpreter import SinkEvent
 from .objects import torch_layer_has_parameters
 from .walk import statements
@@ -54,6 +54,7 @@ def gradient_cuts(analysis: FileAnalysis) -> list[CutReport]:
     for report in reports.values():  # sets gave them in hash order: name them in source order
         report.lost.sort(key=_source_order)
         report.survivors.sort(key=_source_order)
+        report.sinks.extend(_training_backwards(analysis, report))
     return sorted(reports.values(), key=lambda r: r.brk.key)
 
 
@@ -132,17 +133,34 @@ def _trained_by_project(analysis: FileAnalysis, class_name: str) -> frozenset:
     """The attributes of `class_name` (a class of this file) that a script of the project trains
     through an instance's forward (gradls/analysis/training_evidence.py); empty without a
     cross-module resolver."""
+    return frozenset(a for layers in _project_training(analysis, class_name) for a in layers.attributes)
+
+
+def _project_training(analysis: FileAnalysis, class_name: str) -> tuple:
     ask = getattr(analysis.resolver, "class_training", None)
     if ask is None:
-        return frozenset()
-    known = analysis.__dict__.setdefault("_trained_by_project", {})
+        return ()
+    known = analysis.__dict__.setdefault("_project_training", {})
     if class_name not in known:
         try:
-            found = ask(analysis.importer, class_name)
+            known[class_name] = tuple(ask(analysis.importer, class_name))
         except Exception:  # noqa: BLE001 - a resolver failure must not cost the file's own findings
-            found = ()
-        known[class_name] = frozenset(a for layers in found for a in layers.attributes)
+            known[class_name] = ()
     return known[class_name]
+
+
+def _training_backwards(analysis: FileAnalysis, report: CutReport) -> list:
+    """The training scripts' backward calls that showed a detach in forward cuts a trained layer."""
+    scopes = {id(sink.scope): sink.scope for sink in report.sinks if isinstance(sink, SinkEvent)}
+    if report.brk.kind != DETACH or len(scopes) != 1:
+        return []
+    info = next(iter(scopes.values())).class_info
+    known = analysis.__dict__.get("_project_training", {})
+    if info is None or info.name not in known:
+        return []
+    lost = {_own_attribute(o, info) for o in report.lost}
+    return [ForeignSink(layers.path, layers.span, layers.description) for layers in known[info.name]
+            if layers.attributes & lost]
 
 
 def _own_attribute(origin: Origin, info) -> str | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from . import names as N
 from .links import WeakLink
 from .constants import decide_test
-from .tensor_types import TypeFacts, decide as decide_by_type, made_type, tensor_argument, type_test
+from .tensor_types import TypeFacts, decide as decide_by_type, made_type, tensor_argument, tested_name
 from .values import (
     ARGUMENT, COPY_CONSTRUCT, DETACH, EMPTY, MAYBE_MODULE, MODULE, NO_GRAD, NONDIFF,
     PARAMETER, ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Break, Cut, Flow, Origin, join, join_elements,
@@ -216,8 +216,10 @@ class Interpreter:
         made = made_type(value, self.imports, self._module_tags)
         if made is not None:
             self.facts.types[name] = made
-        elif type_test(value, self.imports) is not None and type_test(value, self.imports) != name:
-            self.facts.tests[name] = value
+            return
+        subject = tested_name(value, self.imports)
+        if subject is not None and subject != name:
+            self.facts.tests[name] = (value, subject)
 
     def _module_tags(self, func: ast.AST) -> frozenset:
         """The tags of the module `func` names, read without evaluating it again."""

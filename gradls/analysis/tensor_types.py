@@ -90,6 +90,13 @@ def type_test(node: ast.AST, imports) -> str | None:
     return None
 
 
+def tested_name(node: ast.AST, imports) -> str | None:
+    """The name a type test (possibly negated: `not isinstance(x, torch.Tensor)`) is about."""
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        node = node.operand
+    return type_test(node, imports)
+
+
 def decide(test: ast.AST, imports, types: dict, tests: dict) -> bool | None:
     """The truth of an `if` test by the types known (`types`: name -> is a Tensor; `tests`:
     name -> the type test it holds), or None."""
@@ -97,7 +104,7 @@ def decide(test: ast.AST, imports, types: dict, tests: dict) -> bool | None:
         inner = decide(test.operand, imports, types, tests)
         return None if inner is None else not inner
     if isinstance(test, ast.Name) and test.id in tests:
-        test = tests[test.id]
+        return decide(tests[test.id][0], imports, types, {})
     subject = type_test(test, imports)
     return types.get(subject) if subject is not None else None
 
@@ -109,7 +116,7 @@ class TypeFacts:
 
     def __init__(self, types: dict | None = None, tests: dict | None = None) -> None:
         self.types: dict[str, bool] = types or {}       # name -> is a Tensor
-        self.tests: dict[str, ast.AST] = tests or {}    # name -> the type test it holds
+        self.tests: dict[str, tuple] = tests or {}      # name -> (the type test it holds, its subject)
 
     def copy(self) -> "TypeFacts":
         return TypeFacts(dict(self.types), dict(self.tests))
@@ -124,5 +131,5 @@ class TypeFacts:
         """`name` holds a new value: what was known of it, or of a test over it, is gone."""
         self.types.pop(name, None)
         self.tests.pop(name, None)
-        for flag in [k for k, v in self.tests.items() if v.args[0].id == name]:
+        for flag in [k for k, (_, subject) in self.tests.items() if subject == name]:
             del self.tests[flag]

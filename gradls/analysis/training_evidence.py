@@ -9,13 +9,15 @@ setup evaluation (gradls/analysis/objects.py) reaches a first backward shows, at
   its freezing: `p.requires_grad = "output_layer" in name` leaves only the head trainable);
 and the flow analysis of the file holding that backward shows which of those names reach it.
 A layer of the class is trained there when the object that reaches the backward is an instance
-of the class and some parameter under the layer's attribute both requires grad and is held by
-an optimizer. Anything less certain (an undecided branch of the setup, a backward no flow
+of the class the function holding the backward calls as a module (`model(x)`: its forward, not
+`model.evaluate(x)`, which may use the layer without the forward's detach), and some parameter
+under the layer's attribute both requires grad and is held by an optimizer. Anything less certain (an undecided branch of the setup, a backward no flow
 reaches, an object of another class) gives no evidence: the detach stays unreported.
 """
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 
 from .objects import Instance, ModuleObj
@@ -30,16 +32,24 @@ class TrainedLayers:
     description: str            # "`loss.backward()`"
 
 
-def trained_layers(world, sink, class_path: str, class_name: str, backward_path: str) -> TrainedLayers | None:
-    """What the first backward of `world` (whose flow analysis is `sink`) trains of `class_name`
+@dataclass(frozen=True)
+class BackwardReach:
+    """What the flow analysis shows of one backward: the objects whose forward output reaches it."""
+    labels: frozenset           # `model`, `self.net`: called as modules where it runs, reaching it
+    span: tuple
+    description: str
+
+
+def trained_layers(world, reach: BackwardReach | None, class_path: str, class_name: str,
+                   backward_path: str) -> TrainedLayers | None:
+    """What the first backward of `world` (`reach`: its flow analysis) trains of `class_name`
     (defined in `class_path`): None without evidence."""
     snapshot = world.snapshot
-    if snapshot is None or world.uncertain or sink is None:
+    if snapshot is None or world.uncertain or reach is None:
         return None
     held = {id(p) for optimizer in snapshot.optimizers for p in optimizer.params}
-    origins = {o.label for o in sink.flow.live} | {c.origin.label for c in sink.flow.cuts}
     attributes: set = set()
-    for label in sorted(origins):
+    for label in sorted(reach.labels):
         obj = _value_of(label, snapshot.frame)
         if not isinstance(obj, ModuleObj) or not _instance_of(world, obj, class_path, class_name):
             continue
@@ -47,19 +57,37 @@ def trained_layers(world, sink, class_path: str, class_name: str, backward_path:
                        if param.requires_grad and id(param) in held}
     if not attributes:
         return None
-    node = sink.node
-    span = (node.lineno, node.col_offset + 1, node.end_lineno or node.lineno, (node.end_col_offset or 0) + 1)
-    return TrainedLayers(frozenset(attributes), backward_path, span, sink.description)
+    return TrainedLayers(frozenset(attributes), backward_path, reach.span, reach.description)
 
 
-def backward_sink(analysis, node):
+def backward_reach(analysis, node) -> BackwardReach | None:
     """The backward event of `analysis` (a flow analysis of the file) at `node`'s position."""
     where = (node.lineno, node.col_offset)
     for scope in analysis.scopes:
         for sink in scope.sinks:
             if sink.kind == "backward" and (sink.node.lineno, sink.node.col_offset) == where:
-                return sink
+                origins = {o.label for o in sink.flow.live} | {c.origin.label for c in sink.flow.cuts}
+                node = sink.node
+                span = (node.lineno, node.col_offset + 1, node.end_lineno or node.lineno,
+                        (node.end_col_offset or 0) + 1)
+                return BackwardReach(frozenset(origins & _called_objects(scope.node)), span, sink.description)
     return None
+
+
+def _called_objects(function) -> set:
+    """What `function` calls as a module: `model` for `model(x)` or `model.forward(x)`."""
+    from .names import dotted_text
+
+    called = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr == "forward":
+                func = func.value
+            text = dotted_text(func)
+            if text is not None:
+                called.add(text)
+    return called
 
 
 def _value_of(label: str, frame: dict):

@@ -286,8 +286,8 @@ class ProjectResolver:
                 where = where or script
                 if snapshot is None or where == path or where in self._in_progress:
                     continue
-                sink = self._backward_event(where, snapshot.node)
-                layers = trained_layers(world, sink, path, class_name, where)
+                reach = self._backward_reach(where, snapshot.node)
+                layers = trained_layers(world, reach, path, class_name, where)
                 if layers is not None:
                     found.append(layers)
             finally:
@@ -313,10 +313,10 @@ class ProjectResolver:
                 raise
             return None
 
-    def _backward_event(self, path: str, node):
-        """The flow analysis's backward event of the file at `path` at `node`'s position."""
+    def _backward_reach(self, path: str, node):
+        """What reaches the backward at `node`'s position in the file at `path` (its flow analysis)."""
         from ..analysis.program import FileAnalysis
-        from ..analysis.training_evidence import backward_sink
+        from ..analysis.training_evidence import backward_reach
 
         tree = self._parsed(path)
         if tree is None:
@@ -324,7 +324,7 @@ class ProjectResolver:
         self._in_progress.add(path)
         try:
             analysis = FileAnalysis.build(tree, SourceFile(self._text(path), self.display(path)), self, importer=path)
-            return backward_sink(analysis, node)
+            return backward_reach(analysis, node)
         except Exception:  # noqa: BLE001
             if os.environ.get("GRADLS_STRICT"):
                 raise
