@@ -208,8 +208,14 @@ class Interpreter:
         flow = self.eval_value(stmt.value, label)
         for target in stmt.targets:
             self.bind(target, flow, stmt)
-        if len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-            self._note_type(stmt.targets[0].id, stmt.value)
+        if len(stmt.targets) == 1:
+            target, value = stmt.targets[0], stmt.value
+            if isinstance(target, ast.Name):
+                self._note_type(target.id, value)
+            elif isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts):
+                for one, its_value in zip(target.elts, value.elts):  # x, y = torch.randn(8, 4), [...]
+                    if isinstance(one, ast.Name):
+                        self._note_type(one.id, its_value)
 
     def _note_type(self, name: str, value: ast.AST) -> None:
         """What `name = value` makes known of its type, or the type test it holds."""

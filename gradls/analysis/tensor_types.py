@@ -11,7 +11,9 @@ true wherever the `if` runs. The interpreter keeps, per local name, what is know
   torch function that does (`torch.tanh(v)`), in a statement that runs whenever the test
   does (not behind `and`/`or`, a conditional expression or a comprehension).
 A fact holds until the name is bound again; where paths join, only facts of both remain.
-Anything else is unknown and the `if` runs both ways, as before.
+A call of a function of the file that tests a parameter's type passes what it knows of the
+argument (IS_TENSOR / NOT_TENSOR, a specialization fact like a literal: see
+`FileAnalysis.specialized_summary`). Anything else is unknown and the `if` runs both ways.
 """
 
 from __future__ import annotations
@@ -133,3 +135,15 @@ class TypeFacts:
         self.tests.pop(name, None)
         for flag in [k for k, (_, subject) in self.tests.items() if subject == name]:
             del self.tests[flag]
+
+
+# specialization facts (gradls/analysis/calls.py `_literal_arguments`): what the caller passes
+IS_TENSOR = "<a tensor>"
+NOT_TENSOR = "<not a tensor>"
+TYPE_FACTS = (IS_TENSOR, NOT_TENSOR)
+
+
+def type_tested_names(function: ast.AST, imports) -> set:
+    """The names `function` tests the type of (`isinstance(x, torch.Tensor)`)."""
+    return {name for node in ast.walk(function) if isinstance(node, ast.Call)
+            for name in [type_test(node, imports)] if name is not None}
