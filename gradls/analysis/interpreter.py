@@ -348,6 +348,7 @@ class Interpreter:
     def stmt_With(self, stmt: ast.With) -> None:
         saved = self.no_grad, self.no_grad_cause
         inference = self.inference
+        facts = self.facts.copy()
         for item in stmt.items:
             mode = self.grad_mode_of(item.context_expr)
             if mode is not None:
@@ -360,6 +361,9 @@ class Interpreter:
                 if item.optional_vars is not None:
                     self.bind(item.optional_vars, flow, stmt)
         self.run(stmt.body)
+        if any(self.grad_mode_of(item.context_expr) is None for item in stmt.items):
+            # a context of its own (`contextlib.suppress(TypeError)`) may swallow what a use raised
+            self.facts = facts.join(self.facts)
         self.set_grad_mode(*saved)
         self.inference = inference
 

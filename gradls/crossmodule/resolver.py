@@ -273,6 +273,7 @@ class ProjectResolver:
 
         word = re.compile(rf"\b{re.escape(class_name)}\b")
         scripts = [p for p in _python_files(self.root) if p != path and word.search(self._text_of(p))]
+        scripts.sort(key=lambda p: not _trains(self._text_of(p)))  # training scripts and programs first
         found, deps = [], set()
         for script in scripts[:MAX_EVIDENCE_SCRIPTS]:
             deps.add(script)
