@@ -12,6 +12,7 @@ from .interpreter import (
     EVAL_TAG, TRAINING_FACT,
 )
 from .constants import GRADIENT_FREE, UNKNOWN_VALUE, argument_constant
+from .tensor_types import IS_TENSOR, NOT_TENSOR, made_type
 from .external import (
     FUNCTION_ALIAS, LOSS_INSTANCE, MODULE_INSTANCE, ExternalClass, ExternalFunction, ExternalInstance,
     ExternalMember, localize,
@@ -1049,6 +1050,27 @@ def _literal_arguments(interp, call: ast.Call, callee, bound: bool) -> dict:
             _literal_default(callee.node, name)
         if value is not UNKNOWN_VALUE:
             found[name] = value
+    found.update(_argument_types(interp, callee, tested - set(found), expressions))
+    return found
+
+
+def _argument_types(interp, callee, names: set, expressions: dict) -> dict:
+    """parameter -> IS_TENSOR / NOT_TENSOR, for the arguments whose type this call knows and
+    the callee tests (`isinstance(x, torch.Tensor)`)."""
+    if not names:
+        return {}
+    names &= interp.program.type_tested(callee)
+    found = {}
+    for name in names:
+        node = expressions.get(name)
+        if isinstance(node, ast.Name) and node.id in interp.facts.types:
+            known = interp.facts.types[node.id]
+        elif node is not None:
+            known = made_type(node, interp.imports, interp._module_tags)
+        else:
+            known = None
+        if known is not None:
+            found[name] = IS_TENSOR if known else NOT_TENSOR
     return found
 
 

@@ -11,7 +11,7 @@ import ast
 from dataclasses import dataclass, field
 
 from . import names as N
-from .external import class_frozen_attributes
+from .external import ForeignSink, class_frozen_attributes
 from .interpreter import SinkEvent
 from .objects import torch_layer_has_parameters
 from .walk import statements
@@ -54,6 +54,7 @@ def gradient_cuts(analysis: FileAnalysis) -> list[CutReport]:
     for report in reports.values():  # sets gave them in hash order: name them in source order
         report.lost.sort(key=_source_order)
         report.survivors.sort(key=_source_order)
+        report.sinks.extend(_training_backwards(analysis, report))
     return sorted(reports.values(), key=lambda r: r.brk.key)
 
 
@@ -106,8 +107,9 @@ def _forward_cuts_of_own_layers(analysis: FileAnalysis, sink: SinkEvent):
     """A module's `forward` in a file without training code: a layer with parameters (or a
     parameter) the module registers and does not freeze itself, that reaches no output of
     forward except through `no_grad`, never trains, whoever trains the module (the per-module
-    check). A detach is left alone: in a forward it is a stop-gradient or a straight-through
-    estimator as often as a mistake."""
+    check). A detach (or `.data`) written in forward is a stop-gradient, a straight-through
+    estimator or a target network's output as often as a mistake: it is reported only where
+    the project's training code trains that layer through this forward (`_trained_by_project`)."""
     scope = sink.scope
     info = scope.class_info
     if scope.name != "forward" or info is None or not info.is_module or info.is_loss:
@@ -116,11 +118,17 @@ def _forward_cuts_of_own_layers(analysis: FileAnalysis, sink: SinkEvent):
     returned = scope.returns.live  # every return: a layer live on another path is frozen by choice
     total = not sink.flow.live
     for cut in sink.flow.cuts:
-        if cut.shadowed or cut.brk.kind != NO_GRAD:
+        if cut.shadowed or cut.brk.kind not in (NO_GRAD, DETACH):
             continue
         if any(cut.origin.is_within(live) for live in sink.flow.live | returned):
             continue
-        attribute = _own_trainable_layer(analysis, cut.origin, info)
+        if cut.brk.kind == DETACH:  # the project's training shows the layer has trained parameters
+            attribute = _own_attribute(cut.origin, info)
+            if attribute is None or not _within(cut.brk.node, scope.node) or \
+                    attribute not in _trained_by_project(analysis, info.name):
+                continue
+        else:
+            attribute = _own_trainable_layer(analysis, cut.origin, info)
         if attribute is None or _frozen(analysis, cut.origin):
             continue
         if any(Origin(attribute, "").is_within(Origin(f, "")) for f in frozen):
@@ -128,14 +136,55 @@ def _forward_cuts_of_own_layers(analysis: FileAnalysis, sink: SinkEvent):
         yield cut, total
 
 
-def _own_trainable_layer(analysis: FileAnalysis, origin: Origin, info) -> str | None:
-    """`self.embedding` (or `self.embedding.weight`) when the class's `__init__` registers it as a
-    parameter or as a layer known to hold parameters."""
+def _trained_by_project(analysis: FileAnalysis, class_name: str) -> frozenset:
+    """The attributes of `class_name` (a class of this file) that a script of the project trains
+    through an instance's forward (gradls/analysis/training_evidence.py); empty without a
+    cross-module resolver."""
+    return frozenset(a for layers in _project_training(analysis, class_name) for a in layers.attributes)
+
+
+def _project_training(analysis: FileAnalysis, class_name: str) -> tuple:
+    ask = getattr(analysis.resolver, "class_training", None)
+    if ask is None:
+        return ()
+    known = analysis.__dict__.setdefault("_project_training", {})
+    if class_name not in known:
+        try:
+            known[class_name] = tuple(ask(analysis.importer, class_name))
+        except Exception:  # noqa: BLE001 - a resolver failure must not cost the file's own findings
+            known[class_name] = ()
+    return known[class_name]
+
+
+def _training_backwards(analysis: FileAnalysis, report: CutReport) -> list:
+    """The training scripts' backward calls that showed a detach in forward cuts a trained layer."""
+    scopes = {id(sink.scope): sink.scope for sink in report.sinks if isinstance(sink, SinkEvent)}
+    if report.brk.kind != DETACH or len(scopes) != 1:
+        return []
+    info = next(iter(scopes.values())).class_info
+    known = analysis.__dict__.get("_project_training", {})
+    if info is None or info.name not in known:
+        return []
+    lost = {_own_attribute(o, info) for o in report.lost}
+    return [ForeignSink(layers.path, layers.span, layers.description) for layers in known[info.name]
+            if layers.attributes & lost]
+
+
+def _own_attribute(origin: Origin, info) -> str | None:
+    """`embedding` for `self.embedding` (or `self.embedding.weight`), a parameter or a submodule
+    the class registers."""
     head, dot, rest = origin.label.partition(".")
     if head != "self" or not dot:
         return None
     attribute = rest.split(".")[0].split("[")[0]
-    if attribute in info.params:
+    return attribute if attribute in info.params or attribute in info.modules else None
+
+
+def _own_trainable_layer(analysis: FileAnalysis, origin: Origin, info) -> str | None:
+    """`self.embedding` (or `self.embedding.weight`) when the class's `__init__` registers it as a
+    parameter or as a layer known to hold parameters."""
+    attribute = _own_attribute(origin, info)
+    if attribute is None or attribute in info.params:
         return attribute
     if attribute not in info.modules:
         return None

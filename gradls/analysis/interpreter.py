@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from . import names as N
 from .links import WeakLink
 from .constants import decide_test
+from .tensor_types import TypeFacts, decide as decide_by_type, made_type, tensor_argument, tested_name
 from .values import (
     ARGUMENT, COPY_CONSTRUCT, DETACH, EMPTY, MAYBE_MODULE, MODULE, NO_GRAD, NONDIFF,
     PARAMETER, ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Break, Cut, Flow, Origin, join, join_elements,
@@ -167,6 +168,8 @@ class Interpreter:
         # parameter -> the literal every call of this specialized interpretation passes
         self.constants: dict = {}
         self.returned = False  # a branch known to run ended with return/raise
+        self.facts = TypeFacts()  # which local names are Tensors (gradls/analysis/tensor_types.py)
+        self.conditional = 0      # > 0 inside a subexpression that may not run (`a and f(x)`)
 
     # ----- statements -------------------------------------------------------------------
 
@@ -212,6 +215,35 @@ class Interpreter:
         flow = self.eval_value(stmt.value, label)
         for target in stmt.targets:
             self.bind(target, flow, stmt)
+        if len(stmt.targets) == 1:
+            target, value = stmt.targets[0], stmt.value
+            if isinstance(target, ast.Name):
+                self._note_type(target.id, value)
+            elif isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts):
+                for one, its_value in zip(target.elts, value.elts):  # x, y = torch.randn(8, 4), [...]
+                    if isinstance(one, ast.Name):
+                        self._note_type(one.id, its_value)
+
+    def _note_type(self, name: str, value: ast.AST) -> None:
+        """What `name = value` makes known of its type, or the type test it holds."""
+        made = made_type(value, self.imports, self._module_tags)
+        if made is not None:
+            self.facts.types[name] = made
+            return
+        subject = tested_name(value, self.imports)
+        if subject is not None and subject != name:
+            self.facts.tests[name] = (value, subject)
+
+    def _module_tags(self, func: ast.AST) -> frozenset:
+        """The tags of the module `func` names, read without evaluating it again."""
+        info = self.scope.class_info
+        if (info is not None and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+                and func.value.id == "self" and func.attr in info.modules):
+            known = info.module_classes.get(func.attr)
+            return frozenset({known}) if known else frozenset()
+        key = N.dotted_text(func)
+        flow = self.env.get(key) if key is not None else None
+        return flow.tags if flow is not None else frozenset()
 
     def _note_accumulation(self, stmt: ast.Assign, label: str | None) -> None:
         value = stmt.value
@@ -232,6 +264,8 @@ class Interpreter:
         value = self.eval_value(stmt.value, None)
         key = N.dotted_text(stmt.target)
         before = self.eval(stmt.target)
+        if isinstance(stmt.target, ast.Name):
+            self.facts.rebound(stmt.target.id)
         self.scope.inplace.append(InplaceEvent(stmt.target, stmt, before, self.no_grad,
                                                _augop_text(stmt.op), self.scope))
         if key is not None:
@@ -258,6 +292,8 @@ class Interpreter:
         taken = decide_test(stmt.test, {}, self.constants) if self.constants else None
         if taken is None:
             taken = self.program.branch_taken(self.scope, stmt.test)
+        if taken is None:  # `if isinstance(x, torch.Tensor):` where x's type is known
+            taken = decide_by_type(stmt.test, self.imports, self.facts.types, self.facts.tests)
         if taken is not None:  # `if self.flag:` with a flag every object of the script shares
             branch = stmt.body if taken else stmt.orelse
             self.run(branch)
@@ -267,14 +303,18 @@ class Interpreter:
         if self._switched_off_pass_through(stmt):
             return  # the layer's off switch: what it does when on is what trains through it
         before = dict(self.env)
+        facts = self.facts.copy()
         mode = (self.no_grad, self.no_grad_cause)
         self.run(stmt.body)
         after_body = self.env
+        facts_after_body = self.facts
         body_mode = (self.no_grad, self.no_grad_cause)
         self.env = dict(before)
+        self.facts = facts
         self.set_grad_mode(*mode)
         self.run(stmt.orelse)
         self.env = _join_envs(after_body, self.env)
+        self.facts = facts_after_body.join(self.facts)
         self.scope.env = self.env
         if body_mode != (self.no_grad, self.no_grad_cause):  # grad mode depends on the branch
             self.set_grad_mode(False, None)  # unknown: quiet
@@ -326,8 +366,10 @@ class Interpreter:
         self.loop_depth += 1
         for attempt in range(2):
             before = dict(self.env)
+            facts = self.facts.copy()
             iteration()
             self.env = _join_envs(before, self.env)
+            self.facts = facts.join(self.facts)  # the body may not run
             self.scope.env = self.env
             if not any(self.env[key] != flow for key, flow in before.items()):
                 break
@@ -336,6 +378,7 @@ class Interpreter:
     def stmt_With(self, stmt: ast.With) -> None:
         saved = self.no_grad, self.no_grad_cause
         inference = self.inference
+        facts = self.facts.copy()
         for item in stmt.items:
             mode = self.grad_mode_of(item.context_expr)
             if mode is not None:
@@ -348,6 +391,9 @@ class Interpreter:
                 if item.optional_vars is not None:
                     self.bind(item.optional_vars, flow, stmt)
         self.run(stmt.body)
+        if any(self.grad_mode_of(item.context_expr) is None for item in stmt.items):
+            # a context of its own (`contextlib.suppress(TypeError)`) may swallow what a use raised
+            self.facts = facts.join(self.facts)
         self.set_grad_mode(*saved)
         self.inference = inference
 
@@ -358,13 +404,18 @@ class Interpreter:
 
     def stmt_Try(self, stmt: ast.Try) -> None:
         before = dict(self.env)
+        facts = self.facts.copy()
         self.run(stmt.body)
         after = self.env
+        after_facts = self.facts
         for handler in stmt.handlers:
             self.env = dict(before)
+            self.facts = facts.copy()
             self.run(handler.body)
             after = _join_envs(after, self.env)
+            after_facts = after_facts.join(self.facts)
         self.env = after
+        self.facts = after_facts
         self.scope.env = self.env
         self.run(stmt.orelse)
         self.run(stmt.finalbody)
@@ -376,6 +427,8 @@ class Interpreter:
     def bind(self, target: ast.AST, flow: Flow, stmt: ast.stmt) -> None:
         if isinstance(target, (ast.Name, ast.Attribute)):
             key = N.dotted_text(target)
+            if isinstance(target, ast.Name):
+                self.facts.rebound(target.id)
             if key is not None:
                 self.env[key] = flow
                 if OPTIMIZER_TAG in flow.tags and key not in self.scope.optimizers:
@@ -572,7 +625,13 @@ class Interpreter:
         return Flow(operand.live, operand.cuts, operand.tags & {NONSCALAR_TAG, BATCHED_TAG, INTEGER_TAG})
 
     def expr_BoolOp(self, expr: ast.BoolOp) -> Flow:
-        return join(self.eval(value) for value in expr.values)
+        flows = [self.eval(expr.values[0])]
+        self.conditional += 1  # `a and f(x)`: f may not run
+        try:
+            flows += [self.eval(value) for value in expr.values[1:]]
+        finally:
+            self.conditional -= 1
+        return join(flows)
 
     def expr_Compare(self, expr: ast.Compare) -> Flow:
         flow = join([self.eval(expr.left), *(self.eval(c) for c in expr.comparators)])
@@ -583,7 +642,14 @@ class Interpreter:
 
     def expr_IfExp(self, expr: ast.IfExp) -> Flow:
         self.eval(expr.test)
-        return self.eval(expr.body).union(self.eval(expr.orelse))
+        taken = decide_by_type(expr.test, self.imports, self.facts.types, self.facts.tests)
+        if taken is not None:
+            return self.eval(expr.body if taken else expr.orelse)
+        self.conditional += 1
+        try:
+            return self.eval(expr.body).union(self.eval(expr.orelse))
+        finally:
+            self.conditional -= 1
 
     def expr_List(self, expr) -> Flow:
         elements = [self.eval(e) for e in expr.elts]
@@ -609,9 +675,15 @@ class Interpreter:
 
     def expr_ListComp(self, expr) -> Flow:
         saved = dict(self.env)
-        for comp in expr.generators:
-            self.bind(comp.target, _elements(self.eval(comp.iter)), expr)
-        elt = self.eval(expr.elt) if not isinstance(expr, ast.DictComp) else self.eval(expr.value)
+        facts = self.facts.copy()  # its names are its own scope's: the function's are as they were
+        self.conditional += 1
+        try:
+            for comp in expr.generators:
+                self.bind(comp.target, _elements(self.eval(comp.iter)), expr)
+            elt = self.eval(expr.elt) if not isinstance(expr, ast.DictComp) else self.eval(expr.value)
+        finally:
+            self.conditional -= 1
+        self.facts = facts
         self.env = saved
         self.scope.env = saved
         return elt.without_tags().with_tags(LIST_TAG)
@@ -625,7 +697,12 @@ class Interpreter:
 
     def expr_Call(self, expr: ast.Call, label: str | None = None) -> Flow:
         self.program.note_call(expr)
-        return _evaluate_call(self, expr, label)
+        flow = _evaluate_call(self, expr, label)
+        if not self.conditional:
+            name = tensor_argument(expr, self.imports, self._module_tags)
+            if name is not None:  # the call returned: `name` is a Tensor
+                self.facts.types[name] = True
+        return flow
 
 
 TORCH_MODULE_PREFIX = "torch:"

@@ -187,6 +187,7 @@ class Snapshot:
     """The world when the first backward ran."""
     node: ast.AST
     optimizers: list
+    frame: dict = field(default_factory=dict)   # the names of the function (or script) running it
 
 
 class ParamName(str):
@@ -1042,7 +1043,7 @@ class SetupWorld:
     def call(self, expr: ast.Call, env):
         if isinstance(expr.func, ast.Attribute) and expr.func.attr in ("backward", "manual_backward"):
             receiver = expr.func.value  # a name: reading it runs nothing
-            self._backward(expr, self.eval(receiver, env) if isinstance(receiver, ast.Name) else UNKNOWN)
+            self._backward(expr, env, self.eval(receiver, env) if isinstance(receiver, ast.Name) else UNKNOWN)
         qualified = self.imports.qualify(expr.func)
         func = self._project_value(qualified) if qualified is not None and self.project is not None else UNKNOWN
         if qualified is not None and not isinstance(func, (Function, ClassObj)):
@@ -1130,7 +1131,7 @@ class SetupWorld:
             return Param(floating=kwargs.get("dtype") is None)
         if name in ("torch.autograd.backward", "torch.autograd.grad"):
             loss = args[0] if name == "torch.autograd.backward" and args else kwargs.get("tensors", UNKNOWN)
-            self._backward(expr, loss if name == "torch.autograd.backward" else UNKNOWN)
+            self._backward(expr, None, loss if name == "torch.autograd.backward" else UNKNOWN)
         return self._function_result(name, args, kwargs, complete)
 
     def _nn_constructor(self, short: str, expr, args, kwargs, complete: bool):
@@ -1500,9 +1501,9 @@ class SetupWorld:
 
     # ----- training ----------------------------------------------------------------------
 
-    def _backward(self, node, loss=UNKNOWN) -> None:
+    def _backward(self, node, frame: dict | None = None, loss=UNKNOWN) -> None:
         if self.snapshot is None:
-            self.snapshot = Snapshot(node, list(self.optimizers))
+            self.snapshot = Snapshot(node, list(self.optimizers), frame if frame is not None else {})
             self.snapshot_top = self.top_stmt  # the script's statement that reached it
             self._dropped_groups()
             self._copies_reaching(node, loss)

@@ -23,6 +23,7 @@ from .reuse import (
 )
 from .source import SourceFile
 from .constants import GRADIENT_FREE, Constructions, decide_test, instance_constants, tested_parameters
+from .tensor_types import IS_TENSOR, TYPE_FACTS, type_tested_names
 from .walk import guarded_definitions, statements
 from .values import (
     ARGUMENT, EMPTY, MODULE, PARAMETER, TENSOR, Break, Cut, Flow, Origin,
@@ -212,7 +213,7 @@ class FileAnalysis:
             return True
         info = callee.class_info  # the per-module check of a forward that cuts its own layers
         return (callee.node.name == "forward" and info is not None and info.is_module
-                and any(word in text for word in ("no_grad", "detach")))
+                and any(word in text for word in ("no_grad", "detach", ".data")))
 
     def _collect_definitions(self, tree: ast.Module) -> None:
         for node in [*tree.body, *guarded_definitions(tree)]:
@@ -811,6 +812,14 @@ class FileAnalysis:
             found = self._tested[key] = tested_parameters(callee.node, params)
         return found
 
+    def type_tested(self, callee: Callee) -> set:
+        """The names `callee` tests the type of (gradls/analysis/tensor_types.py), walked once."""
+        key = ("type", id(callee.node))
+        found = self._tested.get(key)
+        if found is None:
+            found = self._tested[key] = type_tested_names(callee.node, self.imports)
+        return found
+
     def specialized_summary(self, callee: Callee, constants: dict) -> Summary:
         """The summary of `callee` for a call passing literals to parameters its `if` tests read
         (`f_score(..., threshold=0.5)`): those tests go one way. Interpreted apart (its scope is
@@ -874,7 +883,10 @@ class FileAnalysis:
         for name, value in (constants or {}).items():
             if value is GRADIENT_FREE and name in interp.env:
                 interp.env[name] = EMPTY  # the caller passes data: no gradient reaches it
-        interp.constants = {k: v for k, v in (constants or {}).items() if v is not GRADIENT_FREE}
+            elif value in TYPE_FACTS:
+                interp.facts.types[name] = value is IS_TENSOR  # the caller passes a tensor (or not)
+        interp.constants = {k: v for k, v in (constants or {}).items()
+                            if v is not GRADIENT_FREE and v not in TYPE_FACTS}
         interp.run(node.body)
         if any(s.kind == "backward" for s in scope.sinks):
             # it backpropagates its loss itself (`loss_and_grads`, a `training_step` calling

@@ -89,6 +89,9 @@ class ProjectResolver:
         self._listing: tuple[float, list[str]] | None = None  # (when, the project's .py files)
         self._trainer_stamps: dict[str, tuple] = {}  # path -> ((mtime, size), calls backward)
         self._checked: dict[str, tuple] = {}  # training script -> (overlay, when its entry was validated)
+        # (path, class name) -> ({dependency: hash}, TrainedLayers): what the scripts train of it
+        self._class_training: dict[tuple, tuple] = {}
+        self._training_asked: set[tuple] = set()   # (path, class name) being looked for now
         self.claimed: set[str] = set()
         # while `gradls check` checks the training scripts first: those that asked for their own
         # root causes (asked again once all of them are known)
@@ -256,6 +259,104 @@ class ProjectResolver:
             deps = self._deps.setdefault(os.path.abspath(trainer), set())
             deps.update(files)
             return path, text, tree
+
+    def class_training(self, path: str, class_name: str) -> tuple:
+        """The `TrainedLayers` (gradls/analysis/training_evidence.py) of the module class
+        `class_name` of the file at `path`: what the project's scripts naming the class train of
+        an instance of it when their first backward runs. Kept while those files are unchanged;
+        the findings of `path` depend on them."""
+        with self._lock:
+            path = os.path.abspath(path)
+            key = (path, class_name)
+            known = self._class_training.get(key)
+            if known is None or any(self.file_hash(d) != h for d, h in known[0].items()):
+                if key in self._training_asked:
+                    return ()
+                self._training_asked.add(key)
+                try:
+                    found, deps = self._trained_by_scripts(path, class_name)
+                finally:
+                    self._training_asked.discard(key)
+                known = self._class_training[key] = ({d: self.file_hash(d) for d in deps}, found)
+            for dep in known[0]:
+                self._note_dep(path, dep)
+            return known[1]
+
+    def _trained_by_scripts(self, path: str, class_name: str) -> tuple[tuple, set]:
+        from ..analysis.training_evidence import trained_layers
+
+        word = re.compile(rf"\b{re.escape(class_name)}\b")
+        scripts = [p for p in _python_files(self.root) if p != path and word.search(self._text_of(p))]
+        scripts.sort(key=lambda p: not _trains(self._text_of(p)))  # training scripts and programs first
+        found, deps = [], set()
+        for script in scripts[:MAX_EVIDENCE_SCRIPTS]:
+            deps.add(script)
+            world = self._setup_world(script)
+            if world is None:
+                continue
+            try:
+                deps.update(world.modules)
+                snapshot = world.snapshot
+                where = world.path_of(snapshot.node) if snapshot is not None else None
+                where = where or script
+                if snapshot is None or where == path or where in self._in_progress:
+                    continue
+                reach = self._backward_reach(where, snapshot.node)
+                layers = trained_layers(world, reach, path, class_name, where)
+                if layers is not None:
+                    found.append(layers)
+            finally:
+                world.release()
+        return tuple(found), deps
+
+    def _text_of(self, path: str) -> str:
+        return self._text(path) or ""
+
+    def _setup_world(self, script: str):
+        """The setup evaluation of the file at `script` run as the program, or None."""
+        from ..analysis.names import PARAMLESS_MODULES, ImportMap
+        from ..analysis.objects import SetupWorld
+
+        tree = self._parsed(script)
+        if tree is None:
+            return None
+        load = lambda module, importer: self.setup_module(module, importer or script, script)  # noqa: E731
+        try:
+            return SetupWorld.evaluate(tree, ImportMap.from_module(tree), PARAMLESS_MODULES, load)
+        except Exception:  # noqa: BLE001 - another file's evaluation must not cost this file's findings
+            if os.environ.get("GRADLS_STRICT"):
+                raise
+            return None
+
+    def _backward_reach(self, path: str, node):
+        """What reaches the backward at `node`'s position in the file at `path` (its flow analysis)."""
+        from ..analysis.program import FileAnalysis
+        from ..analysis.training_evidence import backward_reach
+
+        tree = self._parsed(path)
+        if tree is None:
+            return None
+        self._in_progress.add(path)
+        try:
+            analysis = FileAnalysis.build(tree, SourceFile(self._text(path), self.display(path)), self, importer=path)
+            return backward_reach(analysis, node)
+        except Exception:  # noqa: BLE001
+            if os.environ.get("GRADLS_STRICT"):
+                raise
+            return None
+        finally:
+            self._in_progress.discard(path)
+
+    def _parsed(self, path: str):
+        text = self._text(path)
+        if text is None:
+            return None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return ast.parse(text, filename=path)
+        except (SyntaxError, ValueError, RecursionError):
+            return None
 
     def record_setup_root_causes(self, path: str, text: str, found: list) -> None:
         """The training script's setup findings whose statement is in another file (a helper
@@ -796,6 +897,9 @@ def _below_buildout(path: str) -> bool:
         if parent == folder:
             return False
         folder = parent
+
+
+MAX_EVIDENCE_SCRIPTS = 8   # scripts naming a class whose setup one question about it runs
 
 
 def _python_files(root: Path) -> list[str]:

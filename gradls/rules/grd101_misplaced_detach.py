@@ -33,6 +33,15 @@ BPTT (`h = h.detach()`), or one branch of a stop-gradient loss (SimSiam/BYOL) wh
 same parameters still get gradient through the other branch, and a function that calls
 backward itself and returns its loss detached (or `.item()`) as a report.
 
+In a model file without training code, a detach in a module's `forward` that cuts one of the
+module's own layers from every output (a stop-gradient there is as often meant as not) is
+reported only when a script of the project trains that layer through this forward: run to its
+first backward, the script's setup has the layer's parameters requiring grad and held by an
+optimizer (after its own freezing), and the backward is reached by the output of a call of the
+module. A branch testing `isinstance(x, torch.Tensor)` goes the way `x`'s type decides when it
+is known: made as a tensor (or a list), passed before to a layer that only accepts a tensor
+(`nn.Embedding`, `nn.Linear`), or passed so by the call.
+
 ## Example
 ```python
 feats = encoder(x).detach()
