@@ -9,7 +9,7 @@ from .interpreter import (
     LEAF_TAG, LIST_TAG, MODEL_LIKE_ARGS, MODULE_TAG, NONSCALAR_TAG,
     BATCHED_TAG, OPTIMIZER_TAG, PARAMLESS_TAG, PARAMS_TAG, REDUCTIONS, SAVED_TAG, SCALAR_TAG, CallEvent,
     INFERENCE_TAG, INTEGER_TAG, InplaceEvent, SinkEvent, torch_module_saves, torch_module_tag,
-    EVAL_TAG, TRAINING_FACT,
+    EVAL_TAG, TRAINING_FACT, _elements,
 )
 from .constants import GRADIENT_FREE, UNKNOWN_VALUE, argument_constant
 from .external import (
@@ -196,6 +196,7 @@ def _external_call(interp, call: ast.Call, definition, label: str | None) -> Flo
         return _fresh_module(label, call).with_tags(f"extclass:{definition.qualified}")
     flows = _bind_parameters(interp, call, definition.params)
     result = Summary(definition.returns).apply(flows, call)
+    _note_hazards(interp, definition.hazards, call, EMPTY)
     return localize(interp.program, result, call)
 
 
@@ -274,6 +275,7 @@ def _apply_method(interp, call: ast.Call, method: ExternalFunction, instance_nam
     if chain:
         flows = {name: flow.chained() for name, flow in flows.items()}
     returns = relabel_self(method.returns, instance_name)  # before the caller's arguments go in
+    _note_hazards(interp, method.hazards, call, EMPTY)
     return localize(interp.program, Summary(returns).apply(flows, call), call)
 
 
@@ -779,6 +781,7 @@ def _call_module(interp, call: ast.Call, module: Flow, method: str = "forward") 
     if external is not None:
         flows = {name: flow.chained() for name, flow in _bind_parameters(interp, call, external.params).items()}
         returns = relabel_self(external.returns, _instance_label(module))
+        _note_hazards(interp, external.hazards, call, module)
         return localize(interp.program, Summary(returns).apply(flows, call), call)
     if method == "forward" and module.items and any(t.startswith(SEQUENTIAL_PREFIX) for t in module.tags):
         return _call_sequential(interp, call, module)
@@ -790,6 +793,7 @@ def _call_module(interp, call: ast.Call, module: Flow, method: str = "forward") 
             facts = {**facts, TRAINING_FACT: False}
         summary = interp.program.specialized_summary(callee, facts) if facts else interp.program.summary(callee)
         _grad_effect(interp, summary)
+        _note_hazards(interp, summary.hazards, call, module)
         returns = relabel_self(summary.returns, _instance_label(module))
         result = Summary(returns).apply(flows, call)
         if method == "forward" and any(BATCHED_TAG in f.tags for f in flows.values()):
@@ -827,6 +831,7 @@ def _call_sequential(interp, call: ast.Call, sequential: Flow) -> Flow:
         facts = {TRAINING_FACT: False} if evaluating and _reads_training(interp, callee) else {}
         summary = interp.program.specialized_summary(callee, facts) if facts else interp.program.summary(callee)
         _grad_effect(interp, summary)
+        _note_hazards(interp, summary.hazards, call, sequential)
         value = Summary(relabel_self(summary.returns, name)).apply({params[0]: value.chained()}, call)
     return _torch_module_saved(interp, call, sequential, value)  # a last ReLU/Sigmoid keeps its output
 
@@ -931,6 +936,8 @@ def _name_call(interp, call: ast.Call, name: str, label: str | None) -> Flow:
         args = _args(interp, call)
         flow = join(args)
         element = args[0].element if name in SAME_ELEMENTS and len(args) == 1 and not call.keywords else None
+        if name == "enumerate" and len(call.args) == 1 and MODULE_TAG in args[0].tags:
+            element = Flow(items=(EMPTY, _elements(args[0])))  # (index, layer) of a ModuleList
         return Flow(flow.live, flow.cuts, flow.tags & {PARAMS_TAG, LIST_TAG}, (), element)
     if name in ("deepcopy",):
         return _qualified_call(interp, call, "copy.deepcopy", label)
@@ -1008,6 +1015,7 @@ def _local_call(interp, call: ast.Call, callee, label: str | None, bound: bool =
     summary = program.specialized_summary(callee, constants) if constants else program.summary(callee)
     arg_flows = _bind_arguments(interp, call, callee, bound)
     result = summary.apply(arg_flows, call)
+    _note_hazards(interp, summary.hazards, call, EMPTY)
     _grad_effect(interp, summary)
     return result
 
@@ -1041,6 +1049,12 @@ def _literal_default(function: ast.AST, name: str):
     defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
     node = defaults.get(name)
     return argument_constant(node, {}, {}) if node is not None else UNKNOWN_VALUE
+
+
+def _note_hazards(interp, hazards: tuple, call: ast.Call, called: Flow) -> None:
+    """A call, with grad on, of code that changes a saved tensor in place (`Summary.hazards`)."""
+    if hazards and not interp.no_grad:
+        interp.scope.hazards.extend((hazard, call, called) for hazard in hazards)
 
 
 def _grad_effect(interp, summary: Summary) -> None:

@@ -31,6 +31,7 @@ class ExternalFunction:
     line: int
     params: tuple[str, ...]      # without `self` for methods
     returns: Flow                # ARGUMENT origins named after params; breaks have node=None
+    hazards: tuple = ()          # `Hazard`s: in-place changes of saved tensors a call of it makes
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,8 @@ def setup_root_cause(resolver, trainer: str, rule, path: str, text: str, node, m
                           message, sinks, rule.default_severity)
 
 
-SETUP_RULES = ("GRD110", "GRD118")  # rules whose findings may be statements of other files (`world_finding`)
+# rules whose findings may be statements of other files (`world_finding`, GRD109's `Hazard`s)
+SETUP_RULES = ("GRD109", "GRD110", "GRD118")
 
 
 def setup_root_causes(tree, text: str, analysis, resolver) -> list:
@@ -222,7 +224,7 @@ def setup_findings(context, settings) -> list:
         return []
     path = os.path.abspath(context.analysis.importer)
     record = getattr(resolver, "record_setup_root_causes", None)
-    if record is not None and context.world_used and resolver.checks_first(context.source.text):
+    if record is not None and (context.world_used or context.foreign) and resolver.checks_first(context.source.text):
         try:  # a training script: what its setup showed in other files (or that it shows none now)
             record(path, context.source.text, list(context.foreign))
         except Exception:  # noqa: BLE001 - a resolver failure must not cost the file's own findings
@@ -436,7 +438,22 @@ def _export_function(analysis, callee, qualified: str, path: str) -> ExternalFun
         positional = len(callee.node.args.posonlyargs) + len(callee.node.args.args) - (1 if callee.is_method else 0)
         params = params[:positional] + (vararg.arg,) + params[positional:]
     where = qualified.rsplit(".", 2)[-2] + "." + qualified.rsplit(".", 1)[-1] if callee.is_method else qualified.rsplit(".", 1)[-1]
-    return ExternalFunction(qualified, path, callee.node.lineno, params, export_flow(summary.returns, path, where))
+    return ExternalFunction(qualified, path, callee.node.lineno, params, export_flow(summary.returns, path, where),
+                            _export_hazards(analysis, summary.hazards, path))
+
+
+def _export_hazards(analysis, hazards: tuple, path: str) -> tuple:
+    """This file's in-place changes (`InplaceEvent`s) as `Hazard`s other files can hold."""
+    from .interpreter import Hazard
+
+    exported = []
+    for hazard in hazards:
+        if not isinstance(hazard, Hazard):
+            span = analysis.source.span(hazard.node)
+            hazard = Hazard(path, (span.line, span.column, span.end_line, span.end_column),
+                            ast.unparse(hazard.target), hazard.method)
+        exported.append(hazard)
+    return tuple(exported)
 
 
 # ----- module-level instances and aliases ---------------------------------------------------

@@ -24,6 +24,7 @@ PARAMLESS_TAG = "paramless"
 PARAMS_TAG = "params"          # the result of model.parameters()
 OPTIMIZER_TAG = "optimizer"
 LEAF_TAG = "leaf"              # a leaf tensor that requires grad
+ELEMENTS_PREFIX = "elements:"   # a ModuleList whose layers are all of one class: `elements:class:Block`
 SAVED_TAG = "saved"            # an output autograd saved for backward (sigmoid, exp, ...)
 NONSCALAR_TAG = "nonscalar"     # holds more than one element, known from literal shapes
 BATCHED_TAG = "batched"         # first of several dimensions is a literal > 1
@@ -66,6 +67,24 @@ class InplaceEvent:
     under_no_grad: bool
     method: str               # "mul_", "+=", "[]="
     scope: "Scope" = WeakLink()
+
+
+def breaks_backward(event: InplaceEvent) -> bool:
+    """An in-place change, with grad on, of a tensor autograd saved and a known source (not an
+    unresolved argument) gives gradient: the backward through it raises."""
+    return (not event.under_no_grad and SAVED_TAG in event.flow.tags
+            and any(origin.kind != ARGUMENT for origin in event.flow.live))
+
+
+@dataclass(frozen=True)
+class Hazard:
+    """An in-place change of a saved tensor in another file (`breaks_backward`), as the functions
+    calling into it export it: reported in that file when a training script backpropagates
+    through the call (`SetupRootCause`)."""
+    path: str       # root-relative, as `export_definitions` names the file
+    span: tuple     # (line, column, end line, end column), 1-based columns
+    target: str     # the tensor expression changed: `laterals[i - 1]`
+    method: str     # `+=`, `mul_`
 
 
 @dataclass
@@ -113,6 +132,9 @@ class Scope:
     inference_saved: list = field(default_factory=list)
     inference_made: dict = field(default_factory=dict)   # its tag -> the expression that made it
     appended: set = field(default_factory=set)   # `self.x` / `policy.x` lists this scope appends to
+    # in-place changes of saved tensors inside the functions and modules this scope called with grad
+    # on: (InplaceEvent of this file or `Hazard` of another, the call, the called value)
+    hazards: list = field(default_factory=list)
     _statements: list | None = None
 
     @property
@@ -137,6 +159,7 @@ class ClassInfo:
     callables: set = field(default_factory=set)     # attributes holding something unknown
     module_classes: dict = field(default_factory=dict)  # module attribute -> "class:Name"/"extclass:pkg.Name"
     containers: set = field(default_factory=set)    # attributes the class sets to a list/dict literal
+    element_classes: dict = field(default_factory=dict)  # ModuleList attribute -> its layers' "class:Name"
     optimizers: dict = field(default_factory=dict)
     methods: dict = field(default_factory=dict)
 
@@ -514,7 +537,9 @@ class Interpreter:
             return base.element  # `memory[i]` of a list filled by append
         key = N.dotted_text(expr)
         if MODULE_TAG in base.tags and key is not None:
-            return Flow(frozenset({Origin(key, MODULE, expr)}), frozenset(), frozenset({MODULE_TAG}))
+            return Flow(frozenset({Origin(key, MODULE, expr)}), frozenset(), _layer_tags(base))
+        if MODULE_TAG in base.tags and any(t.startswith(ELEMENTS_PREFIX) for t in base.tags):
+            return Flow(base.live, base.cuts, _layer_tags(base))  # `self.blocks[i]`
         if key is not None and base.live and _constant_index(expr.slice):
             base_key = N.dotted_text(expr.value)
             live = frozenset(
@@ -584,6 +609,8 @@ class Interpreter:
         elt = self.eval(expr.elt) if not isinstance(expr, ast.DictComp) else self.eval(expr.value)
         self.env = saved
         self.scope.env = saved
+        if isinstance(expr, ast.ListComp):  # `[layer(x) for layer in self.layers]`: its elements are `elt`
+            return Flow(elt.live, elt.cuts, frozenset({LIST_TAG}), element=elt)
         return elt.without_tags().with_tags(LIST_TAG)
 
     expr_GeneratorExp = expr_ListComp
@@ -667,7 +694,17 @@ def _paramless_tags(info: ClassInfo, attr: str) -> frozenset:
 def _module_tags(info: ClassInfo, attr: str) -> frozenset:
     """A submodule's tags: which class it is, when known, so calling it runs that forward."""
     known = info.module_classes.get(attr)
-    return frozenset({MODULE_TAG, known}) if known else frozenset({MODULE_TAG})
+    tags = {MODULE_TAG, known} if known else {MODULE_TAG}
+    layers = info.element_classes.get(attr)
+    if layers:
+        tags.add(ELEMENTS_PREFIX + layers)
+    return frozenset(tags)
+
+
+def _layer_tags(container: Flow) -> frozenset:
+    """A layer of a ModuleList (`self.blocks[i]`, `for block in self.blocks`): a module, of the
+    class every layer was built from when that is known."""
+    return frozenset({MODULE_TAG}) | {t[len(ELEMENTS_PREFIX):] for t in container.tags if t.startswith(ELEMENTS_PREFIX)}
 
 
 def _handlers(prefix: str) -> dict:
@@ -705,7 +742,7 @@ def _elements(items: Flow) -> Flow:
     if items.element is not None and not items.items:
         return items.element
     if MODULE_TAG in items.tags:
-        return Flow(items.live, items.cuts, frozenset({MODULE_TAG}))
+        return Flow(items.live, items.cuts, _layer_tags(items))
     if PARAMS_TAG in items.tags:
         return Flow(items.live, items.cuts, frozenset({LEAF_TAG}))
     return Flow(items.live, items.cuts, frozenset())

@@ -15,7 +15,7 @@ from .links import WeakLink
 from .interpreter import (
     MODEL_LIKE_ARGS, torch_module_tag, INFERENCE_TAG, OPTIMIZER_TAG, LEAF_TAG, MODULE_TAG, NONSCALAR_TAG, PARAMLESS_TAG, SAVED_TAG, SCALAR_TAG,
     LIST_TAG, INTEGER_TAG, ClassInfo,
-    Interpreter, Scope,
+    InplaceEvent, Interpreter, Scope, breaks_backward,
 )
 from .external import FUNCTION_ALIAS, LOSS_INSTANCE, ExternalClass, ExternalInstance, class_frozen_label
 from .reuse import (
@@ -77,6 +77,9 @@ class Summary:
     grad_off: ast.AST | None = None  # the set_grad_enabled(False) it left on: callers continue without grad
     # (key, Flow) of the `self.x` / `policy.x` lists it appends to: what other functions read from them
     self_writes: tuple = ()
+    # in-place changes of saved tensors it makes, or the functions it calls make, with grad on
+    # (`InplaceEvent`s of this file, `Hazard`s of others): a backward through its result raises
+    hazards: tuple = ()
 
     def apply(self, arg_flows: dict[str, Flow], call: ast.Call) -> Flow:
         passed_cuts: set = set()
@@ -90,6 +93,17 @@ class Summary:
                     continue
             passed_cuts |= flow.cuts
         return _substitute(self.returns, arg_flows, frozenset(passed_cuts))
+
+
+def _hazards(scope) -> tuple:
+    """What a call of the function scope interpreted makes backward raise (`Summary.hazards`)."""
+    found, seen = [], set()
+    for hazard in [*(e for e in scope.inplace if breaks_backward(e)), *(h for h, _, _ in scope.hazards)]:
+        key = id(hazard.node) if isinstance(hazard, InplaceEvent) else hazard
+        if key not in seen:
+            seen.add(key)
+            found.append(hazard)
+    return tuple(found)
 
 
 def _argument_bases(flow: Flow) -> set:
@@ -376,6 +390,7 @@ class FileAnalysis:
             paramless = short in N.PARAMLESS_MODULES or short.endswith(N.PARAMLESS_MODULE_SUFFIXES)
             (info.paramless if paramless else info.modules).add(attr)
             info.module_classes[attr] = torch_module_tag(short, value, self.imports)  # what it saves
+            self._note_element_class(info, attr, short, value)
         elif name in ("copy.deepcopy", "deepcopy"):
             info.modules.add(attr)
             self.frozen_labels.add(f"self.{attr}")
@@ -397,6 +412,36 @@ class FileAnalysis:
             definition = self.external(name) if short[:1].isupper() else None
             if isinstance(definition, ExternalClass) and definition.is_module:
                 info.module_classes[attr] = f"extclass:{definition.qualified}"
+
+    def _note_element_class(self, info: ClassInfo, attr: str, short: str, value: ast.Call) -> None:
+        """`nn.ModuleList([Block(c) for c in widths])`: every layer is an object of one module
+        class, so `self.blocks[i](x)` and `for block in self.blocks` run that class's forward."""
+        layers = value.args[0] if short == "ModuleList" and len(value.args) == 1 and not value.keywords else None
+        if isinstance(layers, ast.ListComp):
+            calls = [layers.elt]
+        elif isinstance(layers, (ast.List, ast.Tuple)) and layers.elts:
+            calls = layers.elts
+        else:
+            calls = []
+        classes = {self._module_class_tag(call) for call in calls}
+        if len(classes) == 1 and None not in classes:
+            info.element_classes[attr] = classes.pop()
+        else:
+            info.element_classes.pop(attr, None)
+
+    def _module_class_tag(self, node: ast.AST) -> str | None:
+        """`class:Block` / `extclass:pkg.Block` for a construction of a module class (not a loss)."""
+        if not isinstance(node, ast.Call):
+            return None
+        name = self.imports.qualify(node.func) or N.dotted_text(node.func) or ""
+        short = name.rsplit(".", 1)[-1]
+        if short in self.classes:
+            other = self.classes[short]
+            return f"class:{short}" if other.is_module and not other.is_loss else None
+        definition = self.external(name) if short[:1].isupper() and not name.startswith("torch.") else None
+        if isinstance(definition, ExternalClass) and definition.is_module and not definition.is_loss:
+            return f"extclass:{definition.qualified}"
+        return None
 
     def _prescan(self) -> None:
         """File-wide facts the interpreter cannot see in order: training_step methods."""
@@ -676,7 +721,8 @@ class FileAnalysis:
             self._recording.pop()
         scope = record.scope
         writes = tuple((key, scope.env[key]) for key in sorted(scope.appended) if key in scope.env)
-        record.summary = Summary(_parameters_as_arguments(scope.returns, callee.node), scope.exit_no_grad, writes)
+        record.summary = Summary(_parameters_as_arguments(scope.returns, callee.node), scope.exit_no_grad, writes,
+                                 _hazards(scope))
         return record
 
     def appended_contents(self, info: ClassInfo, attr: str, current: ast.AST) -> Flow:
@@ -823,7 +869,8 @@ class FileAnalysis:
         finally:
             self._recording.pop()
             self.in_progress.discard(key)
-        summary = Summary(_parameters_as_arguments(scope.returns, callee.node), scope.exit_no_grad)
+        summary = Summary(_parameters_as_arguments(scope.returns, callee.node), scope.exit_no_grad,
+                          hazards=_hazards(scope))
         self._specialized[key] = summary
         return summary
 

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import ast
 
-from ..analysis.interpreter import SAVED_TAG
+import os
+
+from ..analysis.external import ForeignSink, SetupRootCause
+from ..analysis.interpreter import SAVED_TAG, Hazard
 from .base import Rule, RuleContext, carries_gradient
 
 AUGMENTED = {"+=": "+", "-=": "-", "*=": "*", "/=": "/", "**=": "**", "@=": "@"}
@@ -78,6 +81,29 @@ the old tensor (other names, views) keep the old values, as autograd needs.
                     fix=self._fix(ctx, event),
                 )
 
+        self._record_foreign(ctx)
+
+    def _record_foreign(self, ctx) -> None:
+        """In-place changes in other files (a model's forward) that this file's calls run with grad
+        on and its backward goes through: reported there (`SetupRootCause`), with this call."""
+        if ctx.resolver is None:
+            return
+        backward = [s for scope in ctx.analysis.scopes for s in scope.sinks if s.kind == "backward"]
+        trainer = os.path.abspath(ctx.analysis.importer)
+        seen = set()
+        for scope in ctx.analysis.scopes:
+            for hazard, call, called in scope.hazards:
+                if not isinstance(hazard, Hazard) or hazard in seen or not _reaches(called, backward):
+                    continue
+                seen.add(hazard)
+                sink = ForeignSink(trainer, _span_of(call), f"`{_short(ast.unparse(call))}` runs it with grad on")
+                ctx.foreign.append(SetupRootCause(
+                    hazard.path, self.code, hazard.span,
+                    f"`{hazard.target}` is saved by autograd for backward and modified in place by "
+                    f"`{hazard.method}`: backward raises \"modified by an inplace operation\" "
+                    f"({os.path.basename(trainer)} line {call.lineno} backpropagates through it)",
+                    (sink,), self.default_severity))
+
     def _fix(self, ctx, event):
         node = event.node
         if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
@@ -99,3 +125,21 @@ the old tensor (other names, views) keep the old values, as autograd needs.
             return ctx.replacement(ctx.span(node), f"{name} = {new_call}",
                                    f"Replace `{name}.{node.func.attr}(...)` with `{name} = {name}.{METHOD_TO_OP[node.func.attr]}(...)`")
         return None
+
+
+def _reaches(called, backward: list) -> bool:
+    """A backward of this file goes through the call of `called` (a module: one of its origins
+    reaches the backward's loss; a function: any backward)."""
+    if not backward:
+        return False
+    if not called.live:
+        return True
+    return any(o.is_within(c) or c.is_within(o) for sink in backward for o in sink.flow.live for c in called.live)
+
+
+def _span_of(node: ast.AST) -> tuple:
+    return (node.lineno, node.col_offset + 1, node.end_lineno or node.lineno, (node.end_col_offset or 0) + 1)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
