@@ -443,7 +443,7 @@ def _export_function(analysis, callee, qualified: str, path: str) -> ExternalFun
 
 
 def _export_hazards(analysis, hazards: tuple, path: str) -> tuple:
-    """This file's in-place changes (`InplaceEvent`s) as `Hazard`s other files can hold."""
+    """This file's in-place changes (`LocalHazard`s) as `Hazard`s other files can hold."""
     from .interpreter import Hazard
 
     exported = []

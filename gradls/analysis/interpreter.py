@@ -77,6 +77,14 @@ def breaks_backward(event: InplaceEvent) -> bool:
 
 
 @dataclass(frozen=True)
+class LocalHazard:
+    """An `InplaceEvent` that `breaks_backward`, as a summary holds it (compared by its nodes)."""
+    node: ast.AST   # the statement or call doing it
+    target: ast.AST
+    method: str
+
+
+@dataclass(frozen=True)
 class Hazard:
     """An in-place change of a saved tensor in another file (`breaks_backward`), as the functions
     calling into it export it: reported in that file when a training script backpropagates
@@ -133,7 +141,7 @@ class Scope:
     inference_made: dict = field(default_factory=dict)   # its tag -> the expression that made it
     appended: set = field(default_factory=set)   # `self.x` / `policy.x` lists this scope appends to
     # in-place changes of saved tensors inside the functions and modules this scope called with grad
-    # on: (InplaceEvent of this file or `Hazard` of another, the call, the called value)
+    # on: (`LocalHazard` of this file or `Hazard` of another, the call, the called value)
     hazards: list = field(default_factory=list)
     _statements: list | None = None
 

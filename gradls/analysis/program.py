@@ -15,7 +15,7 @@ from .links import WeakLink
 from .interpreter import (
     MODEL_LIKE_ARGS, torch_module_tag, INFERENCE_TAG, OPTIMIZER_TAG, LEAF_TAG, MODULE_TAG, NONSCALAR_TAG, PARAMLESS_TAG, SAVED_TAG, SCALAR_TAG,
     LIST_TAG, INTEGER_TAG, ClassInfo,
-    InplaceEvent, Interpreter, Scope, breaks_backward,
+    Interpreter, LocalHazard, Scope, breaks_backward,
 )
 from .external import FUNCTION_ALIAS, LOSS_INSTANCE, ExternalClass, ExternalInstance, class_frozen_label
 from .reuse import (
@@ -78,7 +78,7 @@ class Summary:
     # (key, Flow) of the `self.x` / `policy.x` lists it appends to: what other functions read from them
     self_writes: tuple = ()
     # in-place changes of saved tensors it makes, or the functions it calls make, with grad on
-    # (`InplaceEvent`s of this file, `Hazard`s of others): a backward through its result raises
+    # (`LocalHazard`s of this file, `Hazard`s of others): a backward through its result raises
     hazards: tuple = ()
 
     def apply(self, arg_flows: dict[str, Flow], call: ast.Call) -> Flow:
@@ -97,13 +97,8 @@ class Summary:
 
 def _hazards(scope) -> tuple:
     """What a call of the function scope interpreted makes backward raise (`Summary.hazards`)."""
-    found, seen = [], set()
-    for hazard in [*(e for e in scope.inplace if breaks_backward(e)), *(h for h, _, _ in scope.hazards)]:
-        key = id(hazard.node) if isinstance(hazard, InplaceEvent) else hazard
-        if key not in seen:
-            seen.add(key)
-            found.append(hazard)
-    return tuple(found)
+    own = (LocalHazard(e.node, e.target, e.method) for e in scope.inplace if breaks_backward(e))
+    return tuple(dict.fromkeys([*own, *(hazard for hazard, _, _ in scope.hazards)]))
 
 
 def _argument_bases(flow: Flow) -> set:
