@@ -24,7 +24,11 @@ PARAMLESS_TAG = "paramless"
 PARAMS_TAG = "params"          # the result of model.parameters()
 OPTIMIZER_TAG = "optimizer"
 LEAF_TAG = "leaf"              # a leaf tensor that requires grad
+INPLACE_LAYER_TAG = "inplace-layer"  # `nn.ReLU(inplace=True)`: calling it overwrites its argument
+LAYER_PREFIX = "layer:"             # an nn.Sequential holding a layer of that class: `layer:class:Block`
+FIRST_LAYER_PREFIX = "first-layer:"  # ... whose first layer, given the input, is of that class
 ELEMENTS_PREFIX = "elements:"   # a ModuleList whose layers are all of one class: `elements:class:Block`
+LAYER_INPUT_TAG = "saved:layer"  # with SAVED_TAG: kept by a layer with parameters (see `_mark_saved`)
 SAVED_TAG = "saved"            # an output autograd saved for backward (sigmoid, exp, ...)
 NONSCALAR_TAG = "nonscalar"     # holds more than one element, known from literal shapes
 BATCHED_TAG = "batched"         # first of several dimensions is a literal > 1
@@ -70,10 +74,17 @@ class InplaceEvent:
 
 
 def breaks_backward(event: InplaceEvent) -> bool:
-    """An in-place change, with grad on, of a tensor autograd saved and a known source (not an
-    unresolved argument) gives gradient: the backward through it raises."""
-    return (not event.under_no_grad and SAVED_TAG in event.flow.tags
-            and any(origin.kind != ARGUMENT for origin in event.flow.live))
+    """An in-place change, with grad on, of a tensor autograd saved: the backward through it raises."""
+    return not event.under_no_grad and saved_for_backward(event.flow)
+
+
+def saved_for_backward(flow: Flow) -> bool:
+    """Autograd keeps this tensor: an output or input an operation saved, to which a known source
+    (not an unresolved argument) gives gradient, or the input of a layer with parameters, kept
+    for the weights' gradient whatever reaches it."""
+    if SAVED_TAG not in flow.tags:
+        return False
+    return LAYER_INPUT_TAG in flow.tags or any(origin.kind != ARGUMENT for origin in flow.live)
 
 
 @dataclass(frozen=True)
@@ -143,6 +154,7 @@ class Scope:
     # in-place changes of saved tensors inside the functions and modules this scope called with grad
     # on: (`LocalHazard` of this file or `Hazard` of another, the call, the called value)
     hazards: list = field(default_factory=list)
+    called: set = field(default_factory=set)   # parameters it calls as modules with grad on (`model(x)`)
     _statements: list | None = None
 
     @property
@@ -168,6 +180,9 @@ class ClassInfo:
     module_classes: dict = field(default_factory=dict)  # module attribute -> "class:Name"/"extclass:pkg.Name"
     containers: set = field(default_factory=set)    # attributes the class sets to a list/dict literal
     element_classes: dict = field(default_factory=dict)  # ModuleList attribute -> its layers' "class:Name"
+    inplace_layers: dict = field(default_factory=dict)   # attribute -> construction of an in-place layer
+    # nn.Sequential attribute -> (the first layer's "class:Name" or None, the classes of its layers)
+    layer_classes: dict = field(default_factory=dict)
     optimizers: dict = field(default_factory=dict)
     methods: dict = field(default_factory=dict)
 
@@ -696,7 +711,10 @@ def _plain_instance_attribute(info: ClassInfo, key: str, expr: ast.Attribute) ->
 
 def _paramless_tags(info: ClassInfo, attr: str) -> frozenset:
     known = info.module_classes.get(attr)
-    return frozenset({PARAMLESS_TAG, known}) if known else frozenset({PARAMLESS_TAG})
+    tags = {PARAMLESS_TAG, known} if known else {PARAMLESS_TAG}
+    if attr in info.inplace_layers:
+        tags.add(INPLACE_LAYER_TAG)
+    return frozenset(tags)
 
 
 def _module_tags(info: ClassInfo, attr: str) -> frozenset:
@@ -706,6 +724,10 @@ def _module_tags(info: ClassInfo, attr: str) -> frozenset:
     layers = info.element_classes.get(attr)
     if layers:
         tags.add(ELEMENTS_PREFIX + layers)
+    first, known = info.layer_classes.get(attr, (None, ()))
+    tags.update(LAYER_PREFIX + tag for tag in known)
+    if first:
+        tags.add(FIRST_LAYER_PREFIX + first)
     return frozenset(tags)
 
 

@@ -5,8 +5,8 @@ import ast
 import os
 
 from ..analysis.external import ForeignSink, SetupRootCause
-from ..analysis.interpreter import SAVED_TAG, Hazard
-from .base import Rule, RuleContext, carries_gradient
+from ..analysis.interpreter import Hazard, LocalHazard, breaks_backward
+from .base import Rule, RuleContext
 
 AUGMENTED = {"+=": "+", "-=": "-", "*=": "*", "/=": "/", "**=": "**", "@=": "@"}
 METHOD_TO_OP = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div", "pow_": "pow",
@@ -67,7 +67,7 @@ the old tensor (other names, views) keep the old values, as autograd needs.
         seen = set()
         for scope in ctx.analysis.scopes:
             for event in scope.inplace:
-                if event.under_no_grad or SAVED_TAG not in event.flow.tags or not carries_gradient(event.flow):
+                if not breaks_backward(event):
                     continue
                 key = (event.node.lineno, event.node.col_offset)
                 if key in seen:
@@ -81,6 +81,17 @@ the old tensor (other names, views) keep the old values, as autograd needs.
                     fix=self._fix(ctx, event),
                 )
 
+        for scope in ctx.analysis.scopes:  # a call changing in place a saved tensor it was given
+            for hazard, _, _ in scope.hazards:
+                key = (hazard.node.lineno, hazard.node.col_offset) if isinstance(hazard, LocalHazard) else None
+                if key is None or key in seen:
+                    continue
+                seen.add(key)
+                target = ast.unparse(hazard.target)
+                yield ctx.finding(
+                    self, ctx.span(hazard.node),
+                    f"`{target}` is saved by autograd for backward (by the caller) and modified in place by "
+                    f"`{hazard.method}`: backward raises \"modified by an inplace operation\"")
         self._record_foreign(ctx)
 
     def _record_foreign(self, ctx) -> None:
