@@ -33,6 +33,14 @@ gradient and that autograd saved for backward:
   `log`, `clamp`, `abs` keep theirs, a layer with parameters (`nn.Linear`, `nn.Conv2d`) keeps
   its input for the weight's gradient, so `y = self.fc(h)` then `h += ...` breaks backward.
 
+The change may be a call's doing: a layer built with `inplace=True` (`nn.ReLU(inplace=True)`,
+reported at its construction, where `inplace=False` fixes it) or a function or module
+overwriting the tensor it is given (`x += b`, `x.relu_()` on its parameter), called with a
+tensor the caller saved: `shortcut = self.project(x)` then `self.blocks(x)`, whose first layer
+(an `nn.Sequential` built with `add_module` or from a list counts) starts with an in-place ReLU.
+Across files, a model's forward reached from a training script's backward (also through a
+function it passes the model to, `train(model, ...)`) is reported in the model's file.
+
 Which operators save what is generated from torch's own derivative table
 (`scripts/gen_torch_vocab.py`).
 
