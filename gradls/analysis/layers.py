@@ -81,27 +81,28 @@ def _list_literal(init: ast.AST, name: str) -> list[Layer] | None:
 def _appends(init: ast.AST) -> list:
     """(receiver, appended value, under a guard) for each `x.append(v)` / `x.add_module(n, v)`
     statement of `init`, in source order."""
-    found = []
-
-    def walk(body: list, conditional: bool) -> None:
-        for stmt in body:
-            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-                call = stmt.value
-                func = call.func
-                if isinstance(func, ast.Attribute) and func.attr in _APPENDS and not call.keywords:
-                    position = 1 if func.attr == "add_module" else 0
-                    if len(call.args) == position + 1:
-                        found.append((func.value, call.args[position], conditional))
-            for field in ("body", "orelse", "finalbody", "handlers"):
-                inner = getattr(stmt, field, None)
-                if isinstance(inner, list) and inner and isinstance(inner[0], (ast.stmt, ast.excepthandler)):
-                    guarded = conditional or isinstance(stmt, _GUARDS) or field != "body"
-                    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                        continue
-                    walk(inner if field != "handlers" else [s for h in inner for s in h.body], guarded)
-
-    walk(init.body, False)
+    found: list = []
+    _walk_appends(init.body, False, found)
     return found
+
+
+def _walk_appends(body: list, conditional: bool, found: list) -> None:
+    for stmt in body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            call = stmt.value
+            func = call.func
+            if isinstance(func, ast.Attribute) and func.attr in _APPENDS and not call.keywords:
+                position = 1 if func.attr == "add_module" else 0
+                if len(call.args) == position + 1:
+                    found.append((func.value, call.args[position], conditional))
+        for name in ("body", "orelse", "finalbody"):
+            inner = getattr(stmt, name, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                _walk_appends(inner, conditional or isinstance(stmt, _GUARDS) or name != "body", found)
+        for handler in getattr(stmt, "handlers", ()):
+            _walk_appends(handler.body, True, found)
 
 
 def _is_self_attribute(node: ast.expr, attr: str) -> bool:
