@@ -115,7 +115,8 @@ def _check_tree(context: RuleContext, settings: Settings) -> list[Finding]:
             if settings.is_enabled(rule.code):
                 findings.extend(_run_rule(rule, context, path))
         if context.resolver is not None:  # setup findings in other files' statements (root causes)
-            findings.extend(setup_findings(context, settings))
+            own = {(f.code, f.span) for f in findings}  # a file that trains its own model found them too
+            findings.extend(f for f in setup_findings(context, settings) if (f.code, f.span) not in own)
     finally:
         context.release()
     table = suppressions(source)

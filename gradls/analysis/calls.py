@@ -9,7 +9,7 @@ from .interpreter import (
     LEAF_TAG, LIST_TAG, MODEL_LIKE_ARGS, MODULE_TAG, NONSCALAR_TAG,
     BATCHED_TAG, OPTIMIZER_TAG, PARAMLESS_TAG, PARAMS_TAG, REDUCTIONS, SAVED_TAG, SCALAR_TAG, CallEvent,
     INFERENCE_TAG, INTEGER_TAG, InplaceEvent, SinkEvent, torch_module_saves, torch_module_tag,
-    EVAL_TAG, TRAINING_FACT,
+    EVAL_TAG, FIRST_LAYER_PREFIX, INPLACE_LAYER_TAG, LAYER_PREFIX, LAYER_INPUT_TAG, TRAINING_FACT, _elements, saved_for_backward,
 )
 from .constants import GRADIENT_FREE, UNKNOWN_VALUE, argument_constant
 from .tensor_types import IS_TENSOR, NOT_TENSOR, made_type
@@ -197,6 +197,8 @@ def _external_call(interp, call: ast.Call, definition, label: str | None) -> Flo
         return _fresh_module(label, call).with_tags(f"extclass:{definition.qualified}")
     flows = _bind_parameters(interp, call, definition.params)
     result = Summary(definition.returns).apply(flows, call)
+    _note_hazards(interp, definition.hazards, call, EMPTY)
+    _note_modified_arguments(interp, definition.modifies, flows, call, EMPTY)
     return localize(interp.program, result, call)
 
 
@@ -275,6 +277,8 @@ def _apply_method(interp, call: ast.Call, method: ExternalFunction, instance_nam
     if chain:
         flows = {name: flow.chained() for name, flow in flows.items()}
     returns = relabel_self(method.returns, instance_name)  # before the caller's arguments go in
+    _note_hazards(interp, method.hazards, call, EMPTY)
+    _note_modified_arguments(interp, method.modifies, flows, call, EMPTY)
     return localize(interp.program, Summary(returns).apply(flows, call), call)
 
 
@@ -780,6 +784,8 @@ def _call_module(interp, call: ast.Call, module: Flow, method: str = "forward") 
     if external is not None:
         flows = {name: flow.chained() for name, flow in _bind_parameters(interp, call, external.params).items()}
         returns = relabel_self(external.returns, _instance_label(module))
+        _note_hazards(interp, external.hazards, call, module)
+        _note_modified_arguments(interp, external.modifies, flows, call, module)
         return localize(interp.program, Summary(returns).apply(flows, call), call)
     if method == "forward" and module.items and any(t.startswith(SEQUENTIAL_PREFIX) for t in module.tags):
         return _call_sequential(interp, call, module)
@@ -791,17 +797,77 @@ def _call_module(interp, call: ast.Call, module: Flow, method: str = "forward") 
             facts = {**facts, TRAINING_FACT: False}
         summary = interp.program.specialized_summary(callee, facts) if facts else interp.program.summary(callee)
         _grad_effect(interp, summary)
+        _note_hazards(interp, summary.hazards, call, module)
+        _note_modified_arguments(interp, summary.modifies, flows, call, module)
         returns = relabel_self(summary.returns, _instance_label(module))
         result = Summary(returns).apply(flows, call)
         if method == "forward" and any(BATCHED_TAG in f.tags for f in flows.values()):
             result = result.with_tags(NONSCALAR_TAG, BATCHED_TAG)
         return result
     args = _args(interp, call)
+    if method == "forward":
+        _layer_effects(interp, call, module, args)
+        _note_called_argument(interp, module)
     batched = any(BATCHED_TAG in a.tags for a in args)
     flow = join(args).without_tags().chained()
     result = Flow(module.live | flow.live, module.cuts | flow.cuts,
                   frozenset({NONSCALAR_TAG, BATCHED_TAG}) if batched else frozenset())
     return _torch_module_saved(interp, call, module, result)
+
+
+def _note_called_argument(interp, module: Flow) -> None:
+    """`model(x)` with grad on, `model` a parameter of this function (`def train(model, ...)`):
+    each caller runs the forward of the module it passes (`Summary.calls`)."""
+    if interp.no_grad or len(module.live) != 1:
+        return
+    origin = next(iter(module.live))
+    if origin.anchor is interp.scope.node and origin.label in interp.scope.env:
+        interp.scope.called.add(origin.label)
+
+
+def _note_forwards_run(interp, calls: tuple, flows: dict, call: ast.Call) -> None:
+    """A call of a function that runs the forward of a module it is given (`train(model, ...)`):
+    the in-place changes of saved tensors that forward makes happen here too."""
+    for param in calls:
+        flow = flows.get(param)
+        for tag in flow.tags if flow is not None and not interp.no_grad else ():
+            if tag.startswith(("class:", "extclass:")):
+                forward = _forward_effects(interp, tag)
+                if forward is not None:
+                    _note_hazards(interp, forward[0], call, EMPTY)
+
+
+def _layer_effects(interp, call: ast.Call, sequential: Flow, args: list) -> None:
+    """An nn.Sequential of known layer classes (`self.body(x)`, see `ClassInfo.layer_classes`):
+    the in-place changes of saved tensors their forwards make, and the change its first layer
+    makes to the tensor given (`Summary.modifies`)."""
+    for tag in sequential.tags:
+        if tag.startswith(LAYER_PREFIX):
+            forward = _forward_effects(interp, tag[len(LAYER_PREFIX):])
+            if forward is not None:
+                _note_hazards(interp, forward[0], call, sequential)
+        elif tag.startswith(FIRST_LAYER_PREFIX) and len(args) == 1 and len(call.args) == 1:
+            forward = _forward_effects(interp, tag[len(FIRST_LAYER_PREFIX):])
+            if forward is not None and forward[2]:
+                _note_modified_arguments(interp, forward[1], {forward[2][0]: args[0]}, call, sequential)
+
+
+def _forward_effects(interp, class_tag: str) -> tuple | None:
+    """(hazards, modifies, parameters without self) of the forward of a module class, of this
+    file (`class:Name`) or another (`extclass:pkg.Name`)."""
+    kind, _, name = class_tag.partition(":")
+    if kind == "class":
+        info = interp.program.local_class(name)
+        callee = info.methods.get("forward") if info is not None else None
+        if callee is None:
+            return None
+        summary = interp.program.summary(callee)
+        return summary.hazards, summary.modifies, tuple(callee.params[1:])
+    definition = interp.program.external(name) if kind == "extclass" else None
+    forward = definition.methods.get("forward") if isinstance(definition, ExternalClass) else None
+    if forward is None:
+        return None
+    return forward.hazards, forward.modifies, tuple(forward.params)
 
 
 def _reads_training(interp, callee) -> bool:
@@ -816,6 +882,7 @@ def _call_sequential(interp, call: ast.Call, sequential: Flow) -> Flow:
     value = join(args).without_tags().chained()
     label = _instance_label(sequential)
     evaluating = EVAL_TAG in sequential.tags
+    given = args[0] if len(args) == 1 else EMPTY  # with its tags: what saved it
     for index, layer in enumerate(sequential.items):
         name = f"{label}.{index}"
         callee = _class_method(interp, layer, "forward")
@@ -828,6 +895,8 @@ def _call_sequential(interp, call: ast.Call, sequential: Flow) -> Flow:
         facts = {TRAINING_FACT: False} if evaluating and _reads_training(interp, callee) else {}
         summary = interp.program.specialized_summary(callee, facts) if facts else interp.program.summary(callee)
         _grad_effect(interp, summary)
+        _note_hazards(interp, summary.hazards, call, sequential)
+        _note_modified_arguments(interp, summary.modifies, {params[0]: given if index == 0 else value}, call, sequential)
         value = Summary(relabel_self(summary.returns, name)).apply({params[0]: value.chained()}, call)
     return _torch_module_saved(interp, call, sequential, value)  # a last ReLU/Sigmoid keeps its output
 
@@ -837,7 +906,7 @@ def _torch_module_saved(interp, call: ast.Call, module: Flow, result: Flow) -> F
     (ReLU, Sigmoid, an nn.Sequential ending in one) for backward: mark them."""
     saves_input, saves_output = torch_module_saves(module)
     if saves_input and call.args:
-        _mark_saved(interp, call.args[0])
+        _mark_saved(interp, call.args[0], by_layer=bool(module.live))
         if module.live:  # a layer with parameters: it keeps its input for the weights' gradient
             _inference_saved(interp, call.args[0], call, module)
     if saves_output and result.live and not interp.no_grad:
@@ -845,14 +914,19 @@ def _torch_module_saved(interp, call: ast.Call, module: Flow, result: Flow) -> F
     return result
 
 
-def _mark_saved(interp, node: ast.AST) -> None:
-    """`mm(a, b)` keeps `b` for backward: an in-place change of `b` after it makes backward raise."""
+def _mark_saved(interp, node: ast.AST, by_layer: bool = False) -> None:
+    """`mm(a, b)` keeps `b` for backward: an in-place change of `b` after it makes backward raise.
+    A layer with parameters (`by_layer`) keeps its input for the weights' gradient whether or not
+    gradient reaches the input (`LAYER_INPUT_TAG`)."""
     if type(node) is not ast.Name or interp.no_grad:
         return
     flow = interp.env.get(node.id)
     # a leaf's in-place change fails as a leaf (GRD108) before any saved-tensor check
-    if flow is not None and flow.live and not flow.tags & {SAVED_TAG, LEAF_TAG}:
-        interp.env[node.id] = flow.with_tags(SAVED_TAG)
+    if flow is None or not flow.live or LEAF_TAG in flow.tags:
+        return
+    tags = {SAVED_TAG, LAYER_INPUT_TAG} if by_layer else {SAVED_TAG}
+    if not tags <= flow.tags:
+        interp.env[node.id] = flow.with_tags(*tags)
 
 
 def _mark_saved_arguments(interp, op: str, nodes: list) -> None:
@@ -932,6 +1006,8 @@ def _name_call(interp, call: ast.Call, name: str, label: str | None) -> Flow:
         args = _args(interp, call)
         flow = join(args)
         element = args[0].element if name in SAME_ELEMENTS and len(args) == 1 and not call.keywords else None
+        if name == "enumerate" and len(call.args) == 1 and MODULE_TAG in args[0].tags:
+            element = Flow(items=(EMPTY, _elements(args[0])))  # (index, layer) of a ModuleList
         return Flow(flow.live, flow.cuts, flow.tags & {PARAMS_TAG, LIST_TAG}, (), element)
     if name in ("deepcopy",):
         return _qualified_call(interp, call, "copy.deepcopy", label)
@@ -956,6 +1032,8 @@ def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | No
         flow = join(args).without_tags()
         if text.lower().endswith(("loss", "criterion", "loss_fn")):
             return flow.with_tags(SCALAR_TAG)
+        if INPLACE_LAYER_TAG in callee.tags and args and call.args and not isinstance(call.args[0], ast.Starred):
+            _in_place_layer_call(interp, call, args[0])
         return _torch_module_saved(interp, call, callee, flow)
     if OPTIMIZER_TAG in callee.tags:
         return _args_flow(interp, call)
@@ -1009,6 +1087,9 @@ def _local_call(interp, call: ast.Call, callee, label: str | None, bound: bool =
     summary = program.specialized_summary(callee, constants) if constants else program.summary(callee)
     arg_flows = _bind_arguments(interp, call, callee, bound)
     result = summary.apply(arg_flows, call)
+    _note_hazards(interp, summary.hazards, call, EMPTY)
+    _note_modified_arguments(interp, summary.modifies, arg_flows, call, EMPTY)
+    _note_forwards_run(interp, summary.calls, arg_flows, call)
     _grad_effect(interp, summary)
     _train_with_passed_modules(program, callee, arg_flows)
     return result
@@ -1082,6 +1163,35 @@ def _literal_default(function: ast.AST, name: str):
     defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
     node = defaults.get(name)
     return argument_constant(node, {}, {}) if node is not None else UNKNOWN_VALUE
+
+
+def _in_place_layer_call(interp, call: ast.Call, given: Flow) -> None:
+    """`x = self.act(x)` with `self.act = nn.ReLU(inplace=True)`: the layer overwrites `x`. The
+    change is the construction's doing (`inplace=True` is what to change): it is reported there."""
+    info = interp.scope.class_info
+    func = call.func
+    made = info.inplace_layers.get(func.attr) if info is not None and isinstance(func, ast.Attribute) \
+        and isinstance(func.value, ast.Name) and func.value.id == "self" else None
+    method = ast.unparse(made) if made is not None else f"{N.expression_text(func)}(...)"
+    interp.scope.inplace.append(InplaceEvent(call.args[0], made or call, given, interp.no_grad, method, interp.scope))
+
+
+def _note_modified_arguments(interp, modifies: tuple, flows: dict, call: ast.Call, called: Flow) -> None:
+    """A call that changes in place the tensor passed for a parameter (`Summary.modifies`), given
+    a tensor autograd saved (a layer's input, a ReLU's output) that carries gradient: its
+    backward raises, the change is reported where the callee makes it."""
+    if interp.no_grad:
+        return
+    for param, hazard in modifies:
+        flow = flows.get(param)
+        if flow is not None and saved_for_backward(flow):
+            interp.scope.hazards.append((hazard, call, called))
+
+
+def _note_hazards(interp, hazards: tuple, call: ast.Call, called: Flow) -> None:
+    """A call, with grad on, of code that changes a saved tensor in place (`Summary.hazards`)."""
+    if hazards and not interp.no_grad:
+        interp.scope.hazards.extend((hazard, call, called) for hazard in hazards)
 
 
 def _grad_effect(interp, summary: Summary) -> None:

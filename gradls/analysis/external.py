@@ -31,6 +31,8 @@ class ExternalFunction:
     line: int
     params: tuple[str, ...]      # without `self` for methods
     returns: Flow                # ARGUMENT origins named after params; breaks have node=None
+    hazards: tuple = ()          # `Hazard`s: in-place changes of saved tensors a call of it makes
+    modifies: tuple = ()         # (parameter, `Hazard`): it changes the tensor passed there in place
 
 
 @dataclass(frozen=True)
@@ -181,9 +183,10 @@ def setup_root_cause(resolver, trainer: str, rule, path: str, text: str, node, m
                           message, sinks, rule.default_severity)
 
 
-# rules whose findings may be statements of other files (`world_finding`); a rule with a
-# `setup_copies` part runs only that part here (its flow findings are the confirmations')
-SETUP_RULES = ("GRD103", "GRD104", "GRD110", "GRD118")
+# rules whose findings may be statements of other files (`world_finding`, GRD109's `Hazard`s);
+# a rule with a `setup_copies` part runs only that part here (its flow findings are the
+# confirmations')
+SETUP_RULES = ("GRD103", "GRD104", "GRD109", "GRD110", "GRD118")
 
 
 def setup_root_causes(tree, text: str, analysis, resolver) -> list:
@@ -224,7 +227,7 @@ def setup_findings(context, settings) -> list:
         return []
     path = os.path.abspath(context.analysis.importer)
     record = getattr(resolver, "record_setup_root_causes", None)
-    if record is not None and context.world_used and resolver.checks_first(context.source.text):
+    if record is not None and (context.world_used or context.foreign) and resolver.checks_first(context.source.text):
         try:  # a training script: what its setup showed in other files (or that it shows none now)
             record(path, context.source.text, list(context.foreign))
         except Exception:  # noqa: BLE001 - a resolver failure must not cost the file's own findings
@@ -387,10 +390,10 @@ def export_definitions(analysis, module: str) -> dict:
     path = analysis.source.path
     exported: dict = {}
     for name, callee in analysis.functions.items():
-        exported[name] = _export_function(analysis, callee, f"{module}.{name}", path)
+        exported[name] = _export_function(analysis, callee, f"{module}.{name}", path, module)
     for name, info in analysis.classes.items():
         methods = {
-            method: _export_function(analysis, callee, f"{module}.{name}.{method}", path)
+            method: _export_function(analysis, callee, f"{module}.{name}.{method}", path, module)
             for method, callee in info.methods.items()
             if not method.startswith("__") or method in ("__call__",)
         }
@@ -430,7 +433,7 @@ def _inherited_methods(analysis, info, exported: dict) -> dict:
     return found
 
 
-def _export_function(analysis, callee, qualified: str, path: str) -> ExternalFunction:
+def _export_function(analysis, callee, qualified: str, path: str, module: str = "") -> ExternalFunction:
     summary = analysis.summary(callee)
     params = tuple(callee.params[1:] if callee.is_method else callee.params)
     vararg = callee.node.args.vararg
@@ -438,7 +441,36 @@ def _export_function(analysis, callee, qualified: str, path: str) -> ExternalFun
         positional = len(callee.node.args.posonlyargs) + len(callee.node.args.args) - (1 if callee.is_method else 0)
         params = params[:positional] + (vararg.arg,) + params[positional:]
     where = qualified.rsplit(".", 2)[-2] + "." + qualified.rsplit(".", 1)[-1] if callee.is_method else qualified.rsplit(".", 1)[-1]
-    return ExternalFunction(qualified, path, callee.node.lineno, params, export_flow(summary.returns, path, where))
+    returns = _qualify_class_tags(export_flow(summary.returns, path, where), analysis, module)
+    return ExternalFunction(qualified, path, callee.node.lineno, params, returns,
+                            _export_hazards(analysis, summary.hazards, path),
+                            tuple(zip([p for p, _ in summary.modifies],
+                                      _export_hazards(analysis, tuple(h for _, h in summary.modifies), path))))
+
+
+def _qualify_class_tags(flow: Flow, analysis, module: str) -> Flow:
+    """`class:Net` of an object this file's function returns (`def build(): return Net()`) is
+    `extclass:models.Net` in the importer: calling it there runs this file's `Net.forward`."""
+    local = {f"class:{name}" for name in analysis.classes}
+    if not module or not (flow.tags & local or flow.items):
+        return flow
+    tags = frozenset(f"extclass:{module}.{t[6:]}" if t in local else t for t in flow.tags)
+    items = tuple(_qualify_class_tags(item, analysis, module) for item in flow.items)
+    return Flow(flow.live, flow.cuts, tags, items, flow.element)
+
+
+def _export_hazards(analysis, hazards: tuple, path: str) -> tuple:
+    """This file's in-place changes (`LocalHazard`s) as `Hazard`s other files can hold."""
+    from .interpreter import Hazard
+
+    exported = []
+    for hazard in hazards:
+        if not isinstance(hazard, Hazard):
+            span = analysis.source.span(hazard.node)
+            hazard = Hazard(path, (span.line, span.column, span.end_line, span.end_column),
+                            ast.unparse(hazard.target), hazard.method)
+        exported.append(hazard)
+    return tuple(exported)
 
 
 # ----- module-level instances and aliases ---------------------------------------------------

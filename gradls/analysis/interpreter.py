@@ -25,6 +25,11 @@ PARAMLESS_TAG = "paramless"
 PARAMS_TAG = "params"          # the result of model.parameters()
 OPTIMIZER_TAG = "optimizer"
 LEAF_TAG = "leaf"              # a leaf tensor that requires grad
+INPLACE_LAYER_TAG = "inplace-layer"  # `nn.ReLU(inplace=True)`: calling it overwrites its argument
+LAYER_PREFIX = "layer:"             # an nn.Sequential holding a layer of that class: `layer:class:Block`
+FIRST_LAYER_PREFIX = "first-layer:"  # ... whose first layer, given the input, is of that class
+ELEMENTS_PREFIX = "elements:"   # a ModuleList whose layers are all of one class: `elements:class:Block`
+LAYER_INPUT_TAG = "saved:layer"  # with SAVED_TAG: kept by a layer with parameters (see `_mark_saved`)
 SAVED_TAG = "saved"            # an output autograd saved for backward (sigmoid, exp, ...)
 NONSCALAR_TAG = "nonscalar"     # holds more than one element, known from literal shapes
 BATCHED_TAG = "batched"         # first of several dimensions is a literal > 1
@@ -67,6 +72,39 @@ class InplaceEvent:
     under_no_grad: bool
     method: str               # "mul_", "+=", "[]="
     scope: "Scope" = WeakLink()
+
+
+def breaks_backward(event: InplaceEvent) -> bool:
+    """An in-place change, with grad on, of a tensor autograd saved: the backward through it raises."""
+    return not event.under_no_grad and saved_for_backward(event.flow)
+
+
+def saved_for_backward(flow: Flow) -> bool:
+    """Autograd keeps this tensor: an output or input an operation saved, to which a known source
+    (not an unresolved argument) gives gradient, or the input of a layer with parameters, kept
+    for the weights' gradient whatever reaches it."""
+    if SAVED_TAG not in flow.tags:
+        return False
+    return LAYER_INPUT_TAG in flow.tags or any(origin.kind != ARGUMENT for origin in flow.live)
+
+
+@dataclass(frozen=True)
+class LocalHazard:
+    """An `InplaceEvent` that `breaks_backward`, as a summary holds it (compared by its nodes)."""
+    node: ast.AST   # the statement or call doing it
+    target: ast.AST
+    method: str
+
+
+@dataclass(frozen=True)
+class Hazard:
+    """An in-place change of a saved tensor in another file (`breaks_backward`), as the functions
+    calling into it export it: reported in that file when a training script backpropagates
+    through the call (`SetupRootCause`)."""
+    path: str       # root-relative, as `export_definitions` names the file
+    span: tuple     # (line, column, end line, end column), 1-based columns
+    target: str     # the tensor expression changed: `laterals[i - 1]`
+    method: str     # `+=`, `mul_`
 
 
 @dataclass
@@ -114,6 +152,10 @@ class Scope:
     inference_saved: list = field(default_factory=list)
     inference_made: dict = field(default_factory=dict)   # its tag -> the expression that made it
     appended: set = field(default_factory=set)   # `self.x` / `policy.x` lists this scope appends to
+    # in-place changes of saved tensors inside the functions and modules this scope called with grad
+    # on: (`LocalHazard` of this file or `Hazard` of another, the call, the called value)
+    hazards: list = field(default_factory=list)
+    called: set = field(default_factory=set)   # parameters it calls as modules with grad on (`model(x)`)
     _statements: list | None = None
 
     @property
@@ -138,6 +180,10 @@ class ClassInfo:
     callables: set = field(default_factory=set)     # attributes holding something unknown
     module_classes: dict = field(default_factory=dict)  # module attribute -> "class:Name"/"extclass:pkg.Name"
     containers: set = field(default_factory=set)    # attributes the class sets to a list/dict literal
+    element_classes: dict = field(default_factory=dict)  # ModuleList attribute -> its layers' "class:Name"
+    inplace_layers: dict = field(default_factory=dict)   # attribute -> construction of an in-place layer
+    # nn.Sequential attribute -> (the first layer's "class:Name" or None, the classes of its layers)
+    layer_classes: dict = field(default_factory=dict)
     optimizers: dict = field(default_factory=dict)
     methods: dict = field(default_factory=dict)
 
@@ -597,7 +643,9 @@ class Interpreter:
             return base.element  # `memory[i]` of a list filled by append
         key = N.dotted_text(expr)
         if MODULE_TAG in base.tags and key is not None:
-            return Flow(frozenset({Origin(key, MODULE, expr)}), frozenset(), frozenset({MODULE_TAG}))
+            return Flow(frozenset({Origin(key, MODULE, expr)}), frozenset(), _layer_tags(base))
+        if MODULE_TAG in base.tags and any(t.startswith(ELEMENTS_PREFIX) for t in base.tags):
+            return Flow(base.live, base.cuts, _layer_tags(base))  # `self.blocks[i]`
         if key is not None and base.live and _constant_index(expr.slice):
             base_key = N.dotted_text(expr.value)
             live = frozenset(
@@ -686,6 +734,8 @@ class Interpreter:
         self.facts = facts
         self.env = saved
         self.scope.env = saved
+        if isinstance(expr, ast.ListComp):  # `[layer(x) for layer in self.layers]`: its elements are `elt`
+            return Flow(elt.live, elt.cuts, frozenset({LIST_TAG}), element=elt)
         return elt.without_tags().with_tags(LIST_TAG)
 
     expr_GeneratorExp = expr_ListComp
@@ -768,13 +818,30 @@ def _plain_instance_attribute(info: ClassInfo, key: str, expr: ast.Attribute) ->
 
 def _paramless_tags(info: ClassInfo, attr: str) -> frozenset:
     known = info.module_classes.get(attr)
-    return frozenset({PARAMLESS_TAG, known}) if known else frozenset({PARAMLESS_TAG})
+    tags = {PARAMLESS_TAG, known} if known else {PARAMLESS_TAG}
+    if attr in info.inplace_layers:
+        tags.add(INPLACE_LAYER_TAG)
+    return frozenset(tags)
 
 
 def _module_tags(info: ClassInfo, attr: str) -> frozenset:
     """A submodule's tags: which class it is, when known, so calling it runs that forward."""
     known = info.module_classes.get(attr)
-    return frozenset({MODULE_TAG, known}) if known else frozenset({MODULE_TAG})
+    tags = {MODULE_TAG, known} if known else {MODULE_TAG}
+    layers = info.element_classes.get(attr)
+    if layers:
+        tags.add(ELEMENTS_PREFIX + layers)
+    first, known = info.layer_classes.get(attr, (None, ()))
+    tags.update(LAYER_PREFIX + tag for tag in known)
+    if first:
+        tags.add(FIRST_LAYER_PREFIX + first)
+    return frozenset(tags)
+
+
+def _layer_tags(container: Flow) -> frozenset:
+    """A layer of a ModuleList (`self.blocks[i]`, `for block in self.blocks`): a module, of the
+    class every layer was built from when that is known."""
+    return frozenset({MODULE_TAG}) | {t[len(ELEMENTS_PREFIX):] for t in container.tags if t.startswith(ELEMENTS_PREFIX)}
 
 
 def _handlers(prefix: str) -> dict:
@@ -812,7 +879,7 @@ def _elements(items: Flow) -> Flow:
     if items.element is not None and not items.items:
         return items.element
     if MODULE_TAG in items.tags:
-        return Flow(items.live, items.cuts, frozenset({MODULE_TAG}))
+        return Flow(items.live, items.cuts, _layer_tags(items))
     if PARAMS_TAG in items.tags:
         return Flow(items.live, items.cuts, frozenset({LEAF_TAG}))
     return Flow(items.live, items.cuts, frozenset())

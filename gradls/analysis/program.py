@@ -15,7 +15,7 @@ from .links import WeakLink
 from .interpreter import (
     MODEL_LIKE_ARGS, torch_module_tag, INFERENCE_TAG, OPTIMIZER_TAG, LEAF_TAG, MODULE_TAG, NONSCALAR_TAG, PARAMLESS_TAG, SAVED_TAG, SCALAR_TAG,
     LIST_TAG, INTEGER_TAG, ClassInfo,
-    Interpreter, Scope,
+    Interpreter, LocalHazard, Scope, breaks_backward,
 )
 from .external import FUNCTION_ALIAS, LOSS_INSTANCE, ExternalClass, ExternalInstance, class_frozen_label
 from .reuse import (
@@ -23,6 +23,7 @@ from .reuse import (
 )
 from .source import SourceFile
 from .constants import GRADIENT_FREE, Constructions, decide_test, instance_constants, tested_parameters
+from .layers import container_layers
 from .tensor_types import IS_TENSOR, TYPE_FACTS, type_tested_names
 from .walk import guarded_definitions, statements
 from .values import (
@@ -78,6 +79,12 @@ class Summary:
     grad_off: ast.AST | None = None  # the set_grad_enabled(False) it left on: callers continue without grad
     # (key, Flow) of the `self.x` / `policy.x` lists it appends to: what other functions read from them
     self_writes: tuple = ()
+    # in-place changes of saved tensors it makes, or the functions it calls make, with grad on
+    # (`LocalHazard`s of this file, `Hazard`s of others): a backward through its result raises
+    hazards: tuple = ()
+    # (parameter, LocalHazard or Hazard): the tensor passed there is changed in place by the call
+    modifies: tuple = ()
+    calls: tuple = ()  # its parameters whose module it runs, with grad on (`model(x)` in `train(model)`)
 
     def apply(self, arg_flows: dict[str, Flow], call: ast.Call) -> Flow:
         passed_cuts: set = set()
@@ -91,6 +98,26 @@ class Summary:
                     continue
             passed_cuts |= flow.cuts
         return _substitute(self.returns, arg_flows, frozenset(passed_cuts))
+
+
+def _hazards(scope) -> tuple:
+    """What a call of the function scope interpreted makes backward raise (`Summary.hazards`)."""
+    own = (LocalHazard(e.node, e.target, e.method) for e in scope.inplace if breaks_backward(e))
+    return tuple(dict.fromkeys([*own, *(hazard for hazard, _, _ in scope.hazards)]))
+
+
+def _modified_arguments(scope, params) -> tuple:
+    """(parameter, LocalHazard) for each in-place change, with grad on, of a parameter as the
+    caller passed it (`x = self.act(x)` with an in-place ReLU, `x += b`): the caller's tensor
+    changes (`Summary.modifies`)."""
+    found = []
+    for event in scope.inplace:
+        target = event.target
+        if event.under_no_grad or type(target) is not ast.Name or target.id not in params:
+            continue
+        if event.flow.live == {Origin(target.id, ARGUMENT)} and not event.flow.cuts:
+            found.append((target.id, LocalHazard(event.node, target, event.method)))
+    return tuple(dict.fromkeys(found))
 
 
 def _argument_bases(flow: Flow) -> set:
@@ -381,6 +408,11 @@ class FileAnalysis:
             paramless = short in N.PARAMLESS_MODULES or short.endswith(N.PARAMLESS_MODULE_SUFFIXES)
             (info.paramless if paramless else info.modules).add(attr)
             info.module_classes[attr] = torch_module_tag(short, value, self.imports)  # what it saves
+            if _in_place_layer(short, value):
+                info.inplace_layers[attr] = value
+            else:
+                info.inplace_layers.pop(attr, None)
+            self._note_element_class(info, attr, short, value)
         elif name in ("copy.deepcopy", "deepcopy"):
             info.modules.add(attr)
             self.frozen_labels.add(f"self.{attr}")
@@ -402,6 +434,41 @@ class FileAnalysis:
             definition = self.external(name) if short[:1].isupper() else None
             if isinstance(definition, ExternalClass) and definition.is_module:
                 info.module_classes[attr] = f"extclass:{definition.qualified}"
+
+    def _note_element_class(self, info: ClassInfo, attr: str, short: str, value: ast.Call) -> None:
+        """`nn.ModuleList([Block(c) for c in widths])`, `nn.Sequential(*blocks)`: the classes of its
+        layers (`container_layers`). Every layer of one class: `self.blocks[i](x)` and `for block in
+        self.blocks` run that class's forward. Calling it runs each layer's forward, the first on
+        its argument (`layer_classes`)."""
+        info.element_classes.pop(attr, None)
+        info.layer_classes.pop(attr, None)
+        if short not in ("ModuleList", "Sequential"):
+            return
+        init = info.methods.get("__init__")
+        layers = container_layers(init.node if init is not None else None, attr, short, value)
+        if not layers:
+            return
+        classes = [self._module_class_tag(layer.node) for layer in layers]
+        if len(set(classes)) == 1 and classes[0] is not None:
+            info.element_classes[attr] = classes[0]
+        known = tuple(dict.fromkeys(c for c in classes if c is not None))
+        if short == "Sequential" and known:
+            first = classes[0] if not layers[0].conditional else None
+            info.layer_classes[attr] = (first, known)
+
+    def _module_class_tag(self, node: ast.AST) -> str | None:
+        """`class:Block` / `extclass:pkg.Block` for a construction of a module class (not a loss)."""
+        if not isinstance(node, ast.Call):
+            return None
+        name = self.imports.qualify(node.func) or N.dotted_text(node.func) or ""
+        short = name.rsplit(".", 1)[-1]
+        if short in self.classes:
+            other = self.classes[short]
+            return f"class:{short}" if other.is_module and not other.is_loss else None
+        definition = self.external(name) if short[:1].isupper() and not name.startswith("torch.") else None
+        if isinstance(definition, ExternalClass) and definition.is_module and not definition.is_loss:
+            return f"extclass:{definition.qualified}"
+        return None
 
     def _prescan(self) -> None:
         """File-wide facts the interpreter cannot see in order: training_step methods."""
@@ -682,7 +749,8 @@ class FileAnalysis:
             self._recording.pop()
         scope = record.scope
         writes = tuple((key, scope.env[key]) for key in sorted(scope.appended) if key in scope.env)
-        record.summary = Summary(_parameters_as_arguments(scope.returns, callee.node), scope.exit_no_grad, writes)
+        record.summary = Summary(_parameters_as_arguments(scope.returns, callee.node), scope.exit_no_grad, writes,
+                                 _hazards(scope), _modified_arguments(scope, callee.params), tuple(sorted(scope.called)))
         return record
 
     def appended_contents(self, info: ClassInfo, attr: str, current: ast.AST) -> Flow:
@@ -837,7 +905,9 @@ class FileAnalysis:
         finally:
             self._recording.pop()
             self.in_progress.discard(key)
-        summary = Summary(_parameters_as_arguments(scope.returns, callee.node), scope.exit_no_grad)
+        summary = Summary(_parameters_as_arguments(scope.returns, callee.node), scope.exit_no_grad,
+                          hazards=_hazards(scope), modifies=_modified_arguments(scope, callee.params),
+                          calls=tuple(sorted(scope.called)))
         self._specialized[key] = summary
         return summary
 
@@ -1030,6 +1100,19 @@ def _is_loss_function(name: str, info: ClassInfo | None) -> bool:
     if is_loss_name(name):
         return True
     return info is not None and info.is_loss and name in ("forward", "__call__")
+
+
+# layers whose first positional argument is `inplace` (`nn.ReLU(True)`)
+_INPLACE_FIRST = {"ReLU", "ReLU6", "SELU", "SiLU", "Hardswish", "Hardsigmoid", "Mish"}
+
+
+def _in_place_layer(short: str, call: ast.Call) -> bool:
+    """`nn.ReLU(inplace=True)`, `nn.ReLU(True)`, `nn.Dropout(p, inplace=True)`: its forward
+    overwrites the tensor it is given."""
+    if _has_true_keyword(call, "inplace"):
+        return True
+    return short in _INPLACE_FIRST and bool(call.args) and isinstance(call.args[0], ast.Constant) \
+        and call.args[0].value is True
 
 
 def _has_true_keyword(call: ast.Call, name: str) -> bool:

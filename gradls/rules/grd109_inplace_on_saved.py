@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import ast
 
-from ..analysis.interpreter import SAVED_TAG
-from .base import Rule, RuleContext, carries_gradient
+import os
+
+from ..analysis.external import ForeignSink, SetupRootCause
+from ..analysis.interpreter import Hazard, LocalHazard, breaks_backward
+from .base import Rule, RuleContext
 
 AUGMENTED = {"+=": "+", "-=": "-", "*=": "*", "/=": "/", "**=": "**", "@=": "@"}
 METHOD_TO_OP = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div", "pow_": "pow",
@@ -29,6 +32,14 @@ gradient and that autograd saved for backward:
 - an input kept by a later operation: `torch.mm(w, h)` and `h.matmul(w)` keep both operands,
   `log`, `clamp`, `abs` keep theirs, a layer with parameters (`nn.Linear`, `nn.Conv2d`) keeps
   its input for the weight's gradient, so `y = self.fc(h)` then `h += ...` breaks backward.
+
+The change may be a call's doing: a layer built with `inplace=True` (`nn.ReLU(inplace=True)`,
+reported at its construction, where `inplace=False` fixes it) or a function or module
+overwriting the tensor it is given (`x += b`, `x.relu_()` on its parameter), called with a
+tensor the caller saved: `shortcut = self.project(x)` then `self.blocks(x)`, whose first layer
+(an `nn.Sequential` built with `add_module` or from a list counts) starts with an in-place ReLU.
+Across files, a model's forward reached from a training script's backward (also through a
+function it passes the model to, `train(model, ...)`) is reported in the model's file.
 
 Which operators save what is generated from torch's own derivative table
 (`scripts/gen_torch_vocab.py`).
@@ -64,7 +75,7 @@ the old tensor (other names, views) keep the old values, as autograd needs.
         seen = set()
         for scope in ctx.analysis.scopes:
             for event in scope.inplace:
-                if event.under_no_grad or SAVED_TAG not in event.flow.tags or not carries_gradient(event.flow):
+                if not breaks_backward(event):
                     continue
                 key = (event.node.lineno, event.node.col_offset)
                 if key in seen:
@@ -77,6 +88,40 @@ the old tensor (other names, views) keep the old values, as autograd needs.
                     f"`{event.method}`: backward raises \"modified by an inplace operation\"",
                     fix=self._fix(ctx, event),
                 )
+
+        for scope in ctx.analysis.scopes:  # a call changing in place a saved tensor it was given
+            for hazard, _, _ in scope.hazards:
+                key = (hazard.node.lineno, hazard.node.col_offset) if isinstance(hazard, LocalHazard) else None
+                if key is None or key in seen:
+                    continue
+                seen.add(key)
+                target = ast.unparse(hazard.target)
+                yield ctx.finding(
+                    self, ctx.span(hazard.node),
+                    f"`{target}` is saved by autograd for backward (by the caller) and modified in place by "
+                    f"`{hazard.method}`: backward raises \"modified by an inplace operation\"")
+        self._record_foreign(ctx)
+
+    def _record_foreign(self, ctx) -> None:
+        """In-place changes in other files (a model's forward) that this file's calls run with grad
+        on and its backward goes through: reported there (`SetupRootCause`), with this call."""
+        if ctx.resolver is None:
+            return
+        backward = [s for scope in ctx.analysis.scopes for s in scope.sinks if s.kind == "backward"]
+        trainer = os.path.abspath(ctx.analysis.importer)
+        seen = set()
+        for scope in ctx.analysis.scopes:
+            for hazard, call, called in scope.hazards:
+                if not isinstance(hazard, Hazard) or hazard in seen or not _reaches(called, backward):
+                    continue
+                seen.add(hazard)
+                sink = ForeignSink(trainer, _span_of(call), f"`{_short(ast.unparse(call))}` runs it with grad on")
+                ctx.foreign.append(SetupRootCause(
+                    hazard.path, self.code, hazard.span,
+                    f"`{hazard.target}` is saved by autograd for backward and modified in place by "
+                    f"`{hazard.method}`: backward raises \"modified by an inplace operation\" "
+                    f"({os.path.basename(trainer)} line {call.lineno} backpropagates through it)",
+                    (sink,), self.default_severity))
 
     def _fix(self, ctx, event):
         node = event.node
@@ -99,3 +144,21 @@ the old tensor (other names, views) keep the old values, as autograd needs.
             return ctx.replacement(ctx.span(node), f"{name} = {new_call}",
                                    f"Replace `{name}.{node.func.attr}(...)` with `{name} = {name}.{METHOD_TO_OP[node.func.attr]}(...)`")
         return None
+
+
+def _reaches(called, backward: list) -> bool:
+    """A backward of this file goes through the call of `called` (a module: one of its origins
+    reaches the backward's loss; a function: any backward)."""
+    if not backward:
+        return False
+    if not called.live:
+        return True
+    return any(o.is_within(c) or c.is_within(o) for sink in backward for o in sink.flow.live for c in called.live)
+
+
+def _span_of(node: ast.AST) -> tuple:
+    return (node.lineno, node.col_offset + 1, node.end_lineno or node.lineno, (node.end_col_offset or 0) + 1)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
