@@ -271,11 +271,12 @@ class FileAnalysis:
                             and target.attr not in info.module_classes and target.attr not in info.params):
                         from_params[target.attr] = value.id
         text = self.source.text
-        if not from_params or text.count(f"{info.name}(") <= text.count(f"class {info.name}("):
-            return  # built nowhere in this file
         # only what the class calls (`self.net(x)`) or steps (`self.opt.step()`) needs a type
         from_params = {a: p for a, p in from_params.items() if f"self.{a}(" in text or f"self.{a}.step(" in text}
         if not from_params:
+            return
+        if text.count(f"{info.name}(") <= text.count(f"class {info.name}("):
+            self._type_attributes_from_other_files(info, params, from_params)  # built nowhere here
             return
         if self._constructions is None:
             self._constructions = Constructions(self.tree)
@@ -301,6 +302,32 @@ class FileAnalysis:
             if len(covered) == 1 and None not in covered:
                 info.optimizers[attribute] = frozenset({f"self.{covered.pop()}"})
                 info.callables.discard(attribute)
+
+    def _type_attributes_from_other_files(self, info: ClassInfo, params: list, from_params: dict) -> None:
+        """The same where only the project's other files build the class (`Wrapper(Block(...))`
+        in a model file): an attribute the class calls is of the module class every such call
+        passes it (see `constructed_arguments` of gradls/crossmodule/resolver.py)."""
+        ask = getattr(self.resolver, "constructed_arguments", None)
+        if ask is None or info.name in self._local_bases():
+            return
+        for attribute, param in from_params.items():
+            if f"self.{attribute}(" not in self.source.text:
+                continue
+            tags = ask(self.importer, info.name, params.index(param), param)
+            if not tags or len(tags) != 1:
+                continue
+            tag = next(iter(tags))
+            local = self.classes.get(tag[len("class:"):]) if tag.startswith("class:") else None
+            if tag.startswith("class:") and (local is None or not local.is_module or local.is_loss):
+                continue
+            info.modules.add(attribute)
+            info.callables.discard(attribute)
+            info.module_classes[attribute] = tag
+
+    def _local_bases(self) -> set:
+        if self._constructions is None:
+            self._constructions = Constructions(self.tree)
+        return self._constructions.bases
 
     def _optimizer_over_argument(self, call: ast.Call, params: list, from_params: dict, position: int) -> str | None:
         """`Worker(net, torch.optim.Adam(net.parameters()))`: the attribute (`net`) holding the

@@ -35,6 +35,7 @@ import hashlib
 import os
 import re
 import threading
+import time
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -92,6 +93,9 @@ class ProjectResolver:
         # (path, class name) -> ({dependency: hash}, TrainedLayers): what the scripts train of it
         self._class_training: dict[tuple, tuple] = {}
         self._training_asked: set[tuple] = set()   # (path, class name) being looked for now
+        # (path, class name, position, keyword) -> ({dependency: hash}, class tags or None)
+        self._constructed: dict[tuple, tuple] = {}
+        self._all_files: tuple[float, list[str]] | None = None  # (when, every .py file of the project)
         self.claimed: set[str] = set()
         # while `gradls check` checks the training scripts first: those that asked for their own
         # root causes (asked again once all of them are known)
@@ -281,6 +285,83 @@ class ProjectResolver:
             for dep in known[0]:
                 self._note_dep(path, dep)
             return known[1]
+
+    def constructed_arguments(self, path: str, class_name: str, position: int, keyword: str):
+        """What the project's other files pass to `class_name(...)`, a class of the file at
+        `path`, at `position` or as `keyword=`: {"class:Name"} (a module class of that file) or
+        {"extclass:pkg.Name"} (another file's) for `Wrapper(Block(...), ...)`. None where some
+        call passes anything else (a name, `*args`) or no other file builds the class. Kept while
+        those files are unchanged; the findings of `path` depend on them."""
+        with self._lock:
+            path = os.path.abspath(path)
+            key = (path, class_name, position, keyword)
+            known = self._constructed.get(key)
+            if known is None or any(self.file_hash(d) != h for d, h in known[0].items()):
+                found, deps = self._constructions_elsewhere(path, class_name, position, keyword)
+                known = self._constructed[key] = ({d: self.file_hash(d) for d in deps}, found)
+            for dep in known[0]:
+                self._note_dep(path, dep)
+            return known[1]
+
+    def _constructions_elsewhere(self, path: str, class_name: str, position: int, keyword: str):
+        from ..analysis.names import ImportMap
+
+        real = str(Path(path).resolve())
+        tags: set = set()
+        deps: set = set()
+        for other in self._project_files():
+            text = self._text(other) if os.path.abspath(other) != path else None
+            if not text or f"{class_name}(" not in text:
+                continue
+            tree = self._tree(other, self.file_hash(other), text)
+            if tree is None:
+                continue
+            imports = ImportMap.from_module(tree)
+            for call in ast.walk(tree):
+                if not isinstance(call, ast.Call) or \
+                        self._defined_at(imports.qualify(call.func), other, real, class_name) != class_name:
+                    continue
+                deps.add(other)
+                if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+                    return None, deps
+                argument = call.args[position] if position < len(call.args) else \
+                    next((k.value for k in call.keywords if k.arg == keyword), None)
+                tag = self._module_class_built(imports, argument, other, real)
+                if tag is None:
+                    return None, deps
+                tags.add(tag)
+        return (tags or None), deps
+
+    def _defined_at(self, qualified: str | None, importer: str, real: str, wanted: str | None = None) -> str | None:
+        """The name `qualified` (as `importer` spells it, its last part `wanted` when given) has in
+        the file `real` defining it, or None."""
+        if not qualified or "." not in qualified.lstrip(".") and not qualified.startswith("."):
+            return None
+        level = len(qualified) - len(qualified.lstrip("."))
+        module, _, name = qualified[level:].rpartition(".")
+        if name != wanted and wanted is not None:
+            return None  # asked only of calls spelling the class's name: no look-up for the rest
+        found = self._locate(os.path.abspath(importer), "." * level + module, name)
+        return found[2] if found is not None and str(Path(found[0]).resolve()) == real else None
+
+    def _module_class_built(self, imports, argument, importer: str, real: str) -> str | None:
+        """`Block(...)` passed by `importer`: the tag of that module class, or None."""
+        if not isinstance(argument, ast.Call):
+            return None
+        qualified = imports.qualify(argument.func)
+        local = self._defined_at(qualified, importer, real)
+        if local is not None:
+            return f"class:{local}"
+        definition = self.resolve(qualified, importer) if qualified else None
+        if isinstance(definition, ExternalClass) and definition.is_module and not definition.is_loss:
+            return f"extclass:{definition.qualified}"
+        return None
+
+    def _project_files(self) -> list[str]:
+        now = time.monotonic()
+        if self._all_files is None or now - self._all_files[0] > LISTING_TTL_S:
+            self._all_files = (now, _python_files(self.root))
+        return self._all_files[1]
 
     def _trained_by_scripts(self, path: str, class_name: str) -> tuple[tuple, set]:
         from ..analysis.training_evidence import trained_layers
