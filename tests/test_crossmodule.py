@@ -534,3 +534,68 @@ def test_the_model_file_alone_reports_its_own_layers_cut(name: str, capsys):
     project = PROJECTS[0].parent / name
     got = reported(project, capsys, "--no-cross-module")
     assert got == expected(project)
+
+
+WRAPPER_FILE = """\
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def forward(self, x):
+        return x
+
+
+class Other(nn.Module):
+    def forward(self, x):
+        return x
+
+
+class Wrapper(nn.Module):
+    def __init__(self, inner, gain):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        return self.inner(x)
+"""
+
+
+@pytest.mark.parametrize("model_file, answer", [
+    ("from .blocks import Block, Wrapper\na = Wrapper(Block(), 2.0)\nb = Wrapper(inner=Block(), gain=1.0)\n",
+     {"class:Block"}),
+    ("from .blocks import Block, Other, Wrapper\na = Wrapper(Block(), 2.0)\nb = Wrapper(Other(), 1.0)\n",
+     {"class:Block", "class:Other"}),                       # two classes: the engine leaves it unknown
+    ("from .blocks import Block, Wrapper\nblock = Block()\na = Wrapper(block, 2.0)\n", None),  # a name
+    ("from .blocks import Block, Wrapper\nparts = [Block(), 2.0]\na = Wrapper(*parts)\n", None),
+    ("from .blocks import Block\nclass Wrapper:\n    pass\na = Wrapper(Block(), 2.0)\n", None),  # another Wrapper
+])
+def test_constructed_arguments_of_a_class_built_in_another_file(tmp_path, model_file, answer):
+    from gradls.crossmodule import resolver_for
+
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "blocks.py").write_text(WRAPPER_FILE)
+    (package / "model.py").write_text(model_file)
+    resolver = resolver_for(tmp_path)
+    assert resolver.constructed_arguments(str(package / "blocks.py"), "Wrapper", 0, "inner") == answer
+
+
+def test_a_wrapper_runs_the_forward_of_the_block_other_files_give_it(tmp_path, capsys):
+    """The model file builds `Wrapper(Cut())`; the wrapper's file alone cannot know what it calls."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "blocks.py").write_text(WRAPPER_FILE.replace(
+        "class Other(nn.Module):\n    def forward(self, x):\n        return x\n",
+        "class Cut(nn.Module):\n    def forward(self, x):\n        return x.detach() * 2\n"))
+    (tmp_path / "train.py").write_text(
+        "import torch\nimport torch.nn as nn\nfrom pkg.blocks import Cut, Wrapper\n\n"
+        "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.body = nn.Linear(4, 4)\n        self.post = Wrapper(Cut(), 2.0)\n\n"
+        "    def forward(self, x):\n        return self.post(self.body(x))\n\n"
+        "net = Net()\nopt = torch.optim.SGD(net.parameters(), lr=0.1)\n"
+        "loss = net(torch.randn(2, 4)).sum()\nloss.backward()\nopt.step()\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.gradls]\n")
+    found = reported(tmp_path, capsys)
+    assert ("pkg/blocks.py", "GRD101", 11) in found, found
