@@ -77,9 +77,18 @@ async def test_change_republishes_for_new_version_and_close_clears():
         assert versions == sorted(versions)
 
 
+def pulling_client(refresh: bool) -> types.ClientCapabilities:
+    from pytest_lsp import client_capabilities
+
+    caps = client_capabilities("neovim@v0.10.0")  # pulls; cannot be asked to pull again
+    if refresh:
+        caps.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
+    return caps
+
+
 @pytest.mark.asyncio
 async def test_pull_client_gets_reports_and_no_pushes():
-    async with session(caps="neovim@v0.10.0") as c:
+    async with session(caps=pulling_client(refresh=True)) as c:
         assert c.init_result.capabilities.diagnostic_provider is not None
         c.open(URI, SNIPPET)
         report = await c.pull(URI)
@@ -93,6 +102,20 @@ async def test_pull_client_gets_reports_and_no_pushes():
         assert list((await c.pull("file:///tmp/gradls_test/unknown.py")).items) == []
         await asyncio.sleep(0.2)
         assert c.rec.publishes == []
+
+
+@pytest.mark.asyncio
+async def test_a_client_that_pulls_but_cannot_be_asked_again_gets_pushes():
+    """Neovim 0.10/0.11 pull, but have no workspace/diagnostic/refresh: a finding that arrives
+    after their pull (a shadow run's verdict, the cross-module pass) would wait for the next
+    edit. They get pushes, each version's, and empty pulls, so nothing shows twice."""
+    async with session(caps="neovim@v0.10.0") as c:
+        c.open(URI, SNIPPET)
+        pushed = await c.diagnostics(URI, 1)
+        assert grd101(pushed).range.start.line == DETACH_LINE
+        assert list((await c.pull(URI)).items) == []
+        c.replace(URI, SNIPPET.replace(".detach()", ""))
+        assert "GRD101" not in codes(await c.diagnostics(URI, 2))
 
 
 @pytest.mark.asyncio

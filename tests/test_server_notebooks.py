@@ -59,6 +59,28 @@ async def test_notebook_sync_is_advertised_with_a_notebook_type():
 
 
 @pytest.mark.asyncio
+async def test_a_pulling_client_gets_the_notebooks_check_for_a_cell():
+    """A client that pulls (and can be asked to pull again) gets the notebook's findings for a
+    cell, not those of the cell checked alone."""
+    import attrs
+
+    caps = notebook_client()
+    caps = attrs.evolve(caps, text_document=attrs.evolve(
+        caps.text_document, diagnostic=types.DiagnosticClientCapabilities()), workspace=attrs.evolve(
+        caps.workspace, diagnostics=types.DiagnosticWorkspaceClientCapabilities(refresh_support=True)))
+    async with session(caps) as c:
+        _open(c)
+        deadline = time.monotonic() + 20
+        while True:
+            pulled = await c.pull(CELL_URIS[1])
+            if pulled.items or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.05)
+        assert [(p.code, p.range.start.line) for p in pulled.items] == [("GRD101", 3)]
+        assert c.rec.publishes == []
+
+
+@pytest.mark.asyncio
 async def test_cells_are_checked_together_with_cell_relative_positions():
     async with session(notebook_client()) as c:
         _open(c)
@@ -67,8 +89,6 @@ async def test_cells_are_checked_together_with_cell_relative_positions():
         assert (d.range.start.line, d.range.start.character) == (3, 14)  # line 4 of the second cell
         assert list(c.rec.latest(CELL_URIS[0]).diagnostics) == []
         assert d.data["fix"]["edits"][0]["range"]["start"]["line"] == 3
-        pulled = await c.pull(CELL_URIS[1])  # a client that pulls gets the same, not the cell alone
-        assert [(p.code, p.range.start.line) for p in pulled.items] == [("GRD101", 3)]
 
         # the cell is fixed: its diagnostics clear
         fixed = CELLS[1].replace(".detach()", "")

@@ -458,7 +458,11 @@ def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsSe
     def initialize(ls: GradlsServer, params: types.InitializeParams):
         ls.protocol.initialized_once = True
         use_lsp_documents(ls.workspace)
-        ls.pull_mode = ls.capability("text_document.diagnostic") is not None
+        # pull only where the client can be asked to pull again: a shadow run's verdict or the
+        # cross-module pass lands after the pull. Neovim 0.10/0.11 pull but cannot be asked:
+        # they get pushes, and their pulls are answered empty (nothing shows twice).
+        ls.pull_mode = ls.capability("text_document.diagnostic") is not None \
+            and bool(ls.capability("workspace.diagnostics.refresh_support"))
         ls.set_folders()
         ls._pending_warnings.extend(ls.settings_store.set_client(params.initialization_options))
 
@@ -525,6 +529,8 @@ def create_server(extra_commands: dict[str, Callable] | None = None) -> GradlsSe
         types.DiagnosticOptions(identifier="gradls", inter_file_dependencies=False, workspace_diagnostics=False),
     )
     async def pull_diagnostics(ls: GradlsServer, params: types.DocumentDiagnosticParams):
+        if not ls.pull_mode:
+            return types.RelatedFullDocumentDiagnosticReport(items=[])  # this client gets pushes
         if params.text_document.uri in ls.notebook_diagnostics:  # a notebook cell: its notebook's check
             return types.RelatedFullDocumentDiagnosticReport(items=ls.notebook_diagnostics[params.text_document.uri])
         analysis = await ls.analysis_for(params.text_document.uri)
