@@ -533,7 +533,7 @@ export function documentSelectorFor(folder: vscode.WorkspaceFolder | undefined):
       { notebook: "jupyter-notebook", language: "python" },
     ];
   }
-  const pattern = `${folder.uri.fsPath.replace(/\\/g, "/").replace(/\/$/, "")}/**`;
+  const pattern = folderGlob(folder.uri.fsPath);
   return [
     { language: "python", scheme: "file", pattern },
     // the Python cells of Jupyter notebooks under the folder (synced with the server's
@@ -541,6 +541,14 @@ export function documentSelectorFor(folder: vscode.WorkspaceFolder | undefined):
     // code actions)
     { notebook: { notebookType: "jupyter-notebook", pattern }, language: "python" },
   ];
+}
+
+/** Everything under the folder at `fsPath` as a glob. A character globs read as syntax
+ * (`[` `]` `{` `}` `*` `?` `!`, in a folder named `runs [old]`, say) is matched by `?`: a
+ * `[`-class cannot hold `]` in VS Code's globs, and a folder whose name differs there only
+ * matches too, which the ownership guard below sorts out. */
+export function folderGlob(fsPath: string): string {
+  return `${fsPath.replace(/\\/g, "/").replace(/\/$/, "").replace(/[[\]{}*?!]/g, "?")}/**`;
 }
 
 /** Middleware that gives a server only the documents it owns (ownerKey): a nested folder's

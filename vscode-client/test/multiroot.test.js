@@ -334,3 +334,27 @@ test("a folder added around an open outside file takes it from the default serve
   assert.equal(sent, 10);
   assert.ok(byCwd(state, "/ws/a").every((x) => !x.stopped) && byCwd(state, "/ws/b").every((x) => !x.stopped));
 });
+
+test("a folder whose name has glob characters still selects its files; the guard keeps a look-alike folder's", async () => {
+  const { Minimatch } = require("minimatch");  // the matcher vscode-languageclient uses for notebook filters
+  const state = { config: {}, folders: ["/ws/runs [old]", "/ws/runs x", "/ws/{a,b}*"] };
+  const { vscode, mod } = await activate(state, fakeDeps({ onPath: true }));
+  const [old, lookalike, braces] = [byCwd(state, "/ws/runs [old]")[0], byCwd(state, "/ws/runs x")[0], byCwd(state, "/ws/{a,b}*")[0]];
+  const pattern = old.clientOptions.documentSelector[0].pattern;
+  assert.equal(old.clientOptions.documentSelector[1].notebook.pattern, pattern);
+  const matches = (glob, file) => new Minimatch(glob, { noext: true }).match(file);
+  assert.ok(matches(pattern, "/ws/runs [old]/train.py"), pattern);
+  assert.ok(matches(pattern, "/ws/runs [old]/sub/model.py"), pattern);
+  assert.ok(!matches(pattern, "/ws/runs old/train.py"), pattern);
+  assert.ok(!matches("/ws/runs [old]/**", "/ws/runs [old]/train.py"), "the folder path itself is no glob of its files");
+  assert.ok(matches(braces.clientOptions.documentSelector[0].pattern, "/ws/{a,b}*/train.py"));
+  // `?` also matches a folder differing in one of those characters; the guard gives a file
+  // to its own folder's server only
+  const file = vscode.Uri.file("/ws/runs x/train.py");
+  let oldGot = false;
+  let lookalikeGot = false;
+  await old.clientOptions.middleware.didOpen({ uri: file }, async () => { oldGot = true; });
+  await lookalike.clientOptions.middleware.didOpen({ uri: file }, async () => { lookalikeGot = true; });
+  assert.deepEqual([oldGot, lookalikeGot], [false, true]);
+  assert.equal(mod.getClient(vscode.Uri.file("/ws/runs [old]/train.py")), old);
+});
