@@ -370,7 +370,7 @@ def test_vscode_multiroot(tmp_path):
                                     drive_extra={"GRADLS_E2E_MODE": "multiroot",
                                                  "GRADLS_E2E_MULTIROOT": json.dumps(expected)})
     seen = {s["file"]: s["lines"] for s in report["steps"] if s["step"] == "multiroot-squiggles"}
-    assert seen == {"train_a.py": [6], "train_b.py": [10]}, report["steps"]
+    assert seen == {"train_a.py": [6], "train_b.py": [9, 10]}, report["steps"]
     labels = {s["file"]: s["label"] for s in report["steps"] if s["step"] == "multiroot-status"}
     assert labels == {"train_a.py": "gradls: 1 finding in train_a.py", "train_b.py": "gradls: 1 finding in train_b.py"}
     # each folder's server was started through that folder's own gradls.path, in that folder
