@@ -365,12 +365,14 @@ def test_vscode_multiroot(tmp_path):
         (folder / ".vscode" / "settings.json").write_text(json.dumps({"gradls.path": [str(wrapper)], **settings}))
     workspace = multi / "two.code-workspace"
     workspace.write_text(json.dumps({"folders": [{"path": "a"}, {"path": "b"}], "settings": {}}))
-    expected = [{"file": "train_a.py", "lines": [6]}, {"file": "train_b.py", "lines": [9, 10]}]
+    # train_b's one finding (GRD106) is drawn from the `with` line to the cut expression
+    expected = [{"file": "train_a.py", "lines": [6], "findings": 1},
+                {"file": "train_b.py", "lines": [9, 10], "findings": 1}]
     _, report, _ = _code_server_run(tmp_path, workspace, "vscode-multiroot", trust=False,
                                     drive_extra={"GRADLS_E2E_MODE": "multiroot",
                                                  "GRADLS_E2E_MULTIROOT": json.dumps(expected)})
     seen = {s["file"]: s["lines"] for s in report["steps"] if s["step"] == "multiroot-squiggles"}
-    assert seen == {"train_a.py": [6], "train_b.py": [10]}, report["steps"]
+    assert seen == {"train_a.py": [6], "train_b.py": [9, 10]}, report["steps"]
     labels = {s["file"]: s["label"] for s in report["steps"] if s["step"] == "multiroot-status"}
     assert labels == {"train_a.py": "gradls: 1 finding in train_a.py", "train_b.py": "gradls: 1 finding in train_b.py"}
     # each folder's server was started through that folder's own gradls.path, in that folder

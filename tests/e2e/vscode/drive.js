@@ -35,6 +35,9 @@ const MODE = env("GRADLS_E2E_MODE", "main");
 const PATH_MARKER = env("GRADLS_E2E_PATH_MARKER", "");
 // trust mode: a file the workspace's gradls.shadow.worker wrapper creates when it is started
 const WORKER_MARKER = env("GRADLS_E2E_WORKER_MARKER", "");
+// > 1: slow the page's CPU down this many times (Chrome DevTools throttling), to try the
+// driver's waits as on a loaded machine without loading it
+const CPU_THROTTLE = Number(env("GRADLS_E2E_CPU_THROTTLE", "1"));
 const BUG_LINE = 6; // 1-based
 const BUG_TEXT = ".detach()";
 const FIX_TITLE = "gradls (GRD101): Remove `.detach()`";
@@ -140,42 +143,164 @@ async function waitStatus(page, re, what) {
   }
 }
 
-/** Titles the command palette lists for `query`. */
-async function paletteTitles(page, query) {
-  await page.keyboard.press("Control+Shift+P");
-  await page.waitForSelector(".quick-input-widget input", { timeout: TIMEOUT });
-  await page.keyboard.type(query);
-  await page.waitForTimeout(800);
-  const rows = await page.locator(".quick-input-list .monaco-list-row").allInnerTexts();
-  return rows.map((t) => t.replace(/\s+/g, " ").trim());
+// The quick input (command palette, quick open, go to line). Nothing here types with the
+// keyboard: the text is put into the quick input's own input box (locator.fill), and only once
+// that box is shown and has the keyboard focus, so that on a loaded machine no keystroke meant
+// for the palette can land in an editor (a run once typed "gradls: Show Gradient" into the
+// fixture because the palette took focus late). Keys are pressed only to open and close it.
+const QUICK_INPUT = ".quick-input-widget";
+const QUICK_INPUT_BOX = ".quick-input-widget .quick-input-box input";
+const QUICK_ROWS = ".quick-input-widget .quick-input-list .monaco-list-row";
+
+/** Whether the quick input is shown, whether its input box has the focus, and its value. */
+async function quickInputState(page) {
+  return page.evaluate(({ widgetSel, boxSel }) => {
+    const widget = document.querySelector(widgetSel);
+    const box = document.querySelector(boxSel);
+    const shown = !!widget && getComputedStyle(widget).display !== "none" && widget.getBoundingClientRect().height > 0;
+    return { shown, focused: shown && !!box && document.activeElement === box, value: box ? box.value : null };
+  }, { widgetSel: QUICK_INPUT, boxSel: QUICK_INPUT_BOX });
 }
 
-async function runCommand(page, query, title) {
-  // On a loaded machine the palette may take the first keystrokes before its input has focus
-  // (it then lists recently used commands): close it and type the query again.
-  let titles = [];
-  for (let attempt = 0; attempt < 3; attempt++) {
-    titles = await paletteTitles(page, query);
-    const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
-    const found = await row.waitFor({ timeout: attempt < 2 ? TIMEOUT / 3 : TIMEOUT }).then(() => true, () => false);
-    if (found) {
-      await row.click();
-      return;
-    }
+async function closeQuickInput(page) {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (!(await quickInputState(page)).shown) return;
     await page.keyboard.press("Escape");
+    await page.waitForTimeout(200);
   }
-  throw new Error(`the command palette has no "${title}" for "${query}": ${JSON.stringify(titles)}`);
+  throw new Error(`the quick input does not close: ${JSON.stringify(await quickInputState(page))}`);
+}
+
+/**
+ * Opens the quick input with `key` and sets its value to `value` (its prefix picks the mode:
+ * ">" commands, ":" go to line, none: files). Returns once the box is shown, focused and holds
+ * exactly `value`; retries the key when the quick input does not come up focused in time.
+ */
+async function quickInput(page, key, value) {
+  let last;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    await closeQuickInput(page);
+    await page.keyboard.press(key);
+    last = await waitFor(async () => {
+      const st = await quickInputState(page);
+      return st.shown && st.focused ? st : undefined;
+    }, `the quick input (${key}) to open with the focus`, 10000).catch(() => quickInputState(page));
+    if (!last.shown || !last.focused) continue;
+    await page.locator(QUICK_INPUT_BOX).fill(value);
+    last = await quickInputState(page);
+    if (last.shown && last.focused && last.value === value) return;
+  }
+  throw new Error(`could not put ${JSON.stringify(value)} into the quick input (${key}): ${JSON.stringify(last)}`);
+}
+
+/** The visible rows of the quick input's list: data-index, label (first line of text), aria-label. */
+async function quickRows(page) {
+  return page.locator(QUICK_ROWS).evaluateAll((rows) => rows.map((r) => ({
+    index: r.dataset.index,
+    text: (r.innerText || "").replace(/\s+/g, " ").trim(),
+    aria: r.getAttribute("aria-label") || "",
+  })));
+}
+
+/** The rows once the list has been filtered for the quick input's value (same rows twice). */
+async function settledRows(page) {
+  let prev = null;
+  return waitFor(async () => {
+    const rows = await quickRows(page);
+    const key = JSON.stringify(rows);
+    const settled = rows.length > 0 && key === prev ? rows : undefined;
+    prev = key;
+    if (!settled) await page.waitForTimeout(250);
+    return settled;
+  }, "the quick input's list", TIMEOUT).catch(() => quickRows(page));
+}
+
+/**
+ * Clicks the row `pick(row)` selects (waiting for it to be listed) and waits for the quick
+ * input to close. Throws a `Retry` when the quick input closed (lost the focus) before.
+ */
+async function chooseRow(page, pick, what) {
+  let rows = [];
+  let closed = false;
+  const row = await waitFor(async () => {
+    if (!(await quickInputState(page)).shown) {
+      closed = true;
+      return true;
+    }
+    rows = await quickRows(page);
+    return rows.find(pick);
+  }, what, TIMEOUT).catch(() => undefined);
+  if (closed) throw new Retry(`${what}: the quick input closed before its row was chosen`);
+  if (!row) throw new Error(`${what}: not among ${JSON.stringify(rows.map((r) => r.text))}`);
+  try {
+    await page.locator(`${QUICK_ROWS}[data-index="${row.index}"]`).click({ timeout: 10000 });
+  } catch (err) {
+    if (!(await quickInputState(page)).shown) throw new Retry(`${what}: the quick input closed before the click`);
+    throw err;
+  }
+  await waitFor(async () => !(await quickInputState(page)).shown, `the quick input to close after choosing ${what}`);
+  return row;
+}
+
+/** A step in the quick input that may be tried again from the start (it changed nothing). */
+class Retry extends Error {}
+
+async function withRetries(what, fn, tries = 3) {
+  let last;
+  for (let attempt = 0; attempt < tries; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof Retry)) throw err;
+      last = err;
+      step("retry", { what, why: err.message });
+    }
+  }
+  throw new Error(`${what}: ${last.message} (${tries} tries)`);
+}
+
+/** A palette row's command title: its text up to the keybinding or "recently used". */
+const isTitle = (title) => (r) => r.text === title || r.text.startsWith(`${title} `)
+  || r.aria === title || r.aria.startsWith(`${title},`);
+
+/** Titles the command palette lists for `query` (the palette is left open). */
+async function paletteTitles(page, query) {
+  return withRetries(`the palette's commands for "${query}"`, async () => {
+    await quickInput(page, "Control+Shift+P", `>${query}`);
+    const rows = await settledRows(page);
+    const st = await quickInputState(page);
+    // the rows of a palette that closed, or that lists something else, say nothing
+    if (!st.shown || st.value !== `>${query}`) throw new Retry(`the palette changed while listing: ${JSON.stringify(st)}`);
+    return rows.map((r) => r.text);
+  });
+}
+
+/** Runs the command whose palette title is exactly `title` ("gradls: Show Gradient Flow"). */
+async function runCommand(page, title) {
+  await withRetries(`running "${title}"`, async () => {
+    await quickInput(page, "Control+Shift+P", `>${title}`);
+    await chooseRow(page, isTitle(title), `the command "${title}" in the palette`);
+  });
+  step("command", { title });
 }
 
 async function openFile(page, file = FILE) {
-  await page.locator(".monaco-workbench").click({ position: { x: 700, y: 400 } }).catch(() => {});
-  await page.keyboard.press("Control+P");
-  await page.waitForSelector(".quick-input-widget input", { timeout: TIMEOUT });
-  await page.keyboard.type(file);
-  await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${file}"]`, { timeout: TIMEOUT });
-  await page.keyboard.press("Enter");
-  await page.waitForSelector(`.tab[aria-label*="${file}"]`, { timeout: TIMEOUT });
+  await withRetries(`opening ${file}`, async () => {
+    await quickInput(page, "Control+P", file);
+    await chooseRow(page, (r) => r.aria.includes(file) || r.text.startsWith(file), `${file} in quick open`);
+  });
+  await page.waitForSelector(`.tab.active[aria-label*="${file}"]`, { timeout: TIMEOUT });
   step("opened", { file });
+}
+
+/** Fails when `file` (in the workspace) no longer holds `original` or its editor has unsaved
+ * changes: the driver must never type into it. */
+async function assertUntouched(page, file, original) {
+  const dirty = await page.locator(`.tab.dirty[aria-label*="${file}"]`).count();
+  const text = fs.readFileSync(path.join(WORKSPACE, file), "utf8");
+  if (dirty || text !== original) {
+    throw new Error(`${file} was changed by the driver (dirty tab: ${dirty > 0}); on disk: ${JSON.stringify(text.slice(0, 200))}`);
+  }
 }
 
 /** The 1-based lines of the squiggles (error, warning or info) in the active editor. */
@@ -203,13 +328,15 @@ async function squiggleLines(page) {
 }
 
 /**
- * A two-folder .code-workspace (GRADLS_E2E_MULTIROOT: [{file, lines}]): both files have the
+ * A two-folder .code-workspace (GRADLS_E2E_MULTIROOT: [{file, lines, findings}]): both files have the
  * same two bugs; each folder's settings select a different rule, so each file must show only
  * the finding its own folder's server reports, on its line, and the status bar counts it.
  */
 async function multirootScenario(page) {
   const files = JSON.parse(env("GRADLS_E2E_MULTIROOT"));
-  for (const { file, lines } of files) {
+  // `lines`: every line a squiggle is drawn on (a finding's range may span several lines);
+  // `findings`: how many findings the status bar counts (default: one per line)
+  for (const { file, lines, findings = lines.length } of files) {
     await openFile(page, file);
     const got = await waitFor(async () => {
       const l = await squiggleLines(page);
@@ -222,7 +349,7 @@ async function multirootScenario(page) {
     if (JSON.stringify(settled) !== JSON.stringify(lines)) {
       throw new Error(`${file}: squiggles on lines ${JSON.stringify(settled)}, expected ${JSON.stringify(lines)}`);
     }
-    const st = await waitStatus(page, new RegExp(`^gradls: ${lines.length} findings? in ${file.replace(/\./g, "\\.")}$`),
+    const st = await waitStatus(page, new RegExp(`^gradls: ${findings} findings? in ${file.replace(/\./g, "\\.")}$`),
       `the status bar item to count ${file}'s findings`);
     step("multiroot-status", { file, ...st });
     await shot(page, `multiroot-${file.replace(/\W/g, "_")}`);
@@ -237,6 +364,7 @@ async function multirootScenario(page) {
  * "gradls: Fix All Gradient Issues" then fixes the file.
  */
 async function trustScenario(page) {
+  const original = fs.readFileSync(path.join(WORKSPACE, FILE), "utf8");
   // the workspace trust prompt: refuse
   const no = page.locator(".monaco-dialog-box .monaco-button", { hasText: /don.t trust/i }).first();
   await no.waitFor({ timeout: TIMEOUT });
@@ -255,12 +383,12 @@ async function trustScenario(page) {
   if (titles.some((t) => /Confirm Gradients|Show Gradient Flow/.test(t))) {
     throw new Error(`Confirm / Show Gradient Flow offered in restricted mode: ${JSON.stringify(titles)}`);
   }
-  await page.keyboard.press("Escape");
+  await closeQuickInput(page);
   if (fs.existsSync(PATH_MARKER)) throw new Error("the workspace's gradls.path ran in restricted mode");
   if (WORKER_MARKER && fs.existsSync(WORKER_MARKER)) throw new Error("the workspace's gradls.shadow.worker ran in restricted mode");
 
   // trust the folder
-  await runCommand(page, "Manage Workspace Trust", "Manage Workspace Trust");
+  await runCommand(page, "Workspaces: Manage Workspace Trust");
   const trust = page.locator(".workspace-trust-editor .monaco-button", { hasText: /^Trust( Folder)?$/ }).first();
   await trust.waitFor({ timeout: TIMEOUT });
   await shot(page, "trust-editor");
@@ -285,17 +413,21 @@ async function trustScenario(page) {
     "the status bar to count the finding without restricted mode");
   step("status-trusted", trustedStatus);
   const trustedTitles = await paletteTitles(page, "gradls: ");
-  await page.keyboard.press("Escape");
+  await closeQuickInput(page);
   step("palette-trusted", { titles: trustedTitles });
   if (!trustedTitles.some((t) => /Confirm Gradients/.test(t))) throw new Error(`no Confirm once trusted: ${JSON.stringify(trustedTitles)}`);
   if (!trustedTitles.some((t) => /Show Gradient Flow/.test(t))) throw new Error(`no Show Gradient Flow once trusted: ${JSON.stringify(trustedTitles)}`);
 
+  await assertUntouched(page, FILE, original);
+
   // the gradient flow webview: the shadow run's page, and its line link opens the editor there
   await flowScenario(page);
+  await assertUntouched(page, FILE, original);
 
   // Fix All on the file
-  await page.keyboard.press("Control+1");
-  await runCommand(page, "gradls: Fix All", "Fix All Gradient Issues");
+  await page.locator(`.tab[aria-label*="${FILE}"]`).first().click();
+  await page.waitForSelector(`.tab.active[aria-label*="${FILE}"]`, { timeout: TIMEOUT });
+  await runCommand(page, "gradls: Fix All Gradient Issues");
   await waitFor(async () => (await squiggles(page)).length === 0, "Fix All to remove the squiggle");
   await page.keyboard.press("Control+1");
   await page.keyboard.press("Control+S");
@@ -370,11 +502,12 @@ async function notebookScenario(page) {
   await shot(page, "notebook-problems");
 }
 
-/** The frame of the gradient-flow webview (VS Code nests a webview two iframes deep). */
+/** The frame of the gradient-flow webview (VS Code nests a webview two iframes deep); the
+ * panel is created with the finished report, so its heading means the page is complete. */
 async function flowFrame(page) {
   for (const frame of page.frames()) {
     try {
-      if ((await frame.locator("tr.param").count()) > 0) return frame;
+      if ((await frame.locator("h1", { hasText: /Gradient flow of/ }).count()) > 0) return frame;
     } catch {
       // a frame that went away
     }
@@ -384,19 +517,21 @@ async function flowFrame(page) {
 
 async function flowScenario(page) {
   await page.locator(`.tab[aria-label*="${FILE}"]`).first().click();
-  await runCommand(page, "gradls: Show Gradient", "Show Gradient Flow");
+  await page.waitForSelector(`.tab.active[aria-label*="${FILE}"]`, { timeout: TIMEOUT });
+  await runCommand(page, "gradls: Show Gradient Flow");
   const frame = await waitFor(() => flowFrame(page), "the gradient flow webview", 120000);
   const heading = (await frame.locator("h1").innerText()).trim();
   const rows = await frame.locator("tr.param").evaluateAll((trs) =>
     trs.map((tr) => ({ name: tr.dataset.name, grad: tr.dataset.grad, cls: tr.className,
       text: tr.innerText.replace(/\s+/g, " ").trim() })));
   const links = await frame.locator("a[data-line]").evaluateAll((as) => as.map((a) => a.dataset.line));
-  step("flow", { heading, rows, links });
+  const summary = (await frame.locator("body").innerText()).replace(/\s+/g, " ").trim().slice(0, 600);
+  step("flow", { heading, rows, links, summary });
   await shot(page, "flow");
   if (!/Gradient flow of detach_bug\.py/.test(heading)) throw new Error(`flow page heading: ${heading}`);
   // the fixture's model is detached before the loss: its weight and bias get no gradient
   const cut = rows.filter((r) => r.grad === "none" && /v-problem/.test(r.cls));
-  if (cut.length !== 2) throw new Error(`expected 2 parameters without gradient: ${JSON.stringify(rows)}`);
+  if (cut.length !== 2) throw new Error(`expected 2 parameters without gradient: ${JSON.stringify(rows)}; the page: ${summary}`);
   if (!links.includes(String(BUG_LINE))) throw new Error(`no link to line ${BUG_LINE}: ${JSON.stringify(links)}`);
   // put the cursor elsewhere, then follow the link
   await page.locator(`.tab[aria-label*="${FILE}"]`).first().click();
@@ -429,6 +564,11 @@ async function main() {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const consoleErrors = [];
   page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+  if (CPU_THROTTLE > 1) {
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Emulation.setCPUThrottlingRate", { rate: CPU_THROTTLE });
+    step("cpu-throttle", { rate: CPU_THROTTLE });
+  }
   try {
     const what = WORKSPACE.endsWith(".code-workspace") ? "workspace" : "folder";
     await page.goto(`${URL}/?${what}=${encodeURIComponent(WORKSPACE)}`);
@@ -491,10 +631,13 @@ async function main() {
 
     // 4. Ctrl+. on the squiggle offers the quick fix
     await page.keyboard.press("Control+1"); // focus the editor
-    await page.keyboard.press("Control+G");
-    await page.waitForSelector(".quick-input-widget input", { timeout: TIMEOUT });
-    await page.keyboard.type(`${BUG_LINE}:16`);
+    await quickInput(page, "Control+G", `:${BUG_LINE}:16`);
+    // Enter goes to the quick input: it still has the focus and holds the position
+    const goto = await quickInputState(page);
+    if (!goto.focused || goto.value !== `:${BUG_LINE}:16`) throw new Error(`go to line: ${JSON.stringify(goto)}`);
     await page.keyboard.press("Enter");
+    await waitFor(async () => !(await quickInputState(page)).shown, "go to line to close");
+    await waitFor(async () => new RegExp(`Ln ${BUG_LINE}, Col 16`).test(await cursorText(page)), `the cursor at ${BUG_LINE}:16`);
     await page.waitForTimeout(300);
     await page.keyboard.press("Control+.");
     const item = page.locator(".action-widget .monaco-list-row", { hasText: FIX_TITLE }).first();
