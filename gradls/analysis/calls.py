@@ -12,6 +12,7 @@ from .interpreter import (
     EVAL_TAG, FIRST_LAYER_PREFIX, INPLACE_LAYER_TAG, LAYER_PREFIX, LAYER_INPUT_TAG, TRAINING_FACT, _elements, saved_for_backward,
 )
 from .constants import GRADIENT_FREE, UNKNOWN_VALUE, argument_constant
+from .hooks import runs_hook, written_attributes
 from .tensor_types import IS_TENSOR, NOT_TENSOR, made_type
 from .external import (
     FUNCTION_ALIAS, LOSS_INSTANCE, MODULE_INSTANCE, ExternalClass, ExternalFunction, ExternalInstance,
@@ -778,6 +779,35 @@ def _inplace_method(interp, call: ast.Call, func: ast.Attribute, receiver: Flow)
 
 
 def _call_module(interp, call: ast.Call, module: Flow, method: str = "forward") -> Flow:
+    result = _module_result(interp, call, module, method)
+    if method == "forward" and interp.scope.forward_hooks:
+        _run_forward_hooks(interp, call, result)
+    return result
+
+
+def _run_forward_hooks(interp, call: ast.Call, output: Flow) -> None:
+    """The forward hooks objects of this scope registered on the called module or a module it
+    holds: the attributes each assigns are what it computed from this call's input and output
+    (`store.feats = out.detach()`), read as `store.feats` until the next call."""
+    called = N.dotted_text(call.func)
+    if called is None:
+        return
+    for hooked, holder, method in interp.scope.forward_hooks:
+        if not runs_hook(called, hooked) or len(method.params) < 4:
+            continue
+        interp.program.summary(method)
+        record = interp.program.records.get(method.node)
+        if record is None or record.scope is None:
+            continue
+        _module, inputs, out = method.params[1:4]
+        passed = {inputs: join(_args(interp, call)).without_tags(), out: output}
+        for attribute in written_attributes(method.node):
+            written = record.scope.env.get(f"self.{attribute}")
+            if written is not None:
+                interp.env[f"{holder}.{attribute}"] = Summary(written).apply(passed, call)
+
+
+def _module_result(interp, call: ast.Call, module: Flow, method: str) -> Flow:
     # `self` of the method is the instance; renamed before the caller's arguments go in, whose
     # own `self.…` (a call made inside another method) must keep their names
     external = _external_method(interp, module, method)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from . import names as N
 from .links import WeakLink
 from .constants import decide_test
+from .hooks import hooked_argument
 from .tensor_types import TypeFacts, decide as decide_by_type, made_type, tensor_argument, tested_name
 from .values import (
     ARGUMENT, COPY_CONSTRUCT, DETACH, EMPTY, MAYBE_MODULE, MODULE, NO_GRAD, NONDIFF,
@@ -156,6 +157,9 @@ class Scope:
     # on: (`LocalHazard` of this file or `Hazard` of another, the call, the called value)
     hazards: list = field(default_factory=list)
     called: set = field(default_factory=set)   # parameters it calls as modules with grad on (`model(x)`)
+    # (hooked module label, label of the object keeping what the hook computes, hook method's
+    # Callee) for the forward hooks objects built here register (gradls/analysis/hooks.py)
+    forward_hooks: list = field(default_factory=list)
     _statements: list | None = None
 
     @property
@@ -261,6 +265,8 @@ class Interpreter:
         flow = self.eval_value(stmt.value, label)
         for target in stmt.targets:
             self.bind(target, flow, stmt)
+        if label is not None and isinstance(stmt.value, ast.Call):
+            self._note_forward_hooks(stmt.value, label)
         if len(stmt.targets) == 1:
             target, value = stmt.targets[0], stmt.value
             if isinstance(target, ast.Name):
@@ -269,6 +275,17 @@ class Interpreter:
                 for one, its_value in zip(target.elts, value.elts):  # x, y = torch.randn(8, 4), [...]
                     if isinstance(one, ast.Name):
                         self._note_type(one.id, its_value)
+
+    def _note_forward_hooks(self, call: ast.Call, holder: str) -> None:
+        """`store = FeatureStore(critic[1])` of a plain class registering a forward hook on its
+        argument: calls of `critic` run the hook for `store` (gradls/analysis/hooks.py)."""
+        info = self.program.local_class(call.func.id) if isinstance(call.func, ast.Name) else None
+        registered = self.program.forward_hooks_of(info) if info is not None else {}
+        for param, method in registered.items():
+            argument = hooked_argument(call, info.methods["__init__"].params[1:], param)
+            hooked = N.dotted_text(argument) if argument is not None else None
+            if hooked is not None:
+                self.scope.forward_hooks.append((hooked, holder, info.methods[method]))
 
     def _note_type(self, name: str, value: ast.AST) -> None:
         """What `name = value` makes known of its type, or the type test it holds."""

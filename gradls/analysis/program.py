@@ -23,6 +23,7 @@ from .reuse import (
 )
 from .source import SourceFile
 from .constants import GRADIENT_FREE, Constructions, decide_test, instance_constants, tested_parameters
+from .hooks import hooked_parameters
 from .layers import container_layers
 from .tensor_types import IS_TENSOR, TYPE_FACTS, type_tested_names
 from .walk import guarded_definitions, statements
@@ -195,6 +196,7 @@ class FileAnalysis:
         self.module_env: dict[str, Flow] = {}
         self.breaks: dict[tuple, Break] = {}
         self.module_scope: Scope | None = None
+        self._forward_hooks: dict[str, dict] = {}  # class name -> `hooked_parameters`
         self.constructions: list[OptimizerConstruction] = []
         self.trains = False  # the file calls backward, builds an optimizer or has a training_step
         self.trains_text = any(word in source.text for word in TRAINING_WORDS)
@@ -636,6 +638,13 @@ class FileAnalysis:
         value = self.module_env.get(name)
         self._note_read("global", name, value)
         return value is not None
+
+    def forward_hooks_of(self, info: ClassInfo) -> dict:
+        """`__init__` parameter -> the method the class registers as a forward hook on it."""
+        known = self._forward_hooks.get(info.name)
+        if known is None:
+            known = self._forward_hooks[info.name] = hooked_parameters(info)
+        return known
 
     def local_class(self, name: str) -> ClassInfo | None:
         info = self.classes.get(name)
