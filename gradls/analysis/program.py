@@ -306,12 +306,12 @@ class FileAnalysis:
                 info.callables.discard(attribute)
 
     def _type_attributes_from_other_files(self, info: ClassInfo, params: list, from_params: dict) -> None:
-        """The same where only the project's other files build the class (`Wrapper(Block(...))`
-        in a model file): an attribute the class calls is of the module class every such call
-        passes it (see `constructed_arguments` of gradls/crossmodule/resolver.py)."""
+        """The same where only the project's other files build the module class
+        (`Wrapper(Block(...))` in a model file): an attribute it calls is of the module class
+        every such call passes it (see `constructed_arguments` of gradls/crossmodule/resolver.py)."""
         ask = getattr(self.resolver, "constructed_arguments", None)
-        if ask is None or info.name in self._local_bases():
-            return
+        if ask is None or not info.is_module or info.name in self._local_bases():
+            return  # a plain object holding a module (a loss computer) is called as it is
         for attribute, param in from_params.items():
             if f"self.{attribute}(" not in self.source.text:
                 continue
