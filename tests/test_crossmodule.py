@@ -566,6 +566,8 @@ class Wrapper(nn.Module):
     ("from .blocks import Block, Other, Wrapper\na = Wrapper(Block(), 2.0)\nb = Wrapper(Other(), 1.0)\n",
      {"class:Block", "class:Other"}),                       # two classes: the engine leaves it unknown
     ("from .blocks import Block, Wrapper\nblock = Block()\na = Wrapper(block, 2.0)\n", None),  # a name
+    ("import torch.nn as nn\nfrom .blocks import Wrapper\na = Wrapper(nn.Linear(4, 4), 2.0)\n", {"torch:Linear"}),
+    ("import torch.nn as nn\nfrom .blocks import Wrapper\na = Wrapper(nn.ReLU(), 2.0)\n", None),  # nothing to train
     ("from .blocks import Block, Wrapper\nparts = [Block(), 2.0]\na = Wrapper(*parts)\n", None),
     ("from .blocks import Block\nclass Wrapper:\n    pass\na = Wrapper(Block(), 2.0)\n", None),  # another Wrapper
 ])

@@ -9,7 +9,7 @@ from .interpreter import (
     LEAF_TAG, LIST_TAG, MODEL_LIKE_ARGS, MODULE_TAG, NONSCALAR_TAG,
     BATCHED_TAG, OPTIMIZER_TAG, PARAMLESS_TAG, PARAMS_TAG, REDUCTIONS, SAVED_TAG, SCALAR_TAG, CallEvent,
     INFERENCE_TAG, INTEGER_TAG, InplaceEvent, SinkEvent, torch_module_saves, torch_module_tag,
-    EVAL_TAG, FIRST_LAYER_PREFIX, INPLACE_LAYER_TAG, LAYER_PREFIX, LAYER_INPUT_TAG, TRAINING_FACT, _elements, saved_for_backward,
+    ELEMENTS_PREFIX, EVAL_TAG, FIRST_LAYER_PREFIX, INPLACE_LAYER_TAG, LAYER_PREFIX, LAYER_INPUT_TAG, TRAINING_FACT, _elements, saved_for_backward,
 )
 from .constants import GRADIENT_FREE, UNKNOWN_VALUE, argument_constant
 from .hooks import runs_hook, written_attributes
@@ -834,6 +834,10 @@ def _module_result(interp, call: ast.Call, module: Flow, method: str) -> Flow:
         if method == "forward" and any(BATCHED_TAG in f.tags for f in flows.values()):
             result = result.with_tags(NONSCALAR_TAG, BATCHED_TAG)
         return result
+    if method == "forward":
+        repeated = _repeated_layer(interp, call, module)
+        if repeated is not None:
+            return repeated
     args = _args(interp, call)
     if method == "forward":
         _layer_effects(interp, call, module, args)
@@ -843,6 +847,19 @@ def _module_result(interp, call: ast.Call, module: Flow, method: str) -> Flow:
     result = Flow(module.live | flow.live, module.cuts | flow.cuts,
                   frozenset({NONSCALAR_TAG, BATCHED_TAG}) if batched else frozenset())
     return _torch_module_saved(interp, call, module, result)
+
+
+def _repeated_layer(interp, call: ast.Call, sequential: Flow) -> Flow | None:
+    """`nn.Sequential(*[Block(...) for _ in range(n)])(x)`, every layer a Block of a known
+    class: what gradient reaches through n of them is what reaches through one, so one
+    Block's forward stands for them all (its cuts included)."""
+    classes = [t[len(ELEMENTS_PREFIX):] for t in sequential.tags if t.startswith(ELEMENTS_PREFIX)]
+    if len(classes) != 1 or not sequential.live:
+        return None
+    layer = Flow(sequential.live, sequential.cuts, frozenset({MODULE_TAG, classes[0]}))
+    if _external_method(interp, layer, "forward") is None and _class_method(interp, layer, "forward") is None:
+        return None
+    return _call_module(interp, call, layer)
 
 
 def _note_called_argument(interp, module: Flow) -> None:

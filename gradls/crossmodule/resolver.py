@@ -346,9 +346,17 @@ class ProjectResolver:
 
     def _module_class_built(self, imports, argument, importer: str, real: str) -> str | None:
         """`Block(...)` passed by `importer`: the tag of that module class, or None."""
+        from ..analysis.interpreter import torch_module_tag
+        from ..analysis.names import PARAMLESS_MODULE_SUFFIXES, PARAMLESS_MODULES
+
         if not isinstance(argument, ast.Call):
             return None
         qualified = imports.qualify(argument.func)
+        short = (qualified or "").rsplit(".", 1)[-1]
+        if (qualified or "").startswith("torch.nn.") and short[:1].isupper():
+            # `Wrapper(nn.Linear(8, 8))`; a layer without parameters (or a loss) holds nothing to train
+            paramless = short in PARAMLESS_MODULES or short.endswith(PARAMLESS_MODULE_SUFFIXES) or short.endswith("Loss")
+            return None if paramless else torch_module_tag(short, argument, imports)
         local = self._defined_at(qualified, importer, real)
         if local is not None:
             return f"class:{local}"
