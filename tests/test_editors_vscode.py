@@ -379,3 +379,70 @@ def test_vscode_multiroot(tmp_path):
     for name in ("a", "b"):
         assert markers[name].exists(), f"folder {name}'s gradls.path was never started"
         assert Path(markers[name].read_text().strip()).resolve() == (multi / name).resolve()
+
+
+@pytest.mark.e2e
+def test_vscode_workspace_folders_added_and_removed(tmp_path):
+    """Workspace folders added and removed at run time. The .code-workspace starts with folder
+    a alone; the driver adds folder b by writing the .code-workspace on disk (VS Code reloads
+    it), which must start b's own server (through b's gradls.path, in b) before any of b's
+    files is open; train_b.py then shows only what b's settings select (GRD106: b ignores
+    GRD101). Removing b must stop that server (its process exits) and hand train_b.py, still
+    open, to the default server (the user's gradls.path), which reports both of its findings,
+    once; a's server keeps publishing (deleting line 6 of train_a.py clears its finding, the
+    undo brings it back)."""
+    multi = tmp_path / "multi"
+    tools = tmp_path / "tools"
+    tools.mkdir()
+
+    def wrapper(name: str) -> tuple[Path, Path]:
+        # appends "PID CWD ARGS" (exec keeps the PID: it is the server's) to a marker
+        marker = tmp_path / f"server-{name}.log"
+        script = tools / f"gradls-{name}"
+        script.write_text(f"#!/bin/sh\necho \"$$ $(pwd) $*\" >> '{marker}'\n"
+                          f"exec '{sys.executable}' -m gradls \"$@\"\n")
+        script.chmod(0o755)
+        return script, marker
+
+    markers = {}
+    for name, select, settings in (("a", '["GRD101"]', {}), ("b", '["GRD1"]', {"gradls.ignore": ["GRD101"]})):
+        folder = multi / name
+        folder.mkdir(parents=True)
+        (folder / f"train_{name}.py").write_text(MULTIROOT_CODE)
+        (folder / "pyproject.toml").write_text(f'[project]\nname = "e2e-{name}"\nversion = "0"\n\n'
+                                               f"[tool.gradls]\nselect = {select}\n")
+        script, markers[name] = wrapper(name)
+        (folder / ".vscode").mkdir()
+        (folder / ".vscode" / "settings.json").write_text(json.dumps({"gradls.path": [str(script)], **settings}))
+    default_script, default_marker = wrapper("default")
+    workspace = multi / "folders.code-workspace"
+    workspace.write_text(json.dumps({"folders": [{"path": "a"}], "settings": {}}, indent=2))
+    original_a = (multi / "a" / "train_a.py").read_text()
+    _, report, _ = _code_server_run(
+        tmp_path, workspace, "vscode-folders", trust=False,
+        user_settings={"gradls.path": [str(default_script)]},
+        drive_extra={"GRADLS_E2E_MODE": "folders",
+                     "GRADLS_E2E_FOLDERS": json.dumps({"add": "b", "fileA": "train_a.py", "fileB": "train_b.py",
+                                                       "marker": str(markers["b"]),
+                                                       "defaultMarker": str(default_marker)})})
+    data = {s["step"]: s for s in report["steps"]}
+    for want in ("folders-a", "folders-b-started", "folders-b", "folders-b-stopped", "folders-b-default",
+                 "folders-a-edited", "folders-a-undone"):
+        assert want in data, (want, list(data))
+    assert data["folders-b"]["lines"] == [9, 10] and data["folders-b"]["label"] == "gradls: 1 finding in train_b.py"
+    assert data["folders-b-default"]["lines"] == [6, 9, 10]
+    assert data["folders-b-default"]["label"] == "gradls: 2 findings in train_b.py"
+    assert data["folders-a-edited"]["label"] == "gradls: no findings in train_a.py"
+
+    def serves(marker: Path) -> list[list[str]]:
+        return [line.split(" ") for line in marker.read_text().splitlines() if " serve" in line]
+
+    # b's server: started once, through b's gradls.path, in b; the default server once, when
+    # train_b.py was left outside the folders; a's once (none restarted)
+    b_runs = serves(markers["b"])
+    assert len(b_runs) == 1 and Path(b_runs[0][1]).resolve() == (multi / "b").resolve(), b_runs
+    a_runs = serves(markers["a"])
+    assert len(a_runs) == 1 and Path(a_runs[0][1]).resolve() == (multi / "a").resolve(), a_runs
+    assert len(serves(default_marker)) == 1, default_marker.read_text()
+    assert json.loads(workspace.read_text())["folders"] == [{"path": "a"}]
+    assert (multi / "a" / "train_a.py").read_text() == original_a

@@ -285,6 +285,10 @@ async function ensureDefaultServer(): Promise<void> {
 }
 
 async function onFoldersChange(event: vscode.WorkspaceFoldersChangeEvent): Promise<void> {
+  // listen at once: the added folders' settings may arrive while a removed one's server stops
+  const settingsLoaded = new Map(
+    event.added.filter((f) => f.uri.scheme === "file").map((f) => [f.uri.toString(), folderSettingsLoaded(f)]),
+  );
   for (const folder of event.removed) {
     const server = servers.get(folder.uri.toString());
     if (server) {
@@ -312,13 +316,54 @@ async function onFoldersChange(event: vscode.WorkspaceFoldersChangeEvent): Promi
     log().info(`folder ${folder.name} was added to the workspace: starting its server`);
   }
   await Promise.all([
-    ...added.map((folder) => start(serverOf(folder))),
+    ...added.map(async (folder) => {
+      // registered now (the status bar shows it starting), started with the folder's own
+      // settings once they are loaded, unless a settings change or a restart started it
+      const server = serverOf(folder);
+      await settingsLoaded.get(folder.uri.toString());
+      if (servers.get(server.key) === server && server.startedWith === undefined) {
+        await start(server);
+      }
+    }),
     ...affected.map((server) => restartServer(server)),
   ]);
   if (!servers.has(DEFAULT_KEY) && needsDefaultServer()) {
     await ensureDefaultServer();
   }
   updateStatus();
+}
+
+/** How long a folder just added waits for its settings before its server starts anyway. */
+let folderSettingsWaitMs = 1500;
+
+export function setFolderSettingsWait(ms: number): void {
+  folderSettingsWaitMs = ms;
+}
+
+/** Resolves when VS Code reports a change of `folder`'s gradls settings, or after
+ * folderSettingsWaitMs (a folder without gradls settings of its own gets no such event). VS Code
+ * loads the settings of a folder just added (its .vscode/settings.json) after it reports the
+ * folder: a server started at once would get the workspace's or the user's gradls.path /
+ * gradls.interpreter, show a "not found" error where only the folder's own settings find
+ * gradls, and be restarted a moment later. */
+function folderSettingsLoaded(folder: vscode.WorkspaceFolder): Promise<void> {
+  return new Promise((resolve) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let listener: vscode.Disposable | undefined;
+    const done = () => {
+      if (timer !== undefined) {
+        clearTimeout(timer);
+      }
+      listener?.dispose();
+      resolve();
+    };
+    timer = setTimeout(done, folderSettingsWaitMs);
+    listener = vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration("gradls", folder.uri)) {
+        done();
+      }
+    });
+  });
 }
 
 /** The paths of the open Python files and Jupyter notebooks. */
@@ -349,7 +394,11 @@ async function onConfigurationChange(event: vscode.ConfigurationChangeEvent): Pr
       const scope = server.folder?.uri;
       const kind = changeKind((key) => event.affectsConfiguration(key, scope));
       if (kind === "restart" && startInputs(server) !== server.startedWith) {
-        log().info(`gradls.path / gradls.interpreter changed for ${serverName(server)}: restarting its server`);
+        log().info(
+          server.startedWith === undefined
+            ? `the settings of ${serverName(server)} are loaded: starting its server`
+            : `gradls.path / gradls.interpreter changed for ${serverName(server)}: restarting its server`,
+        );
         await restartServer(server);
       } else if (kind !== "none" && server.client && server.client.state === State.Running) {
         const settings = currentServerSettings(scope);

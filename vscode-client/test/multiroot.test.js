@@ -21,6 +21,8 @@ function fakeDeps(over = {}) {
 async function activate(state, deps) {
   const { mod, vscode } = load(EXT, state);
   mod.setDiscoveryDeps(deps);
+  // how long a folder just added waits for its settings (short here: the stub sends them at once)
+  mod.setFolderSettingsWait(state.folderSettingsWaitMs ?? 20);
   await mod.activate({ subscriptions: [], extensionPath: "/nonexistent-extension" });
   return { mod, vscode };
 }
@@ -107,6 +109,49 @@ test("adding a folder starts one server; removing a folder stops only its server
   assert.equal(state.clients.length, 3, "nothing new is started");
   assert.equal(byCwd(state, "/ws/a")[0].stopped, true);
   assert.deepEqual(live(state).map((x) => x.serverOptions.options.cwd).sort(), ["/ws/b", "/ws/c"]);
+});
+
+test("a folder added starts its server with the folder's own settings, which VS Code loads after reporting the folder", async () => {
+  const state = twoFolders({ folderSettingsWaitMs: 60000 });
+  const { vscode } = await activate(state, importable);
+  assert.equal(state.clients.length, 2);
+  // VS Code reports the folder first; its .vscode/settings.json is not loaded yet (nothing
+  // finds gradls without it: no user interpreter, nothing on PATH)
+  const changing = vscode._changeFolders({ added: ["/ws/c"] });
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(state.clients.length, 2, "no server before the folder's settings are loaded");
+  assert.deepEqual(vscode.window.messages, [], "no error for the user's settings");
+  assert.match(vscode.window.statusItems[0].accessibilityInformation.label, /^gradls: /);
+  // then its settings arrive
+  state.folderConfig["/ws/c"] = { interpreter: ["/ws/c/.venv/bin/python"], select: ["GRD106"] };
+  await vscode._fireConfigChange(["gradls.interpreter", "gradls.select"], ["/ws/c"]);
+  await changing;
+  const c = byCwd(state, "/ws/c");
+  assert.equal(c.length, 1, "started once, with the folder's settings");
+  assert.equal(c[0].serverOptions.command, "/ws/c/.venv/bin/python");
+  assert.deepEqual(c[0].clientOptions.initializationOptions, { settings: { select: ["GRD106"] } });
+  assert.equal(c[0].stopped, false);
+  assert.deepEqual(vscode.window.messages, []);
+  assert.equal(live(state).length, 3);
+});
+
+test("a folder added with no gradls settings of its own starts after the wait; one removed meanwhile never starts", async () => {
+  const state = twoFolders({ folderSettingsWaitMs: 50 });
+  const { vscode } = await activate(state, fakeDeps({ importable: ["/ws/a/.venv/bin/python", "/ws/b/.venv/bin/python"], onPath: true }));
+  // a settings change for another folder does not end the wait
+  const adding = vscode._changeFolders({ added: ["/ws/c"] });
+  await vscode._fireConfigChange(["gradls.select"], ["/ws/a"]);
+  assert.equal(byCwd(state, "/ws/c").length, 0);
+  await adding;
+  const c = byCwd(state, "/ws/c");
+  assert.equal(c.length, 1);
+  assert.equal(c[0].serverOptions.command, "/usr/local/bin/gradls");
+  // removed before its settings came: never started
+  const addingD = vscode._changeFolders({ added: ["/ws/d"] });
+  await vscode._changeFolders({ removed: ["/ws/d"] });
+  await addingD;
+  assert.equal(byCwd(state, "/ws/d").length, 0);
+  assert.equal(live(state).length, 3);
 });
 
 test("a settings change in one folder restarts or updates only that folder's server", async () => {

@@ -30,6 +30,7 @@ const CHROMIUM = env("GRADLS_E2E_CHROMIUM"); // tests/e2e/setup.sh's CACHE/bin/c
 const TIMEOUT = Number(env("GRADLS_E2E_TIMEOUT_MS", "60000"));
 // "main": squiggle, hover, Problems, quick fix, status bar (workspace trust off).
 // "trust": the folder opened untrusted (restricted mode), then trusted; see trustScenario().
+// "notebook", "multiroot", "folders" (workspace folders added and removed): see their scenarios.
 const MODE = env("GRADLS_E2E_MODE", "main");
 // trust mode: a file the workspace's gradls.path wrapper creates when it is started
 const PATH_MARKER = env("GRADLS_E2E_PATH_MARKER", "");
@@ -356,6 +357,127 @@ async function multirootScenario(page) {
   }
 }
 
+/** The servers a gradls.path wrapper started: the lines it appended to `marker`
+ * ("PID CWD ARGS...", the wrapper execs gradls, so PID is the server's), `serve` runs only. */
+function serversFromMarker(marker) {
+  if (!fs.existsSync(marker)) return [];
+  return fs.readFileSync(marker, "utf8").split("\n").filter(Boolean).map((line) => {
+    const [pid, cwd, ...args] = line.split(" ");
+    return { pid: Number(pid), cwd, args };
+  }).filter((s) => s.args.includes("serve"));
+}
+
+/** Whether process `pid` is still alive. */
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === "EPERM";
+  }
+}
+
+/** Waits until the active editor has squiggles on exactly `lines` (they stay so for a while,
+ * long enough for a wrong or a second server to publish too) and the status bar counts
+ * `findings` in `file`. */
+async function expectFindings(page, file, lines, findings, what) {
+  let last;
+  const seen = await waitFor(async () => {
+    last = await squiggleLines(page);
+    if (JSON.stringify(last) !== JSON.stringify(lines)) return undefined;
+    await page.waitForTimeout(2500);
+    last = await squiggleLines(page);
+    return JSON.stringify(last) === JSON.stringify(lines) ? last : undefined;
+  }, `${what}: squiggles on lines ${JSON.stringify(lines)} in ${file}`).catch((err) => {
+    throw new Error(`${err.message}; they are on ${JSON.stringify(last)}`);
+  });
+  const label = findings === 0 ? "no findings" : `${findings} findings?`;
+  const st = await waitStatus(page, new RegExp(`^gradls: ${label} in ${file.replace(/\./g, "\\.")}$`),
+    `${what}: the status bar item to count ${findings} in ${file}`);
+  return { lines: seen, label: st.label };
+}
+
+async function activateTab(page, file) {
+  await page.locator(`.tab[aria-label*="${file}"]`).first().click();
+  await page.waitForSelector(`.tab.active[aria-label*="${file}"]`, { timeout: TIMEOUT });
+}
+
+/**
+ * Workspace folders added and removed at run time (GRADLS_E2E_FOLDERS: {add, marker, defaultMarker,
+ * fileA, fileB}). The .code-workspace (WORKSPACE) starts with folder a alone; a's pyproject
+ * selects GRD101, b's selects every GRD1 rule but b's own VS Code settings ignore GRD101, and
+ * each folder's gradls.path is a wrapper that appends "PID CWD ARGS" to a marker (the user's
+ * gradls.path, the default server's, to defaultMarker). Adding b to the .code-workspace on disk
+ * must start b's own server (in b, before any of b's files is open), which gives train_b.py
+ * only GRD106; removing b must stop that server, and train_b.py, still open and now outside
+ * every folder, is served by the default server alone (GRD101 and GRD106, counted once);
+ * a's server keeps working: deleting line 6 of train_a.py and undoing it re-publishes.
+ */
+async function foldersScenario(page) {
+  const cfg = JSON.parse(env("GRADLS_E2E_FOLDERS"));
+  const { fileA, fileB, marker, defaultMarker } = cfg;
+  const writeFolders = (folders) => {
+    const ws = JSON.parse(fs.readFileSync(WORKSPACE, "utf8"));
+    ws.folders = folders.map((f) => ({ path: f }));
+    fs.writeFileSync(WORKSPACE, JSON.stringify(ws, null, 2));
+  };
+
+  // 1. folder a alone
+  await openFile(page, fileA);
+  step("folders-a", await expectFindings(page, fileA, [6], 1, "folder a's server"));
+  if (serversFromMarker(marker).length) throw new Error(`folder b's server ran before b was added: ${fs.readFileSync(marker, "utf8")}`);
+
+  // 2. add folder b: its own server starts, in b, with no file of b open yet
+  writeFolders(["a", cfg.add]);
+  step("folders-added-on-disk");
+  const started = await waitFor(() => {
+    const s = serversFromMarker(marker);
+    return s.length ? s : undefined;
+  }, `folder ${cfg.add}'s server to start once the folder is added`);
+  step("folders-b-started", { servers: started });
+  if (started.length !== 1) throw new Error(`folder b's server started ${started.length} times: ${JSON.stringify(started)}`);
+  const bServer = started[0];
+  if (!alive(bServer.pid)) throw new Error(`folder b's server (pid ${bServer.pid}) is not running`);
+  await shot(page, "folders-added");
+
+  // 3. b's file: only what b's own settings select (GRD106; b ignores GRD101)
+  await openFile(page, fileB);
+  step("folders-b", await expectFindings(page, fileB, [9, 10], 1, "folder b's server"));
+  await shot(page, "folders-b");
+  if (serversFromMarker(defaultMarker).length) throw new Error(`the default server ran while every file was in a folder: ${fs.readFileSync(defaultMarker, "utf8")}`);
+
+  // 4. remove folder b: its server stops, and train_b.py (still open) goes to the default server
+  writeFolders(["a"]);
+  step("folders-removed-on-disk");
+  await waitFor(() => !alive(bServer.pid), `folder b's server (pid ${bServer.pid}) to exit once the folder is removed`);
+  step("folders-b-stopped", { pid: bServer.pid });
+  await activateTab(page, fileB);
+  step("folders-b-default", await expectFindings(page, fileB, [6, 9, 10], 2, "the default server, for b's file outside the folders"));
+  const defaults = serversFromMarker(defaultMarker);
+  step("folders-default-servers", { servers: defaults });
+  if (defaults.length !== 1 || !alive(defaults[0].pid)) throw new Error(`expected one running default server: ${JSON.stringify(defaults)}`);
+  if (serversFromMarker(marker).length !== 1) throw new Error(`folder b's server started again: ${fs.readFileSync(marker, "utf8")}`);
+  await shot(page, "folders-b-default");
+
+  // 5. a's server still answers edits: delete line 6 (the finding goes), then undo (it comes back)
+  await activateTab(page, fileA);
+  step("folders-a-after", await expectFindings(page, fileA, [6], 1, "folder a's server after b was removed"));
+  const original = fs.readFileSync(path.join(path.dirname(WORKSPACE), "a", fileA), "utf8");
+  await page.keyboard.press("Control+1");
+  await quickInput(page, "Control+G", ":6");
+  await page.keyboard.press("Enter");
+  await waitFor(async () => !(await quickInputState(page)).shown, "go to line to close");
+  await waitFor(async () => /Ln 6, Col 1/.test(await cursorText(page)), "the cursor at line 6");
+  await runCommand(page, "Delete Line");
+  step("folders-a-edited", await expectFindings(page, fileA, [], 0, "folder a's server after line 6 was deleted"));
+  await page.keyboard.press("Control+1");
+  await page.keyboard.press("Control+Z");
+  step("folders-a-undone", await expectFindings(page, fileA, [6], 1, "folder a's server after the undo"));
+  await shot(page, "folders-a-undone");
+  const now = fs.readFileSync(path.join(path.dirname(WORKSPACE), "a", fileA), "utf8");
+  if (now !== original) throw new Error(`${fileA} changed on disk`);
+}
+
 /**
  * The folder's .vscode/settings.json sets gradls.path to a wrapper that creates PATH_MARKER
  * (and gradls.shadow.worker). Opened untrusted: diagnostics still come (from the user's
@@ -581,6 +703,11 @@ async function main() {
     }
     if (MODE === "notebook") {
       await notebookScenario(page);
+      report.ok = true;
+      return;
+    }
+    if (MODE === "folders") {
+      await foldersScenario(page);
       report.ok = true;
       return;
     }
