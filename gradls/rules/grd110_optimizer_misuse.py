@@ -4,7 +4,7 @@ import ast
 
 from ..analysis import names as N
 from ..analysis.objects import torch_layer_has_parameters
-from ..analysis.values import ARGUMENT, MODULE, Origin
+from ..analysis.values import ARGUMENT, MODULE, PARAMETER, Origin
 from .base import Rule, RuleContext
 
 
@@ -230,10 +230,19 @@ block; the other cases have no automatic fix.
             if id(scope) not in replacements:
                 replacements[id(scope)] = _module_replacements(ctx, scope)
             for node, label in replacements[id(scope)]:
-                if node.lineno <= construction.node.end_lineno or label in construction.covered:
+                if node.lineno <= construction.node.end_lineno or _rebuilt_after(analysis, construction, node):
                     continue
-                if any(Origin(label, "").is_within(Origin(c, "")) for c in construction.covered) \
-                        and not _rebuilt_after(analysis, construction, node):
+                if label in construction.covered:  # `model = Net()` again: only if a later backward trains it
+                    if _trained_after(scope, label, node):
+                        yield ctx.finding(
+                            self, ctx.span(construction.node),
+                            f"this optimizer holds the parameters of the module `{label}` named before line "
+                            f"{node.lineno}, which binds `{label}` to a new module: the loss backpropagated "
+                            "after it trains the new one, whose parameters are in no optimizer; the step "
+                            "changes nothing",
+                            related=[ctx.related(node, f"`{label}` rebound here")],
+                        )
+                elif any(Origin(label, "").is_within(Origin(c, "")) for c in construction.covered):
                     yield ctx.finding(
                         self, ctx.span(construction.node),
                         f"this optimizer is built before `{label}` is replaced (line {node.lineno}): "
@@ -327,14 +336,30 @@ def _backward_sinks_by_optimizer(analysis) -> dict:
 
 
 def _module_replacements(ctx, scope) -> list:
-    """`model.fc = nn.Linear(...)` statements of a scope, with the replaced attribute's label."""
+    """`model.fc = nn.Linear(...)` and `model = Net()` statements of a scope, with the replaced
+    label (a new module built from the old one, `model = Wrapper(model)`, holds its parameters:
+    not a replacement)."""
     found = []
     for node in scope.statements:
         if isinstance(node, ast.Assign) and _is_module_constructor(ctx, node.value):
             for target in node.targets:
                 if isinstance(target, (ast.Attribute, ast.Subscript)):
                     found.append((node, ast.unparse(target)))
+                elif isinstance(target, ast.Name) and not _mentions(node.value, target.id):
+                    found.append((node, target.id))
     return found
+
+
+def _mentions(node: ast.AST, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
+
+
+def _trained_after(scope, label: str, node: ast.AST) -> bool:
+    """Does a backward of `scope` after `node` reach a parameter of the module named `label`?"""
+    owned = Origin(label, "")
+    return any(sink.kind == "backward" and sink.node.lineno > node.end_lineno
+               and any(o.kind in (MODULE, PARAMETER) and Origin(o.label, "").is_within(owned) for o in sink.flow.live)
+               for sink in scope.sinks)
 
 
 def _is_optimizer(ctx, scope, receiver: str | None) -> bool:
