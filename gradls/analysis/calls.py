@@ -13,6 +13,7 @@ from .interpreter import (
 )
 from .constants import GRADIENT_FREE, UNKNOWN_VALUE, argument_constant
 from .hooks import runs_hook, written_attributes
+from .autograd_functions import APPLY_TAG, apply_call_flows
 from .tensor_types import IS_TENSOR, NOT_TENSOR, made_type
 from .external import (
     FUNCTION_ALIAS, LOSS_INSTANCE, MODULE_INSTANCE, ExternalClass, ExternalFunction, ExternalInstance,
@@ -42,6 +43,9 @@ def evaluate_call(interp, call: ast.Call, label: str | None) -> Flow:
     if qualified is not None:
         return _qualified_call(interp, call, qualified, label)
     if isinstance(func, ast.Attribute):
+        applied = _autograd_function_of(interp, func)
+        if applied is not None:
+            return _autograd_apply(interp, call, applied)
         return _method_call(interp, call, func, label)
     if isinstance(func, ast.Name):
         return _name_call(interp, call, func.id, label)
@@ -154,6 +158,10 @@ def _qualified_call(interp, call: ast.Call, name: str, label: str | None) -> Flo
     callee = program.local_callable(name)
     if callee is not None:
         return _local_call(interp, call, callee, label)
+    if name.endswith(".apply"):  # `F.apply(x, t)`, F another file's custom autograd.Function
+        owner = program.external(name[: -len(".apply")])
+        if isinstance(owner, ExternalClass) and "apply" in owner.methods:
+            return _external_call(interp, call, owner.methods["apply"], label)
     definition = program.external(name)
     if definition is not None:
         return _external_call(interp, call, definition, label)
@@ -1066,6 +1074,11 @@ def _name_call(interp, call: ast.Call, name: str, label: str | None) -> Flow:
 
 
 def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | None) -> Flow:
+    for tag in callee.tags:
+        if tag.startswith(APPLY_TAG):  # `fn = F.apply` ... `fn(x, t)`
+            applied = interp.program.autograd_apply(tag[len(APPLY_TAG):])
+            if applied is not None:
+                return _autograd_apply(interp, call, applied)
     if MODULE_TAG in callee.tags:
         return _call_module(interp, call, callee)
     if PARAMLESS_TAG in callee.tags:
@@ -1096,6 +1109,22 @@ def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | No
         origin = Origin(text, kind, call)
         return Flow(args.live | {origin}, args.cuts, frozenset())
     return _args_flow(interp, call)
+
+
+def _autograd_function_of(interp, func: ast.Attribute):
+    """The `ApplySummary` of `F` for `F.apply`, F a custom autograd.Function of this file."""
+    if func.attr != "apply" or not isinstance(func.value, ast.Name) or func.value.id in interp.env:
+        return None
+    return interp.program.autograd_apply(func.value.id)
+
+
+def _autograd_apply(interp, call: ast.Call, applied) -> Flow:
+    """`F.apply(a0, a1, ...)`: each argument's gradient flows back as F's backward returns it
+    (gradls/analysis/autograd_functions.py); a `None` there for every return cuts it."""
+    flows = apply_call_flows(call, applied, interp.eval)
+    if flows is None:
+        return _args_flow(interp, call)
+    return Summary(applied.returns).apply(flows, call)
 
 
 def _local_loss_forward(interp, loss: Flow):

@@ -403,6 +403,11 @@ def export_definitions(analysis, module: str) -> dict:
             # calling the instance runs its own `__call__` (a base class's that wraps `forward` in
             # `torch.no_grad()`, say), not nn.Module's: that is what a call of it does
             methods["forward"] = methods["__call__"]
+        applied = analysis.autograd_applies.get(name)
+        if applied is not None:  # a custom autograd.Function: `F.apply(...)` as its backward decides
+            methods["apply"] = ExternalFunction(
+                f"{module}.{name}.apply", path, info.node.lineno, applied.params,
+                export_flow(applied.returns, path, f"{name}.backward"))
         frozen = tuple(class_frozen_attributes(analysis.frozen_labels, name))
         # a plain object whose `__call__` computes from its arguments (a metric, a loss object not
         # derived from nn.Module): calling an instance runs that `__call__`, as for a loss module
@@ -576,6 +581,10 @@ def _aliased(analysis, node: ast.expr, definitions: dict, bound: int, keywords: 
     """A callable named by `node`, less the arguments a `functools.partial` already bound."""
     if isinstance(node, ast.Name) and isinstance(definitions.get(node.id), ExternalFunction):
         return FUNCTION_ALIAS, _partially_applied(definitions[node.id], bound, keywords), ""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.attr == "apply":
+        owner = definitions.get(node.value.id)  # `soft_threshold = ScaledSoftThreshold.apply`
+        if isinstance(owner, ExternalClass) and "apply" in owner.methods:
+            return FUNCTION_ALIAS, _partially_applied(owner.methods["apply"], bound, keywords), ""
     qualified = analysis.imports.qualify(node)
     if qualified is None:
         return None

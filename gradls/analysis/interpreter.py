@@ -16,6 +16,7 @@ from .links import WeakLink
 from .constants import decide_test
 from .hooks import hooked_argument
 from .tensor_types import TypeFacts, decide as decide_by_type, made_type, tensor_argument, tested_name
+from .autograd_functions import APPLY_TAG
 from .values import (
     ARGUMENT, COPY_CONSTRUCT, DETACH, EMPTY, MAYBE_MODULE, MODULE, NO_GRAD, NONDIFF,
     PARAMETER, ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Break, Cut, Flow, Origin, join, join_elements,
@@ -596,6 +597,9 @@ class Interpreter:
         if expr.attr == "indices":
             base = self.eval(expr.value)
             return base.broken(self.program.make_break(NONDIFF, expr, expr.value, "`.indices`"))
+        if (expr.attr == "apply" and isinstance(expr.value, ast.Name) and expr.value.id not in self.env
+                and self.program.autograd_apply(expr.value.id) is not None):
+            return Flow(tags=frozenset({APPLY_TAG + expr.value.id}))  # `fn = F.apply`: called later
         base = self.eval(expr.value)
         if isinstance(expr.value, ast.Name) and expr.value.id == "self" and self.scope.class_info:
             return self.self_attribute(expr.attr, base)

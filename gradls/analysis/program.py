@@ -24,6 +24,7 @@ from .reuse import (
 from .source import SourceFile
 from .constants import GRADIENT_FREE, Constructions, decide_test, instance_constants, tested_parameters
 from .hooks import hooked_parameters
+from .autograd_functions import apply_summary
 from .layers import container_layers
 from .tensor_types import IS_TENSOR, TYPE_FACTS, type_tested_names
 from .walk import guarded_definitions, statements
@@ -255,6 +256,9 @@ class FileAnalysis:
             self.method_classes.update((id(method.node), info.name) for method in info.methods.values())
         for info in self.classes.values():
             self._type_attributes_from_constructions(info)
+        # `F.apply(...)` of a custom autograd.Function: what its backward passes back to each input
+        self.autograd_applies = {name: found for name, info in self.classes.items()
+                                 if (found := apply_summary(self, info)) is not None}
 
     def _type_attributes_from_constructions(self, info: ClassInfo) -> None:
         """`self.net = net` in `__init__`, where every `Worker(...)` of the file passes an object of
@@ -646,6 +650,12 @@ class FileAnalysis:
             known = self._forward_hooks[info.name] = hooked_parameters(info)
         return known
 
+    def autograd_apply(self, name: str):
+        """The `ApplySummary` of this file's autograd.Function `name`, or None."""
+        found = self.autograd_applies.get(name)
+        self._note_read("autograd_apply", name, found)
+        return found
+
     def local_class(self, name: str) -> ClassInfo | None:
         info = self.classes.get(name)
         self._note_read("class", name, class_facts(info))
@@ -872,6 +882,8 @@ class FileAnalysis:
             return self.module_env.get(read[1])
         if kind == "class":
             return class_facts(self.classes.get(read[1]))
+        if kind == "autograd_apply":
+            return self.autograd_applies.get(read[1])
         if kind == "callable":
             return callable_facts(self._local_callable(read[1]))
         if kind == "list_writers":

@@ -23,6 +23,7 @@ TENSOR_FROM_LIST = "tensor_from_list"
 COPY_CONSTRUCT = "copy_construct"
 NONDIFF = "nondiff"
 NO_GRAD = "no_grad"
+AUTOGRAD_NONE = "autograd_none"  # a custom autograd.Function's backward returns None for the input
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from .grd121_backward_through_freed_graph import BackwardThroughFreedGraph
 from .grd122_model_output_ignored import ModelOutputIgnored
 from .grd123_buffer_as_learned_weight import BufferAsLearnedWeight
 from .grd124_manual_update_rebinds_leaf import ManualUpdateRebindsLeaf
+from .grd125_autograd_function_none_gradient import AutogradFunctionNoneGradient
 
 SYNTAX_ERROR_CODE = "GRD000"
 
@@ -50,7 +51,7 @@ registry = Registry([
     ModuleCreatedInForward(), ModuleRequiresGradAttribute(), SchedulerInsteadOfStep(),
     OptimizerTrainsNothing(), IntegerParameter(), SoftmaxOverOneUnit(),
     BackwardThroughFreedGraph(), ModelOutputIgnored(), BufferAsLearnedWeight(),
-    ManualUpdateRebindsLeaf(),
+    ManualUpdateRebindsLeaf(), AutogradFunctionNoneGradient(),
 ])
 
 __all__ = ["Rule", "RuleContext", "registry", "SYNTAX_ERROR_CODE"]

@@ -469,6 +469,8 @@ def _verdict(f: Finding, ctx: _Ctx) -> dict:
         return _not_reached(ctx, where)
     if f.code == "GRD110":
         return _optimizer_verdict(f, ctx, lo, hi, ran, where)
+    if f.code == "GRD125" and ran and ctx.bw is not None:
+        return _autograd_none_verdict(f, ctx, where)
     if f.code == "GRD118":
         got = _freeze_verdict(f, ctx, lo, hi)
         if got is not None:
@@ -496,6 +498,23 @@ def _verdict(f: Finding, ctx: _Ctx) -> dict:
     if ran:
         return {"status": "unverified", "evidence": f"{where} ran; the shadow pass has no run-time check for {f.code}"}
     return _not_reached(ctx, where)
+
+
+def _autograd_none_verdict(f: Finding, ctx: _Ctx, where: str) -> dict:
+    """GRD125: the custom Function's backward ran (its `return ... None` line) and the
+    parameters the finding names got no gradient from the first backward."""
+    bw = ctx.bw
+    missing = [p["name"] for p in bw.get("params", []) if p.get("grad") == "none"]
+    claimed = re.findall(r"`([A-Za-z_][\w.]*)`", f.message.split(" get")[0])
+    tails = {c.split(".", 1)[-1] for c in claimed}  # `model.thresh` -> `thresh`, as the run names it
+    hit = [n for n in missing if any(n == t or n.startswith(t + ".") for t in tails | set(claimed))]
+    if hit:
+        ctx.confirmed_codes.add(f.code)
+        return {"status": "confirmed",
+                "evidence": f"{where} ran (backward of the custom Function) and {_names(hit)} "
+                            f"got no gradient from {ctx.bw_text()}"}
+    return {"status": "refuted",
+            "evidence": f"{where} ran and every parameter named got a gradient from {ctx.bw_text()}"}
 
 
 def _freeze_verdict(f: Finding, ctx: _Ctx, lo: int, hi: int) -> dict | None:
