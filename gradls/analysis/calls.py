@@ -602,6 +602,11 @@ def _method_call(interp, call: ast.Call, func: ast.Attribute, label: str | None)
     local = program.method_summary(interp.scope, func)
     if local is not None:
         return _local_call(interp, call, local, label, bound=True)
+    if type(func.value) is ast.Name and func.value.id == "self" and interp.scope.class_info is not None:
+        # `self.extract(x)` of a method a base class of another file defines
+        elsewhere = program.inherited_elsewhere(interp.scope.class_info, method)
+        if elsewhere is not None:
+            return _apply_external_method(interp, call, elsewhere, receiver)
     if _class_method(interp, receiver, method) is not None or _external_method(interp, receiver, method):
         return _call_module(interp, call, receiver, method)
     if "self" in receiver.tags:  # an attribute of a plain class holding a module: self.net(x)
@@ -812,11 +817,7 @@ def _module_result(interp, call: ast.Call, module: Flow, method: str) -> Flow:
     # own `self.…` (a call made inside another method) must keep their names
     external = _external_method(interp, module, method)
     if external is not None:
-        flows = {name: flow.chained() for name, flow in _bind_parameters(interp, call, external.params).items()}
-        returns = relabel_self(external.returns, _instance_label(module))
-        _note_hazards(interp, external.hazards, call, module)
-        _note_modified_arguments(interp, external.modifies, flows, call, module)
-        return localize(interp.program, Summary(returns).apply(flows, call), call)
+        return _apply_external_method(interp, call, external, module)
     if method == "forward" and module.items and any(t.startswith(SEQUENTIAL_PREFIX) for t in module.tags):
         return _call_sequential(interp, call, module)
     callee = _class_method(interp, module, method)
@@ -843,6 +844,15 @@ def _module_result(interp, call: ast.Call, module: Flow, method: str) -> Flow:
     result = Flow(module.live | flow.live, module.cuts | flow.cuts,
                   frozenset({NONSCALAR_TAG, BATCHED_TAG}) if batched else frozenset())
     return _torch_module_saved(interp, call, module, result)
+
+
+def _apply_external_method(interp, call: ast.Call, external, module: Flow) -> Flow:
+    """The result of a call of another file's method (an `ExternalFunction`) on `module`."""
+    flows = {name: flow.chained() for name, flow in _bind_parameters(interp, call, external.params).items()}
+    returns = relabel_self(external.returns, _instance_label(module))
+    _note_hazards(interp, external.hazards, call, module)
+    _note_modified_arguments(interp, external.modifies, flows, call, module)
+    return localize(interp.program, Summary(returns).apply(flows, call), call)
 
 
 def _note_called_argument(interp, module: Flow) -> None:
@@ -888,7 +898,7 @@ def _forward_effects(interp, class_tag: str) -> tuple | None:
     kind, _, name = class_tag.partition(":")
     if kind == "class":
         info = interp.program.local_class(name)
-        callee = info.methods.get("forward") if info is not None else None
+        callee = interp.program.method_of(info, "forward") if info is not None else None
         if callee is None:
             return None
         summary = interp.program.summary(callee)
@@ -982,12 +992,17 @@ def _class_method(interp, instance: Flow, method: str):
         if tag.startswith("class:"):
             info = interp.program.local_class(tag[6:])
             if info is not None and (len(instance.live) == 1 or _plain_object(info, instance)):
-                return info.methods.get(method)
+                return interp.program.method_of(info, method)
     return None
 
 
 def _external_method(interp, instance: Flow, method: str):
     for tag in instance.tags:
+        if tag.startswith("class:") and len(instance.live) == 1:  # inherited from another file's class
+            info = interp.program.local_class(tag[6:])
+            found = interp.program.inherited_elsewhere(info, method) if info is not None else None
+            if found is not None:
+                return found
         if tag.startswith("extclass:"):
             definition = interp.program.external(tag[9:])
             if definition is not None and len(instance.live) == 1:
@@ -1087,7 +1102,7 @@ def _local_loss_forward(interp, loss: Flow):
         if tag.startswith("class:"):
             info = interp.program.local_class(tag[len("class:"):])
             if info is not None and info.is_loss:
-                return info.methods.get("forward") or info.methods.get("__call__")
+                return interp.program.method_of(info, "forward") or interp.program.method_of(info, "__call__")
     return None
 
 
