@@ -610,6 +610,11 @@ def _method_call(interp, call: ast.Call, func: ast.Attribute, label: str | None)
     local = program.method_summary(interp.scope, func)
     if local is not None:
         return _local_call(interp, call, local, label, bound=True)
+    if type(func.value) is ast.Name and func.value.id == "self" and interp.scope.class_info is not None:
+        # `self.extract(x)` of a method a base class of another file defines
+        elsewhere = program.inherited_elsewhere(interp.scope.class_info, method)
+        if elsewhere is not None:
+            return _apply_external_method(interp, call, elsewhere, receiver)
     if _class_method(interp, receiver, method) is not None or _external_method(interp, receiver, method):
         return _call_module(interp, call, receiver, method)
     if "self" in receiver.tags:  # an attribute of a plain class holding a module: self.net(x)
@@ -820,11 +825,7 @@ def _module_result(interp, call: ast.Call, module: Flow, method: str) -> Flow:
     # own `self.…` (a call made inside another method) must keep their names
     external = _external_method(interp, module, method)
     if external is not None:
-        flows = {name: flow.chained() for name, flow in _bind_parameters(interp, call, external.params).items()}
-        returns = relabel_self(external.returns, _instance_label(module))
-        _note_hazards(interp, external.hazards, call, module)
-        _note_modified_arguments(interp, external.modifies, flows, call, module)
-        return localize(interp.program, Summary(returns).apply(flows, call), call)
+        return _apply_external_method(interp, call, external, module)
     if method == "forward" and module.items and any(t.startswith(SEQUENTIAL_PREFIX) for t in module.tags):
         return _call_sequential(interp, call, module)
     callee = _class_method(interp, module, method)
@@ -870,6 +871,15 @@ def _repeated_layer(interp, call: ast.Call, sequential: Flow) -> Flow | None:
     return _call_module(interp, call, layer)
 
 
+def _apply_external_method(interp, call: ast.Call, external, module: Flow) -> Flow:
+    """The result of a call of another file's method (an `ExternalFunction`) on `module`."""
+    flows = {name: flow.chained() for name, flow in _bind_parameters(interp, call, external.params).items()}
+    returns = relabel_self(external.returns, _instance_label(module))
+    _note_hazards(interp, external.hazards, call, module)
+    _note_modified_arguments(interp, external.modifies, flows, call, module)
+    return localize(interp.program, Summary(returns).apply(flows, call), call)
+
+
 def _note_called_argument(interp, module: Flow) -> None:
     """`model(x)` with grad on, `model` a parameter of this function (`def train(model, ...)`):
     each caller runs the forward of the module it passes (`Summary.calls`)."""
@@ -913,7 +923,7 @@ def _forward_effects(interp, class_tag: str) -> tuple | None:
     kind, _, name = class_tag.partition(":")
     if kind == "class":
         info = interp.program.local_class(name)
-        callee = info.methods.get("forward") if info is not None else None
+        callee = interp.program.method_of(info, "forward") if info is not None else None
         if callee is None:
             return None
         summary = interp.program.summary(callee)
@@ -1007,12 +1017,17 @@ def _class_method(interp, instance: Flow, method: str):
         if tag.startswith("class:"):
             info = interp.program.local_class(tag[6:])
             if info is not None and (len(instance.live) == 1 or _plain_object(info, instance)):
-                return info.methods.get(method)
+                return interp.program.method_of(info, method)
     return None
 
 
 def _external_method(interp, instance: Flow, method: str):
     for tag in instance.tags:
+        if tag.startswith("class:") and len(instance.live) == 1:  # inherited from another file's class
+            info = interp.program.local_class(tag[6:])
+            found = interp.program.inherited_elsewhere(info, method) if info is not None else None
+            if found is not None:
+                return found
         if tag.startswith("extclass:"):
             definition = interp.program.external(tag[9:])
             if definition is not None and len(instance.live) == 1:
@@ -1133,7 +1148,7 @@ def _local_loss_forward(interp, loss: Flow):
         if tag.startswith("class:"):
             info = interp.program.local_class(tag[len("class:"):])
             if info is not None and info.is_loss:
-                return info.methods.get("forward") or info.methods.get("__call__")
+                return interp.program.method_of(info, "forward") or interp.program.method_of(info, "__call__")
     return None
 
 

@@ -420,6 +420,19 @@ def export_definitions(analysis, module: str) -> dict:
     return exported
 
 
+def subclass_method(analysis, class_name: str, method: str, facts: tuple, module: str) -> ExternalFunction | None:
+    """`method` of this file's class `class_name` as an object of a subclass of another file
+    runs it: `self.backbone` is the module that subclass made (`facts`, see `attribute_facts`)."""
+    base = analysis.classes.get(class_name)
+    if base is None:
+        return None
+    info = analysis.subclass_of(base, facts)
+    callee = analysis.method_of(info, method)
+    if callee is None:  # a base of another file again
+        return analysis.inherited_elsewhere(info, method)
+    return _export_function(analysis, callee, f"{module}.{class_name}.{method}", analysis.source.path, module)
+
+
 def _inherited_methods(analysis, info, exported: dict) -> dict:
     """Methods a class gets from its bases (this file's classes exported before it, or another
     file's), nearest base first."""

@@ -17,7 +17,7 @@ from .interpreter import (
     LIST_TAG, INTEGER_TAG, ClassInfo,
     Interpreter, LocalHazard, Scope, breaks_backward,
 )
-from .external import FUNCTION_ALIAS, LOSS_INSTANCE, ExternalClass, ExternalInstance, class_frozen_label
+from .external import FUNCTION_ALIAS, LOSS_INSTANCE, ExternalClass, ExternalFunction, ExternalInstance, class_frozen_label
 from .reuse import (
     PreviousAnalysis, Record, ReuseKey, callable_facts, callee_ident, class_facts, same_value,
 )
@@ -177,6 +177,12 @@ class FileAnalysis:
         self._class_constants: dict[str, dict] = {}   # class name -> its instances' constant attributes
         self._appenders: dict[str, dict] = {}  # class name -> attribute -> methods appending to self.<attribute>
         self._specialized: dict[tuple, Summary] = {}   # (function, literals passed) -> its summary
+        # (class name, method name) -> the base class's method an object of the class runs, as a
+        # method of that class (see `method_of`); None: neither it nor a local base defines it
+        self._inherited: dict[tuple, Callee | None] = {}
+        # (class name, method name) -> the method of another file's base class, summarised there
+        # as a method of the class (`inherited_elsewhere`); None: no base of another file has it
+        self._inherited_elsewhere: dict[tuple, ExternalFunction | None] = {}
         # a training function run once more with the modules a call passes it (`train(model, ...)`):
         # its backward calls then see what those modules' forward does; only the cut rules read them
         self.specialized_scopes: list[Scope] = []
@@ -254,11 +260,112 @@ class FileAnalysis:
         for info in self.classes.values():
             self._scan_class_attributes(info)
             self.method_classes.update((id(method.node), info.name) for method in info.methods.values())
+        inherited: set = set()
+        for info in self.classes.values():
+            self._inherit_attributes(info, inherited)
         for info in self.classes.values():
             self._type_attributes_from_constructions(info)
         # `F.apply(...)` of a custom autograd.Function: what its backward passes back to each input
         self.autograd_applies = {name: found for name, info in self.classes.items()
                                  if (found := apply_summary(self, info)) is not None}
+
+    def _local_base_classes(self, info: ClassInfo) -> list[ClassInfo]:
+        """The bases of `info` defined in this file, in the order the class statement names them."""
+        found = []
+        for base in info.node.bases:
+            other = self.classes.get(base.id) if isinstance(base, ast.Name) else None
+            if other is not None and other is not info:
+                found.append(other)
+        return found
+
+    def _inherit_attributes(self, info: ClassInfo, done: set) -> None:
+        """`self.body = nn.Linear(...)` in a local base class's `__init__`: an attribute of every
+        object of the subclass too, unless the subclass assigns it itself (its own kind wins)."""
+        if info.name in done:
+            return
+        done.add(info.name)
+        for base in self._local_base_classes(info):
+            self._inherit_attributes(base, done)
+            own = info.modules | info.params | info.paramless | info.callables | info.containers
+            for kind in ATTRIBUTE_KINDS:
+                getattr(info, kind).update(getattr(base, kind) - own)
+            for kind in ("module_classes", "element_classes", "inplace_layers", "layer_classes"):
+                mine = getattr(info, kind)
+                for attr, value in getattr(base, kind).items():
+                    if attr not in own:
+                        mine.setdefault(attr, value)
+
+    def method_of(self, info: ClassInfo, name: str) -> Callee | None:
+        """The method `name` an object of `info` runs: its own, else the one the nearest local base
+        class defines, interpreted as a method of `info`: in `BaseEncoder.extract`, `self.backbone`
+        is the module the subclass's `__init__` made."""
+        own = info.methods.get(name)
+        if own is not None:
+            return own
+        key = (info.name, name)
+        if key in self._inherited:
+            return self._inherited[key]
+        self._inherited[key] = None  # a cycle of bases (an error at run time) finds nothing
+        for base in self._local_base_classes(info):
+            defining = self.method_of(base, name)
+            if defining is not None:
+                self._inherited[key] = Callee("function", defining.node, defining.params, True, info)
+                break
+        return self._inherited[key]
+
+    def inherited_elsewhere(self, info: ClassInfo, name: str) -> ExternalFunction | None:
+        """The method `name` an object of `info` gets from a base class of another file, as that
+        file's analysis summarises it for an object with `info`'s attributes (`subclass_method`);
+        None where `info` or a local base defines it, or no resolver can tell."""
+        key = (info.name, name)
+        if key in self._inherited_elsewhere:
+            return self._inherited_elsewhere[key]
+        self._inherited_elsewhere[key] = None
+        if self.method_of(info, name) is None:
+            self._inherited_elsewhere[key] = self._method_of_other_file_base(info, name, attribute_facts(info), set())
+        return self._inherited_elsewhere[key]
+
+    def _method_of_other_file_base(self, info: ClassInfo, name: str, facts: tuple, seen: set):
+        ask = getattr(self.resolver, "subclass_method", None)
+        if ask is None or info.name in seen:
+            return None
+        seen.add(info.name)
+        for base in info.node.bases:
+            local = self.classes.get(base.id) if isinstance(base, ast.Name) else None
+            if local is not None:
+                found = self._method_of_other_file_base(local, name, facts, seen)
+            else:
+                qualified = self.imports.qualify(base)
+                definition = self.external(qualified) if qualified else None
+                if not isinstance(definition, ExternalClass) or name not in definition.methods:
+                    continue
+                try:
+                    found = ask(definition, name, facts)
+                except Exception:  # noqa: BLE001 - a resolver failure must not cost the file's own findings
+                    found = None
+                found = found or definition.methods[name]
+            if found is not None:
+                return found
+        return None
+
+    def subclass_of(self, base: ClassInfo, facts: tuple) -> ClassInfo:
+        """A class of another file derived from `base`, known by its attributes (`attribute_facts`):
+        what `base`'s methods run on for an object of it."""
+        name = f"<subclass of {base.name}>"  # no identifier: no class of the file has this name
+        node = ast.ClassDef(name=name, bases=[ast.Name(id=base.name, ctx=ast.Load())], keywords=[], body=[],
+                            decorator_list=[], lineno=base.node.lineno, col_offset=0,
+                            end_lineno=base.node.lineno, end_col_offset=0)
+        info = ClassInfo(name, node, base.is_module, base.is_loss)
+        for kind, attributes in zip(ATTRIBUTE_KINDS, facts):
+            getattr(info, kind).update(attributes)
+        self._inherit_attributes(info, set())
+        return info
+
+    @staticmethod
+    def _is_inherited(callee: Callee) -> bool:
+        """A base class's method interpreted for a subclass (`method_of`)."""
+        info = callee.class_info
+        return info is not None and info.methods.get(callee.node.name) is not callee
 
     def _type_attributes_from_constructions(self, info: ClassInfo) -> None:
         """`self.net = net` in `__init__`, where every `Worker(...)` of the file passes an object of
@@ -734,7 +841,7 @@ class FileAnalysis:
     def method_summary(self, scope: Scope, func: ast.Attribute) -> Callee | None:
         if not (isinstance(func.value, ast.Name) and func.value.id == "self" and scope.class_info):
             return None
-        return scope.class_info.methods.get(func.attr)
+        return self.method_of(scope.class_info, func.attr)
 
     def record_optimizer(self, scope: Scope, label: str | None, covered, node: ast.AST,
                          order: int = 0, elements: list | None = None) -> None:
@@ -765,6 +872,8 @@ class FileAnalysis:
         return summary
 
     def _summary(self, callee: Callee) -> Summary:
+        if self._is_inherited(callee):
+            return self._inherited_summary(callee)
         key = id(callee.node)
         cached = self.summaries.get(key)
         if cached is not None:
@@ -784,13 +893,31 @@ class FileAnalysis:
         self.summaries[key] = record.summary
         return record.summary
 
-    def _recorded_interpretation(self, callee: Callee) -> Record:
+    def _inherited_summary(self, callee: Callee) -> Summary:
+        """The summary of a base class's method run on an object of a subclass, once per
+        subclass. Its scope is not the file's (the base class's own interpretation is), and its
+        record is nobody's: the next version's analysis interprets it again."""
+        key = ("inherited", id(callee.node), callee.class_info.name)
+        cached = self.summaries.get(key)
+        if cached is not None:
+            return cached
+        if key in self.in_progress:
+            return Summary(EMPTY)
+        self.in_progress.add(key)
+        try:
+            record = self._recorded_interpretation(callee, keep=False)
+        finally:
+            self.in_progress.discard(key)
+        self.summaries[key] = record.summary
+        return record.summary
+
+    def _recorded_interpretation(self, callee: Callee, keep: bool = True) -> Record:
         record = Record(callee.node)
         self._recording.append(record)
         try:
             if callee.class_info is not None:
                 self._note_read("class", callee.class_info.name, class_facts(callee.class_info))
-            record.scope = self._interpret_function(callee)
+            record.scope = self._interpret_function(callee, keep=keep)
         finally:
             self._recording.pop()
         scope = record.scope
@@ -903,7 +1030,7 @@ class FileAnalysis:
         if ident[0] == "function":
             return self.functions.get(ident[1])
         info = self.classes.get(ident[1])
-        return info.methods.get(ident[2]) if info is not None else None
+        return self.method_of(info, ident[2]) if info is not None else None
 
     def _replay(self, record: Record, callee: Callee) -> None:
         self.reused += 1
@@ -1028,6 +1155,15 @@ class FileAnalysis:
 
 
 MODULE_RECORD = "<module>"  # the module scope's key among the records
+
+
+ATTRIBUTE_KINDS = ("modules", "params", "paramless", "callables", "containers")  # `ClassInfo` sets
+
+
+def attribute_facts(info: ClassInfo) -> tuple:
+    """The attributes of a class by kind (`ATTRIBUTE_KINDS`), as another file's analysis takes
+    them (`FileAnalysis.subclass_of`): hashable, free of this file's syntax tree."""
+    return tuple(tuple(sorted(getattr(info, kind))) for kind in ATTRIBUTE_KINDS)
 
 
 def _same_nodes(old: tuple, new: list) -> bool:

@@ -97,6 +97,9 @@ class ProjectResolver:
         self._constructed: dict[tuple, tuple] = {}
         self._all_files: tuple[float, list[str]] | None = None  # (when, every .py file of the project)
         self.claimed: set[str] = set()
+        # (path, hash, class, method, attribute facts) -> ExternalFunction or None: a base class's
+        # method summarised for a subclass of another file (`subclass_method`)
+        self._subclass_methods: dict[tuple, object] = {}
         # while `gradls check` checks the training scripts first: those that asked for their own
         # root causes (asked again once all of them are known)
         self.deferred: set[str] | None = None  # files that were shown a root cause (the server re-checks them)
@@ -909,6 +912,44 @@ class ProjectResolver:
             if os.environ.get("GRADLS_STRICT"):
                 raise
             return {}
+
+    def subclass_method(self, definition: ExternalClass, method: str, facts: tuple):
+        """`definition.method` as it runs on an object of a subclass with the attributes `facts`
+        (`attribute_facts`): its file analysed again for it, once per version and subclass."""
+        from ..analysis.external import subclass_method
+
+        with self._lock:
+            path = str(self.root / definition.path)
+            digest = self.file_hash(path)
+            if digest is None:
+                return None
+            key = (path, digest, definition.qualified, method, facts)
+            if key in self._subclass_methods:
+                return self._subclass_methods[key]
+            self._subclass_methods[key] = None  # asked again while answering: unknown
+            analysis = self._analysis_of(path)
+            found = None
+            if analysis is not None:
+                class_name = definition.qualified.rsplit(".", 1)[-1]
+                found = subclass_method(analysis, class_name, method, facts, self.module_name(path))
+            self._subclass_methods[key] = found
+            return found
+
+    def _analysis_of(self, path: str):
+        from ..analysis.program import FileAnalysis
+
+        text = self._text(path)
+        tree = self._tree(path, self.file_hash(path), text) if text is not None else None
+        if tree is None:
+            return None
+        try:
+            return FileAnalysis.build(tree, SourceFile(text, self.display(path)), self, importer=path)
+        except RecursionError:
+            return None
+        except Exception:  # noqa: BLE001 - another file's analysis must not cost this file's findings
+            if os.environ.get("GRADLS_STRICT"):
+                raise
+            return None
 
     def _index(self, path: str, exports: dict) -> None:
         """Index the exports of `path`'s current version, replacing what an earlier version of
