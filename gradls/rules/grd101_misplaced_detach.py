@@ -42,6 +42,12 @@ module. A branch testing `isinstance(x, torch.Tensor)` goes the way `x`'s type d
 is known: made as a tensor (or a list), passed before to a layer that only accepts a tensor
 (`nn.Embedding`, `nn.Linear`), or passed so by the call.
 
+A forward hook counts as part of the call that runs it: an object of a plain class whose
+`__init__` registers one of its methods on the layer it is given
+(`layer.register_forward_hook(self.keep)`) and whose method stores `output.detach()` in an
+attribute makes that attribute, after a call of the model holding the layer, a detached copy
+of the layer's output; a loss computed from it alone is reported at the detach in the hook.
+
 ## Example
 ```python
 feats = encoder(x).detach()
