@@ -795,7 +795,35 @@ def _call_module(interp, call: ast.Call, module: Flow, method: str = "forward") 
     result = _module_result(interp, call, module, method)
     if method == "forward" and interp.scope.forward_hooks:
         _run_forward_hooks(interp, call, result)
+    if method == "forward" and interp.scope.class_info is not None:
+        _run_own_hooks(interp, call, result)
     return result
+
+
+def _run_own_hooks(interp, call: ast.Call, output: Flow) -> None:
+    """`self.net(x)` in a method of a module class that registers forward hooks on the layers
+    of `self.net`: each hook runs here, on this call's input and output, so what it stores in
+    `self` (`self.feats[name] = out.detach()`) is what the method reads next."""
+    called = N.dotted_text(call.func)
+    if called is None or not called.startswith("self.") or interp.running_hooks:
+        return
+    for hooked, hook, params in interp.program.own_forward_hooks_of(interp.scope.class_info):
+        if not runs_hook(called, hooked):
+            continue
+        passed = dict(zip(params, (EMPTY, join(_args(interp, call)).without_tags(), output)))
+        saved = {name: interp.env.get(name) for name in params}
+        interp.running_hooks = True
+        try:
+            interp.env.update(passed)
+            for stmt in hook.body:
+                interp.statement(stmt)
+        finally:
+            interp.running_hooks = False
+            for name, value in saved.items():
+                if value is None:
+                    interp.env.pop(name, None)
+                else:
+                    interp.env[name] = value
 
 
 def _run_forward_hooks(interp, call: ast.Call, output: Flow) -> None:

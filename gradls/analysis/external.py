@@ -411,7 +411,8 @@ def export_definitions(analysis, module: str) -> dict:
         frozen = tuple(class_frozen_attributes(analysis.frozen_labels, name))
         # a plain object whose `__call__` computes from its arguments (a metric, a loss object not
         # derived from nn.Module): calling an instance runs that `__call__`, as for a loss module
-        callable_object = not info.is_module and "__call__" in methods and not (info.params or info.modules)
+        callable_object = not info.is_module and "__call__" in methods and not (
+            info.params or info.modules - info.passed_modules)
         exported[name] = ExternalClass(
             f"{module}.{name}", path, info.node.lineno, info.is_module, info.is_loss or callable_object,
             bool(info.params or info.modules), methods, frozen,

@@ -111,3 +111,76 @@ def _self_attribute(node: ast.AST) -> str | None:
 def holder_label(target: ast.AST) -> str | None:
     """The name the script keeps the hook's object under (`store`, `self.store`)."""
     return N.dotted_text(target)
+
+
+# ----- hooks a module registers on its own layers ---------------------------------------------
+
+CHILD_ITERATORS = {"children": 0, "modules": 0, "named_children": 1, "named_modules": 1}
+
+
+def own_registrations(info) -> list[tuple]:
+    """(hooked label, hook function, its (module, input, output) parameter names) for the
+    forward hooks a module class registers on its own layers: `self.net[1].register_forward_hook(
+    self.keep)`, or on each layer of `self.net` in a loop over `self.net.named_children()`
+    (`children`, `modules`, `named_modules`); the hook a method of the class, a function defined
+    in the registering method, or the function a method of the class returns (`self._save(name)`,
+    a closure over the layer's name)."""
+    found = []
+    for method in info.methods.values():
+        layers = _loop_layers(method.node)
+        for node in ast.walk(method.node):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in REGISTRATIONS and len(node.args) == 1 and not node.keywords):
+                continue
+            owner = node.func.value
+            hooked = layers.get(owner.id) if isinstance(owner, ast.Name) else N.dotted_text(owner)
+            hook = _hook_function(node.args[0], method.node, info)
+            if hooked is None or not hooked.startswith("self.") or hook is None:
+                continue
+            params = [a.arg for a in hook.args.args]
+            params = params[1:] if hook in (m.node for m in info.methods.values()) else params
+            if len(params) == 3 and not hook.args.vararg:
+                found.append((hooked, hook, tuple(params)))
+    return found
+
+
+def _loop_layers(function: ast.AST) -> dict:
+    """Loop names bound to the layers of `self.x` (`for name, layer in self.x.named_children()`)."""
+    found = {}
+    for node in ast.walk(function):
+        if not (isinstance(node, ast.For) and isinstance(node.iter, ast.Call)
+                and isinstance(node.iter.func, ast.Attribute) and node.iter.func.attr in CHILD_ITERATORS):
+            continue
+        owner = N.dotted_text(node.iter.func.value)
+        position = CHILD_ITERATORS[node.iter.func.attr]
+        target = node.target
+        if position and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+            target = target.elts[1]
+        if owner is not None and isinstance(target, ast.Name):
+            found[target.id] = owner
+    return found
+
+
+def _hook_function(hook: ast.AST, method: ast.AST, info):
+    """The function `register_forward_hook(hook)` is given, when it is written in this class."""
+    own = _self_attribute(hook)
+    if own is not None and own in info.methods:
+        return info.methods[own].node
+    if isinstance(hook, ast.Call) and _self_attribute(hook.func) in info.methods:
+        return _returned_function(info.methods[_self_attribute(hook.func)].node)
+    if isinstance(hook, ast.Name):
+        return _nested_function(method, hook.id)
+    return None
+
+
+def _returned_function(method: ast.AST):
+    """`def _save(self, name): def hook(...): ...; return hook`: the nested `hook`."""
+    returns = [n for n in method.body if isinstance(n, ast.Return)]
+    if len(returns) != 1 or not isinstance(returns[0].value, ast.Name):
+        return None
+    return _nested_function(method, returns[0].value.id)
+
+
+def _nested_function(function: ast.AST, name: str):
+    found = [n for n in function.body if isinstance(n, ast.FunctionDef) and n.name == name]
+    return found[0] if len(found) == 1 else None

@@ -184,6 +184,10 @@ class ClassInfo:
     paramless: set = field(default_factory=set)     # attribute names holding parameterless modules
     callables: set = field(default_factory=set)     # attributes holding something unknown
     module_classes: dict = field(default_factory=dict)  # module attribute -> "class:Name"/"extclass:pkg.Name"
+    # module attributes set from a constructor argument, typed by what the constructions pass
+    # (`Loss(FeatureNet())`): a plain object holding only such modules still computes from its
+    # arguments (a loss computer), not a model of its own
+    passed_modules: set = field(default_factory=set)
     containers: set = field(default_factory=set)    # attributes the class sets to a list/dict literal
     element_classes: dict = field(default_factory=dict)  # ModuleList attribute -> its layers' "class:Name"
     inplace_layers: dict = field(default_factory=dict)   # attribute -> construction of an in-place layer
@@ -216,6 +220,7 @@ class Interpreter:
         self.inference: ast.AST | None = _inference_decorator(self.imports, scope.node)
         self.loop_depth = 0
         self.order = 0
+        self.running_hooks = False  # a forward hook's statements run inline (calls.py `_run_own_hooks`)
         # parameter -> the literal every call of this specialized interpretation passes
         self.constants: dict = {}
         self.returned = False  # a branch known to run ended with return/raise

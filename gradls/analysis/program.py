@@ -23,7 +23,7 @@ from .reuse import (
 )
 from .source import SourceFile
 from .constants import GRADIENT_FREE, Constructions, decide_test, instance_constants, tested_parameters
-from .hooks import hooked_parameters
+from .hooks import hooked_parameters, own_registrations
 from .autograd_functions import apply_summary
 from .layers import container_layers
 from .tensor_types import IS_TENSOR, TYPE_FACTS, type_tested_names
@@ -204,6 +204,7 @@ class FileAnalysis:
         self.breaks: dict[tuple, Break] = {}
         self.module_scope: Scope | None = None
         self._forward_hooks: dict[str, dict] = {}  # class name -> `hooked_parameters`
+        self._own_hooks: dict[str, list] = {}       # class name -> `own_registrations`
         self.constructions: list[OptimizerConstruction] = []
         self.trains = False  # the file calls backward, builds an optimizer or has a training_step
         self.trains_text = any(word in source.text for word in TRAINING_WORDS)
@@ -248,8 +249,11 @@ class FileAnalysis:
         if "requires_grad" in text or "Parameter(" in text:
             return True
         info = callee.class_info  # the per-module check of a forward that cuts its own layers
-        return (callee.node.name == "forward" and info is not None and info.is_module
-                and any(word in text for word in ("no_grad", "detach", ".data")))
+        if callee.node.name != "forward" or info is None or not info.is_module:
+            return False
+        hooks = self.own_forward_hooks_of(info)  # they run inside its layers' calls
+        text += "".join(ast.get_source_segment(self.source.text, hook) or "" for _, hook, _ in hooks)
+        return any(word in text for word in ("no_grad", "detach", ".data"))
 
     def _collect_definitions(self, tree: ast.Module) -> None:
         for node in [*tree.body, *guarded_definitions(tree)]:
@@ -417,12 +421,13 @@ class FileAnalysis:
                 info.callables.discard(attribute)
 
     def _type_attributes_from_other_files(self, info: ClassInfo, params: list, from_params: dict) -> None:
-        """The same where only the project's other files build the module class
-        (`Wrapper(Block(...))` in a model file): an attribute it calls is of the module class
-        every such call passes it (see `constructed_arguments` of gradls/crossmodule/resolver.py)."""
+        """The same where only the project's other files build the class (`Wrapper(Block(...))`
+        in a model file, `Loss(FeatureNet())` in a script): an attribute it calls is of the
+        module class every such call passes it (`constructed_arguments` of
+        gradls/crossmodule/resolver.py)."""
         ask = getattr(self.resolver, "constructed_arguments", None)
-        if ask is None or not info.is_module or info.name in self._local_bases():
-            return  # a plain object holding a module (a loss computer) is called as it is
+        if ask is None or info.name in self._local_bases():
+            return
         for attribute, param in from_params.items():
             if f"self.{attribute}(" not in self.source.text:
                 continue
@@ -434,6 +439,7 @@ class FileAnalysis:
             if tag.startswith("class:") and (local is None or not local.is_module or local.is_loss):
                 continue
             info.modules.add(attribute)
+            info.passed_modules.add(attribute)
             info.callables.discard(attribute)
             info.module_classes[attribute] = tag
 
@@ -762,6 +768,13 @@ class FileAnalysis:
         found = self.autograd_applies.get(name)
         self._note_read("autograd_apply", name, found)
         return found
+
+    def own_forward_hooks_of(self, info: ClassInfo) -> list:
+        """The forward hooks a module class registers on its own layers (`own_registrations`)."""
+        known = self._own_hooks.get(info.name)
+        if known is None:
+            known = self._own_hooks[info.name] = own_registrations(info) if info.is_module else []
+        return known
 
     def local_class(self, name: str) -> ClassInfo | None:
         info = self.classes.get(name)
