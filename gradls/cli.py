@@ -305,7 +305,7 @@ def _cross_module_resolver(args, root: Path, cache_dir: Path | None):
         return None
     from .crossmodule import resolver_for
 
-    return resolver_for(root, cache_dir)
+    return resolver_for(root, cache_dir, share_analyses=True)
 
 
 # --------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from .config import Settings
 from .model import Finding, Span
 from .rules import SYNTAX_ERROR_CODE, RuleContext, registry
 from .suppression import is_suppressed, suppressions
+from .analysis.walk import cached_walk
 
 # A file without any of these words cannot hold a finding: it is parsed, not analysed.
 RELEVANT_WORDS = ("backward", "autograd", "requires_grad", "Parameter", "loss", "optim", "no_grad", "forward",
@@ -35,11 +36,21 @@ def check_source(source: str, path: str = "<stdin>", settings: Settings | None =
     if not settings.enable:
         return []
     with collector_paused():
+        handed = getattr(resolver, "handed_analysis", None)
+        analysis = handed(path, source) if handed is not None else None
+        if analysis is not None:  # an importer of this file analysed this very text already
+            context = RuleContext(analysis.source, analysis.tree, resolver)
+            context.__dict__["analysis"] = analysis
+            return _check_tree(context, settings)
         try:
             tree = parse(source, path)
         except (SyntaxError, ValueError) as err:
             return [syntax_error_finding(err, source, path)]
-        return _check_tree(RuleContext(SourceFile(source, path), tree, resolver), settings)
+        context = RuleContext(SourceFile(source, path), tree, resolver)
+        findings = _check_tree(context, settings)
+        if "analysis" in context.__dict__ and hasattr(resolver, "keep_checked"):
+            resolver.keep_checked(path, context.analysis)  # a later importer's export analysis
+        return findings
 
 
 _pause_lock = threading.Lock()
@@ -148,7 +159,7 @@ def expected_error_blocks(tree) -> list[tuple[int, int]]:
     """Line ranges of `with pytest.raises(...)` / `with self.assertRaises(...)` bodies: code
     there is meant to fail, so a finding in it is the test's subject, not a bug."""
     blocks = []
-    for node in ast.walk(tree):
+    for node in cached_walk(tree):
         if isinstance(node, (ast.With, ast.AsyncWith)) and any(
                 _expects_an_error(item.context_expr) for item in node.items):
             blocks.append((node.body[0].lineno, node.end_lineno))

@@ -205,7 +205,7 @@ def _external_call(interp, call: ast.Call, definition, label: str | None) -> Flo
         # instance like a module's, whose methods run, as for a local class
         return _fresh_module(label, call).with_tags(f"extclass:{definition.qualified}")
     flows = _bind_parameters(interp, call, definition.params)
-    result = Summary(definition.returns).apply(flows, call)
+    result = Summary(definition.returns_for(call)).apply(flows, call)
     _note_hazards(interp, definition.hazards, call, EMPTY)
     _note_modified_arguments(interp, definition.modifies, flows, call, EMPTY)
     return localize(interp.program, result, call)
@@ -285,7 +285,7 @@ def _apply_method(interp, call: ast.Call, method: ExternalFunction, instance_nam
     flows = _bind_parameters(interp, call, method.params)
     if chain:
         flows = {name: flow.chained() for name, flow in flows.items()}
-    returns = relabel_self(method.returns, instance_name)  # before the caller's arguments go in
+    returns = relabel_self(method.returns_for(call), instance_name)  # before the caller's arguments go in
     _note_hazards(interp, method.hazards, call, EMPTY)
     _note_modified_arguments(interp, method.modifies, flows, call, EMPTY)
     return localize(interp.program, Summary(returns).apply(flows, call), call)
@@ -902,7 +902,7 @@ def _repeated_layer(interp, call: ast.Call, sequential: Flow) -> Flow | None:
 def _apply_external_method(interp, call: ast.Call, external, module: Flow) -> Flow:
     """The result of a call of another file's method (an `ExternalFunction`) on `module`."""
     flows = {name: flow.chained() for name, flow in _bind_parameters(interp, call, external.params).items()}
-    returns = relabel_self(external.returns, _instance_label(module))
+    returns = relabel_self(external.returns_for(call), _instance_label(module))
     _note_hazards(interp, external.hazards, call, module)
     _note_modified_arguments(interp, external.modifies, flows, call, module)
     return localize(interp.program, Summary(returns).apply(flows, call), call)
@@ -1247,7 +1247,7 @@ def _literal_arguments(interp, call: ast.Call, callee, bound: bool) -> dict:
     for name in tested:
         node = expressions.get(name)
         value = argument_constant(node, class_constants, interp.constants) if node is not None else \
-            _literal_default(callee.node, name)
+            literal_default(callee.node, name)
         if value is not UNKNOWN_VALUE:
             found[name] = value
     found.update(_argument_types(interp, callee, tested - set(found), expressions))
@@ -1274,7 +1274,7 @@ def _argument_types(interp, callee, names: set, expressions: dict) -> dict:
     return found
 
 
-def _literal_default(function: ast.AST, name: str):
+def literal_default(function: ast.AST, name: str):
     """The literal default of parameter `name` (an argument the call leaves out)."""
     args = function.args
     positional = [*args.posonlyargs, *args.args]

@@ -14,6 +14,7 @@ analysis runs both branches as before:
 from __future__ import annotations
 
 import ast
+from .walk import cached_walk
 
 _UNKNOWN = object()
 
@@ -24,7 +25,7 @@ class Constructions:
     def __init__(self, tree: ast.Module) -> None:
         self.calls: dict[str, list] = {}
         self.bases: set = set()
-        for node in ast.walk(tree):
+        for node in cached_walk(tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 self.calls.setdefault(node.func.id, []).append(node)
             elif isinstance(node, ast.ClassDef):
@@ -106,9 +107,9 @@ def tested_parameters(function: ast.AST, params) -> set:
     it passes on as they are to another call (whose tests may read them)."""
     wanted = set(params)
     found = set()
-    for node in ast.walk(function):
+    for node in cached_walk(function):
         if isinstance(node, (ast.If, ast.IfExp, ast.While)):
-            found |= {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name) and n.id in wanted}
+            found |= {n.id for n in cached_walk(node.test) if isinstance(n, ast.Name) and n.id in wanted}
         elif isinstance(node, ast.Call):
             passed = [*node.args, *(k.value for k in node.keywords)]
             found |= {a.id for a in passed if isinstance(a, ast.Name) and a.id in wanted}
@@ -125,7 +126,7 @@ def _assigned_once_in_init(info, init: ast.AST) -> dict:
     statement of the class writes."""
     writes: dict[str, int] = {}
     for method in info.methods.values():
-        for node in ast.walk(method.node):
+        for node in cached_walk(method.node):
             for target in _targets(node):
                 for attribute in _self_attributes(target):
                     writes[attribute] = writes.get(attribute, 0) + 1

@@ -262,8 +262,14 @@ def _trained(analysis: FileAnalysis, origin: Origin, sink: SinkEvent) -> bool:
     return True
 
 
+def _frozen_layer(label: str) -> str:
+    """`emb.weight` frozen is taken for `emb` frozen: most layers it is said of (an embedding, a
+    bias-free projection) have no other parameter; where one has, staying quiet is the safe side."""
+    return label[: -len(".weight")] if label.endswith(".weight") else label
+
+
 def _frozen(analysis: FileAnalysis, origin: Origin) -> bool:
-    if any(origin.is_within(Origin(label, "")) for label in analysis.frozen_labels):
+    if any(origin.is_within(Origin(_frozen_layer(label), "")) for label in analysis.frozen_labels):
         return True
     parts = origin.label.replace("[", ".").split(".")
     return any(N.looks_like_target_network(part) for part in parts if part != "self")
@@ -284,7 +290,7 @@ def _frozen_by_its_class(analysis: FileAnalysis, origin: Origin, sink: SinkEvent
             frozen = getattr(analysis.external(tag[len("extclass:"):]), "frozen", ())
         else:
             continue
-        if any(Origin(rest, "").is_within(Origin(attribute, "")) for attribute in frozen):
+        if any(Origin(rest, "").is_within(Origin(_frozen_layer(attribute), "")) for attribute in frozen):
             return True
     return False
 

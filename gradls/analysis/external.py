@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from .values import Break, Cut, Flow, Origin
+from .walk import cached_walk
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,18 @@ class ExternalFunction:
     returns: Flow                # ARGUMENT origins named after params; breaks have node=None
     hazards: tuple = ()          # `Hazard`s: in-place changes of saved tensors a call of it makes
     modifies: tuple = ()         # (parameter, `Hazard`): it changes the tensor passed there in place
+    # what it returns to a call leaving the parameters in `defaulted` at their literal defaults,
+    # which its `if` tests read (`forward(x, return_feats=False)`): those tests go one way
+    default_returns: Flow | None = None
+    defaulted: tuple = ()
+
+    def returns_for(self, call: ast.Call) -> Flow:
+        """What it returns to `call` (positional arguments bound to `params` in order)."""
+        if self.default_returns is None or any(isinstance(a, ast.Starred) for a in call.args) \
+                or any(k.arg is None or k.arg in self.defaulted for k in call.keywords) \
+                or any(name in self.defaulted for name in self.params[:len(call.args)]):
+            return self.returns
+        return self.default_returns
 
 
 @dataclass(frozen=True)
@@ -461,10 +474,29 @@ def _export_function(analysis, callee, qualified: str, path: str, module: str = 
         params = params[:positional] + (vararg.arg,) + params[positional:]
     where = qualified.rsplit(".", 2)[-2] + "." + qualified.rsplit(".", 1)[-1] if callee.is_method else qualified.rsplit(".", 1)[-1]
     returns = _qualify_class_tags(export_flow(summary.returns, path, where), analysis, module)
+    defaults = _tested_defaults(analysis, callee, params)
+    default_returns = None
+    if defaults:
+        specialized = analysis.specialized_summary(callee, defaults)
+        default_returns = _qualify_class_tags(export_flow(specialized.returns, path, where), analysis, module)
     return ExternalFunction(qualified, path, callee.node.lineno, params, returns,
                             _export_hazards(analysis, summary.hazards, path),
                             tuple(zip([p for p, _ in summary.modifies],
-                                      _export_hazards(analysis, tuple(h for _, h in summary.modifies), path))))
+                                      _export_hazards(analysis, tuple(h for _, h in summary.modifies), path))),
+                            default_returns, tuple(defaults))
+
+
+def _tested_defaults(analysis, callee, params) -> dict:
+    """parameter -> its literal default, for the parameters an `if` of the function reads."""
+    from .calls import literal_default
+    from .constants import UNKNOWN_VALUE
+
+    found = {}
+    for name in analysis.tested_parameters(callee, params):
+        value = literal_default(callee.node, name)
+        if value is not UNKNOWN_VALUE:
+            found[name] = value
+    return found
 
 
 def _qualify_class_tags(flow: Flow, analysis, module: str) -> Flow:
@@ -538,7 +570,7 @@ def _bound_names(stmt: ast.stmt) -> list[str]:
     if isinstance(stmt, (ast.Import, ast.ImportFrom)):
         return [(alias.asname or alias.name).split(".")[0] for alias in stmt.names]
     names = []
-    for node in ast.walk(stmt):
+    for node in cached_walk(stmt):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.append(node.name)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):

@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 
 from . import names as N
+from .walk import cached_walk
 
 REGISTRATIONS = ("register_forward_hook",)
 
@@ -39,7 +40,7 @@ def hooked_parameters(info) -> dict:
     stored = _attributes_from_parameters(init.node, params)
     found = {}
     for method in info.methods.values():
-        for node in ast.walk(method.node):
+        for node in cached_walk(method.node):
             registered = _registration(node, info)
             if registered is None:
                 continue
@@ -54,7 +55,7 @@ def hooked_parameters(info) -> dict:
 def written_attributes(method: ast.AST) -> list[str]:
     """The `self.<name>` the method assigns (`self.feats = ...`), in order, once each."""
     names: list[str] = []
-    for node in ast.walk(method):
+    for node in cached_walk(method):
         targets = node.targets if isinstance(node, ast.Assign) else \
             [node.target] if isinstance(node, ast.AnnAssign) and node.value is not None else []
         for target in targets:
@@ -127,13 +128,13 @@ def own_registrations(info) -> list[tuple]:
     a closure over the layer's name)."""
     found = []
     for method in info.methods.values():
-        layers = _loop_layers(method.node)
-        for node in ast.walk(method.node):
+        for node in cached_walk(method.node):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and node.func.attr in REGISTRATIONS and len(node.args) == 1 and not node.keywords):
                 continue
             owner = node.func.value
-            hooked = layers.get(owner.id) if isinstance(owner, ast.Name) else N.dotted_text(owner)
+            hooked = _loop_layers(method.node).get(owner.id) if isinstance(owner, ast.Name) \
+                else N.dotted_text(owner)
             hook = _hook_function(node.args[0], method.node, info)
             if hooked is None or not hooked.startswith("self.") or hook is None:
                 continue
@@ -147,7 +148,7 @@ def own_registrations(info) -> list[tuple]:
 def _loop_layers(function: ast.AST) -> dict:
     """Loop names bound to the layers of `self.x` (`for name, layer in self.x.named_children()`)."""
     found = {}
-    for node in ast.walk(function):
+    for node in cached_walk(function):
         if not (isinstance(node, ast.For) and isinstance(node.iter, ast.Call)
                 and isinstance(node.iter.func, ast.Attribute) and node.iter.func.attr in CHILD_ITERATORS):
             continue

@@ -21,6 +21,7 @@ from .values import (
     ARGUMENT, COPY_CONSTRUCT, DETACH, EMPTY, MAYBE_MODULE, MODULE, NO_GRAD, NONDIFF,
     PARAMETER, ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Break, Cut, Flow, Origin, join, join_elements,
 )
+from .walk import cached_walk
 
 MODULE_TAG = "module"
 PARAMLESS_TAG = "paramless"
@@ -404,7 +405,7 @@ class Interpreter:
         params = [a.arg for a in scope.node.args.args[1:]]
         if not (isinstance(returned, ast.Name) and returned.id in params):
             return False
-        names = {n.id for n in ast.walk(stmt.test) if isinstance(n, ast.Name)}
+        names = {n.id for n in cached_walk(stmt.test) if isinstance(n, ast.Name)}
         if names != {"self"} or _reads_training_positively(stmt.test):
             return False
         return True
@@ -928,7 +929,7 @@ def _join_envs(first: dict, second: dict) -> dict:
 def _constant_index(node: ast.AST) -> bool:
     return all(isinstance(n, (ast.Constant, ast.Slice, ast.Tuple, ast.UnaryOp, ast.USub,
                               ast.Load, ast.Ellipsis if hasattr(ast, "Ellipsis") else ast.Constant))
-               for n in ast.walk(node))
+               for n in cached_walk(node))
 
 
 _STATEMENT_HANDLERS = _handlers("stmt_")

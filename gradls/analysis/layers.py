@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from .walk import cached_walk
 
 _APPENDS = {"append", "add_module"}
 _GUARDS = (ast.If, ast.Try, ast.While, ast.With)
@@ -63,7 +64,7 @@ def _list_literal(init: ast.AST, name: str) -> list[Layer] | None:
     """The layers of `name = [...]` when `init` binds `name` once, to a list literal, and changes
     it only by `append`."""
     bound = []
-    for node in ast.walk(init):
+    for node in cached_walk(init):
         if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
             bound.append(node)
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == name \
@@ -71,7 +72,7 @@ def _list_literal(init: ast.AST, name: str) -> list[Layer] | None:
             return None  # `extend`, `insert`, `pop`...
     if len(bound) != 1:
         return None
-    for node in ast.walk(init):
+    for node in cached_walk(init):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and node.targets[0] is bound[0]:
             if isinstance(node.value, ast.List):
                 return _sequence(node.value, [], None)

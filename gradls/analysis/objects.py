@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from . import names as N
 from .names import ImportMap, dotted_text
+from .walk import cached_walk
 
 
 class _Unknown:
@@ -1646,7 +1647,7 @@ class _ProjectModule:
 
     def holds(self, node) -> bool:
         if self._nodes is None:
-            self._nodes = {id(n) for n in ast.walk(self.tree)}
+            self._nodes = {id(n) for n in cached_walk(self.tree)}
         return id(node) in self._nodes
 
 
@@ -1687,7 +1688,7 @@ def _init_may_report(cls: ClassObj) -> bool:
         init = klass.attrs.get("__init__")
         if not isinstance(init, Function):
             continue
-        for node in ast.walk(init.node):
+        for node in cached_walk(init.node):
             if isinstance(node, ast.Assign) and isinstance(node.value, (ast.List, ast.ListComp, ast.Dict, ast.DictComp)):
                 return True
             if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)) and \
@@ -1757,7 +1758,7 @@ def _hashable(value) -> bool:
 
 def _matters(stmt: ast.AST) -> bool:
     """A branch or loop whose outcome could change what trains: a freeze, or parameters handed over."""
-    for node in ast.walk(stmt):
+    for node in cached_walk(stmt):
         if isinstance(node, ast.Attribute) and node.attr in ("requires_grad", "requires_grad_", "parameters",
                                                               "named_parameters", "add_param_group"):
             return True

@@ -31,6 +31,7 @@ from .walk import guarded_definitions, statements
 from .values import (
     ARGUMENT, EMPTY, MODULE, PARAMETER, TENSOR, Break, Cut, Flow, Origin,
 )
+from .walk import cached_walk
 
 LOSS_WORDS = ("loss", "criterion", "objective", "mse", "mae", "nll", "bce", "entropy", "hinge",
               "huber", "dice", "focal", "divergence", "contrastive", "triplet")
@@ -228,12 +229,17 @@ class FileAnalysis:
 
     @classmethod
     def build(cls, tree: ast.Module, source: SourceFile, resolver=None,
-              previous: PreviousAnalysis | None = None, importer: str | None = None) -> "FileAnalysis":
-        """`importer`: the file's real path where `source.path` is only how findings name it."""
+              previous: PreviousAnalysis | None = None, importer: str | None = None,
+              eager: bool = True) -> "FileAnalysis":
+        """`importer`: the file's real path where `source.path` is only how findings name it.
+        `eager=False`: functions are analysed only when asked for (a base class's method for a
+        subclass of another file), not all those that may hold a finding."""
         analysis = cls(tree, source, resolver, previous, importer)
         analysis._collect_definitions(tree)
         analysis._prescan()
         analysis._run_module_scope()
+        if not eager:
+            return analysis
         for callee in analysis._all_function_callees():
             if analysis._needs_eager_analysis(callee):
                 analysis.summary(callee)
@@ -487,7 +493,7 @@ class FileAnalysis:
                 targets = node.targets if isinstance(node, ast.Assign) else \
                     [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For)) else []
                 for target in targets:
-                    for name in ast.walk(target):
+                    for name in cached_walk(target):
                         if isinstance(name, ast.Name):
                             bindings.setdefault(name.id, []).append(
                                 node.value if isinstance(node, ast.Assign) and target is name else None)
@@ -773,7 +779,8 @@ class FileAnalysis:
         """The forward hooks a module class registers on its own layers (`own_registrations`)."""
         known = self._own_hooks.get(info.name)
         if known is None:
-            known = self._own_hooks[info.name] = own_registrations(info) if info.is_module else []
+            registers = info.is_module and "register_forward_hook" in self.source.text
+            known = self._own_hooks[info.name] = own_registrations(info) if registers else []
         return known
 
     def local_class(self, name: str) -> ClassInfo | None:
@@ -991,7 +998,7 @@ class FileAnalysis:
                 self._appenders[info.name] = writers
                 return writers
             for method in info.methods.values():
-                for node in ast.walk(method.node):
+                for node in cached_walk(method.node):
                     if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                             and node.func.attr in ("append", "insert", "extend")
                             and isinstance(node.func.value, ast.Attribute)
@@ -1340,7 +1347,7 @@ def _parameter_sources(node: ast.AST) -> list:
 
 def _mutates(body: list[ast.stmt], name: str) -> bool:
     """True if the loop body writes into `name` (EMA/target updates, freezing)."""
-    for node in ast.walk(ast.Module(body=body, type_ignores=[])):
+    for node in cached_walk(ast.Module(body=body, type_ignores=[])):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr.endswith("_"):
             if _root_name(node.func.value) == name:
                 return True

@@ -19,6 +19,7 @@ argument (IS_TENSOR / NOT_TENSOR, a specialization fact like a literal: see
 from __future__ import annotations
 
 import ast
+from .walk import cached_walk
 
 TENSOR_TYPES = {"torch.Tensor", "torch.autograd.Variable", "torch.autograd.variable.Variable"}
 TENSOR_TESTS = {"torch.is_tensor"}
@@ -145,5 +146,5 @@ TYPE_FACTS = (IS_TENSOR, NOT_TENSOR)
 
 def type_tested_names(function: ast.AST, imports) -> set:
     """The names `function` tests the type of (`isinstance(x, torch.Tensor)`)."""
-    return {name for node in ast.walk(function) if isinstance(node, ast.Call)
+    return {name for node in cached_walk(function) if isinstance(node, ast.Call)
             for name in [type_test(node, imports)] if name is not None}

@@ -21,6 +21,7 @@ import ast
 from dataclasses import dataclass
 
 from .objects import Instance, ModuleObj
+from .walk import cached_walk
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def _called_objects(function) -> set:
     from .names import dotted_text
 
     called = set()
-    for node in ast.walk(function):
+    for node in cached_walk(function):
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Attribute) and func.attr == "forward":

@@ -12,10 +12,11 @@ from .resolver import ProjectResolver
 from .store import Store
 
 
-def resolver_for(root, cache_folder=None, overlay=None) -> ProjectResolver:
+def resolver_for(root, cache_folder=None, overlay=None, share_analyses=False) -> ProjectResolver:
     """A resolver for the project at `root`, persisting to `cache_folder` when given, reading
-    the texts in `overlay` (path -> text) instead of those files on disk."""
-    return ProjectResolver(root, Store(cache_folder), overlay)
+    the texts in `overlay` (path -> text) instead of those files on disk; `share_analyses`:
+    a file's analysis serves both its own check and its importers (one pass over a tree)."""
+    return ProjectResolver(root, Store(cache_folder), overlay, share_analyses)
 
 
 __all__ = ["ProjectResolver", "Store", "resolver_for"]

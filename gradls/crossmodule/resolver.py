@@ -45,7 +45,7 @@ from ..analysis.external import (
     ExternalClass, ExternalFunction, ExternalInstance, ExternalMember, export_definitions, single_assignments,
 )
 from ..analysis.source import SourceFile
-from ..analysis.walk import guarded_definitions
+from ..analysis.walk import cached_walk, guarded_definitions
 from .library import infer_result, is_library_top, jedi_project, module_found
 
 SKIP_TOP = frozenset({
@@ -63,8 +63,12 @@ def content_hash(data: bytes) -> str:
 class ProjectResolver:
     """Cross-module facts for one project root (a jedi Project rooted there)."""
 
-    def __init__(self, root: str | os.PathLike, store=None, overlay: dict[str, str] | None = None) -> None:
+    def __init__(self, root: str | os.PathLike, store=None, overlay: dict[str, str] | None = None,
+                 share_analyses: bool = False) -> None:
         self.root = Path(root).resolve()
+        # one pass over a tree (`gradls check`): an export analysis is handed to the file's own
+        # check and a checked file's analysis kept for its importers (a server keeps neither)
+        self.share_analyses = share_analyses
         from .store import Store
 
         self.store = store if store is not None else Store(None)  # Store(None): memory only
@@ -81,6 +85,9 @@ class ProjectResolver:
         self._dirs: dict[str, list[str]] = {}  # importer folder -> where its absolute imports are looked for
         self._facts: dict[str, tuple] = {}  # path -> (hash, (binding lines, star-imported modules))
         self._trees: dict[str, tuple] = {}  # path -> (hash, syntax tree): the last few parsed, parsed once
+        # path -> (text, FileAnalysis): an export analysis the file's own check takes over once
+        self._handed: dict[str, tuple] = {}
+        self._checked_analyses: dict[str, tuple] = {}  # path -> (text, FileAnalysis) of its own check
         self._override_hashes: dict[str, tuple] = {}  # path -> (overlay text, its hash)
         self._importable_tops: dict[str, bool] = {}  # installed top-level module -> jedi finds it
         self.overrides: dict[str, str] = _absolute_keys(overlay or {})  # path -> text read instead of the disk
@@ -320,8 +327,11 @@ class ProjectResolver:
             if tree is None:
                 continue
             imports = ImportMap.from_module(tree)
-            for call in ast.walk(tree):
-                if not isinstance(call, ast.Call) or \
+            # the names a call of the class can be spelled with here (`Block`, `m.Block`, `B` imported as)
+            spellings = {class_name, *(local for local, target in imports.aliases.items()
+                                       if target.rsplit(".", 1)[-1] == class_name)}
+            for call in cached_walk(tree):
+                if not isinstance(call, ast.Call) or _last_name(call.func) not in spellings or \
                         self._defined_at(imports.qualify(call.func), other, real, class_name) != class_name:
                     continue
                 deps.add(other)
@@ -896,22 +906,43 @@ class ProjectResolver:
         return exports
 
     def _analyse(self, path: str) -> dict:
-        from ..analysis.program import FileAnalysis
+        from ..analysis.external import export_definitions
 
-        text = self._text(path)
-        tree = self._tree(path, self.file_hash(path), text) if text is not None else None
-        if tree is None:
+        analysis = self._analysis_of(path)
+        if analysis is None:
             return {}
         self.stats["analysed"] += 1
         try:
-            analysis = FileAnalysis.build(tree, SourceFile(text, self.display(path)), self, importer=path)
-            return export_definitions(analysis, self.module_name(path))
+            exports = export_definitions(analysis, self.module_name(path))
         except RecursionError:
             return {}
         except Exception:  # noqa: BLE001 - another file's analysis must not cost this file's findings
             if os.environ.get("GRADLS_STRICT"):
                 raise
             return {}
+        self._hand_over(path, analysis)
+        return exports
+
+    def _hand_over(self, path: str, analysis) -> None:
+        if self.share_analyses:
+            _keep_recent(self._handed, path, analysis)
+
+    def keep_checked(self, path: str, analysis) -> None:
+        """The analysis a file's own check built, for a file that imports it later in the run."""
+        if self.share_analyses:
+            with self._lock:
+                _keep_recent(self._checked_analyses, os.path.abspath(path), analysis)
+
+    def handed_analysis(self, path: str, text: str):
+        """The analysis an import of `path` already built of this very text, for the file's own
+        check (once: it then belongs to that check), or None. The analysis of a file is the same
+        whether an importer or the file's own check asks for it; building it once halves the
+        cost of the files a project imports from."""
+        with self._lock:
+            known = self._handed.pop(os.path.abspath(path), None)
+        if known is None or known[0] != text or known[1].source.path != path:
+            return None
+        return known[1]
 
     def subclass_method(self, definition: ExternalClass, method: str, facts: tuple):
         """`definition.method` as it runs on an object of a subclass with the attributes `facts`
@@ -927,7 +958,7 @@ class ProjectResolver:
             if key in self._subclass_methods:
                 return self._subclass_methods[key]
             self._subclass_methods[key] = None  # asked again while answering: unknown
-            analysis = self._analysis_of(path)
+            analysis = self._analysis_of(path, eager=False)
             found = None
             if analysis is not None:
                 class_name = definition.qualified.rsplit(".", 1)[-1]
@@ -935,15 +966,20 @@ class ProjectResolver:
             self._subclass_methods[key] = found
             return found
 
-    def _analysis_of(self, path: str):
+    def _analysis_of(self, path: str, eager: bool = True):
+        """The analysis of `path`'s current text (None on a syntax error or a failure);
+        `eager=False`: its functions analysed only when asked for."""
         from ..analysis.program import FileAnalysis
 
         text = self._text(path)
+        checked = self._checked_analyses.pop(path, None)
+        if eager and checked is not None and checked[0] == text and checked[1].source.path == self.display(path):
+            return checked[1]
         tree = self._tree(path, self.file_hash(path), text) if text is not None else None
         if tree is None:
             return None
         try:
-            return FileAnalysis.build(tree, SourceFile(text, self.display(path)), self, importer=path)
+            return FileAnalysis.build(tree, SourceFile(text, self.display(path)), self, importer=path, eager=eager)
         except RecursionError:
             return None
         except Exception:  # noqa: BLE001 - another file's analysis must not cost this file's findings
@@ -986,6 +1022,7 @@ class ProjectResolver:
 
 
 RECENT_TREES = 8  # syntax trees kept: a file's facts are read just before its analysis
+SHARED_ANALYSES = 64  # analyses kept for a file's own check or its importers (the oldest dropped first)
 LISTING_TTL_S = 5.0  # how long a listing of the project's files is trusted (a server sees files come and go)
 SKIP_FOLDERS = frozenset({"__pycache__", "site-packages", "node_modules", "venv", "env", "build", "dist"})
 TRAINING_MARKERS = ("backward", "training_step")
@@ -1053,6 +1090,19 @@ def _exports_hold_breaks(exports: dict, shown: str) -> bool:
     return False
 
 
+def _keep_recent(table: dict, path: str, analysis) -> None:
+    if len(table) >= SHARED_ANALYSES:
+        table.pop(next(iter(table)))
+    table[path] = (analysis.source.text, analysis)
+
+
+def _last_name(node: ast.AST) -> str | None:
+    """`Block` for `Block` and `m.Block`; None for other expressions."""
+    if type(node) is ast.Name:
+        return node.id
+    return node.attr if type(node) is ast.Attribute else None
+
+
 def _star_imports(tree: ast.Module) -> tuple[str, ...]:
     """The modules a file imports with `from M import *` at top level (`.losses` for relative)."""
     return tuple("." * node.level + (node.module or "") for node in tree.body
@@ -1066,7 +1116,7 @@ def _binding_lines(tree: ast.Module) -> dict:
     assigned = _single_assignment_targets(tree)
     definitions = {id(node) for node in [*tree.body, *guarded_definitions(tree)]}
     table: dict = {}
-    for node in ast.walk(tree):
+    for node in cached_walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             table.setdefault(node.name, []).append(node.lineno if id(node) in definitions else -1)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):

@@ -5,6 +5,7 @@ import ast
 from ..analysis.values import DETACH
 from ..model import Span
 from .cut_rule import CutRule, method_suffix_span
+from ..analysis.walk import cached_walk
 
 
 class MisplacedDetach(CutRule):
@@ -89,7 +90,7 @@ stop-gradient: review it.
         """`h.detach_()` alone on its line: remove the line (`pass` when it is the block's only statement)."""
         if call.lineno != call.end_lineno or not ctx.is_whole_statement(call):
             return None
-        for parent in ast.walk(ctx.tree):
+        for parent in cached_walk(ctx.tree):
             for field in ("body", "orelse", "finalbody"):
                 block = getattr(parent, field, None)
                 if not isinstance(block, list):

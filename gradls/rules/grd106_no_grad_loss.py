@@ -5,6 +5,7 @@ import ast
 from ..analysis.names import NO_GRAD_CONTEXTS
 from ..analysis.values import NO_GRAD, Origin
 from .cut_rule import CutRule
+from ..analysis.walk import cached_walk
 
 
 class NoGradLoss(CutRule):
@@ -116,7 +117,7 @@ def _enclosing_no_grad_header(ctx, node: ast.AST):
     if line is None:
         return None
     found = None
-    for block in ast.walk(ctx.tree):
+    for block in cached_walk(ctx.tree):
         if not isinstance(block, (ast.With, ast.AsyncWith)) or not block.body:
             continue
         if not (block.body[0].lineno <= line <= (block.end_lineno or line)):

@@ -5,6 +5,7 @@ import ast
 from ..analysis import names as N
 from ..analysis.interpreter import LEAF_TAG
 from .base import Rule, RuleContext
+from ..analysis.walk import cached_walk
 
 EXEMPT = {"requires_grad_", "retain_grad", "share_memory_", "detach_"}
 
@@ -97,7 +98,7 @@ def _requires_grad_switched_off(ctx) -> set:
     """Modules whose parameters the file turns off: `m.requires_grad_(False)`, `freeze(m)`, or a
     loop over `m.parameters()` that sets `requires_grad` False."""
     found = set()
-    for node in ast.walk(ctx.tree):
+    for node in cached_walk(ctx.tree):
         if isinstance(node, ast.Call):
             func = node.func
             if (isinstance(func, ast.Attribute) and func.attr == "requires_grad_" and node.args
@@ -114,7 +115,7 @@ def _requires_grad_switched_off(ctx) -> set:
 
 
 def _turns_off_grad(body: list) -> bool:
-    for node in ast.walk(ast.Module(body=body, type_ignores=[])):
+    for node in cached_walk(ast.Module(body=body, type_ignores=[])):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value is False \
                 and any(isinstance(t, ast.Attribute) and t.attr == "requires_grad" for t in node.targets):
             return True

@@ -6,6 +6,7 @@ from ..analysis import names as N
 from ..analysis.objects import torch_layer_has_parameters
 from ..analysis.values import ARGUMENT, MODULE, PARAMETER, Origin
 from .base import Rule, RuleContext
+from ..analysis.walk import cached_walk
 
 
 class OptimizerMisuse(Rule):
@@ -276,11 +277,11 @@ def _caller_passes_model(ctx, sink, origin, covered) -> bool:
         return False
     is_method = bool(params) and params[0] == "self"
     position = params.index(name) - (1 if is_method else 0)
-    for caller in ast.walk(ctx.tree):
+    for caller in cached_walk(ctx.tree):
         if not isinstance(caller, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)) or caller is function:
             continue
         produced = _module_outputs(caller, covered)
-        for call in ast.walk(caller):
+        for call in cached_walk(caller):
             if not isinstance(call, ast.Call):
                 continue
             callee = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
@@ -298,10 +299,10 @@ def _caller_passes_model(ctx, sink, origin, covered) -> bool:
 def _module_outputs(function, covered) -> set:
     """Names `function` binds to the output of a call of a covered module (`fake = self.gen(z)`)."""
     names = set()
-    for node in ast.walk(function):
+    for node in cached_walk(function):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and _calls_covered(node.value, covered):
             for target in node.targets:
-                names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+                names.update(n.id for n in cached_walk(target) if isinstance(n, ast.Name))
     return names
 
 
@@ -351,7 +352,7 @@ def _module_replacements(ctx, scope) -> list:
 
 
 def _mentions(node: ast.AST, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
+    return any(isinstance(n, ast.Name) and n.id == name for n in cached_walk(node))
 
 
 def _trained_after(scope, label: str, node: ast.AST) -> bool:
@@ -420,7 +421,7 @@ def _assigned_from_torch(ctx, scope, name: str) -> bool:
 def _uses_before(scope_node, name: str, construction: ast.Call) -> int | None:
     """Line of an earlier use of a `x.parameters()` generator bound to `name`, if any."""
     assigned = False
-    for node in ast.walk(scope_node):
+    for node in cached_walk(scope_node):
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
             value = node.value
             if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
@@ -429,7 +430,7 @@ def _uses_before(scope_node, name: str, construction: ast.Call) -> int | None:
     if not assigned:
         return None
     uses = sorted(
-        n.lineno for n in ast.walk(scope_node)
+        n.lineno for n in cached_walk(scope_node)
         if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
         and (n.lineno, n.col_offset) < (construction.lineno, construction.col_offset)
     )
@@ -455,7 +456,7 @@ def _rebuilt_after(analysis, construction, node) -> bool:
 def _stored_as_attributes(scope: ast.AST, labels) -> set:
     """`self.model` when the scope runs `self.model = model` for a `model` in `labels`."""
     stored = set()
-    for node in ast.walk(scope):
+    for node in cached_walk(scope):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id in labels:
             stored.update(text for text in (N.dotted_text(t) for t in node.targets) if text and text.startswith("self."))
     return stored
@@ -463,7 +464,7 @@ def _stored_as_attributes(scope: ast.AST, labels) -> set:
 
 def _deep_copy_of(ctx, scope: ast.AST, labels: set) -> ast.AST | None:
     """The statement `module = copy.deepcopy(...)` binding one of `labels` in `scope`, if any."""
-    for node in ast.walk(scope):
+    for node in cached_walk(scope):
         if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1
                 and N.dotted_text(node.targets[0]) in labels
                 and (ctx.analysis.imports.qualify(node.value.func) or "") in ("copy.deepcopy", "deepcopy")):

@@ -7,6 +7,7 @@ from .base import Rule, RuleContext
 TARGET_NAMES = {"target", "targets", "label", "labels", "y", "y_true", "gt", "ground_truth",
                 "truth", "tgt", "true", "y_target", "target_labels", "gt_labels"}
 from ..analysis.program import is_loss_name
+from ..analysis.walk import cached_walk
 
 
 class LossIgnoresTarget(Rule):
@@ -58,7 +59,7 @@ No automatic fix: only the author knows how the target should enter the loss.
                 params = params[1:]
             if len(params) < 2:
                 continue
-            used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+            used = {n.id for n in cached_walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
             optional = _optional_parameters(node)
             for name in params[1:]:
                 if name.lower() in TARGET_NAMES and name not in used and name not in optional:
@@ -80,7 +81,7 @@ No automatic fix: only the author knows how the target should enter the loss.
             return
         imports = ctx.analysis.imports
         instances = _distance_loss_instances(ctx)
-        for node in ast.walk(ctx.tree):
+        for node in cached_walk(ctx.tree):
             if not (isinstance(node, ast.Call) and len(node.args) >= 2):
                 continue
             name = imports.qualify(node.func) or ""

@@ -6,6 +6,7 @@ from ..analysis.interpreter import SCALAR_TAG
 from ..analysis.walk import statements
 from ..analysis.values import MODULE, PARAMETER, TENSOR
 from .base import Rule, RuleContext
+from ..analysis.walk import cached_walk
 
 ACCUMULATOR_WORDS = ("loss", "total", "sum", "running", "epoch", "acc", "cum")
 
@@ -103,11 +104,11 @@ def _derived(scope_statements: list, target: str) -> set:
         changed = False
         for node in scope_statements:
             if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node.value is not None:
-                read = {ast.unparse(n) for n in ast.walk(node.value) if isinstance(n, (ast.Name, ast.Attribute))}
+                read = {ast.unparse(n) for n in cached_walk(node.value) if isinstance(n, (ast.Name, ast.Attribute))}
                 if read & names:
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                     for t in targets:
-                        for n in ast.walk(t):
+                        for n in cached_walk(t):
                             if isinstance(n, ast.Name) and n.id not in names:
                                 names.add(n.id)
                                 changed = True

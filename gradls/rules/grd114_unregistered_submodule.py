@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 
 from .base import Rule, RuleContext
+from ..analysis.walk import cached_walk
 
 
 class UnregisteredSubmodule(Rule):
@@ -80,7 +81,7 @@ def _kind(node: ast.AST) -> str:
 def _used_outside_init(cls: ast.ClassDef, attr: str) -> bool:
     for item in cls.body:
         if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name != "__init__":
-            for node in ast.walk(item):
+            for node in cached_walk(item):
                 if (isinstance(node, ast.Attribute) and node.attr == attr and isinstance(node.value, ast.Name)
                         and node.value.id == "self"):
                     return True

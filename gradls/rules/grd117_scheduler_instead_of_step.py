@@ -4,6 +4,7 @@ import ast
 
 from ..analysis import names as N
 from .base import Rule, RuleContext
+from ..analysis.walk import cached_walk
 
 
 class SchedulerInsteadOfStep(Rule):
@@ -122,13 +123,13 @@ def _loops_with_backward(body: list):
     for node in _walk_own(body):
         if isinstance(node, (ast.For, ast.While)) and any(
                 isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "backward"
-                for n in ast.walk(node)):
+                for n in cached_walk(node)):
             yield node
 
 
 def _step_call(body: list, receiver: str) -> ast.Call | None:
     for stmt in body:
-        for node in ast.walk(stmt):
+        for node in cached_walk(stmt):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "step"
                     and N.dotted_text(node.func.value) == receiver):
                 return node
@@ -138,7 +139,7 @@ def _step_call(body: list, receiver: str) -> ast.Call | None:
 def _ever_stepped(body: list, optimizer: str) -> bool:
     """`optimizer.step()` anywhere, or the optimizer handed to something that may step it."""
     for stmt in body:
-        for node in ast.walk(stmt):
+        for node in cached_walk(stmt):
             if not isinstance(node, ast.Call):
                 continue
             if isinstance(node.func, ast.Attribute) and node.func.attr == "step" and N.dotted_text(node.func.value) == optimizer:

@@ -4,6 +4,7 @@ import ast
 
 from ..analysis import names as N
 from .base import Rule, RuleContext
+from ..analysis.walk import cached_walk
 
 _SOFTMAX = {"torch.softmax", "torch.log_softmax", "torch.nn.functional.softmax", "torch.nn.functional.log_softmax",
             "torch.special.softmax", "torch.special.log_softmax"}
@@ -67,7 +68,7 @@ No automatic fix: the loss must change with the output (sigmoid probabilities, o
 
     def _forward(self, ctx, forward: ast.FunctionDef, single: dict):
         bound: dict[str, str] = {}   # local name -> the layer whose single output it holds
-        for node in ast.walk(forward):
+        for node in cached_walk(forward):
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                 layer = _layer_output(node.value, single, bound)
                 if layer is not None:
@@ -101,14 +102,14 @@ No automatic fix: the loss must change with the output (sigmoid probabilities, o
             return
         scopes = [(ctx.tree.body, set())] + [
             (n.body, {a.arg for a in (*n.args.posonlyargs, *n.args.args, *n.args.kwonlyargs)})
-            for n in ast.walk(ctx.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            for n in cached_walk(ctx.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
         for body, params in scopes:
             local = _assigned_once(body)
             local.update({p: None for p in params})  # a parameter shadows the top-level name
             for stmt in body:
                 if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                     continue
-                for node in ast.walk(stmt):
+                for node in cached_walk(stmt):
                     if not (isinstance(node, ast.Call) and node.args):
                         continue
                     name = imports.qualify(node.func) or ""
@@ -138,7 +139,7 @@ def _assigned_once(body: list) -> dict:
         targets = node.targets if isinstance(node, ast.Assign) else \
             [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For)) else []
         for target in targets:
-            for name in ast.walk(target):
+            for name in cached_walk(target):
                 if isinstance(name, ast.Name):
                     bound.setdefault(name.id, []).append(node.value if isinstance(node, ast.Assign) and target is name else None)
     return {name: values[0] for name, values in bound.items() if len(values) == 1 and isinstance(values[0], ast.Call)}
@@ -160,7 +161,7 @@ def _one_logit_model(imports, call: ast.Call) -> bool:
 def _single_output_layers(ctx: RuleContext, init: ast.FunctionDef) -> dict[str, str]:
     """`self.out = nn.Linear(64, 1)` -> {"out": "Linear"}."""
     found = {}
-    for node in ast.walk(init):
+    for node in cached_walk(init):
         if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.value, ast.Call)):
             continue
         target = node.targets[0]

@@ -5,6 +5,7 @@ import ast
 from ..analysis import names as N
 from ..analysis.values import MODULE
 from .base import Rule, RuleContext
+from ..analysis.walk import cached_walk
 
 
 class BackwardThroughFreedGraph(Rule):
@@ -155,8 +156,8 @@ def _carried_through(before_backward: list, body: list, loss: str | None, module
             continue
         if N.dotted_text(stmt.value.func) not in modules:  # a trained module computes it
             continue
-        bound = {n.id for t in stmt.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
-        read = {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)}
+        bound = {n.id for t in stmt.targets for n in cached_walk(t) if isinstance(n, ast.Name)}
+        read = {n.id for n in cached_walk(stmt.value) if isinstance(n, ast.Name)}
         for name in sorted(bound & read):
             if not (bound & loss_deps) or _rebound_elsewhere(body, name, stmt):
                 continue
@@ -166,10 +167,10 @@ def _carried_through(before_backward: list, body: list, loss: str | None, module
 
 def _rebound_elsewhere(body: list, name: str, carrying: ast.stmt) -> bool:
     for stmt in body:
-        for node in ast.walk(stmt):
+        for node in cached_walk(stmt):
             if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node is not carrying:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                if any(isinstance(n, ast.Name) and n.id == name for t in targets for n in ast.walk(t)):
+                if any(isinstance(n, ast.Name) and n.id == name for t in targets for n in cached_walk(t)):
                     return True
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and node.func.attr in ("detach_", "detach") and isinstance(node.func.value, ast.Name)
@@ -184,7 +185,7 @@ def _definitions(statements: list) -> dict:
     for stmt in statements:
         if isinstance(stmt, ast.Assign):
             for target in stmt.targets:
-                for node in ast.walk(target):
+                for node in cached_walk(target):
                     if isinstance(node, ast.Name):
                         found[node.id] = stmt
     return found
@@ -198,7 +199,7 @@ def _ancestors(name: str | None, definitions: dict) -> set:
         stmt = definitions.get(current)
         if stmt is None:
             continue
-        for node in ast.walk(stmt.value):
+        for node in cached_walk(stmt.value):
             if isinstance(node, ast.Name) and node.id not in seen and node.id != current:
                 seen.add(node.id)
                 stack.append(node.id)
@@ -211,7 +212,7 @@ def _calls(names: set, definitions: dict) -> set:
         stmt = definitions.get(name)
         if stmt is None:
             continue
-        for node in ast.walk(stmt.value):
+        for node in cached_walk(stmt.value):
             if isinstance(node, ast.Call):
                 text = N.dotted_text(node.func)
                 if text:

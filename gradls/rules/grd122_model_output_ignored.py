@@ -4,6 +4,7 @@ import ast
 
 from ..analysis.values import MODULE
 from .base import Rule, RuleContext
+from ..analysis.walk import cached_walk
 
 
 class ModelOutputIgnored(Rule):
@@ -116,7 +117,7 @@ def _unused_parameters(analysis) -> dict[str, set]:
     for name, callee in analysis.functions.items():
         node = callee.node
         params = [a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)]
-        read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        read = {n.id for n in cached_walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
         if _is_stub(node):
             continue
         found[name] = {p for p in params if p not in read and not p.startswith("_")}
@@ -145,7 +146,7 @@ def _backpropagated_parameter_calls(scope, params: list):
 def _passed_functions(analysis, function: ast.AST, position: int, name: str, unused: dict):
     """The local functions every call of `function` in the file passes for its parameter `name`."""
     found = []
-    for node in ast.walk(analysis.tree):
+    for node in cached_walk(analysis.tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == function.name:
             arg = node.args[position] if position < len(node.args) and not any(
                 isinstance(a, ast.Starred) for a in node.args[:position + 1]) else \
@@ -162,7 +163,7 @@ def _is_stub(function: ast.AST) -> bool:
 
 
 def _calls(scope: ast.AST, functions: dict):
-    for node in ast.walk(scope):
+    for node in cached_walk(scope):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in functions:
             yield node
 
@@ -180,5 +181,5 @@ def _bound(function: ast.FunctionDef, call: ast.Call):
 
 def _anchor(function: ast.FunctionDef) -> ast.AST:
     """The return statement whose value ignores the parameter, else the signature."""
-    returns = [n for n in ast.walk(function) if isinstance(n, ast.Return) and n.value is not None]
+    returns = [n for n in cached_walk(function) if isinstance(n, ast.Return) and n.value is not None]
     return returns[-1] if len(returns) == 1 else function

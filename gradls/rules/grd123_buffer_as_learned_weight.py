@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 
 from .base import Rule, RuleContext
+from ..analysis.walk import cached_walk
 
 # Initializers whose purpose is a trainable weight's starting point (a fixed random feature
 # map is drawn with torch.randn or nn.init.normal_/uniform_, which are left alone).
@@ -81,7 +82,7 @@ def _initialised_buffers(ctx, init: ast.FunctionDef):
     """(name, registration call) for buffers whose value is a weight initialiser's result."""
     qualify = ctx.analysis.imports.qualify
     initialised: set = set()  # local names an initialiser filled
-    for node in ast.walk(init):
+    for node in cached_walk(init):
         if isinstance(node, ast.Call) and qualify(node.func) in WEIGHT_INITIALIZERS and node.args \
                 and isinstance(node.args[0], ast.Name):
             initialised.add(node.args[0].id)
@@ -91,7 +92,7 @@ def _initialised_buffers(ctx, init: ast.FunctionDef):
             return True
         return isinstance(value, ast.Name) and value.id in initialised
 
-    for node in ast.walk(init):
+    for node in cached_walk(init):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
@@ -100,7 +101,7 @@ def _initialised_buffers(ctx, init: ast.FunctionDef):
                 and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
                 and from_initialiser(node.args[1])):
             yield node.args[0].value, node
-    for node in ast.walk(init):
+    for node in cached_walk(init):
         if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.value, ast.Call)
                 and qualify(node.value.func) in BUFFER_CONSTRUCTORS and node.value.args
                 and from_initialiser(node.value.args[0])):
@@ -110,7 +111,7 @@ def _initialised_buffers(ctx, init: ast.FunctionDef):
 
 
 def _self_reads(function: ast.AST) -> set:
-    return {n.attr for n in ast.walk(function) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load)
+    return {n.attr for n in cached_walk(function) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load)
             and isinstance(n.value, ast.Name) and n.value.id == "self"}
 
 
@@ -123,7 +124,7 @@ def _self_writes(info) -> dict:
         counts[name] = counts.get(name, 0) + 1
 
     for method in info.methods.values():
-        for node in ast.walk(method.node):
+        for node in cached_walk(method.node):
             targets = node.targets if isinstance(node, ast.Assign) else \
                 [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
             for target in targets:

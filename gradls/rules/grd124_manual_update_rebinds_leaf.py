@@ -4,6 +4,7 @@ import ast
 
 from ..analysis.walk import statements
 from .base import Rule, RuleContext
+from ..analysis.walk import cached_walk
 
 # calls after which the rebound name is a trainable leaf again
 RELEAFING = {"requires_grad_", "detach_", "retain_grad"}
@@ -54,7 +55,7 @@ the fix does not add.
     def check(self, ctx: RuleContext):
         if not ctx.mentions(self.keywords) or "backward" not in ctx.source.text:
             return
-        scopes = [ctx.tree, *(n for n in ast.walk(ctx.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))]
+        scopes = [ctx.tree, *(n for n in cached_walk(ctx.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))]
         for scope in scopes:
             leaves = _trainable_leaves(ctx, scope)
             if not leaves:
@@ -103,7 +104,7 @@ def _loops(scope: ast.AST) -> list:
 
 def _calls_backward(loop: ast.AST) -> bool:
     return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "backward"
-               for n in ast.walk(loop))
+               for n in cached_walk(loop))
 
 
 def _self_updates(loop: ast.AST, leaves: set):
@@ -121,12 +122,12 @@ def _self_updates(loop: ast.AST, leaves: set):
 
 def _reads_own_grad(value: ast.AST, name: str) -> bool:
     return any(isinstance(n, ast.Attribute) and n.attr == "grad" and isinstance(n.value, ast.Name)
-               and n.value.id == name for n in ast.walk(value))
+               and n.value.id == name for n in cached_walk(value))
 
 
 def _releafed(value: ast.AST) -> bool:
     """`(w - lr * w.grad).detach().requires_grad_()`, `w.data - ...`, `nn.Parameter(...)`."""
-    for n in ast.walk(value):
+    for n in cached_walk(value):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in RELEAFING | {"detach"}:
             return True
         if isinstance(n, ast.Call) and isinstance(n.func, (ast.Name, ast.Attribute)) and \
@@ -137,7 +138,7 @@ def _releafed(value: ast.AST) -> bool:
 
 
 def _makes_leaf_again(node: ast.AST, name: str) -> bool:
-    for n in ast.walk(node):
+    for n in cached_walk(node):
         if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in RELEAFING
                 and isinstance(n.func.value, ast.Name) and n.func.value.id == name):
             return True
