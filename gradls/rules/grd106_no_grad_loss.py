@@ -112,10 +112,29 @@ No automatic fix: moving code out of the block changes what else runs without gr
 
 
 def _enclosing_no_grad_header(ctx, node: ast.AST):
-    """The context expression of the innermost `with` block around `node` that disables grad."""
+    """The context expression of the innermost `with` block around `node` that disables grad,
+    else the `@torch.no_grad()` decorating the innermost function around it."""
     line = getattr(node, "lineno", None)
     if line is None:
         return None
+    return _enclosing_no_grad_block(ctx, line) or _enclosing_no_grad_decorator(ctx, line)
+
+
+def _enclosing_no_grad_decorator(ctx, line: int):
+    found = None
+    for function in cached_walk(ctx.tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or \
+                not function.lineno <= line <= (function.end_lineno or line):
+            continue
+        for decorator in function.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if ctx.analysis.imports.qualify(target) in NO_GRAD_CONTEXTS - {"torch.enable_grad"} \
+                    and (found is None or decorator.lineno > found.lineno):
+                found = decorator
+    return found
+
+
+def _enclosing_no_grad_block(ctx, line: int):
     found = None
     for block in cached_walk(ctx.tree):
         if not isinstance(block, (ast.With, ast.AsyncWith)) or not block.body:
