@@ -42,10 +42,13 @@ def check_source(source: str, path: str = "<stdin>", settings: Settings | None =
             context = RuleContext(analysis.source, analysis.tree, resolver)
             context.__dict__["analysis"] = analysis
             return _check_tree(context, settings)
-        try:
-            tree = parse(source, path)
-        except (SyntaxError, ValueError) as err:
-            return [syntax_error_finding(err, source, path)]
+        handed_tree = getattr(resolver, "handed_tree", None)
+        tree = handed_tree(path, source) if handed_tree is not None else None
+        if tree is None:
+            try:
+                tree = parse(source, path)
+            except (SyntaxError, ValueError) as err:
+                return [syntax_error_finding(err, source, path)]
         context = RuleContext(SourceFile(source, path), tree, resolver)
         findings = _check_tree(context, settings)
         if "analysis" in context.__dict__ and hasattr(resolver, "keep_checked"):

@@ -84,7 +84,8 @@ class ProjectResolver:
         self._exists: dict[tuple[str, str], bool] = {}
         self._dirs: dict[str, list[str]] = {}  # importer folder -> where its absolute imports are looked for
         self._facts: dict[str, tuple] = {}  # path -> (hash, (binding lines, star-imported modules))
-        self._trees: dict[str, tuple] = {}  # path -> (hash, syntax tree): the last few parsed, parsed once
+        self._trees: dict[str, tuple] = {}  # path -> (hash, syntax tree, text): the last few parsed, parsed once
+        self._called: dict[str, tuple] = {}  # path -> (text, the names it calls: `Name(` / `m.Name(`)
         # path -> (text, FileAnalysis): an export analysis the file's own check takes over once
         self._handed: dict[str, tuple] = {}
         self._checked_analyses: dict[str, tuple] = {}  # path -> (text, FileAnalysis) of its own check
@@ -321,7 +322,7 @@ class ProjectResolver:
         deps: set = set()
         for other in self._project_files():
             text = self._text(other) if os.path.abspath(other) != path else None
-            if not text or f"{class_name}(" not in text:
+            if not text or class_name not in self._called_names(other, text):
                 continue
             tree = self._tree(other, self.file_hash(other), text)
             if tree is None:
@@ -344,6 +345,14 @@ class ProjectResolver:
                     return None, deps
                 tags.add(tag)
         return (tags or None), deps
+
+    def _called_names(self, path: str, text: str) -> frozenset:
+        """The names `text` calls (`Block` for `Block(` and `m.Block(`), kept per text: asked
+        of every file of the project for each class whose constructions are looked for."""
+        known = self._called.get(path)
+        if known is None or known[0] is not text:
+            known = self._called[path] = (text, frozenset(_CALLED_NAME.findall(text)))
+        return known[1]
 
     def _defined_at(self, qualified: str | None, importer: str, real: str, wanted: str | None = None) -> str | None:
         """The name `qualified` (as `importer` spells it, its last part `wanted` when given) has in
@@ -747,10 +756,18 @@ class ProjectResolver:
                 tree = ast.parse(text, filename=path)
         except (SyntaxError, ValueError):
             tree = None
-        if len(self._trees) >= RECENT_TREES:
+        if len(self._trees) >= (SHARED_TREES if self.share_analyses else RECENT_TREES):
             self._trees.pop(next(iter(self._trees)))
-        self._trees[path] = (digest, tree)
+        self._trees[path] = (digest, tree, text)
         return tree
+
+    def handed_tree(self, path: str, text: str) -> ast.Module | None:
+        """The syntax tree an import of `path` already parsed of this very text, for the file's
+        own check (`gradls check` only): most files a project imports are parsed for their
+        bindings before their own turn comes."""
+        with self._lock:
+            known = self._trees.get(os.path.abspath(path))
+        return known[1] if known is not None and known[2] == text else None
 
     def _resolve_dotted(self, qualified: str, importer: str):
         level = len(qualified) - len(qualified.lstrip("."))
@@ -1022,12 +1039,14 @@ class ProjectResolver:
 
 
 RECENT_TREES = 8  # syntax trees kept: a file's facts are read just before its analysis
+SHARED_TREES = 64  # kept when shared with the files' own checks (`gradls check`)
 SHARED_ANALYSES = 64  # analyses kept for a file's own check or its importers (the oldest dropped first)
 LISTING_TTL_S = 5.0  # how long a listing of the project's files is trusted (a server sees files come and go)
 SKIP_FOLDERS = frozenset({"__pycache__", "site-packages", "node_modules", "venv", "env", "build", "dist"})
 TRAINING_MARKERS = ("backward", "training_step")
 
 
+_CALLED_NAME = re.compile(r"(\w+)\(")
 _TRAINING_CALL = re.compile(r"backward\s*\(|training_step")
 
 

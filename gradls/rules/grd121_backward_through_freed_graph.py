@@ -134,9 +134,8 @@ def _shared_intermediate(block, first_at, second_at, first, second):
     between = _definitions(block[first_at + 1:second_at])
     first_deps = _ancestors(first_loss, before)
     second_deps = _ancestors(second_loss, {**before, **between})
-    for name in first_deps & second_deps:
-        if name in between or name not in before:
-            continue
+    shared = [name for name in first_deps & second_deps if name not in between and name in before]
+    for name in sorted(shared, key=lambda name: (before[name].lineno, name)):  # the same on every run
         made_by = _calls(_ancestors(name, before) | {name}, before)
         if any(label == call or label.startswith(call + ".") for label in common for call in made_by):
             return name, before[name]
