@@ -85,7 +85,6 @@ class ProjectResolver:
         self._dirs: dict[str, list[str]] = {}  # importer folder -> where its absolute imports are looked for
         self._facts: dict[str, tuple] = {}  # path -> (hash, (binding lines, star-imported modules))
         self._trees: dict[str, tuple] = {}  # path -> (hash, syntax tree, text): the last few parsed, parsed once
-        self._called: dict[str, tuple] = {}  # path -> (text, the names it calls: `Name(` / `m.Name(`)
         # path -> (text, FileAnalysis): an export analysis the file's own check takes over once
         self._handed: dict[str, tuple] = {}
         self._checked_analyses: dict[str, tuple] = {}  # path -> (text, FileAnalysis) of its own check
@@ -322,7 +321,7 @@ class ProjectResolver:
         deps: set = set()
         for other in self._project_files():
             text = self._text(other) if os.path.abspath(other) != path else None
-            if not text or class_name not in self._called_names(other, text):
+            if not text or f"{class_name}(" not in text:
                 continue
             tree = self._tree(other, self.file_hash(other), text)
             if tree is None:
@@ -345,14 +344,6 @@ class ProjectResolver:
                     return None, deps
                 tags.add(tag)
         return (tags or None), deps
-
-    def _called_names(self, path: str, text: str) -> frozenset:
-        """The names `text` calls (`Block` for `Block(` and `m.Block(`), kept per text: asked
-        of every file of the project for each class whose constructions are looked for."""
-        known = self._called.get(path)
-        if known is None or known[0] is not text:
-            known = self._called[path] = (text, frozenset(_CALLED_NAME.findall(text)))
-        return known[1]
 
     def _defined_at(self, qualified: str | None, importer: str, real: str, wanted: str | None = None) -> str | None:
         """The name `qualified` (as `importer` spells it, its last part `wanted` when given) has in
@@ -1046,7 +1037,6 @@ SKIP_FOLDERS = frozenset({"__pycache__", "site-packages", "node_modules", "venv"
 TRAINING_MARKERS = ("backward", "training_step")
 
 
-_CALLED_NAME = re.compile(r"(\w+)\(")
 _TRAINING_CALL = re.compile(r"backward\s*\(|training_step")
 
 
