@@ -37,11 +37,26 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     args.parser = parser.subparsers_by_name.get(args.command, parser)
     try:
-        return args.handler(args)
+        code = args.handler(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
+    if argv is None and args.command == "check":
+        _exit_now(code)
+    return code
+
+
+def _exit_now(code: int) -> None:
+    """End the `gradls check` process without tearing down what it built: freeing the syntax
+    trees and analyses of a big project one object at a time costs 8% of the run, and everything
+    is written already (output, result cache, cross-module store)."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        pass  # a reader that went away: nothing left to tell it
+    os._exit(code)
 
 
 def _parser() -> argparse.ArgumentParser:
