@@ -19,7 +19,7 @@ from .external import (
     FUNCTION_ALIAS, LOSS_INSTANCE, MODULE_INSTANCE, ExternalClass, ExternalFunction, ExternalInstance,
     ExternalMember, localize,
 )
-from .program import Summary
+from .program import Summary, argument_nodes
 from .values import (
     ARGUMENT, COPY_CONSTRUCT, DETACH, EMPTY, MAYBE_MODULE, MODULE, NO_GRAD, NONDIFF, PARAMETER,
     ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Cut, Flow, Origin, join, join_elements,
@@ -1211,7 +1211,23 @@ def _local_call(interp, call: ast.Call, callee, label: str | None, bound: bool =
     _note_forwards_run(interp, summary.calls, arg_flows, call)
     _grad_effect(interp, summary)
     _train_with_passed_modules(program, callee, arg_flows)
+    _freeze_passed_arguments(program, callee, call, bound)
     return result
+
+
+def _freeze_passed_arguments(program, callee, call: ast.Call, bound: bool) -> None:
+    """`lock(backbone)` where `lock` sets `requires_grad_(False)` on its parameter's parameters:
+    the caller's `backbone` is frozen from here on, whatever the function is called."""
+    record = program.records.get(callee.node)
+    if record is None or not record.frozen:
+        return
+    for param, node in argument_nodes(call, callee.params[1:] if bound else callee.params).items():
+        label = N.dotted_text(node)
+        if label is None:
+            continue
+        for frozen in record.frozen:
+            if frozen == param or frozen.startswith(param + "."):
+                program.freeze(label + frozen[len(param):])
 
 
 def _train_with_passed_modules(program, callee, arg_flows: dict[str, Flow]) -> None:

@@ -269,7 +269,8 @@ def _frozen_layer(label: str) -> str:
 
 
 def _frozen(analysis: FileAnalysis, origin: Origin) -> bool:
-    if any(origin.is_within(Origin(_frozen_layer(label), "")) for label in analysis.frozen_labels):
+    if any(origin.is_within(Origin(_frozen_layer(label), "")) for label in analysis.frozen_labels) \
+            or analysis.frozen_by_construction(origin.label):
         return True
     parts = origin.label.replace("[", ".").split(".")
     return any(N.looks_like_target_network(part) for part in parts if part != "self")

@@ -426,6 +426,38 @@ class FileAnalysis:
                 info.optimizers[attribute] = frozenset({f"self.{covered.pop()}"})
                 info.callables.discard(attribute)
 
+    def frozen_by_construction(self, label: str) -> bool:
+        """`model.backbone` (or below it) where `model = LinearProbe(backbone)` is bound once at top
+        level, LinearProbe's `__init__` keeps that argument as `self.backbone`, and what was passed
+        is frozen: a name the file freezes, or the result of a function of the file that freezes
+        its argument's parameters and returns it (`LinearProbe(freeze(Backbone()))`)."""
+        head, _, rest = label.partition(".")
+        attribute = rest.split(".", 1)[0].split("[", 1)[0]
+        bindings = self._top_level_bindings().get(head, []) if attribute else []
+        call = bindings[0] if len(bindings) == 1 else None
+        info = self.classes.get(call.func.id) if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) else None
+        init = info.methods.get("__init__") if info is not None else None
+        if init is None:
+            return False
+        kept = _attributes_kept_from_parameters(init.node, init.params[1:])
+        passed = argument_nodes(call, init.params[1:]).get(kept.get(attribute))
+        return passed is not None and self._frozen_value(passed)
+
+    def _frozen_value(self, node: ast.AST) -> bool:
+        label = N.dotted_text(node)
+        if label is not None and any(label == frozen or label.startswith(frozen + ".") for frozen in self.frozen_labels):
+            return True
+        if isinstance(node, ast.Name):  # `backbone = freeze(Backbone())`, bound once at top level
+            bindings = self._top_level_bindings().get(node.id, [])
+            node = bindings[0] if len(bindings) == 1 and isinstance(bindings[0], ast.Call) else None
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in self.functions):
+            return False
+        callee = self.functions[node.func.id]
+        summary = self.summary(callee)
+        record = self.records.get(callee.node)
+        returned = {o.label for o in summary.returns.live if o.kind == ARGUMENT}
+        return record is not None and any(param in record.frozen and param in returned for param in callee.params)
+
     def _type_attributes_from_other_files(self, info: ClassInfo, params: list, from_params: dict) -> None:
         """The same where only the project's other files build the class (`Wrapper(Block(...))`
         in a model file, `Loss(FeatureNet())` in a script): an attribute it calls is of the
@@ -1194,6 +1226,29 @@ def _reads_only_its_globals(record: Record) -> bool:
     """Module-level code that read only its own names (no local function or class) depends on
     nothing but its statements."""
     return all(read[0] == "global" for read in record.reads)
+
+
+def argument_nodes(call: ast.Call, params) -> dict:
+    """parameter -> the expression `call` passes for it (positional by order, then keywords);
+    nothing for a call unpacking `*args` / `**kwargs`."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return {}
+    found = dict(zip(params, call.args))
+    found.update((k.arg, k.value) for k in call.keywords if k.arg in params)
+    return found
+
+
+def _attributes_kept_from_parameters(init: ast.AST, params: list) -> dict:
+    """attribute -> parameter, for the `self.attribute = parameter` statements at the top level
+    of `__init__`."""
+    kept = {}
+    for node in init.body:
+        if isinstance(node, ast.Assign):
+            for target, value in _paired_targets(node.targets, node.value):
+                if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                        and target.value.id == "self" and isinstance(value, ast.Name) and value.id in params):
+                    kept[target.attr] = value.id
+    return kept
 
 
 def _parameters_as_arguments(flow: Flow, function: ast.AST) -> Flow:

@@ -150,7 +150,8 @@ def _enclosing_no_grad_block(ctx, line: int):
 
 
 def _frozen(analysis, module) -> bool:
-    return any(origin.is_within(Origin(label, "")) for origin in module.live for label in analysis.frozen_labels)
+    return any(origin.is_within(Origin(label, "")) for origin in module.live for label in analysis.frozen_labels) \
+        or any(analysis.frozen_by_construction(origin.label) for origin in module.live)
 
 
 def _short(text: str, limit: int = 40) -> str:
