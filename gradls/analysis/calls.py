@@ -469,10 +469,31 @@ def _module_constructor(interp, call: ast.Call, name: str, label: str | None) ->
     return _fresh_module(label, call).with_tags(known)
 
 
+def _argument_part(params: Flow, node: ast.AST | None, interp) -> Flow:
+    """`agent.target.parameters()` in `def make_optimizer(agent)`: the optimizer holds the
+    parameters of the argument's `target`, not of all of it (the caller names which object)."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "parameters"):
+        return params
+    owner = N.dotted_text(node.func.value)
+    base = owner.split(".", 1)[0] if owner else None
+    if not owner or owner == base or {o.kind for o in params.live} != {ARGUMENT} \
+            or {o.label for o in params.live} != {base} or base not in _parameter_names(interp.scope.node):
+        return params
+    return Flow(frozenset(Origin(owner, ARGUMENT, o.anchor) for o in params.live), params.cuts, params.tags)
+
+
+def _parameter_names(function: ast.AST) -> set:
+    arguments = getattr(function, "args", None)
+    if not isinstance(arguments, ast.arguments):
+        return set()
+    return {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+
+
 def _optimizer(interp, call: ast.Call, label: str | None) -> Flow:
     params = interp.eval(call.args[0]) if call.args else interp.eval(_keyword(call, "params"))
     for arg in call.args[1:]:
         interp.eval(arg)
+    params = _argument_part(params, call.args[0] if call.args else _keyword(call, "params"), interp)
     covered = frozenset(o.label for o in params.live) or None
     result = Flow(params.live, frozenset(), frozenset({OPTIMIZER_TAG}))
     elements = []

@@ -137,7 +137,7 @@ def _substitute(returned: Flow, arg_flows: dict[str, Flow], passed_cuts: frozens
     cuts: set = set(passed_cuts)
     for origin in returned.live:
         if origin.kind == ARGUMENT:
-            live |= _relabel(arg_flows, origin)
+            live |= _relabel(arg_flows, origin, OPTIMIZER_TAG in returned.tags)
         else:
             live.add(origin)
     for cut in returned.cuts:
@@ -151,14 +151,17 @@ def _substitute(returned: Flow, arg_flows: dict[str, Flow], passed_cuts: frozens
     return Flow(frozenset(live), frozenset(cuts), tags, items)
 
 
-def _relabel(arg_flows: dict[str, Flow], origin: Origin) -> set:
+def _relabel(arg_flows: dict[str, Flow], origin: Origin, into_modules: bool = False) -> set:
+    """`into_modules`: a module passed there is narrowed to the part named (an optimizer over
+    `agent.target`'s parameters holds those of the caller's `agent.target`)."""
     base, suffix = _split_label(origin.label)
     flow = arg_flows.get(base)
     if flow is None:
         return set()
     if not suffix:
         return set(flow.live)
-    return {Origin(o.label + suffix, o.kind, o.anchor) if o.kind in (TENSOR, PARAMETER) else o
+    kinds = (TENSOR, PARAMETER, MODULE) if into_modules and "[" not in suffix else (TENSOR, PARAMETER)
+    return {Origin(o.label + suffix, o.kind, o.anchor) if o.kind in kinds else o
             for o in flow.live}
 
 
@@ -917,6 +920,18 @@ class FileAnalysis:
                 scope.class_info.optimizers[label[5:]] = covered
                 if record is not None:
                     record.class_optimizers[label[5:]] = covered
+
+    def built_by_helper(self, stmt: ast.stmt) -> ast.Call | None:
+        """`opt = make_optimizer(agent)`: the one optimizer construction inside that function of
+        the file, which this assignment specializes (what it holds, as the caller names it)."""
+        value = getattr(stmt, "value", None)
+        if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
+            return None
+        callee = self.functions.get(value.func.id)
+        if callee is None:
+            return None
+        inside = [c.node for c in self.constructions if c.scope.node is callee.node and c.label is None]
+        return inside[0] if len(inside) == 1 else None
 
     def summary(self, callee: Callee) -> Summary:
         summary = self._summary(callee)
