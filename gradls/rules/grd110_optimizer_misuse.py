@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from ..analysis import names as N
-from ..analysis.objects import torch_layer_has_parameters
+from ..analysis.objects import ModuleObj, torch_layer_has_parameters
 from ..analysis.values import ARGUMENT, MODULE, PARAMETER, Origin
 from .base import Rule, RuleContext
 from ..analysis.walk import cached_walk
@@ -68,6 +68,40 @@ block; the other cases have no automatic fix.
                     yield finding
         yield from self._replaced_modules(ctx)
         yield from self._dropped_groups(ctx)
+        yield from self._wrong_model_built_elsewhere(ctx)
+
+    def _wrong_model_built_elsewhere(self, ctx):
+        """`opt = make_optimizer(agent)` with the helper in another file: the setup evaluation
+        runs it; when the one optimizer it built holds none of the parameters the first
+        backward's loss comes from, its construction (in that file) is what is wrong."""
+        if ctx.resolver is None or not _optimizer_built_by_a_call(ctx.analysis):
+            return
+        world = ctx.world
+        snapshot = world.snapshot
+        optimizers = [o for o in snapshot.optimizers if o.complete and o.params] if snapshot is not None else []
+        if world.uncertain or len(optimizers) != 1 or world.path_of(optimizers[0].node) is None \
+                or world.path_of(snapshot.node) is not None:
+            return
+        optimizer = optimizers[0]
+        sink = next((s for scope in ctx.analysis.scopes for s in scope.sinks
+                     if s.kind == "backward" and s.node.lineno == snapshot.node.lineno), None)
+        if sink is None or not sink.flow.live or any(o.kind != MODULE for o in sink.flow.live):
+            return
+        labels = sorted(o.label for o in sink.flow.live)
+        modules = [_module_named(world, snapshot.frame, label) for label in labels]
+        if any(m is None or not m.fully_known for m in modules):
+            return
+        reached = {id(p) for m in modules for _, p in m.named_parameters() if p.requires_grad}
+        if not reached or reached & {id(p) for p in optimizer.params}:
+            return
+        names = ", ".join(f"`{label}`" for label in labels)
+        finding = ctx.world_finding(
+            self, optimizer.node,
+            f"this optimizer holds none of the parameters of {names}, which the loss backpropagated on "
+            f"{ctx.world_line(sink.node, optimizer.node)} comes from: its step changes nothing; build it over "
+            f"those parameters", [(sink.node, "the backward")])
+        if finding is not None:
+            yield finding
 
     def _dropped_groups(self, ctx):
         """A parameter group the setup code builds and never gives to an optimizer (the
@@ -250,6 +284,25 @@ block; the other cases have no automatic fix.
                         "the new module's parameters are not in it and never train",
                         related=[ctx.related(node, f"`{label}` replaced here")],
                     )
+
+
+def _optimizer_built_by_a_call(analysis) -> bool:
+    """Does some scope hold an optimizer no construction of this file made (a helper's result)?"""
+    built = {c.label for c in analysis.constructions}
+    return any(label not in built for scope in analysis.scopes for label in scope.optimizers)
+
+
+def _module_named(world, frame: dict, label: str):
+    """The module object `agent.online` names in the setup evaluation's frame, or None."""
+    if "[" in label:
+        return None
+    head, *attributes = label.split(".")
+    value = frame.get(head)
+    for attribute in attributes:
+        if value is None:
+            return None
+        value = world.attribute(value, attribute)
+    return value if isinstance(value, ModuleObj) else None
 
 
 def _call_text(call: ast.Call) -> str:
