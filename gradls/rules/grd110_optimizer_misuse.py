@@ -20,7 +20,8 @@ class OptimizerMisuse(Rule):
 - an optimizer built over tensors that do not require grad;
 - an optimizer built from a `parameters()` generator that was already consumed;
 - an optimizer over the parameters of a different model than the one whose loss is
-  backpropagated before its `step()`;
+  backpropagated before its `step()`, also when a helper builds it (`opt = make_optimizer(agent)`
+  over `agent.target`): reported at the construction inside the helper, in its own file;
 - a submodule replaced (`model.fc = nn.Linear(...)`) after the optimizer over `model` was built;
 - a parameter group (`{"params": [...], "lr": ...}`) the setup code builds while the other groups
   reach an optimizer, but which no optimizer holds when backward first runs (evaluated across
