@@ -34,7 +34,7 @@ class CutReport:
 
 
 def gradient_cuts(analysis: FileAnalysis) -> list[CutReport]:
-    sinks = [s for scope in _checked_scopes(analysis) for s in scope.sinks]
+    sinks = [s for scope in checked_scopes(analysis) for s in scope.sinks]
     _attach_optimizers(analysis)
     live_anywhere = _live_at_backward(sinks)
     reports: dict[tuple, CutReport] = {}
@@ -58,7 +58,7 @@ def gradient_cuts(analysis: FileAnalysis) -> list[CutReport]:
     return sorted(reports.values(), key=lambda r: r.brk.key)
 
 
-def _checked_scopes(analysis: FileAnalysis) -> list:
+def checked_scopes(analysis: FileAnalysis) -> list:
     """The scopes whose sinks are checked: a training function run with the modules a call
     passed it (`analysis.specialized_scopes`) replaces its run with parameters of unknown type."""
     replaced = {id(scope.node) for scope in analysis.specialized_scopes}
@@ -298,7 +298,7 @@ def _frozen_by_its_class(analysis: FileAnalysis, origin: Origin, sink: SinkEvent
 
 def _attach_optimizers(analysis: FileAnalysis) -> None:
     """For each backward, the parameters of the optimizer that steps right after it."""
-    for scope in _checked_scopes(analysis):
+    for scope in checked_scopes(analysis):
         steps = [c for c in scope.calls if c.method == "step"]
         backwards = sorted(s.order for s in scope.sinks if s.kind == "backward")
         for sink in scope.sinks:

@@ -921,6 +921,13 @@ class FileAnalysis:
                 if record is not None:
                     record.class_optimizers[label[5:]] = covered
 
+    def _built_over(self, covered: frozenset):
+        """The covered set of the construction holding these labels (one object per construction:
+        rules group backwards by it), or `covered` itself; None for none."""
+        if not covered:
+            return None
+        return next((c.covered for c in self.constructions if c.covered == covered), covered)
+
     def built_by_helper(self, stmt: ast.stmt) -> ast.Call | None:
         """`opt = make_optimizer(agent)`: the one optimizer construction inside that function of
         the file, which this assignment specializes (what it holds, as the caller names it)."""
@@ -1191,6 +1198,9 @@ class FileAnalysis:
         if node.args.vararg is not None:  # `*inputs`: what the caller passes positionally
             interp.env[node.args.vararg.arg] = _argument_value(node.args.vararg.arg, node)
         interp.env.update(bound or {})
+        for name, flow in (bound or {}).items():
+            if OPTIMIZER_TAG in flow.tags:  # `optimizer` passed in: its step trains what it was built over
+                scope.optimizers[name] = self._built_over(frozenset(o.label for o in flow.live))
         interp.no_grad = self._no_grad_decorated(node)
         for name, value in (constants or {}).items():
             if value is GRADIENT_FREE and name in interp.env:

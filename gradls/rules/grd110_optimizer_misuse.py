@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 
 from ..analysis import names as N
+from ..analysis.cuts import checked_scopes
 from ..analysis.objects import ModuleObj, torch_layer_has_parameters
 from ..analysis.values import ARGUMENT, MODULE, PARAMETER, Origin
 from .base import Rule, RuleContext
@@ -383,7 +384,7 @@ def _backward_sinks_by_optimizer(analysis) -> dict:
     them, so each optimizer construction looks only at its own (a file-wide scan per
     construction was quadratic: 14 ms on a 4,000-line file)."""
     grouped: dict[int, list] = {}
-    for scope in analysis.scopes:
+    for scope in checked_scopes(analysis):  # a training function also as run with what a call passed
         for sink in scope.sinks:
             if sink.kind == "backward" and sink.trained is not None:
                 grouped.setdefault(id(sink.trained), []).append(sink)
