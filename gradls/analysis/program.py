@@ -388,14 +388,8 @@ class FileAnalysis:
         if init is None:
             return
         params = init.params[1:]
-        from_params = {}
-        for node in init.node.body:
-            if isinstance(node, ast.Assign):
-                for target, value in _paired_targets(node.targets, node.value):
-                    if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
-                            and target.value.id == "self" and isinstance(value, ast.Name) and value.id in params
-                            and target.attr not in info.module_classes and target.attr not in info.params):
-                        from_params[target.attr] = value.id
+        from_params = {attribute: param for attribute, param in _attributes_kept_from_parameters(init.node, params).items()
+                       if attribute not in info.module_classes and attribute not in info.params}
         text = self.source.text
         # only what the class calls (`self.net(x)`) or steps (`self.opt.step()`) needs a type
         from_params = {a: p for a, p in from_params.items() if f"self.{a}(" in text or f"self.{a}.step(" in text}
