@@ -504,7 +504,8 @@ class Interpreter:
                 if OPTIMIZER_TAG in flow.tags and key not in self.scope.optimizers:
                     covered = frozenset(o.label for o in flow.live) or None
                     built = self.program.built_by_helper(stmt)
-                    self.program.record_optimizer(self.scope, key, covered, built or stmt, self.order)
+                    self.program.record_optimizer(self.scope, key, covered, built or stmt, self.order,
+                                                  call_site=stmt if built is not None else None)
         elif isinstance(target, (ast.Tuple, ast.List)):
             element = flow.without_tags() if MODULE_TAG not in flow.tags else flow
             exact = len(flow.items) == len(target.elts) and not any(isinstance(t, ast.Starred) for t in target.elts)

@@ -74,6 +74,9 @@ class OptimizerConstruction:
     node: ast.Call
     order: int
     elements: list                # [(element node, Flow)] when built from a literal list
+    # the caller's statement (`opt = make_optimizer(agent)`) when `node` is inside a helper of
+    # the file: what it holds is as that call passes it, but it comes into being there
+    call_site: ast.AST | None = None
 
 
 @dataclass
@@ -893,14 +896,14 @@ class FileAnalysis:
         return self.method_of(scope.class_info, func.attr)
 
     def record_optimizer(self, scope: Scope, label: str | None, covered, node: ast.AST,
-                         order: int = 0, elements: list | None = None) -> None:
+                         order: int = 0, elements: list | None = None, call_site: ast.AST | None = None) -> None:
         record = self._recording[-1] if self._recording else None
         if covered and label and label.startswith("self.") and scope.class_info:
             aliases = _stored_aliases(scope, covered)
             if not aliases <= covered:  # one set for the construction and the class (rules group by it)
                 covered = covered | aliases
         if isinstance(node, ast.Call):  # not for `opt = build_optimizer()`: only where it is built
-            construction = OptimizerConstruction(scope, label, covered, node, order, elements or [])
+            construction = OptimizerConstruction(scope, label, covered, node, order, elements or [], call_site)
             self.constructions.append(construction)
             if record is not None:
                 record.constructions.append(construction)

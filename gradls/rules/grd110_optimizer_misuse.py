@@ -178,8 +178,9 @@ block; the other cases have no automatic fix.
     # ----- construction ------------------------------------------------------------------
 
     def _construction_problems(self, ctx, construction, backward_sinks):
-        yield from self._no_grad_tensors(ctx, construction)
-        yield from self._consumed_generator(ctx, construction)
+        if construction.call_site is None:  # a helper's construction is judged where it is built
+            yield from self._no_grad_tensors(ctx, construction)
+            yield from self._consumed_generator(ctx, construction)
         yield from self._wrong_model(ctx, construction, backward_sinks)
 
     def _no_grad_tensors(self, ctx, construction):
@@ -261,8 +262,8 @@ block; the other cases have no automatic fix.
         analysis = ctx.analysis
         replacements: dict[int, list] = {}  # per scope: (statement, label) of submodule replacements
         for construction in analysis.constructions:
-            if not construction.covered:
-                continue
+            if not construction.covered or construction.call_site is not None:
+                continue  # (a helper's construction: its lines are not where the caller gets it)
             scope = construction.scope
             if id(scope) not in replacements:
                 replacements[id(scope)] = _module_replacements(ctx, scope)
