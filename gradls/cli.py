@@ -320,7 +320,8 @@ def _cross_module_resolver(args, root: Path, cache_dir: Path | None):
         return None
     from .crossmodule import resolver_for
 
-    return resolver_for(root, cache_dir, share_analyses=True)
+    writes = args.fix or getattr(args, "add_ignore", False)  # a fixed file changes during the run
+    return resolver_for(root, cache_dir, share_analyses=True, files_stable=not writes)
 
 
 # --------------------------------------------------------------------------------------

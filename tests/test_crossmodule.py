@@ -145,6 +145,41 @@ def test_a_guarded_definition_is_found_without_jedi():
     assert resolver_for(twice).resolve("utils.standardize", str(twice / "train.py")) is None
 
 
+
+def test_a_package_reexport_chain_is_followed_without_jedi(tmp_path):
+    """`from pkg import Block` where `pkg/__init__.py` re-exports `Block` from `.layers`, which
+    re-exports it from `.blocks`: the resolver follows the chain itself; a chain that loops is
+    no definition."""
+    from gradls.analysis.external import ExternalClass
+    from gradls.crossmodule import resolver_for
+
+    package = tmp_path / "pkg"
+    (package / "layers").mkdir(parents=True)
+    _write(package, {"__init__.py": "from .layers import Block as Block\nfrom .loop import Loop\n",
+                     "loop.py": "from pkg import Loop\n"})
+    _write(package / "layers", {
+        "__init__.py": "from .blocks import Block\n",
+        "blocks.py": "import torch.nn as nn\n\n\nclass Block(nn.Module):\n    def forward(self, x):\n"
+                     "        return x.detach()\n"})
+    (tmp_path / "train.py").write_text("from pkg import Block\n")
+    resolver = resolver_for(tmp_path)
+    block = resolver.resolve("pkg.Block", str(tmp_path / "train.py"))
+    assert isinstance(block, ExternalClass) and block.path.endswith("blocks.py") and block.line == 4
+    assert (resolver.stats["direct"], resolver.stats["jedi"]) == (1, 0)
+    assert resolver._defined_in({str(package / "__init__.py")}, "pkg", "Loop", set()) is None
+
+
+def test_a_check_reads_each_file_once_while_a_server_sees_it_change(tmp_path):
+    from gradls.crossmodule import resolver_for
+
+    helper = tmp_path / "utils.py"
+    helper.write_text("def f(x):\n    return x\n")
+    one_run, server = resolver_for(tmp_path, files_stable=True), resolver_for(tmp_path)
+    before = (one_run.file_hash(str(helper)), server.file_hash(str(helper)))
+    helper.write_text("def f(x):\n    return x.detach()\n")
+    assert one_run.file_hash(str(helper)) == before[0]
+    assert server.file_hash(str(helper)) != before[1]
+
 # projects whose bug the model's file shows alone (the per-module check of forward)
 SEEN_IN_ONE_FILE = {"pos_model_file_embedding_no_grad"}
 

@@ -12,11 +12,12 @@ from .resolver import ProjectResolver
 from .store import Store
 
 
-def resolver_for(root, cache_folder=None, overlay=None, share_analyses=False) -> ProjectResolver:
+def resolver_for(root, cache_folder=None, overlay=None, share_analyses=False, files_stable=False) -> ProjectResolver:
     """A resolver for the project at `root`, persisting to `cache_folder` when given, reading
     the texts in `overlay` (path -> text) instead of those files on disk; `share_analyses`:
-    a file's analysis serves both its own check and its importers (one pass over a tree)."""
-    return ProjectResolver(root, Store(cache_folder), overlay, share_analyses)
+    a file's analysis serves both its own check and its importers (one pass over a tree);
+    `files_stable`: no file changes while it lives (a file is read and hashed once)."""
+    return ProjectResolver(root, Store(cache_folder), overlay, share_analyses, files_stable)
 
 
 __all__ = ["ProjectResolver", "Store", "resolver_for"]

@@ -64,8 +64,12 @@ class ProjectResolver:
     """Cross-module facts for one project root (a jedi Project rooted there)."""
 
     def __init__(self, root: str | os.PathLike, store=None, overlay: dict[str, str] | None = None,
-                 share_analyses: bool = False) -> None:
+                 share_analyses: bool = False, files_stable: bool = False) -> None:
         self.root = Path(root).resolve()
+        # the files do not change while this resolver lives (`gradls check` without fixes): a
+        # file hashed once is not looked at on disk again (a project's files are asked about
+        # thousands of times a run)
+        self.files_stable = files_stable
         # one pass over a tree (`gradls check`): an export analysis is handed to the file's own
         # check and a checked file's analysis kept for its importers (a server keeps neither)
         self.share_analyses = share_analyses
@@ -618,6 +622,8 @@ class ProjectResolver:
             if known is None or known[0] is not text:
                 known = self._override_hashes[path] = (text, content_hash(text.encode("utf-8", "surrogatepass")))
             return known[1]
+        if self.files_stable and path in self._hashes:
+            return self._hashes[path][1]
         try:
             info = os.stat(path)
         except OSError:
@@ -730,7 +736,7 @@ class ProjectResolver:
         tree = self._tree(path, digest, text) if text is not None else None
         if tree is None:
             tree = ast.Module(body=[], type_ignores=[])
-        facts = (_binding_lines(tree), _star_imports(tree))
+        facts = (_binding_lines(tree), _star_imports(tree), _reexports(tree))
         self._facts[path] = (digest, facts)
         return facts
 
@@ -785,7 +791,9 @@ class ProjectResolver:
             self.stats["jedi_cached"] += 1
             return hit or None
         deps = set(self._module_files(importer, module))
-        found = self._defined_in(deps, module, name)  # the common case, without jedi
+        reexports: set = set()
+        found = self._defined_in(deps, module, name, reexports)  # the common case, without jedi
+        deps |= reexports
         if found is not None:
             self.stats["direct"] += 1
         else:
@@ -796,9 +804,12 @@ class ProjectResolver:
         self.store.set_location(key, found, {d: self.file_hash(d) for d in deps})
         return found
 
-    def _defined_in(self, files: set[str], module: str, name: str):
+    def _defined_in(self, files: set[str], module: str, name: str, read: set | None = None):
         """(file, line, name) when the module file itself defines `name` once at top level
-        with `def` or `class` and binds it nowhere else there: the answer jedi would give."""
+        with `def` or `class` and binds it nowhere else there, or binds it only by a top-level
+        `from M import name` that leads to such a definition (a package's `__init__.py`
+        re-exporting its modules' names): the answer jedi would give. `read` collects the files
+        the answer comes from past `files`."""
         last = module.rstrip(".").rsplit(".", 1)[-1]
         candidates = [f for f in files if Path(f).stem == last or (Path(f).parent.name == last
                       and Path(f).name == "__init__.py")] if last else [f for f in files]
@@ -810,9 +821,22 @@ class ProjectResolver:
             return None
         table = facts[0]
         lines = table.get(name)
-        if "*" in table or not lines or len(lines) != 1 or lines[0] < 0 or not self._inside_project(path):
+        if "*" in table or not lines or len(lines) != 1 or not self._inside_project(path):
             return None
+        if lines[0] < 0:
+            return self._reexported(path, facts[2].get(name), read if read is not None else set())
         return str(Path(path).resolve()), lines[0], name
+
+    def _reexported(self, path: str, source: tuple | None, read: set):
+        """Where `from M import name` (`source` = (M, the name there)) in the file `path` leads."""
+        if source is None or len(read) >= MAX_REEXPORT_HOPS:
+            return None
+        module, original = source
+        files = set(self._module_files(path, module))
+        if not files or files & read or path in files:
+            return None  # an import cycle
+        read.update(files)
+        return self._defined_in(files, module, original, read)
 
     def _jedi_goto(self, importer: str, module: str, name: str):
         import jedi
@@ -1029,6 +1053,7 @@ class ProjectResolver:
         return ".".join(reversed(parts)) or p.stem
 
 
+MAX_REEXPORT_HOPS = 16  # files a chain of `from M import name` re-exports is followed through
 RECENT_TREES = 8  # syntax trees kept: a file's facts are read just before its analysis
 SHARED_TREES = 64  # kept when shared with the files' own checks (`gradls check`)
 SHARED_ANALYSES = 64  # analyses kept for a file's own check or its importers (the oldest dropped first)
@@ -1136,6 +1161,18 @@ def _binding_lines(tree: ast.Module) -> dict:
                 if alias.name == "*":
                     table["*"] = [-1]
     return table
+
+
+def _reexports(tree: ast.Module) -> dict:
+    """name -> (module, its name there) for each top-level `from module import x as name`."""
+    found = {}
+    for node in tree.body:
+        if type(node) is ast.ImportFrom:
+            module = "." * node.level + (node.module or "")
+            for alias in node.names:
+                if alias.name != "*":
+                    found[alias.asname or alias.name] = (module, alias.name)
+    return found
 
 
 def _single_assignment_targets(tree: ast.Module) -> dict:
