@@ -1004,7 +1004,7 @@ class SetupWorld:
             self.exact_patterns.add(pattern)
 
     def expr_Lambda(self, expr, env):
-        return _Lambda(expr, env)
+        return _Lambda(expr, env, self.current_module)
 
     def expr_Call(self, expr, env):
         return self.call(expr, env)
@@ -1305,7 +1305,13 @@ class SetupWorld:
             return UNKNOWN
         local = dict(func.env)
         local.update(zip(params, args))
-        return self.eval(func.node.body, local)
+        if func.module is self.current_module:
+            return self.eval(func.node.body, local)
+        saved = self._enter(func.module)  # its names are those of the file that wrote it
+        try:
+            return self.eval(func.node.body, local)
+        finally:
+            self._leave(saved)
 
     def _method(self, obj, name: str, args, kwargs, expr):
         if isinstance(obj, ModuleObj):
@@ -1677,9 +1683,10 @@ class _BoundName:
 
 
 class _Lambda:
-    def __init__(self, node: ast.Lambda, env: dict) -> None:
+    def __init__(self, node: ast.Lambda, env: dict, module: "_ProjectModule | None") -> None:
         self.node = node
         self.env = env
+        self.module = module  # the project file that wrote it (None: the script)
 
 
 def _init_may_report(cls: ClassObj) -> bool:

@@ -296,16 +296,31 @@ def _optimizer_built_by_a_call(analysis) -> bool:
 
 
 def _module_named(world, frame: dict, label: str):
-    """The module object `agent.online` names in the setup evaluation's frame, or None."""
+    """The module object `agent.online` names in the setup evaluation's frame, or None; a
+    label of another file's construction (`MoCo(...)`, what a factory returned) is the one
+    module of that class the frame holds."""
     if "[" in label:
         return None
-    head, *attributes = label.split(".")
-    value = frame.get(head)
+    built, constructed, rest = label.partition("(...)")
+    if constructed:
+        if not built.isidentifier() or rest[:1] not in ("", "."):
+            return None
+        value, attributes = _only_instance(frame, built), rest.split(".")[1:]
+    else:
+        head, *attributes = label.split(".")
+        value = frame.get(head)
     for attribute in attributes:
         if value is None:
             return None
         value = world.attribute(value, attribute)
     return value if isinstance(value, ModuleObj) else None
+
+
+def _only_instance(frame: dict, class_name: str):
+    """The one module object of the class `class_name` the frame's names hold, or None."""
+    found = {id(v): v for v in frame.values() if isinstance(v, ModuleObj)
+             and v.kind.rsplit(":", 1)[-1].rsplit(".", 1)[-1] == class_name}
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def _call_text(call: ast.Call) -> str:
