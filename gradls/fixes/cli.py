@@ -132,19 +132,22 @@ def run_fix(args, settings, root: Path, cache=None, resolver=None) -> int:
     run = FixRun()
     if getattr(args, "stdin", False):
         return _fix_stdin(args, config, unsafe, write, run, resolver)
+    readable = []
     for path, error in discover([Path(p) for p in args.paths], config, getattr(args, "force_exclude", False)):
         shown = _display(path)
         if error:
             _unchecked(run, shown, error)
             continue
         try:
-            source = read_source(path)
+            readable.append((path, shown, read_source(path)))
         except NotCheckable as err:
             _unchecked(run, shown, str(err))
-            continue
         except OSError as err:
             _unchecked(run, shown, f"cannot read: {err.strerror or err}")
-            continue
+    first = getattr(resolver, "checks_first", None)
+    if first is not None:  # as `gradls check`: what the training scripts show of other files is known first
+        readable.sort(key=lambda item: not first(item[2].text))
+    for path, shown, source in readable:
         _fix_one(source, shown, config.for_path(path).settings, unsafe, write, run, resolver)
     if cache is not None:
         cache.save()

@@ -24,8 +24,9 @@ invisible to `model.parameters()`: the optimizer built from it does not hold the
 so the forward pass uses them but they never change (their `.grad` fills up, no step
 applies it). `model.to(device)`, `state_dict()` and `model.eval()` skip them too.
 
-Found by evaluating the script: the class must be instantiated in the file, and the
-layers' types must be known from how they were made.
+Found by evaluating the script: the class must be instantiated in the file, or by a
+training script of the project (reported in the class's file then), and the layers' types
+must be known from how they were made.
 
 ## Example
 ```python
@@ -47,8 +48,8 @@ No automatic fix: a list of lists or tuples needs restructuring into `nn.ModuleL
 """
 
     def check(self, ctx: RuleContext):
-        if not ctx.mentions(self.keywords):
-            return
+        if not ctx.mentions(self.keywords) and not (ctx.resolver is not None and ctx.resolver.checks_first(ctx.source.text)):
+            return  # no module class here, and no training script whose setup builds one of another file
         seen: set = set()
         for event in ctx.world.events:
             if event.kind != "plain-module-container" or id(event.node) in seen:
@@ -59,12 +60,14 @@ No automatic fix: a list of lists or tuples needs restructuring into `nn.ModuleL
                 continue
             count = event.detail["modules"]
             layers = "a layer" if count == 1 else f"{count} layers"
-            yield ctx.finding(
-                self, ctx.span(_target(event.node)),
+            finding = ctx.world_finding(  # in the model's file when the script builds a class of another
+                self, _target(event.node),
                 f"`self.{attr}` is a plain {_kind(event.node)} holding {layers} with parameters: "
                 f"they are not registered in `{cls.name}`, so `parameters()` and the optimizer never "
                 f"see them and they never train; use `nn.ModuleList` / `nn.ModuleDict`",
             )
+            if finding is not None:
+                yield finding
 
 
 def _target(node: ast.AST) -> ast.AST:

@@ -18,6 +18,9 @@ class SchedulerInsteadOfStep(Rule):
 In a loop that calls `backward()`, `scheduler.step()` of a `torch.optim.lr_scheduler`
 scheduler built over `optimizer`, on a path where `optimizer.step()` does not run: the
 scheduler's step in one branch and the optimizer's in the other, or no `optimizer.step()` at all.
+The same in a trainer object: `self.scheduler` built over `self.optimizer`, stepped in the
+method that calls `backward()`, while the optimizer, which nothing outside the class reads,
+is never stepped nor handed to anything that could step it.
 
 ## Why is this bad? What execution shows
 A scheduler's `step()` only changes the learning rate; it never applies gradients. On that
@@ -63,6 +66,24 @@ No automatic fix: where the scheduler should step (per batch or per epoch) is th
                     if finding.span not in reported:
                         reported.add(finding.span)
                         yield finding
+        for node in cached_walk(ctx.tree):
+            if isinstance(node, ast.ClassDef):
+                yield from self._class(ctx, node)
+
+    def _class(self, ctx, cls: ast.ClassDef):
+        """A trainer object: `self.scheduler` built over `self.optimizer` in one method, stepped in
+        the method that calls backward, and the optimizer, an object only the class can reach,
+        never stepped nor handed to anything that could step it."""
+        methods = [m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        schedulers = {name: optimizer for method in methods for name, optimizer in _schedulers(ctx, method.body).items()
+                      if name.startswith("self.") and optimizer.startswith("self.")}
+        for scheduler, optimizer in schedulers.items():
+            if not _built_by_torch_optim(ctx, methods, optimizer) or not _only_managed_here(ctx, cls, optimizer):
+                continue
+            for method in methods:
+                call = _step_call(method.body, scheduler)
+                if call is not None and _calls_backward(method):
+                    yield self._finding(ctx, call, scheduler, optimizer)
 
     def _loop(self, ctx, loop, schedulers, scope_body):
         for node in _walk_own(loop.body):
@@ -148,6 +169,50 @@ def _ever_stepped(body: list, optimizer: str) -> bool:
             if any(N.dotted_text(a) == optimizer for a in arguments) and not _is_scheduler_call(node):
                 return True
     return False
+
+
+def _built_by_torch_optim(ctx: RuleContext, methods: list, optimizer: str) -> bool:
+    """`self.optimizer = torch.optim.AdamW(...)` in one of the class's methods."""
+    for method in methods:
+        for stmt in _walk_own(method.body):
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and N.dotted_text(stmt.targets[0]) == optimizer \
+                    and isinstance(stmt.value, ast.Call):
+                qualified = ctx.analysis.imports.qualify(stmt.value.func) or ""
+                return qualified.startswith("torch.optim.") and not qualified.startswith("torch.optim.lr_scheduler.")
+    return False
+
+
+# what a class may do with its optimizer without stepping it (anything else may step it)
+_NON_STEPPING_USES = ("zero_grad", "param_groups", "state_dict", "add_param_group")
+
+
+def _only_managed_here(ctx: RuleContext, cls: ast.ClassDef, optimizer: str) -> bool:
+    """The optimizer attribute is read nowhere outside the class, and inside it only to be built,
+    to build a scheduler over it, or by uses that never step it (`zero_grad`, `param_groups`)."""
+    attribute = optimizer.split(".", 1)[1]
+    inside = {id(n) for n in cached_walk(cls)}
+    parents = {id(child): node for node in cached_walk(cls) for child in ast.iter_child_nodes(node)}
+    for node in cached_walk(ctx.tree):
+        if not (isinstance(node, ast.Attribute) and node.attr == attribute):
+            continue
+        if id(node) not in inside or N.dotted_text(node) != optimizer:
+            return False
+        parent = parents.get(id(node))
+        if isinstance(node.ctx, ast.Store) or (isinstance(parent, ast.Attribute) and parent.attr in _NON_STEPPING_USES):
+            continue
+        if isinstance(parent, ast.Call) and _is_scheduler_lr_call(ctx, parent) and parent.args and parent.args[0] is node:
+            continue
+        return False
+    return True
+
+
+def _is_scheduler_lr_call(ctx: RuleContext, call: ast.Call) -> bool:
+    return (ctx.analysis.imports.qualify(call.func) or "").startswith("torch.optim.lr_scheduler.")
+
+
+def _calls_backward(function) -> bool:
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "backward"
+               for n in cached_walk(function))
 
 
 def _is_scheduler_call(call: ast.Call) -> bool:
