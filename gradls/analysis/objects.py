@@ -316,6 +316,7 @@ class SetupWorld:
         self.instantiated: set = set()          # ids of the classes the script built
         self.receivers: list = []               # the `self` of each method running now
         self.running: list = []                 # the functions running now, innermost last
+        self.call_sites: list = []              # the statements that called them
         self.depth = 0
         self.container_nodes: dict[int, ast.AST] = {}   # id(list) -> where it was made
         self._containers: list = []                      # keeps those lists alive
@@ -696,12 +697,23 @@ class SetupWorld:
     def _set_requires_grad(self, param: Param, value: bool, stmt) -> None:
         param.requires_grad = value
         if not value:
-            param.frozen_by = stmt
+            param.frozen_by = self._deciding_statement(stmt)
             param.collision = self.collision
             if self.collision is not None:
                 self.collision_freezes.append(param)
         else:
             param.frozen_by = None
+
+    def _deciding_statement(self, stmt):
+        """The statement that decided a freeze: `p.requires_grad = flag` (or `requires_grad_(flag)`)
+        with `flag` a parameter of the running function is decided by the call that passed it or
+        left it at its default (`set_requires_grad(net)` with `requires_grad=False`)."""
+        if not self.running or not self.call_sites or self.call_sites[-1] is None:
+            return stmt
+        flag = _requires_grad_value(stmt)
+        args = self.running[-1].node.args
+        params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+        return self.call_sites[-1] if isinstance(flag, ast.Name) and flag.id in params else stmt
 
     def _note_container(self, value: list, node: ast.AST) -> None:
         self.container_nodes.setdefault(id(value), node)
@@ -844,7 +856,7 @@ class SetupWorld:
                 return base.attrs[attr]
             found = self._class_attribute(base.cls, attr)
             if isinstance(found, Function):
-                return Function(found.node, base, found.owner)
+                return Function(found.node, _receiver(found.node, base, base.cls), found.owner)
             return found if found is not None else _BoundName(base, attr)
         if isinstance(base, ClassObj):
             found = self._class_attribute(base, attr)
@@ -857,7 +869,7 @@ class SetupWorld:
             for parent in base.owner.attrs.get("__bases__", []):
                 found = self._class_attribute(parent, attr)
                 if isinstance(found, Function):
-                    return Function(found.node, base.receiver, found.owner)
+                    return Function(found.node, _receiver(found.node, base.receiver, base.owner), found.owner)
             return _NoOp() if attr == "__init__" else UNKNOWN
         return UNKNOWN
 
@@ -1279,8 +1291,8 @@ class SetupWorld:
         if name == "setattr" and len(args) == 3 and isinstance(args[1], str):
             self.set_attribute(args[0], args[1], args[2], self.current_stmt)
             return None
-        if name == "isinstance":
-            return UNKNOWN
+        if name == "isinstance" and len(expr.args) == 2 and len(args) == 2:
+            return _isinstance_of_builtin(args[0], expr.args[1])
         return UNKNOWN
 
     def _filter(self, predicate, iterable, expr):
@@ -1458,6 +1470,7 @@ class SetupWorld:
             return UNKNOWN
         self.depth += 1
         saved = self.current_stmt
+        self.call_sites.append(saved)
         self.receivers.append(func.bound)
         self.running.append(func)
         try:
@@ -1469,6 +1482,7 @@ class SetupWorld:
         finally:
             self.depth -= 1
             self.current_stmt = saved
+            self.call_sites.pop()
             self.receivers.pop()
             self.running.pop()
         return None
@@ -1687,6 +1701,47 @@ class _Lambda:
         self.node = node
         self.env = env
         self.module = module  # the project file that wrote it (None: the script)
+
+
+def _requires_grad_value(stmt) -> ast.AST | None:
+    """The expression a statement sets `requires_grad` to (`p.requires_grad = x`, `requires_grad_(x)`)."""
+    if stmt is None:
+        return None
+    for node in cached_walk(stmt):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr == "requires_grad"
+                                                for t in node.targets):
+            return node.value
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "requires_grad_":
+            return node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "requires_grad"), None)
+    return None
+
+
+def _receiver(node: ast.AST, instance, cls):
+    """What a method read from an object binds first: the object, its class for a
+    `@classmethod`, nothing for a `@staticmethod`."""
+    for decorator in node.decorator_list:
+        if isinstance(decorator, ast.Name) and decorator.id == "staticmethod":
+            return None
+        if isinstance(decorator, ast.Name) and decorator.id == "classmethod":
+            return cls
+    return instance
+
+
+_BUILTIN_TYPES = {"list": list, "tuple": tuple, "dict": dict, "str": str, "int": int, "float": float, "bool": bool}
+
+
+def _isinstance_of_builtin(value, types: ast.AST):
+    """`isinstance(nets, list)`: decided where the types are builtins and the value is a plain
+    value or an object the evaluation made (a module is never a list); UNKNOWN otherwise."""
+    names = types.elts if isinstance(types, ast.Tuple) else [types]
+    if not all(isinstance(n, ast.Name) and n.id in _BUILTIN_TYPES for n in names):
+        return UNKNOWN
+    wanted = tuple(_BUILTIN_TYPES[n.id] for n in names)
+    if isinstance(value, (ModuleObj, Param, Optimizer, Scheduler, TensorVal, Instance)):
+        return False
+    if isinstance(value, (list, tuple, dict, str, int, float, bool)):
+        return isinstance(value, wanted)
+    return UNKNOWN
 
 
 def _init_may_report(cls: ClassObj) -> bool:
