@@ -168,3 +168,55 @@ def test_a_single_tensor_copy_is_a_copy_construct():
             "w = torch.tensor(1.0, requires_grad=True)\nloss = Scaled(w).curve()\nloss.backward()\n")
     world = _world(_HOLDER + code)
     assert [(e.node.lineno, e.detail["list"]) for e in world.events if e.kind == "gradient-copy"] == [(15, False)]
+
+
+def test_command_line_options_read_as_their_defaults_when_run_without_arguments():
+    """What `python script.py` parses: the options' defaults, as argparse itself gives them;
+    an option the script cannot run without, or whose default `type=` converts, is unknown."""
+    code = textwrap.dedent("""
+        import argparse
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--lr", type=float, default=0.1)
+        parser.add_argument("--tied", action="store_true")
+        parser.add_argument("--no-decay", dest="decay", action="store_false")
+        group = parser.add_argument_group("model")
+        group.add_argument("-w", "--hidden-width", type=int, default=8)
+        parser.add_argument("--steps", type=int, default="3")
+        parser.add_argument("data")
+        parser.set_defaults(seed=7)
+        args, rest = parser.parse_known_args()
+        args.lr = args.lr * 2
+        explicit = parser.parse_args(["--tied"])
+    """)
+    import argparse
+
+    world = _world(code)
+    namespace = world.globals["args"].values
+    expected = argparse.ArgumentParser()
+    expected.add_argument("--lr", type=float, default=0.1)
+    expected.add_argument("--tied", action="store_true")
+    expected.add_argument("--no-decay", dest="decay", action="store_false")
+    expected.add_argument("-w", "--hidden-width", type=int, default=8)
+    truth = vars(expected.parse_args([]))
+    assert {k: namespace[k] for k in ("tied", "decay", "hidden_width")} == \
+        {k: truth[k] for k in ("tied", "decay", "hidden_width")}
+    assert namespace["lr"] == 0.2 and namespace["seed"] == 7 and world.globals["rest"] == []
+    assert namespace["steps"] is UNKNOWN and namespace["data"] is UNKNOWN
+    assert world.globals["explicit"] is UNKNOWN
+
+
+def test_isinstance_and_static_methods_are_decided_on_objects_the_script_made():
+    world = _world(textwrap.dedent("""
+        class Helper:
+            @staticmethod
+            def listed(nets, flag=False):
+                return nets if isinstance(nets, (list, tuple)) else [nets]
+
+        net = nn.Linear(2, 2)
+        one = Helper().listed(net)
+        many = Helper().listed([net, net])
+        odd = isinstance(net, nn.Module)
+    """))
+    assert len(world.globals["one"]) == 1 and isinstance(world.globals["one"][0], ModuleObj)
+    assert len(world.globals["many"]) == 2
+    assert world.globals["odd"] is UNKNOWN

@@ -676,7 +676,11 @@ class SetupWorld:
             elif isinstance(value, Param):
                 obj.children.pop(attr, None)
                 obj.attrs.pop(attr, None)
+                old = obj.params.get(attr)
                 obj.params[attr] = value
+                if old is not None and old is not value and self.depth > 0 and self._held_param(old):
+                    self.events.append(Event("parameter-replaced-after-optimizer", self.top_stmt,
+                                             {"inner": stmt, "old": old, "attr": attr}))
             else:
                 obj.children.pop(attr, None)
                 obj.params.pop(attr, None)
@@ -684,10 +688,15 @@ class SetupWorld:
             return
         if isinstance(obj, (Instance, ClassObj)):
             obj.attrs[attr] = value
+        elif isinstance(obj, _Namespace):
+            obj.values[attr] = value
 
     def _own_attribute(self, module: ModuleObj) -> bool:
         """True inside a method running on `module` itself: `self.requires_grad = flag` stores a setting."""
         return any(frame is module for frame in self.receivers)
+
+    def _held_param(self, param: Param) -> bool:
+        return any(p is param for optimizer in self.optimizers for p in optimizer.params)
 
     def _held(self, module: ModuleObj) -> bool:
         """True if an optimizer built so far holds a parameter of `module`."""
@@ -863,7 +872,9 @@ class SetupWorld:
             return found if found is not None else UNKNOWN
         if isinstance(base, _ProjectModule):
             return self._module_attribute(base, attr)
-        if isinstance(base, (str, list, dict, Optimizer, Scheduler)):
+        if isinstance(base, _Namespace):
+            return base.values.get(attr, UNKNOWN)
+        if isinstance(base, (str, list, dict, Optimizer, Scheduler, _ArgParser)):
             return _BoundName(base, attr)
         if isinstance(base, _Super):
             for parent in base.owner.attrs.get("__bases__", []):
@@ -1145,6 +1156,8 @@ class SetupWorld:
         if name in ("torch.autograd.backward", "torch.autograd.grad"):
             loss = args[0] if name == "torch.autograd.backward" and args else kwargs.get("tensors", UNKNOWN)
             self._backward(expr, None, loss if name == "torch.autograd.backward" else UNKNOWN)
+        if name == "argparse.ArgumentParser":
+            return _ArgParser()
         return self._function_result(name, args, kwargs, complete)
 
     def _nn_constructor(self, short: str, expr, args, kwargs, complete: bool):
@@ -1328,6 +1341,8 @@ class SetupWorld:
     def _method(self, obj, name: str, args, kwargs, expr):
         if isinstance(obj, ModuleObj):
             return self._module_method(obj, name, args, kwargs, expr)
+        if isinstance(obj, _ArgParser):
+            return obj.call(name, args, kwargs)
         if isinstance(obj, Param):
             if name == "requires_grad_":
                 flag = args[0] if args else kwargs.get("requires_grad", True)
@@ -1694,6 +1709,58 @@ class _BoundName:
     def __init__(self, obj, name: str) -> None:
         self.obj = obj
         self.name = name
+
+
+class _ArgParser:
+    """An `argparse.ArgumentParser`: the defaults of its options, what `python script.py` (no
+    command-line arguments) parses into. An option without a known default (a positional or
+    required one, a string converted by `type=`) reads as unknown."""
+
+    def __init__(self) -> None:
+        self.values: dict = {}
+
+    def call(self, name: str, args, kwargs):
+        if name == "add_argument":
+            self._add(args, kwargs)
+            return None
+        if name in ("add_argument_group", "add_mutually_exclusive_group"):
+            return self  # a group adds its options to the parser
+        if name == "set_defaults":
+            self.values.update(kwargs)
+            return None
+        if name in ("parse_args", "parse_known_args"):
+            given = args[0] if args else kwargs.get("args")
+            if given not in (None, []):
+                return UNKNOWN  # an explicit argument list
+            namespace = _Namespace(dict(self.values))
+            return namespace if name == "parse_args" else (namespace, [])
+        return UNKNOWN
+
+    def _add(self, args, kwargs) -> None:
+        names = [a for a in args if isinstance(a, str)]
+        if not names or len(names) != len(args):
+            return
+        longs = [n for n in names if n.startswith("--")]
+        dest = kwargs.get("dest") or (longs[0] if longs else names[0]).lstrip("-").replace("-", "_")
+        if not isinstance(dest, str):
+            return
+        action = kwargs.get("action")
+        if not names[0].startswith("-") or kwargs.get("required") is True:
+            value = UNKNOWN  # the script cannot run without it
+        elif "default" in kwargs:
+            value = kwargs["default"]
+            if isinstance(value, str) and "type" in kwargs:
+                value = UNKNOWN  # converted by `type`
+        else:
+            value = {"store_true": False, "store_false": True}.get(action) if isinstance(action, str) or action is None else UNKNOWN
+        self.values[dest] = value
+
+
+class _Namespace:
+    """What `parse_args()` returned: the options' values by name."""
+
+    def __init__(self, values: dict) -> None:
+        self.values = values
 
 
 class _Lambda:

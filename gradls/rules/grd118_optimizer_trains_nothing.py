@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 
+from ..analysis.objects import ModuleObj
 from .base import Rule, RuleContext
 
 
@@ -18,9 +19,12 @@ Evaluating the script's setup code up to its first `backward()`:
   after every parameter was frozen, or a `model.parameters()` generator that an earlier
   statement already used up (`tuple(params)`, a loop);
 - an optimizer all of whose tensors have `requires_grad=False` when `backward()` runs (a freeze
-  loop whose condition matched every name);
+  loop whose condition matched every name, or a `set_requires_grad(net)` helper whose flag
+  defaults to False: reported at that call, which decided the flag);
 - a layer replaced inside a function or method (`trainer.replace_head()`) after the optimizer
   over the model was built, so the new layer's parameters are in no optimizer;
+- a parameter replaced inside a method after the optimizer was built (`self.proj.weight =
+  self.embed.weight`, tying weights): the optimizer's old tensor is used by no module any more;
 - a parameter frozen by a substring test on its name where a numbered pattern also matched a
   longer number: `"model.1" in "model.10.weight"`.
 
@@ -32,7 +36,8 @@ otherwise its `step()` never changes them. A substring freeze that also matches 
 `model.11` silently freezes layers the user meant to train (the detection head).
 
 Only what the evaluation knows is judged: a model built by a library, a branch on data or
-a freeze whose target is unknown leaves this rule quiet.
+a freeze whose target is unknown leaves this rule quiet. Command-line options read as their
+defaults (`argparse`), what `python script.py` runs with.
 
 ## Example
 ```python
@@ -72,6 +77,16 @@ No automatic fix: which parameters should train is the user's decision.
                     f"was built: the optimizer still holds the old layer and never the new one, so the new "
                     f"parameters never train; build the optimizer after the replacement",
                     related=[ctx.related(event.detail["inner"], "the replacement")])
+        for event in _orphaned_parameters(world):
+            if id(event.node) not in reported:
+                reported.add(id(event.node))
+                yield ctx.finding(
+                    self, ctx.span(event.node),
+                    f"this replaces the parameter `{event.detail['attr']}` (line {event.detail['inner'].lineno}) after "
+                    f"the optimizer was built: the optimizer still holds the old tensor, which no module uses any "
+                    f"more, so it never gets a gradient; replace (or tie) it before building the optimizer",
+                    related=[ctx.related(event.detail["inner"], "the replacement")])
+                replaced.append(event)
         if replaced:
             return
         for node, message in self._collisions(world):
@@ -123,6 +138,17 @@ No automatic fix: which parameters should train is the user's decision.
                     f"every tensor `{name}` ({ctx.world_line(optimizer.node, node)}) holds has requires_grad=False "
                     f"when backward first runs ({ctx.world_line(world.snapshot.node, node)}): this freeze matched them "
                     "all and nothing trains")
+
+def _orphaned_parameters(world) -> list:
+    """Parameter replacements after the optimizer was built whose old tensor, still held by the
+    optimizer, is a parameter of no module the script holds when backward first runs."""
+    modules = [v for v in [*world.snapshot.frame.values(), *world.main[0].values()] if isinstance(v, ModuleObj)]
+    if not modules:
+        return []  # the modules the script trains are not known: no telling what uses the old tensor
+    used = {id(p) for module in modules for _, p in module.named_parameters()}
+    return [e for e in world.events if e.kind == "parameter-replaced-after-optimizer"
+            and e.detail["old"].requires_grad and id(e.detail["old"]) not in used]
+
 
 def _last_freeze(params) -> ast.AST | None:
     nodes = [p.frozen_by for p in params if p.frozen_by is not None]
