@@ -234,11 +234,25 @@ def _partial_is_evidence(cut: Cut, sink: SinkEvent, live_anywhere: list) -> bool
         # not known here; the callers' backward, with the real arguments, decides. Also
         # `netD(fake.detach())` in a discriminator loss: cut on purpose to train the module it is fed to
         return False
+    if cut.chained and sink.trained is None and _steps_an_optimizer_it_was_given(sink):
+        # `netD(fake.detach())` in `def d_step(netD, netG, real, optD)`: which modules the optimizer
+        # it was given holds is the caller's; cutting what feeds another module is how a GAN's
+        # discriminator step is written
+        return False
     if cut.chained and cut.origin.kind == ARGUMENT and sink.kind == "return":
         # `netD(fake.detach())` in a discriminator loss: the argument is cut on purpose to train
         # the module it is fed to; the callers' backward (with the real arguments) decides
         return False
     return not any(cut.origin.is_within(o) or o.is_within(cut.origin) for o in live_anywhere)
+
+
+def _steps_an_optimizer_it_was_given(sink: SinkEvent) -> bool:
+    """The function holding the backward steps an optimizer that is one of its parameters."""
+    function = sink.scope.node
+    if sink.kind != "backward" or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    params = {a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)}
+    return any(c.method == "step" and c.receiver in params for c in sink.scope.calls)
 
 
 def _live_at_backward(sinks: list[SinkEvent]) -> list[Origin]:
