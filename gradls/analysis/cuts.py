@@ -17,7 +17,7 @@ from .objects import torch_layer_has_parameters
 from .walk import statements
 from .program import FileAnalysis
 from .values import (
-    ARGUMENT, COPY_CONSTRUCT, DETACH, MAYBE_MODULE, NO_GRAD, ROUNDTRIP, TENSOR, TENSOR_FROM_LIST,
+    ARGUMENT, AUTOGRAD_NONE, COPY_CONSTRUCT, DETACH, MAYBE_MODULE, NO_GRAD, ROUNDTRIP, TENSOR, TENSOR_FROM_LIST,
     Break, Cut, Origin, target_like,
 )
 
@@ -118,7 +118,7 @@ def _forward_cuts_of_own_layers(analysis: FileAnalysis, sink: SinkEvent):
     returned = scope.returns.live  # every return: a layer live on another path is frozen by choice
     total = not sink.flow.live
     for cut in sink.flow.cuts:
-        if cut.shadowed or cut.brk.kind not in (NO_GRAD, DETACH):
+        if cut.shadowed or cut.brk.kind not in (NO_GRAD, DETACH, AUTOGRAD_NONE):
             continue
         if any(cut.origin.is_within(live) for live in sink.flow.live | returned):
             continue
