@@ -265,7 +265,7 @@ class FileAnalysis:
             return False
         hooks = self.own_forward_hooks_of(info)  # they run inside its layers' calls
         text += "".join(ast.get_source_segment(self.source.text, hook) or "" for _, hook, _ in hooks)
-        return any(word in text for word in ("no_grad", "detach", ".data"))
+        return any(word in text for word in FORWARD_CHECK_WORDS)
 
     def _collect_definitions(self, tree: ast.Module) -> None:
         for node in [*tree.body, *guarded_definitions(tree)]:
@@ -1441,6 +1441,9 @@ def _root_name(node: ast.AST) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
+# what a forward must mention for the per-module check to analyse it in a file that trains
+# nothing: a cut (no_grad, detach, .data), a custom autograd Function, an in-place update
+FORWARD_CHECK_WORDS = ("no_grad", "detach", ".data", ".apply(", "+=", "-=", "*=", "/=", "_(")
 MAX_SPECIALIZED = 200  # specialized summaries per file: beyond, calls use the generic one
 
 

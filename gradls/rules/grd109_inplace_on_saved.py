@@ -39,7 +39,9 @@ overwriting the tensor it is given (`x += b`, `x.relu_()` on its parameter), cal
 tensor the caller saved: `shortcut = self.project(x)` then `self.blocks(x)`, whose first layer
 (an `nn.Sequential` built with `add_module` or from a list counts) starts with an in-place ReLU.
 Across files, a model's forward reached from a training script's backward (also through a
-function it passes the model to, `train(model, ...)`) is reported in the model's file.
+function it passes the model to, `train(model, ...)`) is reported in the model's file; a
+module's forward that changes in place what its own layers saved is reported in its file
+alone, whoever trains it (a module is built to be trained; under `no_grad` nothing is saved).
 
 Which operators save what is generated from torch's own derivative table
 (`scripts/gen_torch_vocab.py`).
