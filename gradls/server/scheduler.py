@@ -442,10 +442,14 @@ class Scheduler:
         except Exception:
             log.exception("root causes of %s", uri)
             return
-        before = self._shown_elsewhere.get(uri, set())
-        self._shown_elsewhere[uri] = now
         open_paths = {os.path.abspath(s.latest.path): (u, s) for u, s in self._docs.items()
                       if s.latest is not None and s.latest.path}
+        # what the training script showed before; unknown when its earlier refinements were all
+        # superseded by edits (an open file may show what its text on disk showed): every open file
+        before = self._shown_elsewhere.get(uri)
+        if before is None:
+            before = set(open_paths)
+        self._shown_elsewhere[uri] = now
         for path in sorted(now | before):
             if path == os.path.abspath(job.path):
                 continue
