@@ -200,6 +200,9 @@ class FileAnalysis:
         self.imports = N.ImportMap.from_module(tree)
         self.classes: dict[str, ClassInfo] = {}
         self.functions: dict[str, Callee] = {}
+        # functions a top-level function defines and returns (`def dice_loss(...): def loss_fn(...):
+        # ...; return loss_fn`): what the factory's callers get to call
+        self.returned_closures: list[Callee] = []
         self.method_classes: dict[int, str] = {}   # id(method node) -> its class's name
         self.scopes: list[Scope] = []
         self.summaries: dict[int, Summary] = {}
@@ -271,6 +274,7 @@ class FileAnalysis:
         for node in [*tree.body, *guarded_definitions(tree)]:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.functions[node.name] = _function_callee(node, None)
+                self.returned_closures.extend(_function_callee(inner, None) for inner in _returned_closures(node))
             elif isinstance(node, ast.ClassDef):
                 self.classes[node.name] = self._class_info(node)
         for info in self.classes.values():
@@ -753,6 +757,7 @@ class FileAnalysis:
 
     def _all_function_callees(self):
         yield from self.functions.values()
+        yield from self.returned_closures
         for info in self.classes.values():
             yield from info.methods.values()
 
@@ -1367,6 +1372,14 @@ def _container_literal(node: ast.AST) -> bool:
     if isinstance(node, (ast.Dict, ast.List, ast.Set, ast.DictComp, ast.ListComp, ast.SetComp)):
         return True
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("dict", "list")
+
+
+def _returned_closures(function: ast.AST) -> list:
+    """The functions `function`'s own body defines and returns by name."""
+    defined = {stmt.name: stmt for stmt in function.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    returned = {stmt.value.id for stmt in statements(function.body)
+                if isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Name)}
+    return [defined[name] for name in sorted(returned & set(defined))]
 
 
 def _function_callee(node, info: ClassInfo | None) -> Callee:
