@@ -20,6 +20,7 @@ import ast
 from dataclasses import dataclass
 
 from .values import ARGUMENT, AUTOGRAD_NONE, Break, Cut, Flow, Origin
+from .walk import cached_walk
 
 FUNCTION_BASES = ("torch.autograd.Function", "torch.autograd.function.Function",
                   "torch.autograd.function.InplaceFunction")
@@ -30,6 +31,19 @@ APPLY_TAG = "autofn:"  # the flow of `F.apply` as a value (`fn = F.apply`): "aut
 class ApplySummary:
     params: tuple      # forward's inputs, without ctx
     returns: Flow      # ARGUMENT origins named after params: live, or cut at backward's `None`
+    # (input k, input j, break): k's gradient is computed only `if ctx.needs_input_grad[j]`,
+    # so a call passing input j something that needs no gradient cuts input k
+    gated: tuple = ()
+
+    def for_call(self, gradient_free: set) -> Flow:
+        """The returns of a call whose inputs named in `gradient_free` carry no gradient."""
+        cut = {(k, brk) for k, j, brk in self.gated if j in gradient_free and k not in gradient_free}
+        if not cut:
+            return self.returns
+        names = {k for k, _ in cut}
+        return Flow(frozenset(o for o in self.returns.live if o.label not in names),
+                    self.returns.cuts | {Cut(Origin(k, ARGUMENT), brk) for k, brk in cut},
+                    self.returns.tags, self.returns.items, self.returns.element)
 
 
 def is_autograd_function(analysis, node: ast.ClassDef, seen: frozenset = frozenset()) -> bool:
@@ -74,7 +88,62 @@ def apply_summary(analysis, info) -> ApplySummary | None:
             cuts.add(Cut(origin, _break(analysis, info.name, name, nones[k][0])))
         else:
             live.add(origin)
-    return ApplySummary(tuple(params), Flow(frozenset(live), frozenset(cuts)))
+    gated = _gated_inputs(analysis, info.name, backward, params, returns)
+    return ApplySummary(tuple(params), Flow(frozenset(live), frozenset(cuts)), gated)
+
+
+def _gated_inputs(analysis, class_name: str, backward: ast.FunctionDef, params: list, returns: list) -> tuple:
+    """(input k, input j, break) where every return gives, at position k, a variable that is
+    None except where an `if ctx.needs_input_grad[j]:` (j not k) sets it."""
+    if not backward.args.args:
+        return ()
+    ctx = backward.args.args[0].arg
+    guarded = _assignments_by_needs_input_grad(backward, ctx)
+    found = []
+    for k, name in enumerate(params):
+        values = [_returned_values(ret.value, len(params)) for ret in returns]
+        variables = {v[k].id for v in values if v is not None and isinstance(v[k], ast.Name)}
+        if len(variables) != 1 or any(v is None or not isinstance(v[k], ast.Name) for v in values):
+            continue
+        variable = variables.pop()
+        indices, tests = set(), []
+        for node in cached_walk(backward):
+            if not (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == variable
+                                                           for t in node.targets)):
+                continue
+            if isinstance(node.value, ast.Constant) and node.value.value is None:
+                continue
+            gate = guarded.get(id(node))
+            if gate is None:
+                indices = set()
+                break
+            indices.add(gate[0])
+            tests.append(gate[1])
+        if len(indices) == 1 and (j := indices.pop()) != k and j < len(params):
+            key = (tests[0], AUTOGRAD_NONE)
+            brk = analysis.breaks.get(key) or analysis.breaks.setdefault(key, Break(
+                AUTOGRAD_NONE, tests[0], (), f"`{class_name}.backward`, which computes it only when input {j} "
+                f"(`{params[j]}`) needs a gradient", subject_text=name))
+            found.append((name, params[j], brk))
+    return tuple(found)
+
+
+def _assignments_by_needs_input_grad(backward: ast.FunctionDef, ctx: str) -> dict:
+    """id(assignment) -> (j, the test) for the assignments inside `if ctx.needs_input_grad[j]:`."""
+    found = {}
+    for node in cached_walk(backward):
+        if not isinstance(node, ast.If):
+            continue
+        test = node.test
+        if (isinstance(test, ast.Subscript) and isinstance(test.value, ast.Attribute)
+                and test.value.attr == "needs_input_grad" and isinstance(test.value.value, ast.Name)
+                and test.value.value.id == ctx and isinstance(test.slice, ast.Constant)
+                and isinstance(test.slice.value, int)):
+            for stmt in node.body:
+                for inner in cached_walk(stmt):
+                    if isinstance(inner, ast.Assign):
+                        found.setdefault(id(inner), (test.slice.value, test))
+    return found
 
 
 def _break(analysis, class_name: str, param: str, none: ast.Constant) -> Break:

@@ -1188,7 +1188,8 @@ def _autograd_apply(interp, call: ast.Call, applied) -> Flow:
     flows = apply_call_flows(call, applied, interp.eval)
     if flows is None:
         return _args_flow(interp, call)
-    return Summary(applied.returns).apply(flows, call)
+    gradient_free = {name for name, flow in flows.items() if not flow.live}
+    return Summary(applied.for_call(gradient_free)).apply(flows, call)
 
 
 def _local_loss_forward(interp, loss: Flow):

@@ -16,7 +16,9 @@ class AutogradFunctionNoneGradient(CutRule):
 class deriving from `torch.autograd.Function` whose `backward` returns the constant `None`, in
 every `return`, at the position of an input that carries something trained to the loss (a
 parameter the optimizer holds, a layer's output) and that reaches the loss no other way.
-The finding is at that `None` in `backward`'s return. A module's `forward` passing its own
+The finding is at that `None` in `backward`'s return. The same where the gradient of input k
+is computed only under `if ctx.needs_input_grad[j]:` for another input j that the call passes
+something needing no gradient (a buffer, data): the finding is at that test. A module's `forward` passing its own
 parameter there (`Function.apply(x, self.bias)`) is reported in the module's file alone,
 whoever trains it: a registered parameter that can never get a gradient.
 
