@@ -1232,7 +1232,7 @@ def _local_call(interp, call: ast.Call, callee, label: str | None, bound: bool =
     _note_modified_arguments(interp, summary.modifies, arg_flows, call, EMPTY)
     _note_forwards_run(interp, summary.calls, arg_flows, call)
     _grad_effect(interp, summary)
-    _train_with_passed_modules(program, callee, arg_flows)
+    _train_with_passed_modules(program, callee, arg_flows, constants, call)
     _freeze_passed_arguments(program, callee, call, bound)
     return result
 
@@ -1252,16 +1252,28 @@ def _freeze_passed_arguments(program, callee, call: ast.Call, bound: bool) -> No
                 program.freeze(label + frozen[len(param):])
 
 
-def _train_with_passed_modules(program, callee, arg_flows: dict[str, Flow]) -> None:
+def _train_with_passed_modules(program, callee, arg_flows: dict[str, Flow], constants: dict, call: ast.Call) -> None:
     """`run_epoch(model, loader, optimizer)` with `model` an object of a known module class:
-    the function's backward calls are checked once more with that object (and the optimizer)."""
-    record = program.records.get(callee.node)
-    scope = record.scope if record is not None else None
-    if scope is None or not any(s.kind == "backward" for s in scope.sinks):
+    the function's backward calls are checked once more with that object (and the optimizer),
+    and the literals the call passes or leaves at their defaults (`train=False`)."""
+    # with literals the call decides (`learn=False` left at its default), a torch layer will do:
+    # which way the function's tests go is what this run shows
+    known = _module_object if constants else _known_module
+    bound = {name: flow for name, flow in arg_flows.items() if known(flow) or OPTIMIZER_TAG in flow.tags}
+    if not any(known(flow) for flow in bound.values()):
         return
-    bound = {name: flow for name, flow in arg_flows.items() if _known_module(flow) or OPTIMIZER_TAG in flow.tags}
-    if any(_known_module(flow) for flow in bound.values()):
-        program.train_with_modules(callee, bound)
+    record = program.records.get(callee.node)
+    if record is None and constants:  # only its specialized summary ran: does it backpropagate at all?
+        program.summary(callee)
+        record = program.records.get(callee.node)
+    scope = record.scope if record is not None else None
+    if scope is not None and any(s.kind == "backward" for s in scope.sinks):
+        program.train_with_modules(callee, bound, constants, call)
+
+
+def _module_object(flow: Flow) -> bool:
+    """A module object: a torch layer or an object of a module class."""
+    return bool(flow.live) and all(o.kind == MODULE for o in flow.live)
 
 
 def _known_module(flow: Flow) -> bool:

@@ -217,6 +217,8 @@ class Interpreter:
         # the bare `torch.set_grad_enabled(False)` statement that turned grad off, when that is
         # how it went off (a `with` block or a decorator is its own cause: None)
         self.no_grad_cause: ast.AST | None = None
+        self.deciding_call: ast.Call | None = None  # a specialized run: the call it stands for
+        self.deciding_flag: str | None = None       # its argument that turned grad off
         # the `torch.inference_mode()` (block or decorator) the statements run under, or None
         self.inference: ast.AST | None = _inference_decorator(self.imports, scope.node)
         self.loop_depth = 0
@@ -452,7 +454,7 @@ class Interpreter:
         for item in stmt.items:
             mode = self.grad_mode_of(item.context_expr)
             if mode is not None:
-                self.set_grad_mode(mode, None)
+                self.set_grad_mode(mode, self._deciding_call_of(item.context_expr) if mode else None)
                 self.inference = item.context_expr if mode and _is_inference_mode(self.imports, item.context_expr) else None
             elif self._set_grad_enabled_unknown(item.context_expr):
                 self.set_grad_mode(False, None)  # `set_grad_enabled(flag)`: unknown, quiet
@@ -468,6 +470,17 @@ class Interpreter:
         self.inference = inference
 
     stmt_AsyncWith = stmt_With
+
+    def _deciding_call_of(self, context: ast.AST) -> ast.Call | None:
+        """`with torch.set_grad_enabled(train):` with `train` False as the call this run stands
+        for passes it (or leaves its default): that call turned grad off."""
+        if self.deciding_call is None or not self._set_grad_enabled_unknown(context) or not context.args:
+            return None
+        flag = context.args[0]
+        if not (isinstance(flag, ast.Name) and self.constants.get(flag.id) is False):
+            return None
+        self.deciding_flag = flag.id
+        return self.deciding_call
 
     def _set_grad_enabled_unknown(self, expr: ast.AST) -> bool:
         return isinstance(expr, ast.Call) and self.imports.qualify(expr.func) in N.SET_GRAD_ENABLED
@@ -536,6 +549,8 @@ class Interpreter:
             arg = expr.args[0]
             if isinstance(arg, ast.Constant) and isinstance(arg.value, bool):
                 return not arg.value
+            if isinstance(arg, ast.Name) and isinstance(self.constants.get(arg.id), bool):
+                return not self.constants[arg.id]  # a flag the specialized call passes (or left at its default)
             if N.dotted_text(arg) == "self.training" and TRAINING_FACT in self.constants:
                 # `set_grad_enabled(self.training)` of a module the caller put in eval() (or train())
                 return not self.constants[TRAINING_FACT]
@@ -552,7 +567,11 @@ class Interpreter:
             flow = flow.with_tags(tag)
         if self.no_grad and flow.live and type(expr) is not ast.Name:  # `y = x` computes nothing
             cause = self.no_grad_cause
-            if cause is not None:  # one break at the statement that turned grad off
+            if cause is not None and cause is self.deciding_call:  # the call passing the flag
+                brk = self.program.make_break(
+                    NO_GRAD, cause, expr, f"`{N.expression_text(cause.func)}(...)`, which leaves "
+                    f"`{self.deciding_flag}` False for `torch.set_grad_enabled({self.deciding_flag})`")
+            elif cause is not None:  # one break at the statement that turned grad off
                 brk = self.program.make_break(NO_GRAD, cause, expr, "`torch.set_grad_enabled(False)`")
             else:
                 brk = self.program.make_break(NO_GRAD, expr, expr, "`torch.no_grad()`")

@@ -1162,13 +1162,15 @@ class FileAnalysis:
         self._specialized[key] = summary
         return summary
 
-    def train_with_modules(self, callee: Callee, bound: dict) -> None:
+    def train_with_modules(self, callee: Callee, bound: dict, constants: dict | None = None,
+                           call: ast.Call | None = None) -> None:
         """Interpret the training function `callee` again with the module instances (and
         optimizers) a call passes it bound to its parameters: `def run_epoch(model, loader, opt)`
         called with `model = Net()` backpropagates through Net's forward, which its generic
         interpretation (parameters of unknown type) cannot see. Once per function and set of
         instances; the caller's record is not reused (it made this scope)."""
-        key = (id(callee.node), tuple(sorted(bound.items(), key=lambda item: item[0])))
+        key = (id(callee.node), tuple(sorted(bound.items(), key=lambda item: item[0])),
+               _constants_key(constants or {}))
         if self._recording:
             self._recording[-1].specialized = True
         if key in self._trained_with or key in self.in_progress or len(self._trained_with) >= MAX_SPECIALIZED:
@@ -1176,14 +1178,14 @@ class FileAnalysis:
         self._trained_with.add(key)
         self.in_progress.add(key)
         try:
-            scope = self._interpret_function(callee, keep=False, bound=bound)
+            scope = self._interpret_function(callee, constants, keep=False, bound=bound, call=call)
         finally:
             self.in_progress.discard(key)
         if any(s.kind == "backward" for s in scope.sinks):
             self.specialized_scopes.append(scope)
 
     def _interpret_function(self, callee: Callee, constants: dict | None = None, keep: bool = True,
-                            bound: dict | None = None) -> Scope:
+                            bound: dict | None = None, call: ast.Call | None = None) -> Scope:
         node = callee.node
         info = callee.class_info
         is_loss = _is_loss_function(node.name, info)
@@ -1191,6 +1193,7 @@ class FileAnalysis:
             info is not None and info.is_module and node.name == "forward")
         scope = Scope(node, node.name, info, is_loss, returns_sink and not self._no_grad_decorated(node))
         interp = Interpreter(self, scope)
+        interp.deciding_call = call  # the call whose arguments (and defaults) `constants` are
         params = callee.params
         if callee.is_method and params:
             interp.env[params[0]] = self._self_value(info)

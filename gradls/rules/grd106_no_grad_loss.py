@@ -23,7 +23,9 @@ later reaches `backward()` as the only path from trained parameters. A bare
 (also in the caller, when a function ends with it), and is reported where it stands; a
 mode the checker cannot read (`set_grad_enabled(flag)`) is not assumed off, except
 `set_grad_enabled(self.training)` in a module the code put in `eval()` (or `train(False)`)
-before calling it, directly or as a layer of an `nn.Sequential`, which is off. A reentrant
+before calling it, directly or as a layer of an `nn.Sequential`, which is off, and a flag
+a training function receives as a literal or leaves at its default (`run_epoch(model, data,
+optimizer)` with `set_grad_enabled(learn)` and `learn=False`): reported at that call. A reentrant
 `torch.utils.checkpoint.checkpoint(fn, *inputs)` (the default without `use_reentrant=False`)
 whose inputs do not require grad runs `fn` without a graph as well.
 
