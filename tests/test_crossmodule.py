@@ -180,8 +180,10 @@ def test_a_check_reads_each_file_once_while_a_server_sees_it_change(tmp_path):
     assert one_run.file_hash(str(helper)) == before[0]
     assert server.file_hash(str(helper)) != before[1]
 
-# projects whose bug the model's file shows alone (the per-module check of forward)
-SEEN_IN_ONE_FILE = {"pos_model_file_embedding_no_grad"}
+# projects whose bug the model's file shows alone (the per-module check of forward: a no_grad,
+# an in-place change of what its own layers saved, a custom Function giving its parameter None)
+SEEN_IN_ONE_FILE = {"pos_model_file_embedding_no_grad", "pos_block_adds_into_saved_activation",
+                    "pos_op_function_gives_its_bias_no_gradient", "pos_pyramid_sums_into_relu_outputs"}
 
 
 @pytest.mark.parametrize("project", [p for p in PROJECTS if p.name not in SEEN_IN_ONE_FILE], ids=lambda p: p.name)
