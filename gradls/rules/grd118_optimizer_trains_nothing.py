@@ -66,27 +66,21 @@ No automatic fix: which parameters should train is the user's decision.
         reported: set = set()
         typo_nodes = [e for e in world.events if e.kind == "module-requires-grad-attr"]
         held = {id(p) for optimizer in world.snapshot.optimizers for p in optimizer.params}
-        replaced = [e for e in world.events if e.kind == "module-replaced-after-optimizer"
+        replaced = [(e, "the old layer and never the new one, so the new parameters never train; build the "
+                        "optimizer after the replacement")
+                    for e in world.events if e.kind == "module-replaced-after-optimizer"
                     and any(p.requires_grad and id(p) not in held for _, p in e.detail["module"].named_parameters())]
-        for event in replaced:
+        replaced += [(e, "the old tensor, which no module uses any more, so it never gets a gradient; replace "
+                         "(or tie) it before building the optimizer") for e in _orphaned_parameters(world)]
+        for event, consequence in replaced:
             if id(event.node) not in reported:
                 reported.add(id(event.node))
+                what = "" if event.kind == "module-replaced-after-optimizer" else "the parameter "
                 yield ctx.finding(
                     self, ctx.span(event.node),
-                    f"this replaces `{event.detail['attr']}` (line {event.detail['inner'].lineno}) after the optimizer "
-                    f"was built: the optimizer still holds the old layer and never the new one, so the new "
-                    f"parameters never train; build the optimizer after the replacement",
+                    f"this replaces {what}`{event.detail['attr']}` (line {event.detail['inner'].lineno}) after the "
+                    f"optimizer was built: the optimizer still holds {consequence}",
                     related=[ctx.related(event.detail["inner"], "the replacement")])
-        for event in _orphaned_parameters(world):
-            if id(event.node) not in reported:
-                reported.add(id(event.node))
-                yield ctx.finding(
-                    self, ctx.span(event.node),
-                    f"this replaces the parameter `{event.detail['attr']}` (line {event.detail['inner'].lineno}) after "
-                    f"the optimizer was built: the optimizer still holds the old tensor, which no module uses any "
-                    f"more, so it never gets a gradient; replace (or tie) it before building the optimizer",
-                    related=[ctx.related(event.detail["inner"], "the replacement")])
-                replaced.append(event)
         if replaced:
             return
         for node, message in self._collisions(world):
