@@ -1,0 +1,3 @@
+from .detector import TinyDetector
+
+__all__ = ["TinyDetector"]

@@ -1,0 +1,2 @@
+from .backbone import MiniResNet
+from .head import FPNHead

@@ -1,0 +1,5 @@
+from .textcnn import TextCNN
+
+
+def build_model(cfg):
+    return TextCNN(cfg)

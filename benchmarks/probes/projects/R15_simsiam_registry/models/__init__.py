@@ -1,0 +1,1 @@
+from .simsiam import SimSiam

@@ -1,0 +1,1 @@
+from .dann import DANN
