@@ -85,7 +85,7 @@ def apply_summary(analysis, info) -> ApplySummary | None:
     for k, name in enumerate(params):
         origin = Origin(name, ARGUMENT)
         if len(nones[k]) == len(returns):
-            cuts.add(Cut(origin, _break(analysis, info.name, name, nones[k][0])))
+            cuts.add(Cut(origin, _break(analysis, name, nones[k][0], f"`{info.name}.backward`, which returns None for it")))
         else:
             live.add(origin)
     gated = _gated_inputs(analysis, info.name, backward, params, returns)
@@ -100,8 +100,8 @@ def _gated_inputs(analysis, class_name: str, backward: ast.FunctionDef, params: 
     ctx = backward.args.args[0].arg
     guarded = _assignments_by_needs_input_grad(backward, ctx)
     found = []
+    values = [_returned_values(ret.value, len(params)) for ret in returns]
     for k, name in enumerate(params):
-        values = [_returned_values(ret.value, len(params)) for ret in returns]
         variables = {v[k].id for v in values if v is not None and isinstance(v[k], ast.Name)}
         if len(variables) != 1 or any(v is None or not isinstance(v[k], ast.Name) for v in values):
             continue
@@ -120,11 +120,9 @@ def _gated_inputs(analysis, class_name: str, backward: ast.FunctionDef, params: 
             indices.add(gate[0])
             tests.append(gate[1])
         if len(indices) == 1 and (j := indices.pop()) != k and j < len(params):
-            key = (tests[0], AUTOGRAD_NONE)
-            brk = analysis.breaks.get(key) or analysis.breaks.setdefault(key, Break(
-                AUTOGRAD_NONE, tests[0], (), f"`{class_name}.backward`, which computes it only when input {j} "
-                f"(`{params[j]}`) needs a gradient", subject_text=name))
-            found.append((name, params[j], brk))
+            found.append((name, params[j], _break(
+                analysis, name, tests[0], f"`{class_name}.backward`, which computes it only when input {j} "
+                f"(`{params[j]}`) needs a gradient")))
     return tuple(found)
 
 
@@ -146,13 +144,12 @@ def _assignments_by_needs_input_grad(backward: ast.FunctionDef, ctx: str) -> dic
     return found
 
 
-def _break(analysis, class_name: str, param: str, none: ast.Constant) -> Break:
-    key = (none, AUTOGRAD_NONE)
+def _break(analysis, param: str, node: ast.AST, description: str) -> Break:
+    """The one break at `node` (backward's `None`, or the `needs_input_grad` test) cutting `param`."""
+    key = (node, AUTOGRAD_NONE)
     existing = analysis.breaks.get(key)
     if existing is None:
-        existing = analysis.breaks[key] = Break(
-            AUTOGRAD_NONE, none, (), f"`{class_name}.backward`, which returns None for it",
-            subject_text=param)
+        existing = analysis.breaks[key] = Break(AUTOGRAD_NONE, node, (), description, subject_text=param)
     return existing
 
 

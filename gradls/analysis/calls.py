@@ -20,6 +20,7 @@ from .external import (
     ExternalMember, localize,
 )
 from .program import Summary, argument_nodes
+from .walk import parameter_names
 from .values import (
     ARGUMENT, COPY_CONSTRUCT, DETACH, EMPTY, MAYBE_MODULE, MODULE, NO_GRAD, NONDIFF, PARAMETER,
     ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Cut, Flow, Origin, join, join_elements,
@@ -477,16 +478,9 @@ def _argument_part(params: Flow, node: ast.AST | None, interp) -> Flow:
     owner = N.dotted_text(node.func.value)
     base = owner.split(".", 1)[0] if owner else None
     if not owner or owner == base or {o.kind for o in params.live} != {ARGUMENT} \
-            or {o.label for o in params.live} != {base} or base not in _parameter_names(interp.scope.node):
+            or {o.label for o in params.live} != {base} or base not in parameter_names(interp.scope.node):
         return params
     return Flow(frozenset(Origin(owner, ARGUMENT, o.anchor) for o in params.live), params.cuts, params.tags)
-
-
-def _parameter_names(function: ast.AST) -> set:
-    arguments = getattr(function, "args", None)
-    if not isinstance(arguments, ast.arguments):
-        return set()
-    return {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
 
 
 def _optimizer(interp, call: ast.Call, label: str | None) -> Flow:

@@ -14,7 +14,7 @@ from . import names as N
 from .external import ForeignSink, class_frozen_attributes
 from .interpreter import SinkEvent
 from .objects import torch_layer_has_parameters
-from .walk import statements
+from .walk import parameter_names, statements
 from .program import FileAnalysis
 from .values import (
     ARGUMENT, AUTOGRAD_NONE, COPY_CONSTRUCT, DETACH, MAYBE_MODULE, NO_GRAD, ROUNDTRIP, TENSOR, TENSOR_FROM_LIST,
@@ -248,10 +248,9 @@ def _partial_is_evidence(cut: Cut, sink: SinkEvent, live_anywhere: list) -> bool
 
 def _steps_an_optimizer_it_was_given(sink: SinkEvent) -> bool:
     """The function holding the backward steps an optimizer that is one of its parameters."""
-    function = sink.scope.node
-    if sink.kind != "backward" or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+    if sink.kind != "backward":
         return False
-    params = {a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)}
+    params = parameter_names(sink.scope.node)
     return any(c.method == "step" and c.receiver in params for c in sink.scope.calls)
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from . import names as N
 from .names import ImportMap, dotted_text
-from .walk import cached_walk
+from .walk import cached_walk, parameter_names
 
 
 class _Unknown:
@@ -720,8 +720,7 @@ class SetupWorld:
         if not self.running or not self.call_sites or self.call_sites[-1] is None:
             return stmt
         flag = _requires_grad_value(stmt)
-        args = self.running[-1].node.args
-        params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+        params = parameter_names(self.running[-1].node)
         return self.call_sites[-1] if isinstance(flag, ast.Name) and flag.id in params else stmt
 
     def _note_container(self, value: list, node: ast.AST) -> None:

@@ -9,6 +9,15 @@ from itertools import chain
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
+def parameter_names(function: ast.AST) -> set[str]:
+    """The names a function's parameters bind (positional and keyword-only; not `*args`,
+    `**kwargs`); empty for anything that is no function."""
+    arguments = getattr(function, "args", None)
+    if not isinstance(arguments, ast.arguments):
+        return set()
+    return {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+
+
 def cached_walk(node: ast.AST):
     """The nodes of `ast.walk(node)` in its order, less the `Load`/`Store`/`Del` markers, the
     descendants computed once per node and kept on it: the analyses ask the same functions and

@@ -7,7 +7,7 @@ from ..analysis.cuts import checked_scopes
 from ..analysis.objects import ModuleObj, torch_layer_has_parameters
 from ..analysis.values import ARGUMENT, MODULE, PARAMETER, Origin
 from .base import Rule, RuleContext
-from ..analysis.walk import cached_walk
+from ..analysis.walk import cached_walk, parameter_names
 
 
 class OptimizerMisuse(Rule):
@@ -332,8 +332,7 @@ def _names_a_parameter(sink, origin) -> bool:
     if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return False
     name = origin.label.split("[")[0].split(".")[0]
-    return name != "self" and name in {a.arg for a in (*function.args.posonlyargs, *function.args.args,
-                                                      *function.args.kwonlyargs)}
+    return name != "self" and name in parameter_names(function)
 
 
 def _caller_passes_model(ctx, sink, origin, covered) -> bool:
@@ -389,7 +388,7 @@ def _cut_argument(ctx, sink, covered):
     node = getattr(sink.scope, "node", None)
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
-    params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)} - {"self"}
+    params = parameter_names(node) - {"self"}
     cuts = [c for c in sink.flow.cuts if c.origin.kind == ARGUMENT and not c.shadowed and c.brk.node is not None
             and c.origin.label.split(".")[0].split("[")[0] in params and _caller_passes_model(ctx, sink, c.origin, covered)]
     return min(cuts, key=lambda c: (c.brk.node.lineno, c.brk.node.col_offset), default=None)

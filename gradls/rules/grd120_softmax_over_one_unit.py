@@ -4,7 +4,7 @@ import ast
 
 from ..analysis import names as N
 from .base import Rule, RuleContext
-from ..analysis.walk import cached_walk
+from ..analysis.walk import cached_walk, parameter_names
 
 _SOFTMAX = {"torch.softmax", "torch.log_softmax", "torch.nn.functional.softmax", "torch.nn.functional.log_softmax",
             "torch.special.softmax", "torch.special.log_softmax"}
@@ -101,7 +101,7 @@ No automatic fix: the loss must change with the output (sigmoid probabilities, o
         if not models:
             return
         scopes = [(ctx.tree.body, set())] + [
-            (n.body, {a.arg for a in (*n.args.posonlyargs, *n.args.args, *n.args.kwonlyargs)})
+            (n.body, parameter_names(n))
             for n in cached_walk(ctx.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
         for body, params in scopes:
             local = _assigned_once(body)
