@@ -20,7 +20,7 @@ from .external import (
     ExternalMember, localize,
 )
 from .program import Summary, argument_nodes
-from .walk import parameter_names
+from .walk import parameter_names, raises_not_implemented
 from .values import (
     ARGUMENT, COPY_CONSTRUCT, DETACH, EMPTY, MAYBE_MODULE, MODULE, NO_GRAD, NONDIFF, PARAMETER,
     ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Cut, Flow, Origin, join, join_elements,
@@ -622,7 +622,14 @@ def _method_call(interp, call: ast.Call, func: ast.Attribute, label: str | None)
         return EMPTY  # `x.shape`-like facts, `x.new_zeros(n)`: nothing of x's history
     if method in N.INPLACE_ARITHMETIC:
         return _inplace_method(interp, call, func, receiver)
+    override = _subclass_override(interp, call, func)
+    if override is not None:  # `self.encode(x)` in a base's method, for a subclass of another file
+        return _apply_external_method(interp, call, override, receiver)
     local = program.method_summary(interp.scope, func)
+    if local is not None and raises_not_implemented(local.node):
+        # left to subclasses: what one computes from the arguments (`self.encode(x)` under
+        # no_grad in the base's forward is a cut whichever subclass runs it)
+        return _args_flow(interp, call).chained()
     if local is not None:
         return _local_call(interp, call, local, label, bound=True)
     if type(func.value) is ast.Name and func.value.id == "self" and interp.scope.class_info is not None:
@@ -650,6 +657,18 @@ def _method_call(interp, call: ast.Call, func: ast.Attribute, label: str | None)
     if flow.live and method in N.SAVED_ARGUMENTS:
         _mark_saved_arguments(interp, method, [func.value, *call.args])
     return _method_shape(flow, method, receiver, args, interp, call)
+
+
+def _subclass_override(interp, call: ast.Call, func: ast.Attribute):
+    """The `ExternalFunction` a subclass of another file runs for `self.<method>` (see
+    `ClassInfo.overrides`), when this scope is a method run for such a subclass and the call's
+    arguments bind to its parameters (no `*args`)."""
+    info = interp.scope.class_info
+    if info is None or not info.overrides or type(func.value) is not ast.Name or func.value.id != "self":
+        return None
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    return info.overrides.get(func.attr)
 
 
 def _before_detach(node: ast.AST) -> ast.AST:

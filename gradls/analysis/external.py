@@ -447,6 +447,11 @@ def subclass_method(analysis, class_name: str, method: str, facts: tuple, module
     return _export_function(analysis, callee, f"{module}.{class_name}.{method}", analysis.source.path, module)
 
 
+def export_method(analysis, callee, class_name: str, module: str) -> ExternalFunction:
+    """A method of this file's class `class_name` as another file's analysis calls it."""
+    return _export_function(analysis, callee, f"{module}.{class_name}.{callee.node.name}", analysis.source.path, module)
+
+
 def _inherited_methods(analysis, info, exported: dict) -> dict:
     """Methods a class gets from its bases (this file's classes exported before it, or another
     file's), nearest base first."""
@@ -454,15 +459,24 @@ def _inherited_methods(analysis, info, exported: dict) -> dict:
     for base in info.node.bases:
         name = base.id if isinstance(base, ast.Name) else None
         definition = exported.get(name) if name else None
-        if definition is None:
+        elsewhere = definition is None
+        if elsewhere:
             qualified = analysis.imports.qualify(base)
             if qualified is None or qualified.startswith(LIBRARY_PREFIXES):
                 continue
             definition = analysis.external(qualified)
-        if isinstance(definition, ExternalClass):
-            for method, function in definition.methods.items():
-                found.setdefault(method, function)
+        if not isinstance(definition, ExternalClass):
+            continue
+        overridden = elsewhere and any(m in info.methods for m in definition.methods if not m.startswith("__"))
+        for method, function in definition.methods.items():
+            if overridden and method in CALLED_METHODS and method not in found:
+                # what calling the object runs, with this class's own methods for `self.<method>`
+                function = analysis.inherited_elsewhere(info, method) or function
+            found.setdefault(method, function)
     return found
+
+
+CALLED_METHODS = ("forward", "__call__")
 
 
 def _export_function(analysis, callee, qualified: str, path: str, module: str = "") -> ExternalFunction:

@@ -196,6 +196,10 @@ class ClassInfo:
     layer_classes: dict = field(default_factory=dict)
     optimizers: dict = field(default_factory=dict)
     methods: dict = field(default_factory=dict)
+    # a subclass of another file (`FileAnalysis.subclass_of`): its own methods that replace this
+    # file's (`encode` of the subclass for `self.encode(x)` in the base's `forward`), as
+    # `ExternalFunction`s
+    overrides: dict = field(default_factory=dict)
 
 
 def _reads_training_positively(test: ast.AST) -> bool:

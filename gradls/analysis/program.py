@@ -342,10 +342,10 @@ class FileAnalysis:
             return self._inherited_elsewhere[key]
         self._inherited_elsewhere[key] = None
         if self.method_of(info, name) is None:
-            self._inherited_elsewhere[key] = self._method_of_other_file_base(info, name, attribute_facts(info), set())
+            self._inherited_elsewhere[key] = self._method_of_other_file_base(info, name, attribute_facts(info), set(), info)
         return self._inherited_elsewhere[key]
 
-    def _method_of_other_file_base(self, info: ClassInfo, name: str, facts: tuple, seen: set):
+    def _method_of_other_file_base(self, info: ClassInfo, name: str, facts: tuple, seen: set, subclass: ClassInfo):
         ask = getattr(self.resolver, "subclass_method", None)
         if ask is None or info.name in seen:
             return None
@@ -353,20 +353,40 @@ class FileAnalysis:
         for base in info.node.bases:
             local = self.classes.get(base.id) if isinstance(base, ast.Name) else None
             if local is not None:
-                found = self._method_of_other_file_base(local, name, facts, seen)
+                found = self._method_of_other_file_base(local, name, facts, seen, subclass)
             else:
                 qualified = self.imports.qualify(base)
                 definition = self.external(qualified) if qualified else None
                 if not isinstance(definition, ExternalClass) or name not in definition.methods:
                     continue
+                overrides = self._overrides(subclass, definition, name)
                 try:
-                    found = ask(definition, name, facts)
+                    found = ask(definition, name, facts + (overrides,) if overrides else facts)
                 except Exception:  # noqa: BLE001 - a resolver failure must not cost the file's own findings
                     found = None
                 found = found or definition.methods[name]
             if found is not None:
                 return found
         return None
+
+    def _overrides(self, subclass: ClassInfo, base: ExternalClass, running: str) -> tuple:
+        """(method, ExternalFunction) for the methods of the other file's class `base` that
+        `subclass` (of this file) defines again: what `self.<method>(...)` runs in the base's
+        `running` method for an object of `subclass`."""
+        module_name = getattr(self.resolver, "module_name", None)
+        if module_name is None:
+            return ()
+        from .external import export_method  # noqa: PLC0415 - external imports this module
+
+        found = []
+        for method in sorted(base.methods):
+            if method == running or method.startswith("__"):
+                continue
+            callee = self.method_of(subclass, method)
+            if callee is None:
+                continue
+            found.append((method, export_method(self, callee, subclass.name, module_name(self.importer))))
+        return tuple(found)
 
     def subclass_of(self, base: ClassInfo, facts: tuple) -> ClassInfo:
         """A class of another file derived from `base`, known by its attributes (`attribute_facts`):
@@ -378,6 +398,8 @@ class FileAnalysis:
         info = ClassInfo(name, node, base.is_module, base.is_loss)
         for kind, attributes in zip(ATTRIBUTE_KINDS, facts):
             getattr(info, kind).update(attributes)
+        if len(facts) > len(ATTRIBUTE_KINDS):  # the subclass's own methods (`_overrides`)
+            info.overrides = dict(facts[len(ATTRIBUTE_KINDS)])
         self._inherit_attributes(info, set())
         return info
 

@@ -164,3 +164,13 @@ def _bound_names(node: ast.AST) -> list[str]:
     if isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
         return [handler.name for handler in node.handlers if handler.name]
     return []
+
+
+def raises_not_implemented(function: ast.AST) -> bool:
+    """A method left to subclasses: its body (past a docstring) only raises NotImplementedError."""
+    body = [stmt for stmt in function.body
+            if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))]
+    if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
+        return False
+    raised = body[0].exc.func if isinstance(body[0].exc, ast.Call) else body[0].exc
+    return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
