@@ -8,7 +8,7 @@ from . import names as N
 from .interpreter import (
     LEAF_TAG, LIST_TAG, MODEL_LIKE_ARGS, MODULE_TAG, NONSCALAR_TAG,
     BATCHED_TAG, OPTIMIZER_TAG, PARAMLESS_TAG, PARAMS_TAG, REDUCTIONS, SAVED_TAG, SCALAR_TAG, CallEvent,
-    INFERENCE_TAG, INTEGER_TAG, InplaceEvent, SinkEvent, torch_module_saves, torch_module_tag,
+    FUNCTION_TAG, INFERENCE_TAG, INTEGER_TAG, InplaceEvent, SinkEvent, torch_module_saves, torch_module_tag,
     ELEMENTS_PREFIX, EVAL_TAG, FIRST_LAYER_PREFIX, INPLACE_LAYER_TAG, LAYER_PREFIX, LAYER_INPUT_TAG, TRAINING_FACT, _elements, saved_for_backward,
 )
 from .constants import GRADIENT_FREE, UNKNOWN_VALUE, argument_constant
@@ -561,6 +561,10 @@ def _method_call(interp, call: ast.Call, func: ast.Attribute, label: str | None)
     program = interp.program
     if method in N.BACKWARD_METHODS or (method == "backward" and call.args):
         return _backward_method(interp, call, func)
+    if type(func.value) is ast.Name and func.value.id not in interp.env:
+        static = program.function_value(f"{func.value.id}.{method}")
+        if static is not None:  # `Losses.huber(pred, y)`
+            return _local_call(interp, call, static, label)
     receiver = interp.eval(func.value, label if method in RETURNS_SELF else None)
     if method in ("zero_grad", "step"):
         _args(interp, call)
@@ -1134,6 +1138,8 @@ def _name_call(interp, call: ast.Call, name: str, label: str | None) -> Flow:
     if name in EMPTY_BUILTINS:
         _args(interp, call)
         return EMPTY
+    if name == "getattr" and _named_member(call) is not None:  # `getattr(Losses, "huber")`
+        return interp.eval(_named_member(call))
     if name in PASS_THROUGH_BUILTINS:
         args = _args(interp, call)
         flow = join(args)
@@ -1150,12 +1156,25 @@ def _name_call(interp, call: ast.Call, name: str, label: str | None) -> Flow:
     return _args_flow(interp, call)
 
 
+def _named_member(call: ast.Call) -> ast.Attribute | None:
+    """`getattr(Losses, "huber")` as the attribute `Losses.huber` it reads."""
+    if len(call.args) != 2 or call.keywords or type(call.args[0]) is not ast.Name:
+        return None
+    name = call.args[1]
+    if not (isinstance(name, ast.Constant) and isinstance(name.value, str) and name.value.isidentifier()):
+        return None
+    return ast.copy_location(ast.Attribute(value=call.args[0], attr=name.value, ctx=ast.Load()), call)
+
+
 def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | None) -> Flow:
     for tag in callee.tags:
         if tag.startswith(APPLY_TAG):  # `fn = F.apply` ... `fn(x, t)`
             applied = interp.program.autograd_apply(tag[len(APPLY_TAG):])
             if applied is not None:
                 return _autograd_apply(interp, call, applied)
+    function = _function_of(interp, callee)
+    if function is not None:  # `loss_fn = log_cosh` ... `loss_fn(pred, y)`
+        return _local_call(interp, call, function, label)
     if MODULE_TAG in callee.tags:
         return _call_module(interp, call, callee)
     if PARAMLESS_TAG in callee.tags:
@@ -1186,6 +1205,12 @@ def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | No
         origin = Origin(text, kind, call)
         return Flow(args.live | {origin}, args.cuts, frozenset())
     return _args_flow(interp, call)
+
+
+def _function_of(interp, value: Flow):
+    """The one function of this file the value is (`FUNCTION_TAG`); None when it may be several."""
+    named = [tag[len(FUNCTION_TAG):] for tag in value.tags if tag.startswith(FUNCTION_TAG)]
+    return interp.program.function_value(named[0]) if len(named) == 1 and not value.live else None
 
 
 def _autograd_function_of(interp, func: ast.Attribute):

@@ -42,6 +42,9 @@ LIST_TAG = "list"
 # so it is a mask, an index or a count, not a loss, and an operator's index argument
 INTEGER_TAG = "integer"
 INFERENCE_TAG = "inference@"
+# a function of this file as a value (`loss_fn = log_cosh`, `Losses.huber`, `getattr(Losses, "huber")`):
+# "fn:log_cosh", "fn:Losses.huber"; calling the value runs that function
+FUNCTION_TAG = "fn:"
 EVAL_TAG = "mode:eval"          # a module after `.eval()` / `.train(False)`: its forward runs with self.training False
 TRAINING_FACT = "self.training"  # the specialization fact a call of such a module passes    # made under torch.inference_mode() (`inference@line:col`): never saved by autograd
 
@@ -609,7 +612,9 @@ class Interpreter:
     def expr_Name(self, expr: ast.Name) -> Flow:
         flow = self.env.get(expr.id)
         if flow is None:
-            return self.program.global_value(expr.id)
+            flow = self.program.global_value(expr.id)
+            if flow is EMPTY and self.program.function_value(expr.id):
+                return Flow(tags=frozenset({FUNCTION_TAG + expr.id}))
         return flow
 
     def expr_Attribute(self, expr: ast.Attribute) -> Flow:
@@ -631,6 +636,9 @@ class Interpreter:
         if (expr.attr == "apply" and isinstance(expr.value, ast.Name) and expr.value.id not in self.env
                 and self.program.autograd_apply(expr.value.id) is not None):
             return Flow(tags=frozenset({APPLY_TAG + expr.value.id}))  # `fn = F.apply`: called later
+        if isinstance(expr.value, ast.Name) and expr.value.id not in self.env \
+                and self.program.function_value(f"{expr.value.id}.{expr.attr}"):
+            return Flow(tags=frozenset({f"{FUNCTION_TAG}{expr.value.id}.{expr.attr}"}))  # `Losses.huber`
         base = self.eval(expr.value)
         if isinstance(expr.value, ast.Name) and expr.value.id == "self" and self.scope.class_info:
             return self.self_attribute(expr.attr, base)

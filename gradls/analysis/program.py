@@ -889,6 +889,26 @@ class FileAnalysis:
         self._note_read("callable", name, callable_facts(callee))
         return callee
 
+    def function_value(self, name: str) -> Callee | None:
+        """The function `name` ("huber", or "Losses.huber" for a static method) of this file,
+        when the name is not rebound at top level: what a value spelled so calls."""
+        callee = self._function_value(name)
+        self._note_read("function_value", name, callable_facts(callee))
+        return callee
+
+    def _function_value(self, name: str) -> Callee | None:
+        head, _, member = name.partition(".")
+        if head in self.module_env:
+            return None
+        if not member:
+            callee = self.functions.get(head)
+        else:
+            info = self.classes.get(head)
+            callee = info.methods.get(member) if info is not None else None
+            if callee is not None and (callee.is_method or "." in member):
+                callee = None  # only a static method is called as it is spelled
+        return callee
+
     def _local_callable(self, name: str) -> Callee | None:
         short = name.rsplit(".", 1)[-1] if "." in name else name
         if short in self.functions and ("." not in name):
@@ -1111,6 +1131,8 @@ class FileAnalysis:
             return self.autograd_applies.get(read[1])
         if kind == "callable":
             return callable_facts(self._local_callable(read[1]))
+        if kind == "function_value":
+            return callable_facts(self._function_value(read[1]))
         if kind == "list_writers":
             return tuple(self._global_list_writers(read[1]))
         if kind == "class_optimizer":
