@@ -835,6 +835,8 @@ def _call_module(interp, call: ast.Call, module: Flow, method: str = "forward") 
         _run_forward_hooks(interp, call, result)
     if method == "forward" and interp.scope.class_info is not None:
         _run_own_hooks(interp, call, result)
+    if method == "forward":
+        _run_script_hooks(interp, call, result)
     return result
 
 
@@ -846,22 +848,42 @@ def _run_own_hooks(interp, call: ast.Call, output: Flow) -> None:
     if called is None or not called.startswith("self.") or interp.running_hooks:
         return
     for hooked, hook, params in interp.program.own_forward_hooks_of(interp.scope.class_info):
+        if runs_hook(called, hooked):
+            _run_hook_body(interp, call, hook, params, output)
+
+
+def _run_script_hooks(interp, call: ast.Call, output: Flow) -> None:
+    """`model(x)` where the file registered a forward hook on `model` or a layer of it with a
+    function of its own (`layer.register_forward_hook(save("feat"))`, a closure a top-level
+    factory returns): the hook runs here, so what it stores in a global dict
+    (`acts[name] = out.detach()`) is what the script reads next."""
+    called = N.dotted_text(call.func)
+    if called is None or interp.running_hooks:
+        return
+    for hooked, hook, params in interp.program.script_forward_hooks():
         if not runs_hook(called, hooked):
             continue
-        passed = dict(zip(params, (EMPTY, join(_args(interp, call)).without_tags(), output)))
-        saved = {name: interp.env.get(name) for name in params}
-        interp.running_hooks = True
-        try:
-            interp.env.update(passed)
-            for stmt in hook.body:
-                interp.statement(stmt)
-        finally:
-            interp.running_hooks = False
-            for name, value in saved.items():
-                if value is None:
-                    interp.env.pop(name, None)
-                else:
-                    interp.env[name] = value
+        # a layer's output: what that layer (and the ones before it) computed
+        layer_output = output if hooked == called else Flow(frozenset({Origin(hooked, MODULE, call)}))
+        _run_hook_body(interp, call, hook, params, layer_output)
+
+
+def _run_hook_body(interp, call: ast.Call, hook: ast.AST, params: tuple, output: Flow) -> None:
+    """The hook's statements, inline, on this call's input and output."""
+    passed = dict(zip(params, (EMPTY, join(_args(interp, call)).without_tags(), output)))
+    saved = {name: interp.env.get(name) for name in params}
+    interp.running_hooks = True
+    try:
+        interp.env.update(passed)
+        for stmt in hook.body:
+            interp.statement(stmt)
+    finally:
+        interp.running_hooks = False
+        for name, value in saved.items():
+            if value is None:
+                interp.env.pop(name, None)
+            else:
+                interp.env[name] = value
 
 
 def _run_forward_hooks(interp, call: ast.Call, output: Flow) -> None:

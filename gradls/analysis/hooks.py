@@ -185,3 +185,42 @@ def _returned_function(method: ast.AST):
 def _nested_function(function: ast.AST, name: str):
     found = [n for n in function.body if isinstance(n, ast.FunctionDef) and n.name == name]
     return found[0] if len(found) == 1 else None
+
+
+# ----- hooks the script registers with its own functions --------------------------------------
+
+
+def script_registrations(tree: ast.Module, functions: dict) -> list[tuple]:
+    """(hooked label, hook function, its (module, input, output) parameter names) for each
+    `layer.register_forward_hook(hook)` outside class bodies, the hook a top-level function of
+    the file (`functions`: name -> Callee) or the nested function one returns when called
+    (`save_activation("feat")`)."""
+    found = []
+    for node in _outside_classes(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in REGISTRATIONS and len(node.args) == 1 and not node.keywords):
+            continue
+        hooked = N.dotted_text(node.func.value)
+        hook = _script_hook_function(node.args[0], functions)
+        if hooked is None or hook is None or hook.args.vararg:
+            continue
+        params = tuple(a.arg for a in hook.args.args)
+        if len(params) == 3:
+            found.append((hooked, hook, params))
+    return found
+
+
+def _outside_classes(tree: ast.Module):
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(child for child in ast.iter_child_nodes(node) if not isinstance(child, ast.ClassDef))
+
+
+def _script_hook_function(hook: ast.AST, functions: dict):
+    if isinstance(hook, ast.Name) and hook.id in functions:
+        return functions[hook.id].node
+    if isinstance(hook, ast.Call) and isinstance(hook.func, ast.Name) and hook.func.id in functions:
+        return _returned_function(functions[hook.func.id].node)
+    return None

@@ -23,7 +23,7 @@ from .reuse import (
 )
 from .source import SourceFile
 from .constants import GRADIENT_FREE, Constructions, decide_test, instance_constants, tested_parameters
-from .hooks import hooked_parameters, own_registrations
+from .hooks import hooked_parameters, own_registrations, script_registrations
 from .autograd_functions import apply_summary
 from .layers import container_layers
 from .tensor_types import IS_TENSOR, TYPE_FACTS, type_tested_names
@@ -214,7 +214,8 @@ class FileAnalysis:
         self.breaks: dict[tuple, Break] = {}
         self.module_scope: Scope | None = None
         self._forward_hooks: dict[str, dict] = {}  # class name -> `hooked_parameters`
-        self._own_hooks: dict[str, list] = {}       # class name -> `own_registrations`
+        self._own_hooks: dict[str, list] = {}
+        self._script_hooks: list | None = None      # `script_forward_hooks`       # class name -> `own_registrations`
         self.constructions: list[OptimizerConstruction] = []
         self.trains = False  # the file calls backward, builds an optimizer or has a training_step
         self.trains_text = any(word in source.text for word in TRAINING_WORDS)
@@ -833,6 +834,14 @@ class FileAnalysis:
         found = self.autograd_applies.get(name)
         self._note_read("autograd_apply", name, found)
         return found
+
+    def script_forward_hooks(self) -> list:
+        """The forward hooks the file's top-level code and functions register with functions of
+        their own (`script_registrations`)."""
+        if self._script_hooks is None:
+            registers = "register_forward_hook" in self.source.text
+            self._script_hooks = script_registrations(self.tree, self.functions) if registers else []
+        return self._script_hooks
 
     def own_forward_hooks_of(self, info: ClassInfo) -> list:
         """The forward hooks a module class registers on its own layers (`own_registrations`)."""
