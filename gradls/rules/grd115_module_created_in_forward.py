@@ -22,6 +22,10 @@ parameters that existed before, so it never holds the new ones; the layer's outp
 random and nothing it computes is learned (the optimizer's copy is stale and gets
 `grad None`). A layer created lazily once (`if self.fc is None:`) is not flagged.
 
+In a file that trains, a layer or `nn.Parameter` that `__init__` made and `forward()` makes again
+under a test (`if x.size(1) != self.pos.size(1): self.pos = nn.Parameter(...)`) is a replacement,
+not a lazy creation: the optimizer still holds the old one, and the new one never trains.
+
 ## Example
 ```python
 def forward(self, x):
@@ -59,6 +63,28 @@ No automatic fix: the layer's arguments may depend on values only `forward` has.
                     f"`self.{target}` is created in `forward()`: each call makes new random weights that "
                     f"no optimizer holds, so this layer never trains; create it in `__init__`",
                 )
+            if analysis.trains:
+                yield from self._replaced_in_a_branch(ctx, info, forward.node)
+
+    def _replaced_in_a_branch(self, ctx: RuleContext, info, forward: ast.AST):
+        """`self.pos = nn.Parameter(...)` under a test in `forward()`, `self.pos` made in `__init__`:
+        not a lazy first creation but a replacement of what the optimizer holds."""
+        init = info.methods.get("__init__")
+        if init is None:
+            return
+        made_in_init = {_self_target(stmt) for stmt in ast.walk(init.node) if self._makes_parameters(ctx, getattr(stmt, "value", None))}
+        unconditional = set(map(id, _unconditional(forward.body)))
+        for stmt in _statements_of(forward):
+            target = _self_target(stmt)
+            if target is None or target not in made_in_init or id(stmt) in unconditional:
+                continue
+            if self._makes_parameters(ctx, stmt.value):
+                yield ctx.finding(
+                    self, ctx.span(stmt),
+                    f"`self.{target}` made in `__init__` is replaced in `forward()` by a new one: the optimizer "
+                    f"still holds the old parameters, so the new ones never train; resize or slice the "
+                    f"existing one instead",
+                )
 
     def _makes_parameters(self, ctx: RuleContext, value: ast.AST) -> bool:
         if not isinstance(value, ast.Call):
@@ -72,6 +98,16 @@ No automatic fix: the layer's arguments may depend on values only `forward` has.
             local = ctx.analysis.classes.get(value.func.id)
             return local is not None and local.is_module and bool(local.params or local.modules)
         return False
+
+
+def _statements_of(function: ast.AST):
+    """Every statement of the function's body, nested ones included, not those of inner functions."""
+    stack = list(reversed(function.body))
+    while stack:
+        stmt = stack.pop()
+        yield stmt
+        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(reversed([c for c in ast.iter_child_nodes(stmt) if isinstance(c, ast.stmt)]))
 
 
 def _unconditional(body: list) -> list:
