@@ -214,8 +214,8 @@ class FileAnalysis:
         self.breaks: dict[tuple, Break] = {}
         self.module_scope: Scope | None = None
         self._forward_hooks: dict[str, dict] = {}  # class name -> `hooked_parameters`
-        self._own_hooks: dict[str, list] = {}
-        self._script_hooks: list | None = None      # `script_forward_hooks`       # class name -> `own_registrations`
+        self._own_hooks: dict[str, list] = {}       # class name -> `own_registrations`
+        self._script_hooks: list | None = None      # `script_forward_hooks`
         self.constructions: list[OptimizerConstruction] = []
         self.trains = False  # the file calls backward, builds an optimizer or has a training_step
         self.trains_text = any(word in source.text for word in TRAINING_WORDS)

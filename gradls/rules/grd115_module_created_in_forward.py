@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 
 from ..analysis import names as N
+from ..analysis.walk import statements
 from .base import Rule, RuleContext
 
 
@@ -72,9 +73,10 @@ No automatic fix: the layer's arguments may depend on values only `forward` has.
         init = info.methods.get("__init__")
         if init is None:
             return
-        made_in_init = {_self_target(stmt) for stmt in ast.walk(init.node) if self._makes_parameters(ctx, getattr(stmt, "value", None))}
+        made_in_init = {_self_target(stmt) for stmt in statements(init.node.body, into_definitions=False)
+                        if isinstance(stmt, ast.Assign) and self._makes_parameters(ctx, stmt.value)} - {None}
         unconditional = set(map(id, _unconditional(forward.body)))
-        for stmt in _statements_of(forward):
+        for stmt in statements(forward.body, into_definitions=False):
             target = _self_target(stmt)
             if target is None or target not in made_in_init or id(stmt) in unconditional:
                 continue
@@ -98,16 +100,6 @@ No automatic fix: the layer's arguments may depend on values only `forward` has.
             local = ctx.analysis.classes.get(value.func.id)
             return local is not None and local.is_module and bool(local.params or local.modules)
         return False
-
-
-def _statements_of(function: ast.AST):
-    """Every statement of the function's body, nested ones included, not those of inner functions."""
-    stack = list(reversed(function.body))
-    while stack:
-        stmt = stack.pop()
-        yield stmt
-        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            stack.extend(reversed([c for c in ast.iter_child_nodes(stmt) if isinstance(c, ast.stmt)]))
 
 
 def _unconditional(body: list) -> list:
