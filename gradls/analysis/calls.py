@@ -1290,6 +1290,8 @@ def _local_call(interp, call: ast.Call, callee, label: str | None, bound: bool =
     summary = program.specialized_summary(callee, constants) if constants else program.summary(callee)
     arg_flows = _bind_arguments(interp, call, callee, bound)
     result = summary.apply(arg_flows, call)
+    if interp.no_grad:
+        result = _inner_cuts_undone(result, arg_flows)
     _note_hazards(interp, summary.hazards, call, EMPTY)
     _note_modified_arguments(interp, summary.modifies, arg_flows, call, EMPTY)
     _note_forwards_run(interp, summary.calls, arg_flows, call)
@@ -1297,6 +1299,18 @@ def _local_call(interp, call: ast.Call, callee, label: str | None, bound: bool =
     _train_with_passed_modules(program, callee, arg_flows, constants, call)
     _freeze_passed_arguments(program, callee, call, bound)
     return result
+
+
+def _inner_cuts_undone(result: Flow, arg_flows: dict[str, Flow]) -> Flow:
+    """A function run under the caller's no_grad: the breaks in its body cut nothing the no_grad
+    does not (a `.detach_()` inside `_loss` called under `torch.no_grad()`), so what they cut is
+    handed back live, for the no_grad at the call to cut (or not, when that is deliberate)."""
+    passed = frozenset().union(*(flow.cuts for flow in arg_flows.values()))
+    inner = {cut for cut in result.cuts if cut not in passed}
+    if not inner:
+        return result
+    live = result.live | {cut.origin for cut in inner}
+    return Flow(live, result.cuts - inner, result.tags, result.items, result.element)
 
 
 def _freeze_passed_arguments(program, callee, call: ast.Call, bound: bool) -> None:
