@@ -129,3 +129,13 @@ def test_the_servers_pool_remembers_a_closed_documents_findings(monkeypatch):
     changed = source.replace("lr=0.1", "lr=0.2", 1)
     assert pool.check(changed, "/project/train.py", Settings()) == []  # analysed (by the stub)
     assert len(calls) == 1
+
+
+def test_an_option_default_edited_at_top_level_reaches_the_unchanged_function_reading_it():
+    path = ROOT / "fixtures" / "grd102" / "neg_loss_picked_by_an_option_default.py"
+    source = path.read_text()
+    checker = DocumentChecker(str(path))
+    assert checker.check(source) == []
+    picked = source.replace('default="squared"', 'default="smooth_gap"')
+    assert [f.code for f in checker.check(picked)] == ["GRD102"]
+    assert [f.code for f in checker.check(source)] == []

@@ -1162,8 +1162,8 @@ def _name_call(interp, call: ast.Call, name: str, label: str | None) -> Flow:
     if name in EMPTY_BUILTINS:
         _args(interp, call)
         return EMPTY
-    if name == "getattr" and _named_member(call) is not None:  # `getattr(Losses, "huber")`
-        return interp.eval(_named_member(call))
+    if name == "getattr" and _named_member(interp, call) is not None:  # `getattr(Losses, "huber")`
+        return interp.eval(_named_member(interp, call))
     if name in PASS_THROUGH_BUILTINS:
         args = _args(interp, call)
         flow = join(args)
@@ -1180,14 +1180,28 @@ def _name_call(interp, call: ast.Call, name: str, label: str | None) -> Flow:
     return _args_flow(interp, call)
 
 
-def _named_member(call: ast.Call) -> ast.Attribute | None:
-    """`getattr(Losses, "huber")` as the attribute `Losses.huber` it reads."""
+def _named_member(interp, call: ast.Call) -> ast.Attribute | None:
+    """`getattr(Losses, "huber")` as the attribute `Losses.huber` it reads; the name may be a
+    global the script's setup decides (`getattr(Losses, args.loss)`, the option's default)."""
     if len(call.args) != 2 or call.keywords or type(call.args[0]) is not ast.Name:
         return None
     name = call.args[1]
-    if not (isinstance(name, ast.Constant) and isinstance(name.value, str) and name.value.isidentifier()):
+    if isinstance(name, ast.Constant):
+        member = name.value
+    elif isinstance(name, (ast.Name, ast.Attribute)) and _global_root(interp, name):
+        member = interp.program.setup_text(name)
+    else:
         return None
-    return ast.copy_location(ast.Attribute(value=call.args[0], attr=name.value, ctx=ast.Load()), call)
+    if not (isinstance(member, str) and member.isidentifier()):
+        return None
+    return ast.copy_location(ast.Attribute(value=call.args[0], attr=member, ctx=ast.Load()), call)
+
+
+def _global_root(interp, expr: ast.AST) -> bool:
+    """`args.loss` reads the module's `args`: at top level, or in a function that binds no `args`."""
+    while isinstance(expr, ast.Attribute):
+        expr = expr.value
+    return type(expr) is ast.Name and (interp.scope.env is interp.program.module_env or expr.id not in interp.env)
 
 
 def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | None) -> Flow:

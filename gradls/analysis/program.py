@@ -216,6 +216,7 @@ class FileAnalysis:
         self._forward_hooks: dict[str, dict] = {}  # class name -> `hooked_parameters`
         self._own_hooks: dict[str, list] = {}       # class name -> `own_registrations`
         self._script_hooks: list | None = None      # `script_forward_hooks`
+        self._setup_world = None   # the module-level code evaluated (`setup_text`), made when first asked
         self.constructions: list[OptimizerConstruction] = []
         self.trains = False  # the file calls backward, builds an optimizer or has a training_step
         self.trains_text = any(word in source.text for word in TRAINING_WORDS)
@@ -817,6 +818,28 @@ class FileAnalysis:
             tags.add(f"extclass:{definition.of.qualified}")
         return Flow(frozenset({Origin(name, MODULE)}), frozenset(), frozenset(tags))
 
+    def setup_text(self, expr: ast.AST) -> str | None:
+        """The string a module-level expression holds when the script runs without command-line
+        arguments (`args.loss`: the option's argparse default), from evaluating the script's setup
+        code (`SetupWorld`); None when unknown. Only for a global bound once at top level."""
+        text = ast.unparse(expr)
+        value = self._setup_text(text)
+        self._note_read("setup_text", text, value)
+        return value
+
+    def _setup_text(self, text: str) -> str | None:
+        expr = ast.parse(text, mode="eval").body
+        root = expr
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if type(root) is not ast.Name or _top_level_bindings(self.tree).get(root.id) != 1:
+            return None
+        if self._setup_world is None:
+            from .objects import SetupWorld  # the setup evaluation, only for files that ask
+            self._setup_world = SetupWorld.evaluate(self.tree, self.imports, N.PARAMLESS_MODULES)
+        value = self._setup_world.eval(expr, self._setup_world.globals)
+        return value if isinstance(value, str) else None
+
     def has_global(self, name: str) -> bool:
         value = self.module_env.get(name)
         self._note_read("global", name, value)
@@ -1142,6 +1165,8 @@ class FileAnalysis:
             return callable_facts(self._local_callable(read[1]))
         if kind == "function_value":
             return callable_facts(self._function_value(read[1]))
+        if kind == "setup_text":
+            return self._setup_text(read[1])
         if kind == "list_writers":
             return tuple(self._global_list_writers(read[1]))
         if kind == "class_optimizer":
@@ -1410,6 +1435,21 @@ def _python_value_annotation(node: ast.AST) -> bool:
             items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
             return all(_python_value_annotation(item) for item in items)
     return False
+
+
+def _top_level_bindings(tree: ast.Module) -> dict:
+    """name -> how many top-level statements bind it (assignments, imports, definitions)."""
+    counts: dict = {}
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound = [stmt.name]
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            bound = [(a.asname or a.name).split(".")[0] for a in stmt.names]
+        else:
+            bound = [n.id for n in cached_walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+        for name in set(bound):
+            counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 def _paired_targets(targets: list, value: ast.AST):
