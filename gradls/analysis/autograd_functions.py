@@ -43,7 +43,7 @@ class ApplySummary:
         names = {k for k, _ in cut}
         return Flow(frozenset(o for o in self.returns.live if o.label not in names),
                     self.returns.cuts | {Cut(Origin(k, ARGUMENT), brk) for k, brk in cut},
-                    self.returns.tags, self.returns.items, self.returns.element)
+                    self.returns.tags, self.returns.items, self.returns.element, self.returns.keys)
 
 
 def is_autograd_function(analysis, node: ast.ClassDef, seen: frozenset = frozenset()) -> bool:

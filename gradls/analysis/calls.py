@@ -549,7 +549,7 @@ def _record_backward(interp, call: ast.Call, flow: Flow, description: str, has_g
         env = interp.env
         for key, value in list(env.items()):
             if SAVED_TAG in value.tags:
-                env[key] = Flow(value.live, value.cuts, value.tags - {SAVED_TAG}, value.items)
+                env[key] = Flow(value.live, value.cuts, value.tags - {SAVED_TAG}, value.items, keys=value.keys)
     scope.calls.append(CallEvent("backward", None, call, interp.order, interp.loop_depth))
 
 
@@ -761,7 +761,7 @@ def _shorten(text: str, limit: int = 40) -> str:
 
 def _with_mode(module: Flow, evaluating: bool) -> Flow:
     tags = module.tags | {EVAL_TAG} if evaluating else module.tags - {EVAL_TAG}
-    return Flow(module.live, module.cuts, tags, module.items, module.element)
+    return Flow(module.live, module.cuts, tags, module.items, module.element, module.keys)
 
 
 def _is_false(node: ast.AST) -> bool:
@@ -1147,7 +1147,7 @@ def relabel_self(flow: Flow, label: str) -> Flow:
     live = frozenset(rename(o) for o in flow.live)
     cuts = frozenset(Cut(rename(c.origin), c.brk, c.chained, c.shadowed, c.role) for c in flow.cuts)
     items = tuple(relabel_self(item, label) for item in flow.items)
-    return Flow(live, cuts, flow.tags, items)
+    return Flow(live, cuts, flow.tags, items, keys=flow.keys)
 
 
 def _name_call(interp, call: ast.Call, name: str, label: str | None) -> Flow:
@@ -1324,7 +1324,7 @@ def _inner_cuts_undone(result: Flow, arg_flows: dict[str, Flow]) -> Flow:
     if not inner:
         return result
     live = result.live | {cut.origin for cut in inner}
-    return Flow(live, result.cuts - inner, result.tags, result.items, result.element)
+    return Flow(live, result.cuts - inner, result.tags, result.items, result.element, result.keys)
 
 
 def _freeze_passed_arguments(program, callee, call: ast.Call, bound: bool) -> None:

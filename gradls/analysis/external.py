@@ -97,7 +97,7 @@ def export_flow(flow: Flow, path: str, where: str) -> Flow:
     cuts = frozenset(replace(c, origin=_export_origin(c.origin), brk=_export_break(c.brk, path, where))
                      for c in flow.cuts)
     items = tuple(export_flow(item, path, where) for item in flow.items)
-    return Flow(frozenset(_export_origin(o) for o in flow.live), cuts, flow.tags, items)
+    return Flow(frozenset(_export_origin(o) for o in flow.live), cuts, flow.tags, items, keys=flow.keys)
 
 
 def _export_origin(origin: Origin) -> Origin:
@@ -122,7 +122,7 @@ def localize(program, flow: Flow, call: ast.Call) -> Flow:
         return flow
     cuts = frozenset(_localize_cut(program, c, call) for c in flow.cuts)
     items = tuple(localize(program, item, call) for item in flow.items)
-    return Flow(flow.live, cuts, flow.tags, items)
+    return Flow(flow.live, cuts, flow.tags, items, keys=flow.keys)
 
 
 def _localize_cut(program, cut: Cut, call: ast.Call) -> Cut:
@@ -521,7 +521,7 @@ def _qualify_class_tags(flow: Flow, analysis, module: str) -> Flow:
         return flow
     tags = frozenset(f"extclass:{module}.{t[6:]}" if t in local else t for t in flow.tags)
     items = tuple(_qualify_class_tags(item, analysis, module) for item in flow.items)
-    return Flow(flow.live, flow.cuts, tags, items, flow.element)
+    return Flow(flow.live, flow.cuts, tags, items, flow.element, flow.keys)
 
 
 def _export_hazards(analysis, hazards: tuple, path: str) -> tuple:

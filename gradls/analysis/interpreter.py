@@ -528,7 +528,8 @@ class Interpreter:
                                                   call_site=stmt if built is not None else None)
         elif isinstance(target, (ast.Tuple, ast.List)):
             element = flow.without_tags() if MODULE_TAG not in flow.tags else flow
-            exact = len(flow.items) == len(target.elts) and not any(isinstance(t, ast.Starred) for t in target.elts)
+            exact = len(flow.items) == len(target.elts) and not flow.keys \
+                and not any(isinstance(t, ast.Starred) for t in target.elts)
             for index, item in enumerate(target.elts):
                 value = flow.items[index] if exact else element
                 self.bind(item.value if isinstance(item, ast.Starred) else item, value, stmt)
@@ -537,7 +538,10 @@ class Interpreter:
             before = self.eval(target.value)
             self.scope.inplace.append(InplaceEvent(target.value, stmt, before, self.no_grad, "[]=",
                                                    self.scope))
-            if key is not None:
+            if key is not None and before.keys and isinstance(target.slice, ast.Constant) \
+                    and isinstance(target.slice.value, str):
+                self.env[key] = before.with_value_at(target.slice.value, flow)  # `losses["box"] = ...`
+            elif key is not None:
                 self.env[key] = _after_inplace(before, flow)
 
     def grad_mode_of(self, expr: ast.AST) -> bool | None:
@@ -699,6 +703,8 @@ class Interpreter:
             item = base.item(expr.slice.value)
             if item is not None:
                 return item
+        if base.keys and isinstance(expr.slice, ast.Constant) and base.value_at(expr.slice.value) is not None:
+            return base.value_at(expr.slice.value)  # `losses["box"]` of a dict literal
         if base.element is not None and not base.items and not isinstance(expr.slice, ast.Slice):
             return base.element  # `memory[i]` of a list filled by append
         key = N.dotted_text(expr)
@@ -774,7 +780,12 @@ class Interpreter:
         return self.eval(expr.value)
 
     def expr_Dict(self, expr: ast.Dict) -> Flow:
-        return join(self.eval(v) for v in expr.values).without_tags()
+        values = [self.eval(v) for v in expr.values]
+        flow = join(values).without_tags()
+        keys = [k.value if isinstance(k, ast.Constant) else None for k in expr.keys]
+        if not keys or not all(isinstance(k, str) for k in keys) or len(set(keys)) != len(keys):
+            return flow
+        return Flow(flow.live, flow.cuts, items=tuple(values), keys=tuple(keys))
 
     def expr_NamedExpr(self, expr: ast.NamedExpr) -> Flow:
         flow = self.eval(expr.value)

@@ -151,7 +151,7 @@ def _substitute(returned: Flow, arg_flows: dict[str, Flow], passed_cuts: frozens
     tags = frozenset(t for t in returned.tags
                      if t in _RETURNED_TAGS or t.startswith(("class:", "extclass:", INFERENCE_TAG)))  # which class it is
     items = tuple(_substitute(item, arg_flows, frozenset()) for item in returned.items)
-    return Flow(frozenset(live), frozenset(cuts), tags, items)
+    return Flow(frozenset(live), frozenset(cuts), tags, items, keys=returned.keys)
 
 
 def _relabel(arg_flows: dict[str, Flow], origin: Origin, into_modules: bool = False) -> set:
@@ -163,9 +163,22 @@ def _relabel(arg_flows: dict[str, Flow], origin: Origin, into_modules: bool = Fa
         return set()
     if not suffix:
         return set(flow.live)
+    part = _INDEXED.match(suffix)
+    item = _item_at(flow, part.group(1)) if part else None
+    if item is not None:  # `outputs[1]` of a tuple (or `outputs['box']` of a dict) the caller built
+        return _relabel({base: item}, Origin(base + part.group(2), origin.kind, origin.anchor), into_modules)
     kinds = (TENSOR, PARAMETER, MODULE) if into_modules and "[" not in suffix else (TENSOR, PARAMETER)
     return {Origin(o.label + suffix, o.kind, o.anchor) if o.kind in kinds else o
             for o in flow.live}
+
+
+_INDEXED = re.compile(r"^\[(-?\d+|'[^'\\]*')\](.*)$")  # `[1]` or `['box']`, then the rest of a label
+
+
+def _item_at(flow: Flow, index: str) -> Flow | None:
+    if index.startswith("'"):
+        return flow.value_at(index[1:-1])
+    return flow.item(int(index))
 
 
 def _split_label(label: str) -> tuple[str, str]:
@@ -1369,7 +1382,7 @@ def _parameters_as_arguments(flow: Flow, function: ast.AST) -> Flow:
 
     return Flow(frozenset(caller_side(o) for o in flow.live),
                 frozenset(replace(c, origin=caller_side(c.origin)) for c in flow.cuts),
-                flow.tags, tuple(_parameters_as_arguments(item, function) for item in flow.items))
+                flow.tags, tuple(_parameters_as_arguments(item, function) for item in flow.items), keys=flow.keys)
 
 
 def _stored_aliases(scope: Scope, covered) -> set:

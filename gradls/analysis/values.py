@@ -88,6 +88,8 @@ class Flow:
     # a list filled by `append`/`insert` (or a literal): the flow of any one of its elements, with
     # its own items (`memory.append((value, log_prob, reward))`); None when not known
     element: "Flow | None" = None
+    # a dict literal with string keys (`{"cls": a, "box": b}`): the key of each of `items`
+    keys: tuple = ()
 
     def union(self, other: "Flow") -> "Flow":
         if not other.live and not other.cuts and not other.tags:
@@ -100,7 +102,7 @@ class Flow:
         return Flow(self.live | other.live, self.cuts | other.cuts, self.tags | other.tags, element=element)
 
     def with_tags(self, *tags: str) -> "Flow":
-        return Flow(self.live, self.cuts, self.tags | frozenset(tags), self.items)
+        return Flow(self.live, self.cuts, self.tags | frozenset(tags), self.items, keys=self.keys)
 
     def without_tags(self) -> "Flow":
         return Flow(self.live, self.cuts) if self.tags or self.items else self
@@ -111,12 +113,29 @@ class Flow:
             return self
         cuts = frozenset(c if c.role or c.shadowed else Cut(c.origin, c.brk, c.chained, c.shadowed, role)
                          for c in self.cuts)
-        return Flow(self.live, cuts, self.tags, self.items)
+        return Flow(self.live, cuts, self.tags, self.items, keys=self.keys)
 
     def item(self, index: int) -> "Flow | None":
-        if self.items and -len(self.items) <= index < len(self.items):
+        if self.items and not self.keys and -len(self.items) <= index < len(self.items):
             return self.items[index]
         return None
+
+    def value_at(self, key: str) -> "Flow | None":
+        """The value a dict literal holds at `key` (`losses["box"]`)."""
+        if key in self.keys:
+            return self.items[self.keys.index(key)]
+        return None
+
+    def with_value_at(self, key: str, value: "Flow") -> "Flow":
+        """The dict after `losses[key] = value`: one more (or a replaced) keyed item."""
+        items, keys = list(self.items), list(self.keys)
+        if key in keys:
+            items[keys.index(key)] = value
+        else:
+            items.append(value)
+            keys.append(key)
+        joined = join(items)
+        return Flow(joined.live, joined.cuts, self.tags, tuple(items), keys=tuple(keys))
 
     def broken(self, brk: Break) -> "Flow":
         """The value after a break: nothing live, every live source recorded as cut here."""
@@ -137,7 +156,7 @@ class Flow:
         if not self.cuts:
             return self
         cuts = frozenset(Cut(c.origin, c.brk, True, c.shadowed, c.role) for c in self.cuts)
-        return Flow(self.live, cuts, self.tags, self.items)
+        return Flow(self.live, cuts, self.tags, self.items, keys=self.keys)
 
     @property
     def carries_gradient(self) -> bool:
@@ -164,9 +183,10 @@ def join_elements(first: Flow, second: Flow) -> Flow:
         return first
     if not (first.live or first.cuts or first.tags or first.items):
         return second
-    if first.items and len(first.items) == len(second.items):
+    if first.items and len(first.items) == len(second.items) and first.keys == second.keys:
         items = tuple(join_elements(a, b) for a, b in zip(first.items, second.items))
-        return Flow(first.live | second.live, first.cuts | second.cuts, first.tags & second.tags, items)
+        return Flow(first.live | second.live, first.cuts | second.cuts, first.tags & second.tags, items,
+                    keys=first.keys)
     return first.union(second)
 
 
