@@ -71,7 +71,10 @@ def _ignored(path: Path, is_dir: bool, patterns: list[IgnorePattern]) -> bool:
     return ignored
 
 
-def _excluded(path: Path, root: Path, exclude: tuple[str, ...]) -> bool:
+def excluded(path: Path, root: Path, exclude: tuple[str, ...]) -> bool:
+    """`path` matches one of the `exclude` patterns, read relative to `root` (the folder of the
+    configuration that set them): a glob of the relative path or of the file name, or a folder
+    prefix. The CLI's discovery and the language server both decide with this."""
     if not exclude:
         return False
     try:
@@ -112,7 +115,7 @@ def _walk(top: Path, root: Path, exclude: tuple[str, ...]):
             is_dir = entry.is_dir(follow_symlinks=False)
             if is_dir and (entry.name in ALWAYS_SKIPPED or entry.name.endswith(".egg-info")):
                 continue
-            if _ignored(path, is_dir, patterns) or _excluded(path, root, exclude):
+            if _ignored(path, is_dir, patterns) or excluded(path, root, exclude):
                 continue
             if is_dir:
                 subfolders.append((path, patterns))
@@ -151,7 +154,7 @@ def discover(paths: list[Path], config, force_exclude: bool = False):
 
 def _excluded_by(path: Path, is_dir: bool, config) -> bool:
     resolved = config.for_path(path if is_dir else path)
-    return _excluded(path, resolved.base, resolved.settings.exclude)
+    return excluded(path, resolved.base, resolved.settings.exclude)
 
 
 def _walk_with(top: Path, config):
@@ -176,7 +179,7 @@ def _walk_with(top: Path, config):
                 continue
             if _ignored(path, is_dir, patterns):
                 continue
-            if _excluded(path, resolved.base, resolved.settings.exclude):
+            if excluded(path, resolved.base, resolved.settings.exclude):
                 continue
             if is_dir:
                 subfolders.append((path, patterns))

@@ -357,6 +357,57 @@ async def test_pyproject_settings_reload_on_watched_change(tmp_path):
         assert await c.alive()
 
 
+@pytest.mark.asyncio
+async def test_exclude_reads_a_pyprojects_patterns_as_gradls_check_does(tmp_path):
+    project = tmp_path / "project"
+    (project / "generated").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[tool.gradls]\nexclude = ["generated"]\n')
+    excluded, kept = project / "generated" / "train.py", project / "train.py"
+    for path in (excluded, kept):
+        path.write_text(SNIPPET)
+    cli = _cli_check(project, "--force-exclude", "generated/train.py", "train.py")
+    assert "generated/train.py" not in cli and "train.py" in cli  # the CLI's verdict, for comparison
+    async with session(root=str(tmp_path)) as c:  # the workspace folder is above the project
+        c.open(from_fs_path(str(excluded)), SNIPPET)
+        c.open(from_fs_path(str(kept)), SNIPPET)
+        assert await c.diagnostics(from_fs_path(str(excluded))) == []
+        assert "GRD101" in codes(await c.diagnostics(from_fs_path(str(kept))))
+
+
+@pytest.mark.asyncio
+async def test_workspace_folders_added_and_removed_at_run_time_change_what_editor_excludes_apply_to(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    (second / "generated").mkdir(parents=True)
+    first.mkdir()
+    source = second / "generated" / "train.py"
+    source.write_text(SNIPPET)
+    uri = from_fs_path(str(source))
+    added = types.WorkspaceFolder(uri=from_fs_path(str(second)), name="second")
+    # editor settings alone (no pyproject.toml): patterns are read from the workspace folder holding the file
+    async with session(root=str(first), init_options={"exclude": ["generated/*"]}) as c:
+        c.open(uri, SNIPPET)
+        assert "GRD101" in codes(await c.diagnostics(uri))
+        before = len(c.rec.publishes)
+        c.lsp.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(
+            event=types.WorkspaceFoldersChangeEvent(added=[added], removed=[])))
+        await _until(lambda: len(c.rec.publishes) > before)
+        assert list(c.rec.latest(uri).diagnostics) == []
+        before = len(c.rec.publishes)
+        c.lsp.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(
+            event=types.WorkspaceFoldersChangeEvent(added=[], removed=[added])))
+        await _until(lambda: len(c.rec.publishes) > before and c.rec.latest(uri).diagnostics)
+        assert "GRD101" in codes(c.rec.latest(uri).diagnostics)
+
+
+def _cli_check(folder: Path, *arguments: str) -> str:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "gradls", "check", "--no-cache", "--output-format", "concise",
+                           *arguments], cwd=folder, capture_output=True, text=True, timeout=120)
+    return done.stdout
+
+
 # --- newest edit wins -------------------------------------------------------------------------------
 @pytest.mark.asyncio
 async def test_newest_edit_wins_with_slow_analysis():

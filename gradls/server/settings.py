@@ -20,7 +20,6 @@ warning) and the default is used; nothing here raises.
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import os
 from dataclasses import replace
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings, find_pyproject, load_pyproject_settings, parse_settings
+from ..discovery import excluded
 
 log = logging.getLogger(__name__)
 
@@ -124,10 +124,14 @@ class SettingsStore:
         return settings, new_warnings
 
     def is_excluded(self, path: str | None, settings: Settings) -> bool:
+        """As `gradls check` decides: patterns relative to the folder of the pyproject.toml that
+        configures the file, or (editor settings alone) to the workspace folder holding it."""
         if not path or not settings.exclude:
             return False
-        candidates = [path, os.path.basename(path)]
-        for folder in self.folders:
-            if path.startswith(folder.rstrip("/") + "/"):
-                candidates.append(path[len(folder.rstrip("/")) + 1:])
-        return any(fnmatch.fnmatch(c, pattern) for c in candidates for pattern in settings.exclude)
+        pyproject = self._pyproject_for(path)
+        if pyproject is not None:
+            base = pyproject.parent
+        else:
+            holding = [f for f in self.folders if path.startswith(f.rstrip("/") + "/")]
+            base = Path(max(holding, key=len)) if holding else Path(os.path.dirname(path))
+        return excluded(Path(path), base.resolve(), settings.exclude)
