@@ -192,6 +192,23 @@ def test_single_file_pass_misses_the_cross_file_bugs(project: Path, capsys):
     assert not got & expected(project)
 
 
+@pytest.mark.parametrize("name", ["pos_hook_object_of_another_file_detaches", "pos_helper_detach"])
+def test_a_project_checked_from_a_folder_below_its_root_reports_its_root_causes(name, tmp_path, monkeypatch, capsys):
+    """`gradls check .` run inside a project folder of a bigger repository (its pyproject.toml
+    higher up): the files' own checks and the resolver then name them differently (`tap.py`,
+    `examples/proj/tap.py`), and a break that only runs inline (a forward hook) must still be
+    found in the file that holds it."""
+    import shutil
+
+    project = tmp_path / "examples" / "proj"
+    shutil.copytree(REPO / "fixtures" / "projects" / name, project)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'repository'\n")
+    monkeypatch.chdir(project)
+    main(["check", "--no-cache", "--output-format", "json", "--exit-zero", "."])
+    got = {(Path(f["path"]).as_posix(), f["code"], f["line"]) for f in json.loads(capsys.readouterr().out or "[]")}
+    assert got == expected(project)
+
+
 def test_persisted_cache_is_reused_and_invalidated_by_an_imported_file(tmp_path, monkeypatch, capsys):
     """Warm run: answers come from .gradls_cache; editing the helper (not the importer) changes them."""
     import shutil

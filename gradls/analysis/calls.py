@@ -839,6 +839,8 @@ def _call_module(interp, call: ast.Call, module: Flow, method: str = "forward") 
         _run_own_hooks(interp, call, result)
     if method == "forward":
         _run_script_hooks(interp, call, result)
+    if method == "forward":
+        _run_given_hooks(interp, call, result)
     return result
 
 
@@ -868,6 +870,19 @@ def _run_script_hooks(interp, call: ast.Call, output: Flow) -> None:
         # a layer's output: what that layer (and the ones before it) computed
         layer_output = output if hooked == called else Flow(frozenset({Origin(hooked, MODULE, call)}))
         _run_hook_body(interp, call, hook, params, layer_output)
+
+
+def _run_given_hooks(interp, call: ast.Call, output: Flow) -> None:
+    """`model(x)` in a method of a plain class that registered forward hooks on the model given
+    to its constructor (`LayerTap(encoder, ...)`), `model` an argument of the method: the object
+    watches the model it is handed, so its hooks run here, on what the model computed
+    (`self.taken[name] = output.detach()` is what the method reads next)."""
+    info = interp.scope.class_info
+    if info is None or interp.running_hooks or type(call.func) is not ast.Name \
+            or call.func.id not in parameter_names(interp.scope.node):
+        return
+    for hook, params in interp.program.given_module_hooks_of(info):
+        _run_hook_body(interp, call, hook, params, output)
 
 
 def _run_hook_body(interp, call: ast.Call, hook: ast.AST, params: tuple, output: Flow) -> None:
@@ -1213,6 +1228,9 @@ def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | No
     function = _function_of(interp, callee)
     if function is not None:  # `loss_fn = log_cosh` ... `loss_fn(pred, y)`
         return _local_call(interp, call, function, label)
+    method = _plain_object_call(interp, callee)
+    if method is not None:  # `tap(model, x)`: an object of a plain class of this file runs its `__call__`
+        return _local_call(interp, call, method, text, bound=True)
     if MODULE_TAG in callee.tags:
         return _call_module(interp, call, callee)
     if PARAMLESS_TAG in callee.tags:
@@ -1241,8 +1259,22 @@ def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | No
         if "loss" in base or "criterion" in base or base in ("crit", "objective", "loss_fn"):
             return args.with_tags(SCALAR_TAG)
         origin = Origin(text, kind, call)
-        return Flow(args.live | {origin}, args.cuts, frozenset())
+        result = Flow(args.live | {origin}, args.cuts, frozenset())
+        _run_given_hooks(interp, call, result)
+        return result
     return _args_flow(interp, call)
+
+
+def _plain_object_call(interp, value: Flow):
+    """The `__call__` of this file's plain class (not an nn.Module, holding no gradient source)
+    whose object `value` is, if known."""
+    if value.live:
+        return None
+    named = [tag[len("class:"):] for tag in value.tags if tag.startswith("class:")]
+    info = interp.program.local_class(named[0]) if len(named) == 1 else None
+    if info is None or info.is_module or info.is_loss:
+        return None
+    return interp.program.method_of(info, "__call__")
 
 
 def _function_of(interp, value: Flow):

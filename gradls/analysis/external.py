@@ -341,6 +341,10 @@ def _interpret_around(analysis, lines: set) -> None:
         node = callee.node
         if any(node.lineno <= line <= (node.end_lineno or node.lineno) for line in lines):
             analysis.summary(callee)
+    made = {brk.key[0] for brk in analysis.breaks.values() if brk.node is not None}
+    if lines - made:  # a function run inline by another (a forward hook a method registers): all of them
+        for callee in analysis._all_function_callees():
+            analysis.summary(callee)
 
 
 def file_cuts(ctx) -> list:

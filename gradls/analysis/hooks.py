@@ -145,6 +145,67 @@ def own_registrations(info) -> list[tuple]:
     return found
 
 
+# ----- hooks a plain object registers on the model it is given -----------------------------
+
+SUBMODULE_TABLES = ("named_modules", "named_children")
+
+
+def given_module_registrations(info) -> list[tuple]:
+    """(hook function, its (module, input, output) parameter names) for each forward hook a plain
+    class's `__init__` registers on the module passed to it or on a layer of it (`model`,
+    `dict(model.named_modules())[name]`, `model.get_submodule(name)`), the hook a method of the
+    class or the function a method returns (`self._keep(name)`, a closure over the name). Such an
+    object exists to watch the model it was given: its methods that call a model they are given
+    (`tap(model, x)`) run these hooks (`_run_given_hooks` in calls.py)."""
+    init = info.methods.get("__init__")
+    if init is None or info.is_module:
+        return []
+    params = set(init.params[1:])
+    tables = _submodule_tables(init.node, params)
+    found = []
+    for node in cached_walk(init.node):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in REGISTRATIONS and len(node.args) == 1 and not node.keywords):
+            continue
+        if not _given_layer(node.func.value, params, tables):
+            continue
+        hook = _hook_function(node.args[0], init.node, info)
+        if hook is None or hook.args.vararg:
+            continue
+        hook_params = [a.arg for a in hook.args.args]
+        hook_params = hook_params[1:] if hook in (m.node for m in info.methods.values()) else hook_params
+        if len(hook_params) == 3:
+            found.append((hook, tuple(hook_params)))
+    return found
+
+
+def _submodule_tables(init: ast.AST, params: set) -> set:
+    """Names bound to `dict(model.named_modules())` (or `named_children`) of a parameter."""
+    found = set()
+    for stmt in init.body:
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+            continue
+        value = stmt.value
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict" \
+                and len(value.args) == 1:
+            value = value.args[0]
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                and value.func.attr in SUBMODULE_TABLES and isinstance(value.func.value, ast.Name) \
+                and value.func.value.id in params:
+            found.add(stmt.targets[0].id)
+    return found
+
+
+def _given_layer(owner: ast.AST, params: set, tables: set) -> bool:
+    if isinstance(owner, ast.Name):
+        return owner.id in params
+    if isinstance(owner, ast.Subscript):
+        return isinstance(owner.value, ast.Name) and owner.value.id in tables
+    return isinstance(owner, ast.Call) and isinstance(owner.func, ast.Attribute) \
+        and owner.func.attr == "get_submodule" and isinstance(owner.func.value, ast.Name) \
+        and owner.func.value.id in params
+
+
 def _loop_layers(function: ast.AST) -> dict:
     """Loop names bound to the layers of `self.x` (`for name, layer in self.x.named_children()`)."""
     found = {}

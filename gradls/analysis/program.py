@@ -23,7 +23,7 @@ from .reuse import (
 )
 from .source import SourceFile
 from .constants import GRADIENT_FREE, Constructions, decide_test, instance_constants, tested_parameters
-from .hooks import hooked_parameters, own_registrations, script_registrations
+from .hooks import given_module_registrations, hooked_parameters, own_registrations, script_registrations
 from .autograd_functions import apply_summary
 from .layers import container_layers
 from .tensor_types import IS_TENSOR, TYPE_FACTS, type_tested_names
@@ -228,6 +228,7 @@ class FileAnalysis:
         self.module_scope: Scope | None = None
         self._forward_hooks: dict[str, dict] = {}  # class name -> `hooked_parameters`
         self._own_hooks: dict[str, list] = {}       # class name -> `own_registrations`
+        self._given_hooks: dict[str, list] = {}     # class name -> `given_module_registrations`
         self._script_hooks: list | None = None      # `script_forward_hooks`
         self._setup_world = None   # the module-level code evaluated (`setup_text`), made when first asked
         self.constructions: list[OptimizerConstruction] = []
@@ -885,6 +886,14 @@ class FileAnalysis:
         if known is None:
             registers = info.is_module and "register_forward_hook" in self.source.text
             known = self._own_hooks[info.name] = own_registrations(info) if registers else []
+        return known
+
+    def given_module_hooks_of(self, info: ClassInfo) -> list:
+        """The forward hooks a plain class registers on the model it is given (`given_module_registrations`)."""
+        known = self._given_hooks.get(info.name)
+        if known is None:
+            registers = not info.is_module and "register_forward_hook" in self.source.text
+            known = self._given_hooks[info.name] = given_module_registrations(info) if registers else []
         return known
 
     def local_class(self, name: str) -> ClassInfo | None:
