@@ -12,7 +12,7 @@ from .interpreter import (
     ELEMENTS_PREFIX, EVAL_TAG, FIRST_LAYER_PREFIX, INPLACE_LAYER_TAG, LAYER_PREFIX, LAYER_INPUT_TAG, TRAINING_FACT, _elements, saved_for_backward,
 )
 from .constants import GRADIENT_FREE, UNKNOWN_VALUE, argument_constant
-from .hooks import runs_hook, written_attributes
+from .hooks import runs_hook
 from .autograd_functions import APPLY_TAG, apply_call_flows
 from .tensor_types import IS_TENSOR, NOT_TENSOR, made_type
 from .external import (
@@ -881,7 +881,7 @@ def _run_given_hooks(interp, call: ast.Call, output: Flow) -> None:
     if info is None or interp.running_hooks or type(call.func) is not ast.Name \
             or call.func.id not in parameter_names(interp.scope.node):
         return
-    for hook, params in interp.program.given_module_hooks_of(info):
+    for _, hook, params in interp.program.given_module_hooks_of(info):
         _run_hook_body(interp, call, hook, params, output)
 
 
@@ -910,19 +910,11 @@ def _run_forward_hooks(interp, call: ast.Call, output: Flow) -> None:
     called = N.dotted_text(call.func)
     if called is None:
         return
-    for hooked, holder, method in interp.scope.forward_hooks:
-        if not runs_hook(called, hooked) or len(method.params) < 4:
+    for hooked, holder, effect in interp.scope.forward_hooks:
+        if not runs_hook(called, hooked):
             continue
-        interp.program.summary(method)
-        record = interp.program.records.get(method.node)
-        if record is None or record.scope is None:
-            continue
-        _module, inputs, out = method.params[1:4]
-        passed = {inputs: join(_args(interp, call)).without_tags(), out: output}
-        for attribute in written_attributes(method.node):
-            written = record.scope.env.get(f"self.{attribute}")
-            if written is not None:
-                interp.env[f"{holder}.{attribute}"] = Summary(written).apply(passed, call)
+        passed = {effect.inputs: join(_args(interp, call)).without_tags(), effect.output: output}
+        interp.env[f"{holder}.{effect.attribute}"] = Summary(effect.written).apply(passed, call)
 
 
 def _module_result(interp, call: ast.Call, module: Flow, method: str) -> Flow:

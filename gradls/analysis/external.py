@@ -58,6 +58,22 @@ class ExternalClass:
     has_parameters: bool
     methods: dict = field(default_factory=dict)  # name -> ExternalFunction
     frozen: tuple = ()  # attributes its own methods freeze (`self.backbone.requires_grad_(False)`)
+    # a plain class watching the model given to it with forward hooks: its `HookEffect`s, and the
+    # parameters of its `__init__` (to find the model a construction passes)
+    watches: tuple = ()
+    init_params: tuple = ()
+
+
+@dataclass(frozen=True)
+class HookEffect:
+    """What a forward hook a plain class registers on a model given to its constructor leaves in
+    one attribute of the object (`self.features[name] = output.detach()`): `written`, a flow of
+    the hook's `inputs` and `output` parameters, substituted at each call of the model."""
+    param: str       # the `__init__` parameter holding the watched model
+    attribute: str   # `features`
+    written: Flow
+    inputs: str
+    output: str
 
 
 MODULE_INSTANCE = "module"      # an nn.Module with parameters: `model = Net()`, `model = nn.Linear(8, 1)`
@@ -345,6 +361,8 @@ def _interpret_around(analysis, lines: set) -> None:
     if lines - made:  # a function run inline by another (a forward hook a method registers): all of them
         for callee in analysis._all_function_callees():
             analysis.summary(callee)
+        for info in analysis.classes.values():
+            analysis.watch_effects(info)
 
 
 def file_cuts(ctx) -> list:
@@ -426,13 +444,17 @@ def export_definitions(analysis, module: str) -> dict:
                 f"{module}.{name}.apply", path, info.node.lineno, applied.params,
                 export_flow(applied.returns, path, f"{name}.backward"))
         frozen = tuple(class_frozen_attributes(analysis.frozen_labels, name))
+        watches = tuple(replace(effect, written=export_flow(effect.written, path, f"{name} forward hook"))
+                        for effect in analysis.watch_effects(info))
+        init = info.methods.get("__init__")
         # a plain object whose `__call__` computes from its arguments (a metric, a loss object not
         # derived from nn.Module): calling an instance runs that `__call__`, as for a loss module
         callable_object = not info.is_module and "__call__" in methods and not (
             info.params or info.modules - info.passed_modules)
         exported[name] = ExternalClass(
             f"{module}.{name}", path, info.node.lineno, info.is_module, info.is_loss or callable_object,
-            bool(info.params or info.modules), methods, frozen,
+            bool(info.params or info.modules), methods, frozen, watches,
+            tuple(init.params[1:]) if init is not None and watches else (),
         )
     exported.update(_export_instances(analysis, module, path, exported))
     return exported

@@ -52,19 +52,6 @@ def hooked_parameters(info) -> dict:
     return found
 
 
-def written_attributes(method: ast.AST) -> list[str]:
-    """The `self.<name>` the method assigns (`self.feats = ...`), in order, once each."""
-    names: list[str] = []
-    for node in cached_walk(method):
-        targets = node.targets if isinstance(node, ast.Assign) else \
-            [node.target] if isinstance(node, ast.AnnAssign) and node.value is not None else []
-        for target in targets:
-            name = _self_attribute(target)
-            if name is not None and name not in names:
-                names.append(name)
-    return names
-
-
 def hooked_argument(call: ast.Call, init_params: list, param: str) -> ast.AST | None:
     """The expression a construction `Store(critic[1])` passes to `param`."""
     if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
@@ -151,7 +138,7 @@ SUBMODULE_TABLES = ("named_modules", "named_children")
 
 
 def given_module_registrations(info) -> list[tuple]:
-    """(hook function, its (module, input, output) parameter names) for each forward hook a plain
+    """(constructor parameter, hook function, its (module, input, output) parameter names) for each forward hook a plain
     class's `__init__` registers on the module passed to it or on a layer of it (`model`,
     `dict(model.named_modules())[name]`, `model.get_submodule(name)`), the hook a method of the
     class or the function a method returns (`self._keep(name)`, a closure over the name). Such an
@@ -167,7 +154,8 @@ def given_module_registrations(info) -> list[tuple]:
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                 and node.func.attr in REGISTRATIONS and len(node.args) == 1 and not node.keywords):
             continue
-        if not _given_layer(node.func.value, params, tables):
+        param = _given_layer(node.func.value, params, tables)
+        if param is None:
             continue
         hook = _hook_function(node.args[0], init.node, info)
         if hook is None or hook.args.vararg:
@@ -175,13 +163,13 @@ def given_module_registrations(info) -> list[tuple]:
         hook_params = [a.arg for a in hook.args.args]
         hook_params = hook_params[1:] if hook in (m.node for m in info.methods.values()) else hook_params
         if len(hook_params) == 3:
-            found.append((hook, tuple(hook_params)))
+            found.append((param, hook, tuple(hook_params)))
     return found
 
 
-def _submodule_tables(init: ast.AST, params: set) -> set:
-    """Names bound to `dict(model.named_modules())` (or `named_children`) of a parameter."""
-    found = set()
+def _submodule_tables(init: ast.AST, params: set) -> dict:
+    """Names bound to `dict(model.named_modules())` (or `named_children`) of a parameter -> that parameter."""
+    found = {}
     for stmt in init.body:
         if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
             continue
@@ -192,18 +180,21 @@ def _submodule_tables(init: ast.AST, params: set) -> set:
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
                 and value.func.attr in SUBMODULE_TABLES and isinstance(value.func.value, ast.Name) \
                 and value.func.value.id in params:
-            found.add(stmt.targets[0].id)
+            found[stmt.targets[0].id] = value.func.value.id
     return found
 
 
-def _given_layer(owner: ast.AST, params: set, tables: set) -> bool:
+def _given_layer(owner: ast.AST, params: set, tables: dict) -> str | None:
+    """The constructor parameter whose module (or a layer of it) `owner` is, or None."""
     if isinstance(owner, ast.Name):
-        return owner.id in params
-    if isinstance(owner, ast.Subscript):
-        return isinstance(owner.value, ast.Name) and owner.value.id in tables
-    return isinstance(owner, ast.Call) and isinstance(owner.func, ast.Attribute) \
-        and owner.func.attr == "get_submodule" and isinstance(owner.func.value, ast.Name) \
-        and owner.func.value.id in params
+        return owner.id if owner.id in params else None
+    if isinstance(owner, ast.Subscript) and isinstance(owner.value, ast.Name):
+        return tables.get(owner.value.id)
+    if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Attribute) \
+            and owner.func.attr == "get_submodule" and isinstance(owner.func.value, ast.Name) \
+            and owner.func.value.id in params:
+        return owner.func.value.id
+    return None
 
 
 def _loop_layers(function: ast.AST) -> dict:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from . import names as N
 from .links import WeakLink
 from .constants import decide_test
+from .external import ExternalClass
 from .hooks import hooked_argument
 from .tensor_types import TypeFacts, decide as decide_by_type, made_type, tensor_argument, tested_name
 from .autograd_functions import APPLY_TAG
@@ -293,15 +294,29 @@ class Interpreter:
                         self._note_type(one.id, its_value)
 
     def _note_forward_hooks(self, call: ast.Call, holder: str) -> None:
-        """`store = FeatureStore(critic[1])` of a plain class registering a forward hook on its
-        argument: calls of `critic` run the hook for `store` (gradls/analysis/hooks.py)."""
-        info = self.program.local_class(call.func.id) if isinstance(call.func, ast.Name) else None
-        registered = self.program.forward_hooks_of(info) if info is not None else {}
-        for param, method in registered.items():
-            argument = hooked_argument(call, info.methods["__init__"].params[1:], param)
+        """`store = FeatureStore(critic[1])` of a plain class (of this file or another) registering
+        forward hooks on the model it is given: calls of `critic` run them for `store`
+        (gradls/analysis/hooks.py)."""
+        init_params, effects = self._watching_class(call)
+        for effect in effects:
+            argument = hooked_argument(call, list(init_params), effect.param)
             hooked = N.dotted_text(argument) if argument is not None else None
             if hooked is not None:
-                self.scope.forward_hooks.append((hooked, holder, info.methods[method]))
+                self.scope.forward_hooks.append((hooked, holder, effect))
+
+    def _watching_class(self, call: ast.Call) -> tuple:
+        """(its `__init__` parameters, its `HookEffect`s) for a construction of a class watching a model."""
+        info = self.program.local_class(call.func.id) if isinstance(call.func, ast.Name) else None
+        if info is not None:
+            init = info.methods.get("__init__")
+            return (init.params[1:], self.program.watch_effects(info)) if init is not None else ((), ())
+        if not isinstance(call.func, (ast.Name, ast.Attribute)) or self.program.resolver is None:
+            return (), ()
+        qualified = self.program.imports.qualify(call.func)
+        definition = self.program.external(qualified) if qualified else None
+        if isinstance(definition, ExternalClass) and definition.watches:
+            return definition.init_params, definition.watches
+        return (), ()
 
     def _note_type(self, name: str, value: ast.AST) -> None:
         """What `name = value` makes known of its type, or the type test it holds."""

@@ -17,7 +17,8 @@ from .interpreter import (
     LIST_TAG, INTEGER_TAG, ClassInfo,
     Interpreter, LocalHazard, Scope, breaks_backward,
 )
-from .external import FUNCTION_ALIAS, LOSS_INSTANCE, ExternalClass, ExternalFunction, ExternalInstance, class_frozen_label
+from .external import (FUNCTION_ALIAS, LOSS_INSTANCE, ExternalClass, ExternalFunction, ExternalInstance, HookEffect,
+                       class_frozen_label)
 from .reuse import (
     PreviousAnalysis, Record, ReuseKey, callable_facts, callee_ident, class_facts, same_value,
 )
@@ -229,6 +230,7 @@ class FileAnalysis:
         self._forward_hooks: dict[str, dict] = {}  # class name -> `hooked_parameters`
         self._own_hooks: dict[str, list] = {}       # class name -> `own_registrations`
         self._given_hooks: dict[str, list] = {}     # class name -> `given_module_registrations`
+        self._watches: dict[str, tuple] = {}        # class name -> `watch_effects`
         self._script_hooks: list | None = None      # `script_forward_hooks`
         self._setup_world = None   # the module-level code evaluated (`setup_text`), made when first asked
         self.constructions: list[OptimizerConstruction] = []
@@ -887,6 +889,32 @@ class FileAnalysis:
             registers = info.is_module and "register_forward_hook" in self.source.text
             known = self._own_hooks[info.name] = own_registrations(info) if registers else []
         return known
+
+    def watch_effects(self, info: ClassInfo) -> tuple:
+        """The `HookEffect`s of a plain class's forward hooks on the model its constructor is
+        given (a hook method, `hooked_parameters`, or a closure on its layers,
+        `given_module_registrations`): each hook interpreted once, its `self.<attribute>` writes."""
+        known = self._watches.get(info.name)
+        if known is None:
+            known = self._watches[info.name] = ()  # a hook constructing the class again: nothing
+            known = self._watches[info.name] = self._watch_effects(info)
+        return known
+
+    def _watch_effects(self, info: ClassInfo) -> tuple:
+        hooks = [(param, info.methods[method].node) for param, method in self.forward_hooks_of(info).items()]
+        hooks += [(param, hook) for param, hook, _ in self.given_module_hooks_of(info)]
+        methods = {id(m.node) for m in info.methods.values()}
+        effects = []
+        for param, hook in hooks:
+            callee = _function_callee(hook, info if id(hook) in methods else None)
+            names = callee.params[1:] if callee.is_method else callee.params
+            if len(names) != 3:
+                continue
+            scope = self._interpret_function(callee, keep=False)
+            for key, written in scope.env.items():
+                if key.startswith("self.") and key.count(".") == 1 and (written.live or written.cuts):
+                    effects.append(HookEffect(param, key[len("self."):], written, names[1], names[2]))
+        return tuple(effects)
 
     def given_module_hooks_of(self, info: ClassInfo) -> list:
         """The forward hooks a plain class registers on the model it is given (`given_module_registrations`)."""

@@ -1112,7 +1112,8 @@ def _python_files(root: Path) -> list[str]:
 
 
 def _exports_hold_breaks(exports: dict, shown: str) -> bool:
-    """Does a function or method `shown` exports return something cut by a break of its own?"""
+    """Does a function or method `shown` exports return something cut by a break of its own, or
+    a forward hook of one of its classes store one (`HookEffect`)?"""
     def own_break(flow) -> bool:
         return any(len(c.brk.external) > 1 and c.brk.external[1] == shown for c in flow.cuts) \
             or any(own_break(item) for item in flow.items)
@@ -1120,6 +1121,8 @@ def _exports_hold_breaks(exports: dict, shown: str) -> bool:
     for definition in exports.values():
         functions = definition.methods.values() if isinstance(definition, ExternalClass) else [definition]
         if any(isinstance(f, ExternalFunction) and own_break(f.returns) for f in functions):
+            return True
+        if isinstance(definition, ExternalClass) and any(own_break(e.written) for e in definition.watches):
             return True
     return False
 
