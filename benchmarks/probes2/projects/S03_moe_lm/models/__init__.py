@@ -1,0 +1,3 @@
+from .lm import MoETransformerLM
+
+__all__ = ["MoETransformerLM"]

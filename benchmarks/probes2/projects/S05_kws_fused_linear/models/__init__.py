@@ -1,0 +1,3 @@
+from .kws import KeywordSpotter
+
+__all__ = ["KeywordSpotter"]

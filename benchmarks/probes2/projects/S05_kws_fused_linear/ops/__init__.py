@@ -1,0 +1,3 @@
+from .fused_linear import FusedLinear, linear_fn
+
+__all__ = ["FusedLinear", "linear_fn"]

@@ -1,0 +1,4 @@
+from .byol import BYOL
+from .encoder import SmallConvEncoder
+
+__all__ = ["BYOL", "SmallConvEncoder"]
