@@ -294,15 +294,28 @@ def _apply_method(interp, call: ast.Call, method: ExternalFunction, instance_nam
 
 def _bind_parameters(interp, call: ast.Call, params) -> dict[str, Flow]:
     flows: dict[str, Flow] = {}
-    for name, arg in zip(params, call.args):
-        if isinstance(arg, ast.Starred):
-            interp.eval(arg)
-            break
-        flows[name] = interp.eval(arg)
+    positional = _positional_flows(interp, call)
+    for name, flow in zip(params, positional):
+        flows[name] = flow
     for kw in call.keywords:
         flow = interp.eval(kw.value)
         if kw.arg is not None:
             flows[kw.arg] = flow
+    return flows
+
+
+def _positional_flows(interp, call: ast.Call) -> list[Flow]:
+    """The flows of the positional arguments in order; `*pair` spreads a tuple whose items are
+    known (`loss_fn(*model(x))`), and ends the list otherwise (which parameters it fills is unknown)."""
+    flows = []
+    for arg in call.args:
+        if not isinstance(arg, ast.Starred):
+            flows.append(interp.eval(arg))
+            continue
+        spread = interp.eval(arg.value)
+        if not spread.items or spread.keys:
+            break
+        flows.extend(spread.items)
     return flows
 
 

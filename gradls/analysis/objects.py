@@ -1769,6 +1769,30 @@ class _Lambda:
         self.module = module  # the project file that wrote it (None: the script)
 
 
+def held_labels(names: dict, optimizer) -> frozenset | None:
+    """What `optimizer` holds, named from the script's globals (`names`: name -> value): each
+    module all of whose parameters it holds (`model`, `model.text`), else each parameter it holds
+    (`model.logit_scale`). None when the optimizer, or a model holding its tensors, is not fully known."""
+    if not isinstance(optimizer, Optimizer) or not optimizer.complete:
+        return None
+    held = {id(p) for p in optimizer.params}
+    labels: set = set()
+    for name, value in names.items():
+        if not isinstance(value, ModuleObj):
+            continue
+        for path, module in value.named_modules():
+            params = [p for _, p in module.named_parameters()]
+            if not module.fully_known and any(id(p) in held for p in params):
+                return None
+            label = f"{name}.{path}" if path else name
+            if params and all(id(p) in held for p in params):
+                labels.add(label)
+            labels.update(f"{label}.{own}" for own, p in module.params.items() if id(p) in held)
+    found = sum(1 for value in names.values() if isinstance(value, ModuleObj)
+                for _, p in value.named_parameters() if id(p) in held)
+    return frozenset(labels) if found and found >= len(held) else None
+
+
 def _requires_grad_value(stmt) -> ast.AST | None:
     """The expression a statement sets `requires_grad` to (`p.requires_grad = x`, `requires_grad_(x)`)."""
     if stmt is None:

@@ -850,11 +850,27 @@ class FileAnalysis:
             root = root.value
         if type(root) is not ast.Name or _top_level_bindings(self.tree).get(root.id) != 1:
             return None
-        if self._setup_world is None:
-            from .objects import SetupWorld  # the setup evaluation, only for files that ask
-            self._setup_world = SetupWorld.evaluate(self.tree, self.imports, N.PARAMLESS_MODULES)
-        value = self._setup_world.eval(expr, self._setup_world.globals)
+        world = self.setup_world()
+        value = world.eval(expr, world.globals)
         return value if isinstance(value, str) else None
+
+    def setup_world(self):
+        """The script's setup code evaluated on typed objects (`SetupWorld`, this file alone),
+        made the first time a question needs it."""
+        if self._setup_world is None:
+            from .objects import SetupWorld
+            self._setup_world = SetupWorld.evaluate(self.tree, self.imports, N.PARAMLESS_MODULES)
+        return self._setup_world
+
+    def optimizer_holdings(self, name: str) -> frozenset | None:
+        """The labels of what the top-level optimizer `name` holds, from the setup evaluation,
+        where the flow analysis could not tell (parameter groups filled by a loop over
+        `named_parameters()`): a module whose parameters it holds all of (`model`), else each
+        parameter held (`model.logit_scale`); None where the evaluation does not know."""
+        from .objects import held_labels
+
+        world = self.setup_world()
+        return held_labels(world.globals, world.globals.get(name))
 
     def has_global(self, name: str) -> bool:
         value = self.module_env.get(name)
