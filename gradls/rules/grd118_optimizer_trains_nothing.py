@@ -28,6 +28,10 @@ Evaluating the script's setup code up to its first `backward()`:
 - a parameter frozen by a substring test on its name where a numbered pattern also matched a
   longer number: `"model.1" in "model.10.weight"`.
 
+A replacement made by a method that the class's own `__init__` also calls (`self.reset_state()`
+building `self.h0 = nn.Parameter(...)`) is reported at the replacement: calling the method again is
+what it is for, making a new tensor there is what to change. Otherwise it is reported at the call.
+
 ## Why is this bad? What execution shows
 An empty parameter list raises `ValueError: optimizer got an empty parameter list` when the
 optimizer is built. An optimizer whose tensors are all frozen trains nothing: if nothing
@@ -76,11 +80,23 @@ No automatic fix: which parameters should train is the user's decision.
             if id(event.node) not in reported:
                 reported.add(id(event.node))
                 what = "" if event.kind == "module-replaced-after-optimizer" else "the parameter "
+                inner = event.detail["inner"]
+                if world.path_of(inner) is None and _in_a_reinitializer(ctx.tree, inner):
+                    # `reset_state()` builds the parameter for __init__ too: calling it again is
+                    # meant, making a new tensor there is what to change
+                    yield ctx.finding(
+                        self, ctx.span(inner),
+                        f"this makes `{event.detail['attr']}` anew each time the method runs, and "
+                        f"{ctx.world_line(event.node, inner)} runs it after the optimizer was built: the optimizer "
+                        "still holds the old one, which nothing uses any more, so it never trains; set the values "
+                        "in place (under `torch.no_grad()`) instead of making a new one",
+                        related=[ctx.related(event.node, "the call after the optimizer was built")])
+                    continue
                 yield ctx.finding(
                     self, ctx.span(event.node),
-                    f"this replaces {what}`{event.detail['attr']}` (line {event.detail['inner'].lineno}) after the "
+                    f"this replaces {what}`{event.detail['attr']}` (line {inner.lineno}) after the "
                     f"optimizer was built: the optimizer still holds {consequence}",
-                    related=[ctx.related(event.detail["inner"], "the replacement")])
+                    related=[ctx.related(inner, "the replacement")])
         if replaced:
             return
         for node, message in self._collisions(world):
@@ -142,6 +158,19 @@ def _orphaned_parameters(world) -> list:
     used = {id(p) for module in modules for _, p in module.named_parameters()}
     return [e for e in world.events if e.kind == "parameter-replaced-after-optimizer"
             and e.detail["old"].requires_grad and id(e.detail["old"]) not in used]
+
+
+def _in_a_reinitializer(tree: ast.Module, node: ast.AST) -> bool:
+    """`node` sits in a method that its class's own `__init__` also calls (`self.reset_state()`)."""
+    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+        methods = {m.name: m for m in cls.body if isinstance(m, ast.FunctionDef)}
+        holder = next((m for m in methods.values() if m.lineno <= node.lineno <= m.end_lineno), None)
+        init = methods.get("__init__")
+        if holder is None or init is None or holder is init:
+            continue
+        return any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == holder.name
+                   and isinstance(c.func.value, ast.Name) and c.func.value.id == "self" for c in ast.walk(init))
+    return False
 
 
 def _last_freeze(params) -> ast.AST | None:
