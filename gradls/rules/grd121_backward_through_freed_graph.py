@@ -20,6 +20,9 @@ Two `backward()` calls in one block where a tensor computed by a module before t
 (`state = encoder(x)`) feeds both losses, the first `backward()` has no `retain_graph=True`,
 and the tensor is not computed again in between.
 
+Also a loop over two or more losses one forward computed before it (`for name, loss in
+losses.items(): loss.backward()`), each iteration's backward without `retain_graph=True`.
+
 Also a loop that carries a module's output into the next iteration's forward (`out, hidden =
 rnn(x, hidden)`, the classic recurrent-state bug) while each iteration calls `backward()`
 without `retain_graph=True`, and nothing in the loop detaches or rebuilds `hidden`.
@@ -55,6 +58,7 @@ No automatic fix: retaining the graph, recomputing, or detaching train different
         for scope in ctx.analysis.scopes:
             sinks = [s for s in scope.sinks if s.kind == "backward" and isinstance(s.node, ast.Call)]
             yield from self._loop_carried(ctx, scope, sinks)
+            yield from self._loop_over_losses(ctx, scope, sinks)
             if len(sinks) < 2:
                 continue
             for block in _blocks(scope.node):
@@ -85,6 +89,31 @@ No automatic fix: retaining the graph, recomputing, or detaching train different
                         related=[ctx.related(backward, "the backward that frees the graph")],
                     )
 
+    def _loop_over_losses(self, ctx, scope, sinks: list):
+        """`for name, loss in losses.items(): loss.backward()` where `losses` holds two or more
+        values computed before the loop by one forward: the first iteration's backward frees the
+        graph they share, the second raises."""
+        backwards = {id(s.node) for s in sinks}
+        loops = [s for block in _blocks(scope.node) for s in block if isinstance(s, (ast.For, ast.AsyncFor))]
+        for loop in loops:
+            container = _iterated_name(loop.iter)
+            losses = scope.env.get(container) if container is not None else None
+            shared = _shared_by_items(losses)
+            if shared is None or _assigned_in(loop.body, container):
+                continue
+            for stmt in loop.body:
+                call = stmt.value if isinstance(stmt, ast.Expr) else None
+                if call is None or id(call) not in backwards or _retains_graph(call):
+                    continue
+                yield ctx.finding(
+                    self, ctx.span(call),
+                    f"the {len(losses.items)} values of `{container}` were computed before the loop by one forward "
+                    f"(through `{shared}`), and each iteration's backward frees that graph: the second iteration "
+                    "raises \"Trying to backward through the graph a second time\"; pass `retain_graph=True` to "
+                    "all but the last backward, or backpropagate their sum once",
+                    related=[ctx.related(loop.iter, "the values, one forward's")],
+                )
+
     def _block(self, ctx, block: list, sinks: list):
         positions = {id(stmt): index for index, stmt in enumerate(block)}
         here = {}
@@ -109,6 +138,33 @@ No automatic fix: retaining the graph, recomputing, or detaching train different
                 f"backward, or compute `{name}` again",
                 related=[ctx.related(first.node, "the first backward, which frees the graph")],
             )
+
+
+def _iterated_name(node: ast.AST) -> str | None:
+    """`losses` for `losses`, `losses.items()`, `losses.values()`."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("items", "values") \
+            and not node.args:
+        node = node.func.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _shared_by_items(flow) -> str | None:
+    """A module every item of a container of two or more values is computed through, or None."""
+    if flow is None or len(flow.items) < 2:
+        return None
+    common = None
+    for item in flow.items:
+        modules = {o.label for o in item.live if o.kind == MODULE}
+        common = modules if common is None else {a for a in common for b in modules
+                                                 if a == b or a.startswith((b + ".", b + "[")) or b.startswith((a + ".", a + "["))}
+        if not common:
+            return None
+    return min(common, key=len)
+
+
+def _assigned_in(body: list, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
+               for stmt in body for n in ast.walk(stmt))
 
 
 class _Joined:
