@@ -802,7 +802,8 @@ def _requires_grad_(interp, call: ast.Call, func: ast.Attribute, receiver: Flow,
 
 
 def _container_add(interp, call: ast.Call, func: ast.Attribute, receiver: Flow) -> Flow:
-    flows = _args(interp, call)
+    # what goes into the list is computed like an assignment's value: under no_grad it is cut
+    flows = [interp.eval_value(arg, None) for arg in call.args] + [interp.eval(kw.value) for kw in call.keywords]
     added = join(flows).without_tags()
     key = N.dotted_text(func.value)
     if key is not None and (added.live or added.cuts):
