@@ -407,11 +407,15 @@ def _checkpoint(interp, call: ast.Call) -> Flow:
 
 
 def _gradient_free_inputs(interp, callee, flows: dict) -> dict:
-    """For a method that runs a reentrant `checkpoint(...)` on its inputs: the parameters this
-    call binds to tensors nothing trainable reaches (data), as specialization facts, so the
-    checkpoint knows that no input requires grad."""
+    """For a method that runs a reentrant `checkpoint(...)` on its inputs, or in a file whose
+    custom autograd Function computes a gradient only when another input needs one
+    (`if ctx.needs_input_grad[0]:` guarding the weight's): the parameters this call binds to
+    tensors nothing trainable reaches (data), as specialization facts, so the checkpoint or the
+    Function (down the layers this method calls) knows that no input requires grad."""
     node = callee.node
-    if not any("checkpoint" in line for line in interp.program.source.lines[node.lineno - 1:node.end_lineno]):
+    program = interp.program
+    gated = any(getattr(applied, "gated", ()) for applied in program.autograd_applies.values())
+    if not gated and not any("checkpoint" in line for line in program.source.lines[node.lineno - 1:node.end_lineno]):
         return {}
     return {name: GRADIENT_FREE for name, flow in flows.items()
             if not flow.live and not flow.cuts and not flow.tags & {MODULE_TAG, PARAMLESS_TAG, "callable"}}
