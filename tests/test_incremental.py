@@ -139,3 +139,38 @@ def test_an_option_default_edited_at_top_level_reaches_the_unchanged_function_re
     picked = source.replace('default="squared"', 'default="smooth_gap"')
     assert [f.code for f in checker.check(picked)] == ["GRD102"]
     assert [f.code for f in checker.check(source)] == []
+
+
+HOOKED = """import torch
+import torch.nn as nn
+
+
+class Store:
+    def __init__(self, layer):
+        self.feats = None
+        layer.register_forward_hook(self.keep)
+
+    def keep(self, module, inputs, output):
+        self.feats = output.detach()
+
+
+def train(x, y):
+    model = nn.Sequential(nn.Linear(4, 4), nn.Tanh())
+    head = nn.Linear(4, 1)
+    store = Store(model)
+    optimizer = torch.optim.SGD(list(model.parameters()) + list(head.parameters()), lr=0.1)
+    model(x)
+    loss = ((head(store.feats) - y) ** 2).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def test_an_edited_forward_hook_reaches_the_unchanged_function_that_runs_it():
+    checker = DocumentChecker("/project/train.py")
+    assert [f.code for f in checker.check(HOOKED)] == ["GRD101"]
+    kept = HOOKED.replace("output.detach()", "output")
+    assert checker.check(kept) == check_source(kept, "/project/train.py") == []
+    assert checker.reused  # `train` itself was not interpreted again: its reads decided
+    assert [f.code for f in checker.check(HOOKED)] == ["GRD101"]
