@@ -343,13 +343,14 @@ def _stepped_before_next_backward(analysis: FileAnalysis, scope, sink: SinkEvent
 def _optimizer_params(analysis: FileAnalysis, scope, receiver: str | None):
     if receiver is None:
         return None
-    if receiver in scope.optimizers and (scope.optimizers[receiver] is not None or scope is not analysis.module_scope):
-        return scope.optimizers[receiver]
+    if receiver in scope.optimizers:
+        known = scope.optimizers[receiver]
+        return known if known is not None else analysis.optimizer_holdings(receiver, scope)
     if receiver.startswith("self.") and scope.class_info and receiver[5:] in scope.class_info.optimizers:
         return scope.class_info.optimizers[receiver[5:]]
     if analysis.module_scope and receiver in analysis.module_scope.optimizers:
         known = analysis.module_scope.optimizers[receiver]
-        return known if known is not None else analysis.optimizer_holdings(receiver)
+        return known if known is not None else analysis.optimizer_holdings(receiver, analysis.module_scope)
     if receiver.endswith(".optimizer"):
         return frozenset({receiver[: -len(".optimizer")]})
     return None

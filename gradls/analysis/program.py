@@ -855,22 +855,50 @@ class FileAnalysis:
         return value if isinstance(value, str) else None
 
     def setup_world(self):
-        """The script's setup code evaluated on typed objects (`SetupWorld`, this file alone),
-        made the first time a question needs it."""
+        """The script's setup code evaluated on typed objects (`SetupWorld`), made the first time
+        a question needs it; with the cross-module pass, a training script's setup runs the
+        project's files it imports (the rules read this same evaluation)."""
         if self._setup_world is None:
             from .objects import SetupWorld
-            self._setup_world = SetupWorld.evaluate(self.tree, self.imports, N.PARAMLESS_MODULES)
+            self._setup_world = SetupWorld.evaluate(self.tree, self.imports, N.PARAMLESS_MODULES,
+                                                    self._project_loader())
         return self._setup_world
 
-    def optimizer_holdings(self, name: str) -> frozenset | None:
-        """The labels of what the top-level optimizer `name` holds, from the setup evaluation,
-        where the flow analysis could not tell (parameter groups filled by a loop over
-        `named_parameters()`): a module whose parameters it holds all of (`model`), else each
-        parameter held (`model.logit_scale`); None where the evaluation does not know."""
+    def release_setup_world(self) -> None:
+        """Free the setup evaluation (its reference cycles) once nothing more will ask it; asked
+        again, it is made again."""
+        world, self._setup_world = self._setup_world, None
+        if world is not None:
+            world.release()
+
+    def _project_loader(self):
+        """The project's other files for the setup evaluation (the cross-module pass only)."""
+        load = getattr(self.resolver, "setup_module", None)
+        if load is None or not self.resolver.checks_first(self.source.text):
+            return None  # only a training script's or a program's setup runs what it imports
+        import os
+
+        trainer = os.path.abspath(self.importer)
+        return lambda module, importer: load(module, importer or trainer, trainer)
+
+    def optimizer_holdings(self, name: str, scope: Scope) -> frozenset | None:
+        """The labels of what the optimizer `name` of `scope` (the script's top level, or the
+        function running the first backward) holds, from the setup evaluation, where the flow
+        analysis could not tell (parameter groups filled by a loop over `named_parameters()`, a
+        model's own parameter-selecting method): a module whose parameters it holds all of
+        (`model`), else each parameter held (`model.logit_scale`); None where it does not know."""
         from .objects import held_labels
 
         world = self.setup_world()
-        return held_labels(world.globals, world.globals.get(name))
+        if scope is self.module_scope:
+            return held_labels(world.globals, world.globals.get(name))
+        snapshot = world.snapshot
+        node = scope.node
+        if snapshot is None or world.path_of(snapshot.node) is not None or not hasattr(node, "body") \
+                or not node.lineno <= snapshot.node.lineno <= node.end_lineno:
+            return None
+        names = {**world.main[0], **snapshot.frame}
+        return held_labels(names, snapshot.frame.get(name))
 
     def has_global(self, name: str) -> bool:
         value = self.module_env.get(name)

@@ -952,6 +952,7 @@ class ProjectResolver:
             if os.environ.get("GRADLS_STRICT"):
                 raise
             return {}
+        analysis.release_setup_world()  # what the export needed of it is in the exports
         self._hand_over(path, analysis)
         return exports
 

@@ -12,7 +12,6 @@ from functools import cached_property
 from typing import Iterable
 
 from ..analysis.cuts import CutReport, gradient_cuts
-from ..analysis.names import PARAMLESS_MODULES
 from ..analysis.objects import SetupWorld
 from ..analysis.program import FileAnalysis
 from ..analysis.source import SourceFile
@@ -58,17 +57,7 @@ class RuleContext:
     def world(self) -> SetupWorld:
         """Modules, parameters and optimizers as the script's setup code builds them."""
         self.world_used = True
-        return SetupWorld.evaluate(self.tree, self.analysis.imports, PARAMLESS_MODULES, self._project_loader())
-
-    def _project_loader(self):
-        """The project's other files for the setup evaluation (the cross-module pass only)."""
-        load = getattr(self.resolver, "setup_module", None)
-        if load is None or not self.resolver.checks_first(self.source.text):
-            return None  # only a training script's or a program's setup runs what it imports
-        import os
-
-        trainer = os.path.abspath(self.analysis.importer)
-        return lambda module, importer: load(module, importer or trainer, trainer)
+        return self.analysis.setup_world()
 
     def world_line(self, node: ast.AST, at: ast.AST) -> str:
         """`line N` of `node` as a message at `at` names it (`train.py line N` from another file)."""
@@ -101,9 +90,10 @@ class RuleContext:
 
     def release(self) -> None:
         """Free what only the rules needed (the setup evaluation) once they have run."""
-        world = self.__dict__.pop("world", None)
-        if world is not None:
-            world.release()
+        self.__dict__.pop("world", None)
+        analysis = self.__dict__.get("analysis")
+        if analysis is not None:  # the world is the analysis's own, which outlives this check (importers)
+            analysis.release_setup_world()
 
     @cached_property
     def cuts(self) -> list[CutReport]:
