@@ -84,7 +84,8 @@ def _reportable_cuts(analysis: FileAnalysis, sink: SinkEvent, live_anywhere: lis
     for cut in flow.cuts:
         if cut.shadowed or any(cut.origin.is_within(live) for live in flow.live):
             continue
-        if sink.kind == "return" and not analysis.trains and (cut.brk.kind not in UNTRAINED_FILE_BREAKS or not total):
+        if sink.kind == "return" and not analysis.trains and (cut.brk.kind not in UNTRAINED_FILE_BREAKS or not total
+                                                              or _numpy_by_design(analysis, cut.brk)):
             continue
         if sink.kind == "return" and cut.brk.kind == NO_GRAD and _within(cut.brk.node, sink.scope.node):
             continue  # its own no_grad block: an evaluation it returns (the callers' backward decides)
@@ -95,6 +96,16 @@ def _reportable_cuts(analysis: FileAnalysis, sink: SinkEvent, live_anywhere: lis
         candidates.append(cut)
     for cut in _likely_causes(candidates):
         yield cut, total
+
+
+def _numpy_by_design(analysis: FileAnalysis, brk) -> bool:
+    """A numpy function's result in a file that never imports torch (an evaluation module on
+    arrays): computing on arrays is what it is for; a caller handing it tensors is the break."""
+    if brk.kind != ROUNDTRIP or not isinstance(brk.node, ast.Call):
+        return False
+    if any(q == "torch" or q.startswith("torch.") for q in analysis.imports.aliases.values()):
+        return False
+    return (analysis.imports.qualify(brk.node.func) or "").startswith("numpy.")
 
 
 def _within(node: ast.AST | None, function: ast.AST) -> bool:
