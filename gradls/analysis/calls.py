@@ -896,11 +896,12 @@ def _run_given_hooks(interp, call: ast.Call, output: Flow) -> None:
     watches the model it is handed, so its hooks run here, on what the model computed
     (`self.taken[name] = output.detach()` is what the method reads next)."""
     info = interp.scope.class_info
-    if info is None or interp.running_hooks or type(call.func) is not ast.Name \
-            or call.func.id not in parameter_names(interp.scope.node):
+    if info is None or interp.running_hooks or type(call.func) is not ast.Name:
         return
-    for _, hook, params in interp.program.given_module_hooks_of(info):
-        _run_hook_body(interp, call, hook, params, output)
+    hooks = interp.program.given_module_hooks_of(info)  # cached: most classes register none
+    if hooks and call.func.id in parameter_names(interp.scope.node):
+        for _, hook, params in hooks:
+            _run_hook_body(interp, call, hook, params, output)
 
 
 def _run_hook_body(interp, call: ast.Call, hook: ast.AST, params: tuple, output: Flow) -> None:
@@ -1187,8 +1188,9 @@ def _name_call(interp, call: ast.Call, name: str, label: str | None) -> Flow:
     if name in EMPTY_BUILTINS:
         _args(interp, call)
         return EMPTY
-    if name == "getattr" and _named_member(interp, call) is not None:  # `getattr(Losses, "huber")`
-        return interp.eval(_named_member(interp, call))
+    member = _named_member(interp, call) if name == "getattr" else None
+    if member is not None:  # `getattr(Losses, "huber")`
+        return interp.eval(member)
     if name in PASS_THROUGH_BUILTINS:
         args = _args(interp, call)
         flow = join(args)

@@ -718,8 +718,9 @@ class Interpreter:
             item = base.item(expr.slice.value)
             if item is not None:
                 return item
-        if base.keys and isinstance(expr.slice, ast.Constant) and base.value_at(expr.slice.value) is not None:
-            return base.value_at(expr.slice.value)  # `losses["box"]` of a dict literal
+        keyed = base.value_at(expr.slice.value) if base.keys and isinstance(expr.slice, ast.Constant) else None
+        if keyed is not None:
+            return keyed  # `losses["box"]` of a dict literal
         if base.element is not None and not base.items and not isinstance(expr.slice, ast.Slice):
             return base.element  # `memory[i]` of a list filled by append
         key = N.dotted_text(expr)

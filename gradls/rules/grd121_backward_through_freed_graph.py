@@ -94,12 +94,13 @@ No automatic fix: retaining the graph, recomputing, or detaching train different
         values computed before the loop by one forward: the first iteration's backward frees the
         graph they share, the second raises."""
         backwards = {id(s.node) for s in sinks}
-        loops = [s for block in _blocks(scope.node) for s in block if isinstance(s, (ast.For, ast.AsyncFor))]
-        for loop in loops:
+        loops = [(block, s) for block in _blocks(scope.node) for s in block if isinstance(s, (ast.For, ast.AsyncFor))]
+        for block, loop in loops:
             container = _iterated_name(loop.iter)
             losses = scope.env.get(container) if container is not None else None
             shared = _shared_by_items(losses)
-            if shared is None or _assigned_in(loop.body, container):
+            if shared is None or _assigned_in(loop.body, container) \
+                    or not _built_from_one_forward(block[:block.index(loop)], container):
                 continue
             for stmt in loop.body:
                 call = stmt.value if isinstance(stmt, ast.Expr) else None
@@ -152,14 +153,28 @@ def _shared_by_items(flow) -> str | None:
     """A module every item of a container of two or more values is computed through, or None."""
     if flow is None or len(flow.items) < 2:
         return None
-    common = None
-    for item in flow.items:
-        modules = {o.label for o in item.live if o.kind == MODULE}
-        common = modules if common is None else {a for a in common for b in modules
-                                                 if a == b or a.startswith((b + ".", b + "[")) or b.startswith((a + ".", a + "["))}
-        if not common:
-            return None
-    return min(common, key=len)
+    common = [o for o in flow.items[0].live if o.kind == MODULE]
+    for item in flow.items[1:]:
+        modules = [o for o in item.live if o.kind == MODULE]
+        common = [a for a in common if any(a.is_within(b) or b.is_within(a) for b in modules)]
+    return min((o.label for o in common), key=len, default=None)
+
+
+def _built_from_one_forward(before: list, container: str) -> bool:
+    """The statement filling `container` reads a name an earlier statement of the block bound to
+    one call's result (`out = model(x)`; `losses = task_losses(out, y)`): the values share that
+    forward's graph. Values each computed by a forward of their own (`[f(model(a)), f(model(b))]`)
+    share only the parameters, and backward through each works."""
+    bound_to_call: set = set()
+    for stmt in before:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else []
+        names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        if container in names:
+            read = {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)}
+            return bool(read & bound_to_call)
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
+            bound_to_call |= names
+    return False
 
 
 def _assigned_in(body: list, name: str) -> bool:
