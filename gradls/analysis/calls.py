@@ -206,10 +206,22 @@ def _external_call(interp, call: ast.Call, definition, label: str | None) -> Flo
         # instance like a module's, whose methods run, as for a local class
         return _fresh_module(label, call).with_tags(f"extclass:{definition.qualified}")
     flows = _bind_parameters(interp, call, definition.params)
-    result = Summary(definition.returns_for(call)).apply(flows, call)
+    result = _named_as_bound(Summary(definition.returns_for(call)).apply(flows, call), label)
     _note_hazards(interp, definition.hazards, call, EMPTY)
     _note_modified_arguments(interp, definition.modifies, flows, call, EMPTY)
     return localize(interp.program, result, call)
+
+
+def _named_as_bound(result: Flow, label: str | None) -> Flow:
+    """`model = nets.create(cfg)`, the function returning a module it made
+    (`SequenceClassifier(...)`): the module is called `model` here, as its messages name it."""
+    if label is None or MODULE_TAG not in result.tags or len(result.live) != 1:
+        return result
+    made = next(iter(result.live))
+    if made.kind != MODULE or not made.label.endswith("(...)"):
+        return result
+    return Flow(frozenset({Origin(label, MODULE, made.anchor)}), result.cuts, result.tags, result.items,
+                result.element, result.keys)
 
 
 def _instance_call(interp, call: ast.Call, instance: ExternalInstance, label: str | None) -> Flow:
@@ -941,6 +953,7 @@ def _module_result(interp, call: ast.Call, module: Flow, method: str) -> Flow:
     # own `self.…` (a call made inside another method) must keep their names
     external = _external_method(interp, module, method)
     if external is not None:
+        external = _as_built(interp, call, module, method) or external
         return _apply_external_method(interp, call, external, module)
     if method == "forward" and module.items and any(t.startswith(SEQUENTIAL_PREFIX) for t in module.tags):
         return _call_sequential(interp, call, module)
@@ -972,6 +985,28 @@ def _module_result(interp, call: ast.Call, module: Flow, method: str) -> Flow:
     result = Flow(module.live | flow.live, module.cuts | flow.cuts,
                   frozenset({NONSCALAR_TAG, BATCHED_TAG}) if batched else frozenset())
     return _torch_module_saved(interp, call, module, result)
+
+
+def _as_built(interp, call: ast.Call, module: Flow, method: str):
+    """`model(img)` in a training script, `model` an object of another file's class whose
+    submodules the setup evaluation saw built from classes of the project's files (a registry,
+    a config-driven builder): the method as it runs with those submodules, which the defining
+    file alone cannot type (`self.decode_head(feats)` runs that head's forward); None otherwise."""
+    receiver = call.func if method == "forward" else getattr(call.func, "value", None)
+    ask = getattr(interp.program.resolver, "instance_method", None)
+    if type(receiver) is not ast.Name or ask is None or interp.running_hooks:
+        return None
+    tag = next((t for t in module.tags if t.startswith("extclass:")), None)
+    definition = interp.program.external(tag[9:]) if tag is not None else None
+    if definition is None:
+        return None
+    built = interp.program.built_submodules(receiver.id, interp.scope)
+    if not built:
+        return None
+    try:
+        return ask(definition, method, built)
+    except Exception:  # noqa: BLE001 - a resolver failure must not cost the file's own findings
+        return None
 
 
 def _repeated_layer(interp, call: ast.Call, sequential: Flow) -> Flow | None:

@@ -460,13 +460,15 @@ def export_definitions(analysis, module: str) -> dict:
     return exported
 
 
-def subclass_method(analysis, class_name: str, method: str, facts: tuple, module: str) -> ExternalFunction | None:
+def subclass_method(analysis, class_name: str, method: str, facts: tuple, module: str,
+                    built: tuple = ()) -> ExternalFunction | None:
     """`method` of this file's class `class_name` as an object of a subclass of another file
-    runs it: `self.backbone` is the module that subclass made (`facts`, see `attribute_facts`)."""
+    runs it: `self.backbone` is the module that subclass made (`facts`, see `attribute_facts`),
+    or the one an object of the class itself was built with (`built`)."""
     base = analysis.classes.get(class_name)
     if base is None:
         return None
-    info = analysis.subclass_of(base, facts)
+    info = analysis.subclass_of(base, facts, built)
     callee = analysis.method_of(info, method)
     if callee is None:  # a base of another file again
         return analysis.inherited_elsewhere(info, method)

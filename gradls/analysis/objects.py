@@ -1109,9 +1109,13 @@ class SetupWorld:
                 args.append(self.eval(arg, env))
         kwargs = {}
         for kw in expr.keywords:
-            if kw.arg is None:
+            if kw.arg is not None:
+                kwargs[kw.arg] = self.eval(kw.value, env)
+                continue
+            spread = self.eval(kw.value, env)  # `**cfg`: a dict the setup built
+            if not isinstance(spread, dict) or not all(isinstance(k, str) for k in spread):
                 return UNKNOWN, {}
-            kwargs[kw.arg] = self.eval(kw.value, env)
+            kwargs.update(spread)
         return args, kwargs
 
     def _qualified_call(self, name: str, expr: ast.Call, env):
@@ -1263,6 +1267,12 @@ class SetupWorld:
             if name == "tuple":
                 return tuple(items)
             return UNKNOWN
+        if name == "dict" and len(args) <= 1:  # `dict(backbone=dict(type="resnet"), lr=0.1)`: a config
+            pairs = list(args[0].items()) if args and isinstance(args[0], dict) else \
+                self.iterate(args[0], expr) if args else []
+            if pairs is UNKNOWN or not all(isinstance(p, tuple) and len(p) == 2 and _hashable(p[0]) for p in pairs):
+                return UNKNOWN
+            return {**dict(pairs), **kwargs}
         if name == "enumerate" and args:
             items = self.iterate(args[0], expr)
             start = args[1] if len(args) > 1 else kwargs.get("start", 0)
@@ -1374,8 +1384,18 @@ class SetupWorld:
         if isinstance(obj, dict):
             if name in ("items", "keys", "values"):
                 return list(getattr(obj, name)())
-            if name == "get" and args and _hashable(args[0]):
-                return obj.get(args[0], args[1] if len(args) > 1 else None)
+            if name in ("get", "pop", "setdefault") and args and _hashable(args[0]) and len(args) <= 2:
+                if name == "pop" and args[0] not in obj and len(args) == 1:
+                    return UNKNOWN  # a KeyError when run
+                return getattr(obj, name)(*args)
+            if name == "copy" and not args:
+                return dict(obj)
+            if name == "update" and len(args) <= 1:  # `options.update(cfg, lr=0.1)`
+                pairs = list(args[0].items()) if args and isinstance(args[0], dict) else [] if not args else UNKNOWN
+                if pairs is UNKNOWN:
+                    return UNKNOWN
+                obj.update(pairs, **kwargs)
+                return None
             return UNKNOWN
         if isinstance(obj, Optimizer):
             if name == "add_param_group" and args:

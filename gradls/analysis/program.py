@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
+import zlib
 from dataclasses import dataclass, field, replace
 
 from . import names as N
@@ -406,10 +407,13 @@ class FileAnalysis:
             found.append((method, export_method(self, callee, subclass.name, module_name(self.importer))))
         return tuple(found)
 
-    def subclass_of(self, base: ClassInfo, facts: tuple) -> ClassInfo:
+    def subclass_of(self, base: ClassInfo, facts: tuple, built: tuple = ()) -> ClassInfo:
         """A class of another file derived from `base`, known by its attributes (`attribute_facts`):
-        what `base`'s methods run on for an object of it."""
-        name = f"<subclass of {base.name}>"  # no identifier: no class of the file has this name
+        what `base`'s methods run on for an object of it. `built`: (attribute, "extclass:…") for
+        the submodules an object of `base` itself was built with (`instance_method`)."""
+        # no identifier: no class of the file has this name; one per set of facts, whose
+        # summaries must not be shared
+        name = f"<subclass of {base.name} {zlib.crc32(repr((facts, built)).encode())}>"
         node = ast.ClassDef(name=name, bases=[ast.Name(id=base.name, ctx=ast.Load())], keywords=[], body=[],
                             decorator_list=[], lineno=base.node.lineno, col_offset=0,
                             end_lineno=base.node.lineno, end_col_offset=0)
@@ -418,6 +422,9 @@ class FileAnalysis:
             getattr(info, kind).update(attributes)
         if len(facts) > len(ATTRIBUTE_KINDS):  # the subclass's own methods (`_overrides`)
             info.overrides = dict(facts[len(ATTRIBUTE_KINDS)])
+        for attribute, tag in built:
+            info.modules.add(attribute)
+            info.module_classes[attribute] = tag
         self._inherit_attributes(info, set())
         return info
 
@@ -881,6 +888,49 @@ class FileAnalysis:
         trainer = os.path.abspath(self.importer)
         return lambda module, importer: load(module, importer or trainer, trainer)
 
+    def built_submodules(self, name: str, scope: Scope) -> tuple:
+        """(attribute, "extclass:pkg.Class") for each submodule of the object `name` of `scope` (the
+        script's top level, or the function running the first backward) that the setup evaluation
+        built from a class of another project file: what a registry or a config-driven builder
+        (`BACKBONES[cfg["type"]](...)`) made, which the defining file cannot type. Empty where it
+        does not know; asked only of a training script's setup, which runs the project's files."""
+        found = self._built_submodules(name, scope is self.module_scope, scope.node)
+        self._note_read("built_submodules", name, scope is self.module_scope, found)
+        return found
+
+    def _built_submodules(self, name: str, top_level: bool, node) -> tuple:
+        module_name = getattr(self.resolver, "module_name", None)
+        if module_name is None or self._project_loader() is None:
+            return ()
+        from .objects import ModuleObj
+
+        names = self._world_names(top_level, node)
+        module = names.get(name) if names is not None else None
+        if not isinstance(module, ModuleObj):
+            return ()
+        world = self.setup_world()
+        found = []
+        for attribute, child in module.children.items():
+            cls = child.attrs.get("__class__")
+            path = world.path_of(cls.node) if cls is not None else None
+            if path is not None:
+                found.append((attribute, f"extclass:{module_name(path)}.{cls.node.name}"))
+        return tuple(found)
+
+    def _world_names(self, top_level: bool, node) -> dict | None:
+        """The names the setup evaluation bound at the script's top level, or in the function
+        running the first backward (`node` must be that function; None: whichever it is); None
+        where it cannot tell."""
+        world = self.setup_world()
+        if top_level:
+            return world.globals
+        snapshot = world.snapshot
+        if snapshot is None or world.path_of(snapshot.node) is not None:
+            return None
+        if node is not None and not (hasattr(node, "body") and node.lineno <= snapshot.node.lineno <= node.end_lineno):
+            return None
+        return {**world.main[0], **snapshot.frame}
+
     def optimizer_holdings(self, name: str, scope: Scope) -> frozenset | None:
         """The labels of what the optimizer `name` of `scope` (the script's top level, or the
         function running the first backward) holds, from the setup evaluation, where the flow
@@ -889,16 +939,11 @@ class FileAnalysis:
         (`model`), else each parameter held (`model.logit_scale`); None where it does not know."""
         from .objects import held_labels
 
-        world = self.setup_world()
-        if scope is self.module_scope:
-            return held_labels(world.globals, world.globals.get(name))
-        snapshot = world.snapshot
-        node = scope.node
-        if snapshot is None or world.path_of(snapshot.node) is not None or not hasattr(node, "body") \
-                or not node.lineno <= snapshot.node.lineno <= node.end_lineno:
+        top_level = scope is self.module_scope
+        names = self._world_names(top_level, scope.node)
+        if names is None:
             return None
-        names = {**world.main[0], **snapshot.frame}
-        return held_labels(names, snapshot.frame.get(name))
+        return held_labels(names, (names if top_level else self.setup_world().snapshot.frame).get(name))
 
     def has_global(self, name: str) -> bool:
         value = self.module_env.get(name)
@@ -1261,6 +1306,8 @@ class FileAnalysis:
             return callable_facts(self._function_value(read[1]))
         if kind == "setup_text":
             return self._setup_text(read[1])
+        if kind == "built_submodules":
+            return self._built_submodules(read[1], read[2], None)
         if kind == "list_writers":
             return tuple(self._global_list_writers(read[1]))
         if kind == "class_optimizer":

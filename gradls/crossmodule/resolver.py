@@ -977,7 +977,7 @@ class ProjectResolver:
             return None
         return known[1]
 
-    def subclass_method(self, definition: ExternalClass, method: str, facts: tuple):
+    def subclass_method(self, definition: ExternalClass, method: str, facts: tuple, built: tuple = ()):
         """`definition.method` as it runs on an object of a subclass with the attributes `facts`
         (`attribute_facts`): its file analysed again for it, once per version and subclass."""
         from ..analysis.external import subclass_method
@@ -987,7 +987,7 @@ class ProjectResolver:
             digest = self.file_hash(path)
             if digest is None:
                 return None
-            key = (path, digest, definition.qualified, method, facts)
+            key = (path, digest, definition.qualified, method, facts, built)
             if key in self._subclass_methods:
                 return self._subclass_methods[key]
             self._subclass_methods[key] = None  # asked again while answering: unknown
@@ -995,9 +995,15 @@ class ProjectResolver:
             found = None
             if analysis is not None:
                 class_name = definition.qualified.rsplit(".", 1)[-1]
-                found = subclass_method(analysis, class_name, method, facts, self.module_name(path))
+                found = subclass_method(analysis, class_name, method, facts, self.module_name(path), built)
             self._subclass_methods[key] = found
             return found
+
+    def instance_method(self, definition: ExternalClass, method: str, built: tuple):
+        """`definition.method` as it runs on an object built with the submodules `built`
+        ((attribute, "extclass:…"), see `FileAnalysis.built_submodules`): its file analysed again
+        for it, once per version and set of submodules."""
+        return self.subclass_method(definition, method, (), built)
 
     def _analysis_of(self, path: str, eager: bool = True):
         """The analysis of `path`'s current text (None on a syntax error or a failure);
