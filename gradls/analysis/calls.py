@@ -39,6 +39,27 @@ RETURNS_SELF = {"eval", "train", "to", "cuda", "cpu", "float", "double", "half",
 
 
 def evaluate_call(interp, call: ast.Call, label: str | None) -> Flow:
+    result = _evaluate_call(interp, call, label)
+    if label is not None and label.isidentifier() and not any(
+            t.startswith(("class:", "extclass:")) for t in result.tags) and not result.live:
+        return _typed_by_setup(interp, label, call) or result
+    return result
+
+
+def _typed_by_setup(interp, name: str, call: ast.Call) -> Flow | None:
+    """`model = build_model("esmm", ...)` bound once, where the flow analysis cannot type the
+    result (a registry lookup, `MODELS[name](**kwargs)`) but the setup evaluation (which runs
+    the project's files) saw it build an object of another file's module class: that object."""
+    tag, _ = interp.program.built_object(name, interp.scope)
+    if not tag or not interp.program.bound_once(interp.scope, name):
+        return None
+    definition = interp.program.external(tag[9:])
+    if not isinstance(definition, ExternalClass) or not definition.is_module:
+        return None
+    return _fresh_module(name, call).with_tags(tag)
+
+
+def _evaluate_call(interp, call: ast.Call, label: str | None) -> Flow:
     func = call.func
     qualified = interp.imports.qualify(func)
     if qualified is not None:
@@ -951,9 +972,8 @@ def _run_forward_hooks(interp, call: ast.Call, output: Flow) -> None:
 def _module_result(interp, call: ast.Call, module: Flow, method: str) -> Flow:
     # `self` of the method is the instance; renamed before the caller's arguments go in, whose
     # own `self.…` (a call made inside another method) must keep their names
-    external = _external_method(interp, module, method)
+    external = _as_built(interp, call, module, method) or _external_method(interp, module, method)
     if external is not None:
-        external = _as_built(interp, call, module, method) or external
         return _apply_external_method(interp, call, external, module)
     if method == "forward" and module.items and any(t.startswith(SEQUENTIAL_PREFIX) for t in module.tags):
         return _call_sequential(interp, call, module)
@@ -988,21 +1008,26 @@ def _module_result(interp, call: ast.Call, module: Flow, method: str) -> Flow:
 
 
 def _as_built(interp, call: ast.Call, module: Flow, method: str):
-    """`model(img)` in a training script, `model` an object of another file's class whose
-    submodules the setup evaluation saw built from classes of the project's files (a registry,
-    a config-driven builder): the method as it runs with those submodules, which the defining
-    file alone cannot type (`self.decode_head(feats)` runs that head's forward); None otherwise."""
+    """`model(img)` in a training script, where the setup evaluation (which runs the project's
+    files) saw `model` built as an object of another file's class (`build_model("esmm")` over a
+    registry), or built with submodules of such classes (`BACKBONES[cfg["type"]](...)`): that
+    class's method as it runs on that object; the defining file alone cannot type what a
+    config chose (`self.decode_head(feats)` runs that head's forward). None otherwise."""
     receiver = call.func if method == "forward" else getattr(call.func, "value", None)
     ask = getattr(interp.program.resolver, "instance_method", None)
-    if type(receiver) is not ast.Name or ask is None or interp.running_hooks:
+    if type(receiver) is not ast.Name or ask is None or interp.running_hooks or len(module.live) > 1:
         return None
-    tag = next((t for t in module.tags if t.startswith("extclass:")), None)
-    definition = interp.program.external(tag[9:]) if tag is not None else None
-    if definition is None:
+    known = [t for t in module.tags if t.startswith(("class:", "extclass:"))]
+    if known and not known[0].startswith("extclass:"):
         return None
-    built = interp.program.built_submodules(receiver.id, interp.scope)
+    tag, built = interp.program.built_object(receiver.id, interp.scope)
+    if not tag or (known and known[0] != tag):
+        return None
+    definition = interp.program.external(tag[9:])
+    if not isinstance(definition, ExternalClass) or method not in definition.methods:
+        return None
     if not built:
-        return None
+        return definition.methods[method] if not known else None
     try:
         return ask(definition, method, built)
     except Exception:  # noqa: BLE001 - a resolver failure must not cost the file's own findings
@@ -1298,6 +1323,9 @@ def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | No
         return _args_flow(interp, call)
     if callee.live and all(o.kind == MODULE for o in callee.live):
         return _call_module(interp, call, callee)
+    typed = _built_callable_call(interp, call, callee, text)
+    if typed is not None:
+        return typed
     origins = {o for o in callee.live if o.kind == ARGUMENT}
     if origins or "callable" in callee.tags:
         args = _args_flow(interp, call).chained()
@@ -1310,6 +1338,20 @@ def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | No
         _run_given_hooks(interp, call, result)
         return result
     return _args_flow(interp, call)
+
+
+def _built_callable_call(interp, call: ast.Call, callee: Flow, text: str) -> Flow | None:
+    """`criterion(out, click)` where the setup evaluation saw `criterion` built as an object of
+    another file's plain class with a `__call__` (a loss computer handed to a training
+    function): that `__call__` decides; None where the setup does not know."""
+    if type(call.func) is not ast.Name or any(t.startswith(("class:", "extclass:")) for t in callee.tags):
+        return None
+    tag, _ = interp.program.built_object(call.func.id, interp.scope)
+    definition = interp.program.external(tag[9:]) if tag else None
+    if not isinstance(definition, ExternalClass) or definition.is_module or not definition.is_loss:
+        return None
+    method = definition.methods.get("forward") or definition.methods.get("__call__")
+    return _apply_method(interp, call, method, text, chain=False) if method is not None else None
 
 
 def _plain_object_call(interp, value: Flow):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from . import names as N
 from .external import ForeignSink, class_frozen_attributes
-from .interpreter import SinkEvent
+from .interpreter import SinkEvent, same_sink
 from .objects import torch_layer_has_parameters
 from .walk import parameter_names, statements
 from .program import FileAnalysis
@@ -44,7 +44,7 @@ def gradient_cuts(analysis: FileAnalysis) -> list[CutReport]:
             report.total = report.total or total
             if cut.origin.label not in {o.label for o in report.lost}:
                 report.lost.append(cut.origin)
-            if sink not in report.sinks:
+            if not any(same_sink(sink, known) for known in report.sinks):
                 report.sinks.append(sink)
             for origin in sink.flow.live:
                 if not _trained(analysis, origin, sink):

@@ -56,7 +56,7 @@ REDUCTIONS = {"mean", "sum", "norm", "item", "prod", "max", "min", "std", "var",
               "amax", "amin", "dot", "trace", "det"}
 
 
-@dataclass
+@dataclass(eq=False)  # one event per place a scope reached; see `same_sink`
 class SinkEvent:
     flow: Flow
     node: ast.AST
@@ -69,6 +69,13 @@ class SinkEvent:
     # labels of every optimizer stepped after it before the next backward (`opt1.step();
     # opt2.step()` after two losses): what this backward may train; None: unknown
     stepped: frozenset | None = None
+
+
+def same_sink(first, second) -> bool:
+    """The same backward (or return) reaching the same value: two runs of one function (its
+    interpretation with the modules two calls pass it) report it once. Never compares the
+    scopes, which hold their sinks."""
+    return first is second or (first.node is second.node and first.kind == second.kind and first.flow == second.flow)
 
 
 @dataclass

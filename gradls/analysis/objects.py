@@ -189,6 +189,9 @@ class Snapshot:
     node: ast.AST
     optimizers: list
     frame: dict = field(default_factory=dict)   # the names of the function (or script) running it
+    # (the function's node, its names) for each function running then, outermost first: `main`
+    # that built the model, then the `train_epoch(model, ...)` it called
+    callers: tuple = ()
 
 
 class ParamName(str):
@@ -316,6 +319,7 @@ class SetupWorld:
         self.instantiated: set = set()          # ids of the classes the script built
         self.receivers: list = []               # the `self` of each method running now
         self.running: list = []                 # the functions running now, innermost last
+        self.frames: list = []                  # the names each of them bound
         self.call_sites: list = []              # the statements that called them
         self.depth = 0
         self.container_nodes: dict[int, ast.AST] = {}   # id(list) -> where it was made
@@ -1507,6 +1511,7 @@ class SetupWorld:
         self.call_sites.append(saved)
         self.receivers.append(func.bound)
         self.running.append(func)
+        self.frames.append(local)
         try:
             self.run(node.body, local)
         except _Return as done:
@@ -1519,6 +1524,7 @@ class SetupWorld:
             self.call_sites.pop()
             self.receivers.pop()
             self.running.pop()
+            self.frames.pop()
         return None
 
     def instantiate(self, cls: ClassObj, args, kwargs, expr):
@@ -1558,7 +1564,8 @@ class SetupWorld:
 
     def _backward(self, node, frame: dict | None = None, loss=UNKNOWN) -> None:
         if self.snapshot is None:
-            self.snapshot = Snapshot(node, list(self.optimizers), frame if frame is not None else {})
+            self.snapshot = Snapshot(node, list(self.optimizers), frame if frame is not None else {},
+                                     tuple((f.node, names) for f, names in zip(self.running, self.frames)))
             self.snapshot_top = self.top_stmt  # the script's statement that reached it
             self._dropped_groups()
             self._copies_reaching(node, loss)

@@ -234,6 +234,8 @@ class FileAnalysis:
         self._watches: dict[str, tuple] = {}        # class name -> `watch_effects`
         self._script_hooks: list | None = None      # `script_forward_hooks`
         self._setup_world = None   # the module-level code evaluated (`setup_text`), made when first asked
+        self._runs_project: bool | None = None   # see `_setup_runs_project`
+        self._binding_counts: dict = {}          # id(function or module) -> name -> statements binding it
         self.constructions: list[OptimizerConstruction] = []
         self.trains = False  # the file calls backward, builds an optimizer or has a training_step
         self.trains_text = any(word in source.text for word in TRAINING_WORDS)
@@ -888,48 +890,82 @@ class FileAnalysis:
         trainer = os.path.abspath(self.importer)
         return lambda module, importer: load(module, importer or trainer, trainer)
 
-    def built_submodules(self, name: str, scope: Scope) -> tuple:
-        """(attribute, "extclass:pkg.Class") for each submodule of the object `name` of `scope` (the
-        script's top level, or the function running the first backward) that the setup evaluation
-        built from a class of another project file: what a registry or a config-driven builder
-        (`BACKBONES[cfg["type"]](...)`) made, which the defining file cannot type. Empty where it
-        does not know; asked only of a training script's setup, which runs the project's files."""
-        found = self._built_submodules(name, scope is self.module_scope, scope.node)
-        self._note_read("built_submodules", name, scope is self.module_scope, found)
+    def built_object(self, name: str, scope: Scope) -> tuple:
+        """What the setup evaluation built for the object `name` of `scope` (the script's top
+        level, or the function running the first backward), where it is an object of another
+        project file's class: ("extclass:pkg.Class", ((attribute, "extclass:…"), …)) with the
+        submodules it holds of such classes. A registry or a config-driven builder
+        (`BACKBONES[cfg["type"]](...)`) decides these classes, which neither the defining file
+        nor the flow analysis can type. ("", ()) where it does not know; asked only of a
+        training script's setup, which runs the project's files."""
+        top_level = scope is self.module_scope
+        found = self._built_object(name, top_level, scope.node)
+        self._note_read("built_object", name, top_level, None if top_level else getattr(scope.node, "name", ""),
+                        found)
         return found
 
-    def _built_submodules(self, name: str, top_level: bool, node) -> tuple:
+    def _built_object(self, name: str, top_level: bool, node) -> tuple:
         module_name = getattr(self.resolver, "module_name", None)
-        if module_name is None or self._project_loader() is None:
-            return ()
-        from .objects import ModuleObj
+        if not self._setup_runs_project():
+            return "", ()
+        from .objects import Instance, ModuleObj
 
         names = self._world_names(top_level, node)
         module = names.get(name) if names is not None else None
-        if not isinstance(module, ModuleObj):
-            return ()
         world = self.setup_world()
-        found = []
-        for attribute, child in module.children.items():
-            cls = child.attrs.get("__class__")
+
+        def project_class(obj) -> str:
+            cls = obj.cls if isinstance(obj, Instance) else obj.attrs.get("__class__")
             path = world.path_of(cls.node) if cls is not None else None
-            if path is not None:
-                found.append((attribute, f"extclass:{module_name(path)}.{cls.node.name}"))
-        return tuple(found)
+            return f"extclass:{module_name(path)}.{cls.node.name}" if path is not None else ""
+
+        if isinstance(module, Instance):  # a plain object: a loss computer, a metric
+            return project_class(module), ()
+        if not isinstance(module, ModuleObj):
+            return "", ()
+        built = tuple((attribute, project_class(child)) for attribute, child in module.children.items())
+        return project_class(module), tuple((a, tag) for a, tag in built if tag)
+
+    def _setup_runs_project(self) -> bool:
+        """Does this file's setup evaluation run the project's files (a training script, checked
+        with the cross-module pass)?"""
+        if self._runs_project is None:
+            self._runs_project = getattr(self.resolver, "module_name", None) is not None \
+                and self._project_loader() is not None
+        return self._runs_project
+
+    def bound_once(self, scope: Scope, name: str) -> bool:
+        """Is `name` bound by exactly one statement of `scope`'s function (or of the module)?"""
+        node = scope.node if scope is not self.module_scope else self.tree
+        counts = self._binding_counts.get(id(node))
+        if counts is None:
+            counts = self._binding_counts[id(node)] = {}
+            for inner in statements(node.body, into_definitions=False):
+                for bound in _bound_names(inner):
+                    counts[bound] = counts.get(bound, 0) + 1
+        return counts.get(name) == 1
 
     def _world_names(self, top_level: bool, node) -> dict | None:
+        """The names visible in `_world_frame`'s frame (with the script's globals), or None."""
+        frame = self._world_frame(top_level, node)
+        return frame if frame is None or top_level else {**self.setup_world().main[0], **frame}
+
+    def _world_frame(self, top_level: bool, node) -> dict | None:
         """The names the setup evaluation bound at the script's top level, or in the function
-        running the first backward (`node` must be that function; None: whichever it is); None
-        where it cannot tell."""
+        `node` (a node, or a function's name) when it was running at the first backward (the
+        function running it, or one that called it); None where it cannot tell."""
         world = self.setup_world()
         if top_level:
             return world.globals
         snapshot = world.snapshot
         if snapshot is None or world.path_of(snapshot.node) is not None:
             return None
-        if node is not None and not (hasattr(node, "body") and node.lineno <= snapshot.node.lineno <= node.end_lineno):
-            return None
-        return {**world.main[0], **snapshot.frame}
+        for function, names in reversed(snapshot.callers):
+            if function is node or (isinstance(node, str) and getattr(function, "name", None) == node):
+                return names if world.path_of(function) is None else None
+        if hasattr(node, "body") and node.lineno <= snapshot.node.lineno <= node.end_lineno:
+            return snapshot.frame  # the script's own code, run at its top level
+        return None
 
     def optimizer_holdings(self, name: str, scope: Scope) -> frozenset | None:
         """The labels of what the optimizer `name` of `scope` (the script's top level, or the
@@ -940,10 +976,10 @@ class FileAnalysis:
         from .objects import held_labels
 
         top_level = scope is self.module_scope
-        names = self._world_names(top_level, scope.node)
-        if names is None:
+        frame = self._world_frame(top_level, scope.node)
+        if frame is None:
             return None
-        return held_labels(names, (names if top_level else self.setup_world().snapshot.frame).get(name))
+        return held_labels(frame if top_level else {**self.setup_world().main[0], **frame}, frame.get(name))
 
     def has_global(self, name: str) -> bool:
         value = self.module_env.get(name)
@@ -1306,8 +1342,8 @@ class FileAnalysis:
             return callable_facts(self._function_value(read[1]))
         if kind == "setup_text":
             return self._setup_text(read[1])
-        if kind == "built_submodules":
-            return self._built_submodules(read[1], read[2], None)
+        if kind == "built_object":
+            return self._built_object(read[1], read[2], read[3])
         if kind == "list_writers":
             return tuple(self._global_list_writers(read[1]))
         if kind == "class_optimizer":
@@ -1576,6 +1612,19 @@ def _python_value_annotation(node: ast.AST) -> bool:
             items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
             return all(_python_value_annotation(item) for item in items)
     return False
+
+
+def _bound_names(stmt: ast.AST) -> set:
+    """The names one statement binds itself (not those of the blocks it holds)."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {stmt.name}
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name).split(".")[0] for a in stmt.names}
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else \
+        [stmt.target] if isinstance(stmt, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)) else \
+        [item.optional_vars for item in stmt.items if item.optional_vars is not None] \
+        if isinstance(stmt, (ast.With, ast.AsyncWith)) else []
+    return {n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name)}
 
 
 def _top_level_bindings(tree: ast.Module) -> dict:
