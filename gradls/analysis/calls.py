@@ -20,7 +20,7 @@ from .external import (
     ExternalMember, localize,
 )
 from .program import Summary, argument_nodes
-from .walk import parameter_names, raises_not_implemented
+from .walk import cached_walk, parameter_names, raises_not_implemented
 from .values import (
     ARGUMENT, COPY_CONSTRUCT, DETACH, EMPTY, MAYBE_MODULE, MODULE, NO_GRAD, NONDIFF, PARAMETER,
     ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Cut, Flow, Origin, join, join_elements,
@@ -533,12 +533,33 @@ def _argument_part(params: Flow, node: ast.AST | None, interp) -> Flow:
     return Flow(frozenset(Origin(owner, ARGUMENT, o.anchor) for o in params.live), params.cuts, params.tags)
 
 
+def _selected_by_a_model_method(interp, node: ast.AST | None) -> bool:
+    """`list(student.hint_parameters("layer2")) + list(head.parameters())`: a method of the
+    model's own class chooses some of what the optimizer holds, which the flow does not follow
+    (a generator over `getattr(self, name)`); what it holds is then not known from here."""
+    for inner in cached_walk(node) if node is not None else ():
+        if not (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute)
+                and type(inner.func.value) is ast.Name and inner.func.attr not in MODULE_PARAMETER_METHODS):
+            continue
+        receiver = interp.env.get(inner.func.value.id)
+        if receiver is not None and MODULE_TAG in receiver.tags and (
+                _class_method(interp, receiver, inner.func.attr) is not None
+                or _external_method(interp, receiver, inner.func.attr) is not None):
+            return True
+    return False
+
+
+MODULE_PARAMETER_METHODS = ("parameters", "named_parameters", "buffers", "named_buffers", "children", "modules")
+
+
 def _optimizer(interp, call: ast.Call, label: str | None) -> Flow:
     params = interp.eval(call.args[0]) if call.args else interp.eval(_keyword(call, "params"))
     for arg in call.args[1:]:
         interp.eval(arg)
     params = _argument_part(params, call.args[0] if call.args else _keyword(call, "params"), interp)
     covered = frozenset(o.label for o in params.live) or None
+    if covered and _selected_by_a_model_method(interp, call.args[0] if call.args else _keyword(call, "params")):
+        covered = None  # the setup evaluation may tell (`FileAnalysis.optimizer_holdings`)
     result = Flow(params.live, frozenset(), frozenset({OPTIMIZER_TAG}))
     elements = []
     params_node = call.args[0] if call.args else _keyword(call, "params")
@@ -1134,6 +1155,7 @@ def _call_sequential(interp, call: ast.Call, sequential: Flow) -> Flow:
         if not params:
             return Flow(sequential.live | value.live, value.cuts)
         facts = {TRAINING_FACT: False} if evaluating and _reads_training(interp, callee) else {}
+        facts.update(_gradient_free_inputs(interp, callee, {params[0]: value}))  # data into the first layer
         summary = interp.program.specialized_summary(callee, facts) if facts else interp.program.summary(callee)
         _grad_effect(interp, summary)
         _note_hazards(interp, summary.hazards, call, sequential)

@@ -17,7 +17,7 @@ from .objects import torch_layer_has_parameters
 from .walk import parameter_names, statements
 from .program import FileAnalysis
 from .values import (
-    ARGUMENT, AUTOGRAD_NONE, COPY_CONSTRUCT, DETACH, MAYBE_MODULE, NO_GRAD, ROUNDTRIP, TENSOR, TENSOR_FROM_LIST,
+    ARGUMENT, AUTOGRAD_NONE, COPY_CONSTRUCT, DETACH, MAYBE_MODULE, MODULE, NO_GRAD, ROUNDTRIP, TENSOR, TENSOR_FROM_LIST,
     Break, Cut, Origin, target_like,
 )
 
@@ -282,7 +282,10 @@ def _trained(analysis: FileAnalysis, origin: Origin, sink: SinkEvent) -> bool:
             return False
     trained = sink.stepped if sink.stepped is not None else sink.trained
     if trained is not None:
-        return any(origin.is_within(Origin(label, "")) for label in trained)
+        # a module the optimizer holds only some layers of (`student.hint_parameters()`): cut
+        # whole, those layers are cut too
+        return any(origin.is_within(Origin(label, "")) or origin.kind == MODULE and Origin(label, "").is_within(origin)
+                   for label in trained)
     return True
 
 

@@ -213,6 +213,14 @@ class ClassInfo:
     overrides: dict = field(default_factory=dict)
 
 
+def _pairs_names(stmt: ast.Assign) -> bool:
+    """`a, b = f(), g()`: one target, a tuple of plain names, each given its own value."""
+    target = stmt.targets[0] if len(stmt.targets) == 1 else None
+    return (isinstance(target, ast.Tuple) and isinstance(stmt.value, ast.Tuple)
+            and len(target.elts) == len(stmt.value.elts) and all(type(t) is ast.Name for t in target.elts)
+            and not any(isinstance(v, ast.Starred) for v in stmt.value.elts))
+
+
 def _reads_training_positively(test: ast.AST) -> bool:
     """`if self.training: return x`: the pass-through is the training path itself."""
     if isinstance(test, ast.BoolOp):
@@ -285,6 +293,12 @@ class Interpreter:
 
     def stmt_Assign(self, stmt: ast.Assign) -> None:
         label = N.dotted_text(stmt.targets[0]) if len(stmt.targets) == 1 else None
+        if label is None and _pairs_names(stmt):  # `teacher, student = build_teacher(), build_student()`
+            flows = [self.eval_value(value, name.id) for name, value in zip(stmt.targets[0].elts, stmt.value.elts)]
+            for name, flow in zip(stmt.targets[0].elts, flows):
+                self.bind(name, flow, stmt)
+                self._note_type(name.id, stmt.value.elts[flows.index(flow)])
+            return
         self._note_accumulation(stmt, label)
         flow = self.eval_value(stmt.value, label)
         for target in stmt.targets:

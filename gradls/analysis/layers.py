@@ -49,7 +49,7 @@ def container_layers(init: ast.AST | None, attr: str, short: str, construction: 
 def _sequence(node: ast.expr, appends: list, init: ast.AST | None) -> list[Layer] | None:
     if isinstance(node, (ast.List, ast.Tuple)):
         return [Layer(e) if not isinstance(e, ast.Starred) else Layer(None) for e in node.elts]
-    if isinstance(node, ast.ListComp) and len(node.generators) == 1 and not node.generators[0].ifs:
+    if isinstance(node, (ast.ListComp, ast.GeneratorExp)) and len(node.generators) == 1 and not node.generators[0].ifs:
         return [Layer(node.elt)]
     if isinstance(node, ast.Name) and init is not None:  # a list `__init__` fills with `append`
         start = _list_literal(init, node.id)

@@ -49,7 +49,8 @@ MAX_DEPTH = 6
 MAX_LOOP = 2_000
 MAX_PROJECT_MODULES = 24      # files of the project one evaluation may load
 # events a rule reports where their statement is, in another file too (`RuleContext.world_finding`)
-ROOT_CAUSE_EVENTS = {"param-group-in-no-optimizer", "gradient-copy", "plain-module-container"}
+ROOT_CAUSE_EVENTS = {"param-group-in-no-optimizer", "gradient-copy", "plain-module-container",
+                     "module-replaced-after-optimizer"}
 # top-level modules never looked for in the project (the tables above know torch)
 _NOT_PROJECT = ("torch", "numpy", "math", "typing", "functools", "collections", "copy", "os", "sys")
 
@@ -75,6 +76,7 @@ class _Continue(Exception):
 class Param:
     requires_grad: bool = True
     floating: bool = True
+    ndim: int | None = None                # how many dimensions, where known (`p.ndim == 1`: a bias)
     frozen_by: ast.AST | None = None      # the statement that last set requires_grad False
     collision: tuple | None = None        # (statement, pattern, name): a substring test that froze it
 
@@ -114,6 +116,7 @@ class TensorVal:
     requires_grad: bool = False           # `torch.tensor(1e-4, requires_grad=True)`: a leaf that trains
     node: ast.AST | None = None           # the call that made it (messages name its line)
     opaque: bool = False                  # made from a value not known: it may carry its history
+    ndim: int | None = None               # how many dimensions, where the sizes were given
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,7 @@ class Optimizer:
     complete: bool = True                  # False: it holds tensors we do not know
     consumed_source: ast.AST | None = None  # a generator that was already used up
     dropped: list = field(default_factory=list)   # tensors a filter left out of it
+    built_in: ast.AST | None = None        # the function whose code built it (None: the script's top level)
 
 
 @dataclass(eq=False)
@@ -228,7 +232,7 @@ def _nn_module(short: str, call: ast.Call, args: list, kwargs: dict, paramless: 
             names = ["weight"]
         if any(v is UNKNOWN for v in kwargs.values() if not isinstance(v, (int, float, str))):
             module.complete = False
-        module.params = {n: Param() for n in names}
+        module.params = {n: Param(ndim=_weight_ndim(short, args, kwargs) if n == "weight" else 1) for n in names}
         return module
     if short in _RNN or short in _RNN_CELL:
         return _rnn(module, short, kwargs)
@@ -237,6 +241,34 @@ def _nn_module(short: str, call: ast.Call, args: list, kwargs: dict, paramless: 
         return _composite(module, _COMPOSITE[short])
     module.complete = False  # a torch.nn class whose parameters this table does not know
     return module
+
+
+_CONTAINER_WRITES = {"append", "extend", "insert", "add", "update", "setdefault"}
+_SIZED_FACTORIES = {"zeros", "ones", "empty", "randn", "rand", "full"}
+
+
+def _dimensions(args, kwargs) -> int | None:
+    """How many dimensions `torch.zeros(1, 1, d)` / `torch.zeros((4, 4))` / `torch.full((2,), 0.5)` make."""
+    sizes = kwargs.get("size", args[0] if args else None)
+    if isinstance(sizes, (tuple, list)):
+        return len(sizes)
+    if isinstance(sizes, int) and not isinstance(sizes, bool):
+        return len([a for a in args if isinstance(a, int) and not isinstance(a, bool)]) or None
+    return None
+
+
+def _weight_ndim(short: str, args, kwargs) -> int | None:
+    """The dimensions of a torch layer's `weight`: 2 for Linear, 4 for Conv2d, 1 for a norm's."""
+    if short in ("Linear", "Embedding", "EmbeddingBag"):
+        return 2
+    if short == "Bilinear":
+        return 3
+    if short.startswith(("Conv", "ConvTranspose")):
+        return int(short[-2]) + 2
+    if short == "LayerNorm":
+        shape = args[0] if args else kwargs.get("normalized_shape")
+        return len(shape) if isinstance(shape, (tuple, list)) else 1 if isinstance(shape, int) else None
+    return 1  # batch, group, instance and RMS norms, PReLU
 
 
 def torch_layer_has_parameters(call: ast.Call, imports: ImportMap, paramless: set) -> bool | None:
@@ -255,7 +287,7 @@ def torch_layer_has_parameters(call: ast.Call, imports: ImportMap, paramless: se
 
 
 # Composite torch.nn layers at their default flags: their submodules and own parameters.
-_ATTENTION = {"params": ["in_proj_weight", "in_proj_bias"], "children": {"out_proj": "Linear"}}
+_ATTENTION = {"params": {"in_proj_weight": 2, "in_proj_bias": 1}, "children": {"out_proj": "Linear"}}
 _COMPOSITE = {
     "MultiheadAttention": _ATTENTION,
     "TransformerEncoderLayer": {"children": {"self_attn": _ATTENTION, "linear1": "Linear", "linear2": "Linear",
@@ -267,10 +299,11 @@ _COMPOSITE = {
 
 
 def _composite(module: ModuleObj, layout: dict) -> ModuleObj:
-    module.params = {name: Param() for name in layout.get("params", [])}
+    module.params = {name: Param(ndim=ndim) for name, ndim in layout.get("params", {}).items()}
     for name, child in layout.get("children", {}).items():
         if isinstance(child, str):
-            module.children[name] = ModuleObj(f"torch.nn.{child}", {"weight": Param(), "bias": Param()})
+            module.children[name] = ModuleObj(f"torch.nn.{child}", {"weight": Param(ndim=2 if child == "Linear" else 1),
+                                                                    "bias": Param(ndim=1)})
         else:
             module.children[name] = _composite(ModuleObj("torch.nn.MultiheadAttention"), child)
     return module
@@ -280,7 +313,7 @@ def _rnn(module: ModuleObj, short: str, kwargs: dict) -> ModuleObj:
     bias = kwargs.get("bias", True)
     if short in _RNN_CELL:
         names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if bias else [])
-        module.params = {n: Param() for n in names}
+        module.params = {n: Param(ndim=2 if n.startswith("weight") else 1) for n in names}
         return module
     layers, bidirectional = kwargs.get("num_layers", 1), kwargs.get("bidirectional", False)
     if not isinstance(layers, int) or not isinstance(bidirectional, bool) or not isinstance(bias, bool):
@@ -289,7 +322,7 @@ def _rnn(module: ModuleObj, short: str, kwargs: dict) -> ModuleObj:
     for layer in range(layers):
         for suffix in ("", "_reverse") if bidirectional else ("",):
             for kind in ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if bias else ()):
-                module.params[f"{kind}_l{layer}{suffix}"] = Param()
+                module.params[f"{kind}_l{layer}{suffix}"] = Param(ndim=2 if kind.startswith("weight") else 1)
     return module
 
 
@@ -320,6 +353,8 @@ class SetupWorld:
         self.receivers: list = []               # the `self` of each method running now
         self.running: list = []                 # the functions running now, innermost last
         self.frames: list = []                  # the names each of them bound
+        self.yielding: list = []                # the `Generator` each generator function running fills
+        self._generators: dict = {}             # id(function node) -> does it yield
         self.call_sites: list = []              # the statements that called them
         self.depth = 0
         self.container_nodes: dict[int, ast.AST] = {}   # id(list) -> where it was made
@@ -675,7 +710,7 @@ class SetupWorld:
                 old = obj.children.get(attr)
                 obj.children[attr] = value
                 if old is not None and self.depth > 0 and self._held(old):
-                    self.events.append(Event("module-replaced-after-optimizer", self.top_stmt,
+                    self.events.append(Event("module-replaced-after-optimizer", self._replacing_call(old, stmt),
                                              {"inner": stmt, "module": value, "attr": attr}))
             elif isinstance(value, Param):
                 obj.children.pop(attr, None)
@@ -694,6 +729,18 @@ class SetupWorld:
             obj.attrs[attr] = value
         elif isinstance(obj, _Namespace):
             obj.values[attr] = value
+
+    def _replacing_call(self, old: ModuleObj, stmt) -> ast.AST:
+        """Where a replacement of `old` after an optimizer holding it was built is reported: the
+        statement of the function that built that optimizer which led to it (`setup(model)`
+        building the optimizer, then calling `model.reset_head()`), else the script's statement."""
+        held = {id(p) for _, p in old.named_parameters()}
+        builders = [o.built_in for o in self.optimizers if o.built_in is not None and any(id(p) in held for p in o.params)]
+        for site in reversed([*self.call_sites, stmt]):
+            if site is not None and any(f.lineno <= site.lineno <= f.end_lineno and self.path_of(f) == self.path_of(site)
+                                        for f in builders):
+                return site
+        return self.top_stmt
 
     def _own_attribute(self, module: ModuleObj) -> bool:
         """True inside a method running on `module` itself: `self.requires_grad = flag` stores a setting."""
@@ -862,6 +909,8 @@ class SetupWorld:
         if isinstance(base, Param):
             if attr == "requires_grad":
                 return base.requires_grad
+            if attr == "ndim" and base.ndim is not None:
+                return base.ndim
             return UNKNOWN
         if isinstance(base, Instance):
             if attr in base.attrs:
@@ -1099,6 +1148,9 @@ class SetupWorld:
             return None
         if isinstance(expr.func, ast.Name) and expr.func.id not in env and expr.func.id not in self.globals:
             return self._builtin(expr.func.id, args, kwargs, expr)
+        if func is UNKNOWN and isinstance(expr.func, ast.Attribute) and expr.func.attr in _CONTAINER_WRITES \
+                and any(isinstance(a, Param) for a in args):
+            self.uncertain = True  # `(a if cond else b).append(p)`: some list the setup cannot tell took `p`
         return UNKNOWN
 
     def _arguments(self, expr: ast.Call, env):
@@ -1138,9 +1190,12 @@ class SetupWorld:
             data = args[0] if args else kwargs.get("data")
             if isinstance(data, TensorVal) and not data.floating and requires is not False:
                 self.events.append(Event("integer-parameter", self.current_stmt, {"call": expr}))
-            return Param(requires_grad=requires if isinstance(requires, bool) else True)
+            return Param(requires_grad=requires if isinstance(requires, bool) else True,
+                         ndim=data.ndim if isinstance(data, TensorVal) else None)
         if name in _INTEGER_FACTORIES or name in _TENSOR_FACTORIES:
             made = self._tensor(name, args, kwargs)
+            if isinstance(made, TensorVal) and short in _SIZED_FACTORIES:
+                made.ndim = _dimensions(args, kwargs)
             if made is UNKNOWN and name in N.TENSOR_FACTORIES_COPY and args and _gradient_parts(args[:1]) is not None:
                 made = TensorVal(True)  # a copy of known values: a new tensor without history
             if isinstance(made, TensorVal) and name in N.TENSOR_FACTORIES_LIST and name not in N.TENSOR_FACTORIES_COPY \
@@ -1233,7 +1288,8 @@ class SetupWorld:
         source = args[0] if args else kwargs.get("params", UNKNOWN)
         params, known, consumed = self._parameter_list(source)
         dropped = [p for p in source.dropped if isinstance(p, Param)] if isinstance(source, Generator) else []
-        optimizer = Optimizer(params, expr, complete and known, consumed, dropped)
+        optimizer = Optimizer(params, expr, complete and known, consumed, dropped,
+                              self.running[-1].node if self.running else None)
         self.optimizers.append(optimizer)
         return optimizer
 
@@ -1302,6 +1358,9 @@ class SetupWorld:
             return self._tensor_result(args)
         if name == "len" and len(args) == 1 and isinstance(args[0], (list, tuple, str, dict)):
             return len(args[0])
+        if name == "len" and len(args) == 1 and isinstance(args[0], ModuleObj) and args[0].complete \
+                and args[0].kind in ("torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"):
+            return len(args[0].children)
         if name in ("str", "int", "float", "bool") and len(args) == 1 and _plain(args[0]):
             try:
                 return {"str": str, "int": int, "float": float, "bool": bool}[name](args[0])
@@ -1506,6 +1565,15 @@ class SetupWorld:
             local[node.args.kwarg.arg] = {k: v for k, v in kwargs.items() if k not in local}
         if any(_grad_decorator(d, self.imports) for d in node.decorator_list):
             return UNKNOWN
+        generator = self._generators.get(id(node))
+        if generator is None:
+            generator = self._generators[id(node)] = _is_generator(node)
+        if generator:
+            return self._run_generator(func, local)
+        return self._run_frame(func, local)
+
+    def _run_frame(self, func: Function, local: dict):
+        """Run `func`'s body with its parameters bound (`local`): what it returns."""
         self.depth += 1
         saved = self.current_stmt
         self.call_sites.append(saved)
@@ -1513,7 +1581,7 @@ class SetupWorld:
         self.running.append(func)
         self.frames.append(local)
         try:
-            self.run(node.body, local)
+            self.run(func.node.body, local)
         except _Return as done:
             return done.value
         except (_Break, _Continue):
@@ -1526,6 +1594,36 @@ class SetupWorld:
             self.running.pop()
             self.frames.pop()
         return None
+
+    def _run_generator(self, func: Function, local: dict):
+        """A generator function (`def hint_parameters(self): yield from self.stem.parameters()`)
+        run to its end at once: the items it yields, as a `Generator` (incomplete where one
+        could not be told)."""
+        produced = Generator([])
+        self.yielding.append(produced)
+        try:
+            outcome = self._run_frame(func, local)
+        finally:
+            self.yielding.pop()
+        if outcome is UNKNOWN:
+            produced.complete = False
+        return produced
+
+    def expr_Yield(self, expr, env):
+        value = self.eval(expr.value, env) if expr.value is not None else None
+        if self.yielding:
+            self.yielding[-1].items.append(value)
+            self.yielding[-1].complete &= value is not UNKNOWN
+        return UNKNOWN  # what the consumer sends back
+
+    def expr_YieldFrom(self, expr, env):
+        items = self.iterate(self.eval(expr.value, env), expr)
+        if self.yielding:
+            if items is UNKNOWN:
+                self.yielding[-1].complete = False
+            else:
+                self.yielding[-1].items.extend(items)
+        return UNKNOWN
 
     def instantiate(self, cls: ClassObj, args, kwargs, expr):
         self.instantiated.add(id(cls))
@@ -1888,6 +1986,18 @@ def _modules_in(value) -> list:
         elif isinstance(item, dict):
             stack.extend(item.values())
     return found
+
+
+def _is_generator(function: ast.AST) -> bool:
+    """Does `function` itself yield (not a function or lambda nested in it)?"""
+    stack = list(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+    return False
 
 
 def _deepcopy(value):

@@ -92,11 +92,13 @@ No automatic fix: which parameters should train is the user's decision.
                         "in place (under `torch.no_grad()`) instead of making a new one",
                         related=[ctx.related(event.node, "the call after the optimizer was built")])
                     continue
-                yield ctx.finding(
-                    self, ctx.span(event.node),
-                    f"this replaces {what}`{event.detail['attr']}` (line {inner.lineno}) after the "
-                    f"optimizer was built: the optimizer still holds {consequence}",
-                    related=[ctx.related(inner, "the replacement")])
+                message = (f"this replaces {what}`{event.detail['attr']}` ({ctx.world_line(inner, event.node)}) "
+                           f"after the optimizer was built: the optimizer still holds {consequence}")
+                if world.path_of(event.node) is not None:  # in a helper of another file: reported there
+                    ctx.world_finding(self, event.node, message)
+                    continue
+                yield ctx.finding(self, ctx.span(event.node), message,
+                                  related=[ctx.related(inner, "the replacement")] if world.path_of(inner) is None else [])
         if replaced:
             return
         for node, message in self._collisions(world):
