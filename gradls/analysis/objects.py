@@ -257,6 +257,16 @@ def _dimensions(args, kwargs) -> int | None:
     return None
 
 
+def _nesting(data) -> int | None:
+    """The dimensions of `torch.tensor(data)`: 0 for a number, 1 for a flat list, ..."""
+    if isinstance(data, (int, float)):
+        return 0
+    if isinstance(data, (list, tuple)) and data:
+        inner = {_nesting(item) for item in data}
+        return 1 + inner.pop() if len(inner) == 1 and None not in inner else None
+    return None
+
+
 def _weight_ndim(short: str, args, kwargs) -> int | None:
     """The dimensions of a torch layer's `weight`: 2 for Linear, 4 for Conv2d, 1 for a norm's."""
     if short in ("Linear", "Embedding", "EmbeddingBag"):
@@ -600,7 +610,7 @@ class SetupWorld:
 
     def stmt_If(self, stmt, env):
         self.collision = None
-        test = self.truth(self.eval(stmt.test, env))
+        test = self.test(stmt.test, env)
         if test is UNKNOWN:
             self.collision = None
             if _matters(stmt):
@@ -879,7 +889,7 @@ class SetupWorld:
                 return False
             inner = dict(local)
             self.assign(gen.target, item, inner, expr)
-            conditions = [self.truth(self.eval(c, inner)) for c in gen.ifs]
+            conditions = [self.test(c, inner) for c in gen.ifs]
             if any(c is UNKNOWN for c in conditions):
                 return False
             if all(conditions) and not self._comprehension_level(expr, index + 1, inner, element, results):
@@ -1027,8 +1037,23 @@ class SetupWorld:
                 return value
         return result
 
+    def test(self, expr, env):
+        """Whether the test `expr` holds (UNKNOWN where it cannot be told). Unlike its value, its
+        truth may be known past an unknown operand: `p.ndim < 2 or "scale" in name` holds where
+        the name matches, whatever `p.ndim` is."""
+        if isinstance(expr, ast.BoolOp):
+            truths = [self.test(value, env) for value in expr.values]
+            deciding = isinstance(expr.op, ast.Or)  # `or`: one True decides; `and`: one False
+            if deciding in truths:
+                return deciding
+            return UNKNOWN if UNKNOWN in truths else not deciding
+        if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Not):
+            truth = self.test(expr.operand, env)
+            return truth if truth is UNKNOWN else not truth
+        return self.truth(self.eval(expr, env))
+
     def expr_IfExp(self, expr, env):
-        test = self.truth(self.eval(expr.test, env))
+        test = self.test(expr.test, env)
         if test is UNKNOWN:
             return UNKNOWN
         return self.eval(expr.body if test else expr.orelse, env)
@@ -1260,7 +1285,7 @@ class SetupWorld:
             return TensorVal(False)
         if name in ("torch.tensor", "torch.as_tensor") and args:
             kind = _literal_kind(args[0])
-            return TensorVal(kind == "float") if kind else UNKNOWN
+            return TensorVal(kind == "float", ndim=_nesting(args[0])) if kind else UNKNOWN
         if name == "torch.arange":
             return TensorVal(not all(isinstance(a, int) for a in args)) if args else UNKNOWN
         if name == "torch.full" and len(args) > 1:
