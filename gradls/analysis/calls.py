@@ -9,7 +9,8 @@ from .interpreter import (
     LEAF_TAG, LIST_TAG, MODEL_LIKE_ARGS, MODULE_TAG, NONSCALAR_TAG,
     BATCHED_TAG, OPTIMIZER_TAG, PARAMLESS_TAG, PARAMS_TAG, REDUCTIONS, SAVED_TAG, SCALAR_TAG, CallEvent,
     FUNCTION_TAG, INFERENCE_TAG, INTEGER_TAG, InplaceEvent, SinkEvent, torch_module_saves, torch_module_tag,
-    ELEMENTS_PREFIX, EVAL_TAG, FIRST_LAYER_PREFIX, INPLACE_LAYER_TAG, LAYER_PREFIX, LAYER_INPUT_TAG, TRAINING_FACT, _elements, saved_for_backward,
+    ELEMENTS_PREFIX, EVAL_TAG, FIRST_LAYER_PREFIX, FREE_LAYER, INPLACE_LAYER_TAG, LAYER_PREFIX, LAYER_INPUT_TAG, SEQUENCE_PREFIX,
+    TRAINING_FACT, _elements, saved_for_backward,
 )
 from .constants import GRADIENT_FREE, UNKNOWN_VALUE, argument_constant
 from .hooks import runs_hook
@@ -170,6 +171,8 @@ def _qualified_call(interp, call: ast.Call, name: str, label: str | None) -> Flo
         if name.startswith("torch.") and _short(name) in LIKE_FACTORIES:
             return EMPTY  # `torch.zeros_like(x)`: a new tensor of x's shape, without x's history
         flow = join(args).without_tags()
+        if name.startswith("torch.") and _short(name) in FRESH_FACTORIES:
+            flow = Flow(cuts=flow.cuts)  # `torch.randn(batch_size, 3)`: sizes carry no gradient
         if name.startswith("torch.") and _returns_indices(_short(name), call, 1):
             return _with_index_outputs(interp, flow, _short(name), call)
         if flow.live and _short(name) in N.SAVED_ARGUMENTS:
@@ -221,8 +224,9 @@ def _external_call(interp, call: ast.Call, definition, label: str | None) -> Flo
             return Flow(tags=frozenset({PARAMLESS_TAG, f"extclass:{definition.qualified}"}))
         if not definition.is_module and not definition.has_parameters:
             # a plain object of another file holding nothing trainable (a helper over dicts of
-            # log-probabilities, an environment): its methods are not followed from here
-            return EMPTY
+            # log-probabilities, an environment, a dataset): its methods are not followed from
+            # here; its class is kept (a training function it is handed to knows it is no tensor)
+            return Flow(tags=frozenset({f"extclass:{definition.qualified}"}))
         # a module, or a plain class holding a module it was given (a loss computer): an
         # instance like a module's, whose methods run, as for a local class
         return _fresh_module(label, call).with_tags(f"extclass:{definition.qualified}")
@@ -352,6 +356,8 @@ def _positional_flows(interp, call: ast.Call) -> list[Flow]:
     return flows
 
 
+# made from sizes and numbers only: no gradient reaches them from their arguments
+FRESH_FACTORIES = {"randn", "rand", "zeros", "ones", "empty", "full", "eye"}
 SHAPED_FACTORIES = {"randn", "rand", "zeros", "ones", "empty", "full", "randint", "normal"}
 
 
@@ -450,8 +456,7 @@ def _gradient_free_inputs(interp, callee, flows: dict) -> dict:
     gated = any(getattr(applied, "gated", ()) for applied in program.autograd_applies.values())
     if not gated and not any("checkpoint" in line for line in program.source.lines[node.lineno - 1:node.end_lineno]):
         return {}
-    return {name: GRADIENT_FREE for name, flow in flows.items()
-            if not flow.live and not flow.cuts and not flow.tags & {MODULE_TAG, PARAMLESS_TAG, "callable"}}
+    return {name: GRADIENT_FREE for name, flow in flows.items() if _gradient_free(flow)}
 
 
 def _returns_indices(op: str, call: ast.Call, first_option: int) -> bool:
@@ -1017,6 +1022,9 @@ def _module_result(interp, call: ast.Call, module: Flow, method: str) -> Flow:
         repeated = _repeated_layer(interp, call, module)
         if repeated is not None:
             return repeated
+        sequence = _known_sequence(module)
+        if sequence is not None and len(call.args) == 1 and not call.keywords and len(module.live) == 1:
+            return _call_sequential(interp, call, sequence)
     args = _args(interp, call)
     if method == "forward":
         _layer_effects(interp, call, module, args)
@@ -1055,6 +1063,24 @@ def _as_built(interp, call: ast.Call, module: Flow, method: str):
         return None
 
 
+def _known_sequence(module: Flow) -> Flow | None:
+    """`self.frontend` of `nn.Sequential(FusedLinear(...), nn.ReLU(), FusedLinear(...))` made in
+    `__init__` (`ClassInfo.layer_sequence`): a flow with one item per layer, as `_call_sequential`
+    runs them, each of a known class running its forward."""
+    tag = next((t for t in module.tags if t.startswith(SEQUENCE_PREFIX)), None)
+    if tag is None:
+        return None
+    label = _instance_label(module)
+    items = []
+    for index, kind in enumerate(tag[len(SEQUENCE_PREFIX):].split("|")):
+        if kind == FREE_LAYER:
+            items.append(Flow(tags=frozenset({PARAMLESS_TAG})))
+            continue
+        layer = Origin(f"{label}.{index}", MODULE, next(iter(module.live)).anchor)
+        items.append(Flow(frozenset({layer}), frozenset(), frozenset({MODULE_TAG, kind} if kind else {MODULE_TAG})))
+    return Flow(module.live, module.cuts, module.tags | {SEQUENCE_PREFIX}, tuple(items))
+
+
 def _repeated_layer(interp, call: ast.Call, sequential: Flow) -> Flow | None:
     """`nn.Sequential(*[Block(...) for _ in range(n)])(x)`, every layer a Block of a known
     class: what gradient reaches through n of them is what reaches through one, so one
@@ -1070,11 +1096,33 @@ def _repeated_layer(interp, call: ast.Call, sequential: Flow) -> Flow | None:
 
 def _apply_external_method(interp, call: ast.Call, external, module: Flow) -> Flow:
     """The result of a call of another file's method (an `ExternalFunction`) on `module`."""
-    flows = {name: flow.chained() for name, flow in _bind_parameters(interp, call, external.params).items()}
+    bound = _bind_parameters(interp, call, external.params)
+    external = _given_data(interp, external, bound)
+    flows = {name: flow.chained() for name, flow in bound.items()}
     returns = relabel_self(external.returns_for(call), _instance_label(module))
     _note_hazards(interp, external.hazards, call, module)
     _note_modified_arguments(interp, external.modifies, flows, call, module)
     return localize(interp.program, Summary(returns).apply(flows, call), call)
+
+
+def _given_data(interp, external, flows: dict):
+    """`external` as it runs for a call passing data (nothing needing a gradient) to some of its
+    parameters, where that can change what it returns (`ExternalFunction.gated`: a custom
+    autograd Function computing a weight's gradient only when its input needs one)."""
+    ask = getattr(interp.program.resolver, "specialized_method", None)
+    if ask is None or not getattr(external, "gated", False):
+        return external
+    free = tuple(sorted(name for name, flow in flows.items() if _gradient_free(flow)))
+    if not free:
+        return external
+    try:
+        return ask(external, free) or external
+    except Exception:  # noqa: BLE001 - a resolver failure must not cost the file's own findings
+        return external
+
+
+def _gradient_free(flow: Flow) -> bool:
+    return not flow.live and not flow.cuts and not flow.tags & {MODULE_TAG, PARAMLESS_TAG, "callable"}
 
 
 def _note_called_argument(interp, module: Flow) -> None:
@@ -1148,6 +1196,13 @@ def _call_sequential(interp, call: ast.Call, sequential: Flow) -> Flow:
     for index, layer in enumerate(sequential.items):
         name = f"{label}.{index}"
         callee = _class_method(interp, layer, "forward")
+        external = _external_method(interp, layer, "forward") if callee is None else None
+        if external is not None and external.params:  # a layer of another file's class
+            external = _given_data(interp, external, {external.params[0]: value})
+            _note_hazards(interp, external.hazards, call, sequential)
+            returns = relabel_self(external.returns_for(call), name)
+            value = localize(interp.program, Summary(returns).apply({external.params[0]: value.chained()}, call), call)
+            continue
         if callee is None:
             value = Flow(value.live | {Origin(name, o.kind, o.anchor) for o in layer.live}, value.cuts)
             continue
@@ -1492,7 +1547,8 @@ def _train_with_passed_modules(program, callee, arg_flows: dict[str, Flow], cons
     # with literals the call decides (`learn=False` left at its default), a torch layer will do:
     # which way the function's tests go is what this run shows
     known = _module_object if constants else _known_module
-    bound = {name: flow for name, flow in arg_flows.items() if known(flow) or OPTIMIZER_TAG in flow.tags}
+    bound = {name: flow for name, flow in arg_flows.items()
+             if known(flow) or OPTIMIZER_TAG in flow.tags or _known_plain_object(flow)}
     if not any(known(flow) for flow in bound.values()):
         return
     record = program.records.get(callee.node)
@@ -1502,6 +1558,12 @@ def _train_with_passed_modules(program, callee, arg_flows: dict[str, Flow], cons
     scope = record.scope if record is not None else None
     if scope is not None and any(s.kind == "backward" for s in scope.sinks):
         program.train_with_modules(callee, bound, constants, call)
+
+
+def _known_plain_object(flow: Flow) -> bool:
+    """An object of a known class holding nothing trainable (a dataset drawing batches): its
+    methods' results are what the training function computes on (data, not arguments)."""
+    return not flow.live and not flow.cuts and any(t.startswith(("class:", "extclass:")) for t in flow.tags)
 
 
 def _module_object(flow: Flow) -> bool:

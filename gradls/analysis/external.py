@@ -38,6 +38,10 @@ class ExternalFunction:
     # which its `if` tests read (`forward(x, return_feats=False)`): those tests go one way
     default_returns: Flow | None = None
     defaulted: tuple = ()
+    # what it returns depends on whether an argument needs a gradient (a custom autograd
+    # Function gating a gradient on `ctx.needs_input_grad`, a reentrant checkpoint), here or in a
+    # layer of another file it runs: a call passing data asks for it so (`specialized_method`)
+    gated: bool = False
 
     def returns_for(self, call: ast.Call) -> Flow:
         """What it returns to `call` (positional arguments bound to `params` in order)."""
@@ -363,6 +367,14 @@ def _interpret_around(analysis, lines: set) -> None:
             analysis.summary(callee)
         for info in analysis.classes.values():
             analysis.watch_effects(info)
+    made = {brk.key[0] for brk in analysis.breaks.values() if brk.node is not None}
+    if lines - made:  # a break only a call passing data makes (`specialized_method`)
+        from .constants import GRADIENT_FREE
+
+        for callee in analysis._all_function_callees():
+            params = callee.params[1:] if callee.is_method else callee.params
+            if params and analysis.gradient_free_matters(callee):
+                analysis.specialized_summary(callee, {name: GRADIENT_FREE for name in params})
 
 
 def file_cuts(ctx) -> list:
@@ -525,7 +537,29 @@ def _export_function(analysis, callee, qualified: str, path: str, module: str = 
                             _export_hazards(analysis, summary.hazards, path),
                             tuple(zip([p for p, _ in summary.modifies],
                                       _export_hazards(analysis, tuple(h for _, h in summary.modifies), path))),
-                            default_returns, tuple(defaults))
+                            default_returns, tuple(defaults), analysis.gradient_free_matters(callee))
+
+
+def specialized_method(analysis, qualified: str, facts: tuple, module: str) -> ExternalFunction | None:
+    """The function or method `qualified` of this file as a call passing data (no gradient) to
+    the parameters `facts` names runs it: its summary specialized for those facts."""
+    from .constants import GRADIENT_FREE
+
+    parts = qualified[len(module) + 1:].split(".") if qualified.startswith(module + ".") else []
+    if len(parts) == 1:
+        callee = analysis.functions.get(parts[0])
+    elif len(parts) == 2 and parts[0] in analysis.classes:
+        callee = analysis.method_of(analysis.classes[parts[0]], parts[1])
+    else:
+        callee = None
+    if callee is None:
+        return None
+    summary = analysis.specialized_summary(callee, {name: GRADIENT_FREE for name in facts})
+    where = ".".join(parts[-2:])
+    returns = _qualify_class_tags(export_flow(summary.returns, analysis.source.path, where), analysis, module)
+    params = tuple(callee.params[1:] if callee.is_method else callee.params)
+    return ExternalFunction(qualified, analysis.source.path, callee.node.lineno, params, returns,
+                            _export_hazards(analysis, summary.hazards, analysis.source.path))
 
 
 def _tested_defaults(analysis, callee, params) -> dict:

@@ -33,6 +33,10 @@ INPLACE_LAYER_TAG = "inplace-layer"  # `nn.ReLU(inplace=True)`: calling it overw
 LAYER_PREFIX = "layer:"             # an nn.Sequential holding a layer of that class: `layer:class:Block`
 FIRST_LAYER_PREFIX = "first-layer:"  # ... whose first layer, given the input, is of that class
 ELEMENTS_PREFIX = "elements:"   # a ModuleList whose layers are all of one class: `elements:class:Block`
+# an nn.Sequential attribute whose every layer is known, in order: `sequence:class:Block|free|` (a
+# module class, a torch layer without parameters, another layer)
+SEQUENCE_PREFIX = "sequence:"
+FREE_LAYER = "free"
 LAYER_INPUT_TAG = "saved:layer"  # with SAVED_TAG: kept by a layer with parameters (see `_mark_saved`)
 SAVED_TAG = "saved"            # an output autograd saved for backward (sigmoid, exp, ...)
 NONSCALAR_TAG = "nonscalar"     # holds more than one element, known from literal shapes
@@ -205,6 +209,9 @@ class ClassInfo:
     inplace_layers: dict = field(default_factory=dict)   # attribute -> construction of an in-place layer
     # nn.Sequential attribute -> (the first layer's "class:Name" or None, the classes of its layers)
     layer_classes: dict = field(default_factory=dict)
+    # nn.Sequential attribute -> what each of its layers is, in order ("class:Name", "extclass:…",
+    # FREE_LAYER for a torch layer without parameters, "" for another layer), where all are known
+    layer_sequence: dict = field(default_factory=dict)
     optimizers: dict = field(default_factory=dict)
     methods: dict = field(default_factory=dict)
     # a subclass of another file (`FileAnalysis.subclass_of`): its own methods that replace this
@@ -941,6 +948,9 @@ def _module_tags(info: ClassInfo, attr: str) -> frozenset:
         tags.add(ELEMENTS_PREFIX + layers)
     first, known = info.layer_classes.get(attr, (None, ()))
     tags.update(LAYER_PREFIX + tag for tag in known)
+    sequence = info.layer_sequence.get(attr)
+    if sequence:
+        tags.add(SEQUENCE_PREFIX + "|".join(sequence))
     if first:
         tags.add(FIRST_LAYER_PREFIX + first)
     return frozenset(tags)

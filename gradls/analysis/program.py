@@ -15,7 +15,7 @@ from . import names as N
 from .links import WeakLink
 from .interpreter import (
     MODEL_LIKE_ARGS, torch_module_tag, INFERENCE_TAG, OPTIMIZER_TAG, LEAF_TAG, MODULE_TAG, NONSCALAR_TAG, PARAMLESS_TAG, SAVED_TAG, SCALAR_TAG,
-    LIST_TAG, INTEGER_TAG, ClassInfo,
+    LIST_TAG, INTEGER_TAG, FREE_LAYER, ClassInfo,
     Interpreter, LocalHazard, Scope, breaks_backward,
 )
 from .external import (FUNCTION_ALIAS, LOSS_INSTANCE, ExternalClass, ExternalFunction, ExternalInstance, HookEffect,
@@ -27,6 +27,7 @@ from .source import SourceFile
 from .constants import GRADIENT_FREE, Constructions, decide_test, instance_constants, tested_parameters
 from .hooks import given_module_registrations, hooked_parameters, own_registrations, script_registrations
 from .autograd_functions import apply_summary
+from .objects import torch_layer_has_parameters
 from .layers import container_layers
 from .tensor_types import IS_TENSOR, TYPE_FACTS, type_tested_names
 from .walk import guarded_definitions, statements
@@ -330,7 +331,7 @@ class FileAnalysis:
             own = info.modules | info.params | info.paramless | info.callables | info.containers
             for kind in ATTRIBUTE_KINDS:
                 getattr(info, kind).update(getattr(base, kind) - own)
-            for kind in ("module_classes", "element_classes", "inplace_layers", "layer_classes"):
+            for kind in ("module_classes", "element_classes", "inplace_layers", "layer_classes", "layer_sequence"):
                 mine = getattr(info, kind)
                 for attr, value in getattr(base, kind).items():
                     if attr not in own:
@@ -679,6 +680,7 @@ class FileAnalysis:
         its argument (`layer_classes`)."""
         info.element_classes.pop(attr, None)
         info.layer_classes.pop(attr, None)
+        info.layer_sequence.pop(attr, None)
         if short not in ("ModuleList", "Sequential"):
             return
         init = info.methods.get("__init__")
@@ -692,6 +694,14 @@ class FileAnalysis:
         if short == "Sequential" and known:
             first = classes[0] if not layers[0].conditional else None
             info.layer_classes[attr] = (first, known)
+            if not any(layer.conditional or layer.node is None for layer in layers):
+                info.layer_sequence[attr] = tuple(c or self._torch_layer_kind(layer.node) for c, layer in zip(classes, layers))
+
+    def _torch_layer_kind(self, node: ast.AST) -> str:
+        """FREE_LAYER for a torch layer built without parameters (`nn.ReLU()`), else ""."""
+        if isinstance(node, ast.Call) and torch_layer_has_parameters(node, self.imports, N.PARAMLESS_MODULES) is False:
+            return FREE_LAYER
+        return ""
 
     def _module_class_tag(self, node: ast.AST) -> str | None:
         """`class:Block` / `extclass:pkg.Block` for a construction of a module class (not a loss)."""
@@ -1394,6 +1404,27 @@ class FileAnalysis:
             found = self._tested[key] = type_tested_names(callee.node, self.imports)
         return found
 
+    def gradient_free_matters(self, callee: Callee) -> bool:
+        """Can what `callee` returns depend on whether its arguments need a gradient? A custom
+        autograd Function of this file gating a gradient on `ctx.needs_input_grad`, a checkpoint
+        in its code, or a layer of its class of another file's class whose forward can."""
+        if any(getattr(applied, "gated", ()) for applied in self.autograd_applies.values()):
+            return True
+        node = callee.node
+        if any("checkpoint" in line for line in self.source.lines[node.lineno - 1:node.end_lineno]):
+            return True
+        info = callee.class_info
+        if info is None or self.resolver is None:
+            return False
+        tags = {*info.module_classes.values(), *info.element_classes.values(),
+                *(tag for _, known in info.layer_classes.values() for tag in known)}
+        for tag in tags:
+            definition = self.external(tag[9:]) if tag.startswith("extclass:") else None
+            forward = definition.methods.get("forward") if isinstance(definition, ExternalClass) else None
+            if forward is not None and getattr(forward, "gated", False):
+                return True
+        return False
+
     def specialized_summary(self, callee: Callee, constants: dict) -> Summary:
         """The summary of `callee` for a call passing literals to parameters its `if` tests read
         (`f_score(..., threshold=0.5)`): those tests go one way. Interpreted apart (its scope is
@@ -1467,6 +1498,8 @@ class FileAnalysis:
                 interp.env[name] = EMPTY  # the caller passes data: no gradient reaches it
             elif value in TYPE_FACTS:
                 interp.facts.types[name] = value is IS_TENSOR  # the caller passes a tensor (or not)
+            elif type(value) in (int, float, bool, str) and name in interp.env:
+                interp.env[name] = EMPTY  # `batch_size=16`: a number carries no gradient
         interp.constants = {k: v for k, v in (constants or {}).items()
                             if v is not GRADIENT_FREE and v not in TYPE_FACTS}
         interp.run(node.body)

@@ -89,7 +89,8 @@ def class_facts(info) -> tuple | None:
     return (info.node, info.is_module, info.is_loss, frozenset(info.modules), frozenset(info.params),
             frozenset(info.paramless), frozenset(info.callables), tuple(info.methods),
             tuple(sorted(info.module_classes.items())), tuple(sorted(info.element_classes.items())),
-            tuple(sorted(info.inplace_layers)), tuple(sorted(info.layer_classes.items())))
+            tuple(sorted(info.inplace_layers)), tuple(sorted(info.layer_classes.items())),
+            tuple(sorted(info.layer_sequence.items())))
 
 
 def callable_facts(callee) -> tuple | None:

@@ -999,6 +999,27 @@ class ProjectResolver:
             self._subclass_methods[key] = found
             return found
 
+    def specialized_method(self, function, facts: tuple):
+        """`function` (an `ExternalFunction`) as a call passing data to the parameters `facts`
+        runs it (`FileAnalysis.specialized_summary`): once per version and set of parameters."""
+        from ..analysis.external import specialized_method
+
+        with self._lock:
+            path = str(self.root / function.path)
+            digest = self.file_hash(path)
+            if digest is None:
+                return None
+            key = (path, digest, function.qualified, "gradient-free", facts)
+            if key in self._subclass_methods:
+                return self._subclass_methods[key]
+            self._subclass_methods[key] = None  # asked again while answering: unknown
+            analysis = self._analysis_of(path, eager=False)
+            found = None
+            if analysis is not None:
+                found = specialized_method(analysis, function.qualified, facts, self.module_name(path))
+            self._subclass_methods[key] = found
+            return found
+
     def instance_method(self, definition: ExternalClass, method: str, built: tuple):
         """`definition.method` as it runs on an object built with the submodules `built`
         ((attribute, "extclass:…"), see `FileAnalysis.built_submodules`): its file analysed again
@@ -1127,8 +1148,9 @@ def _exports_hold_breaks(exports: dict, shown: str) -> bool:
 
     for definition in exports.values():
         functions = definition.methods.values() if isinstance(definition, ExternalClass) else [definition]
-        if any(isinstance(f, ExternalFunction) and own_break(f.returns) for f in functions):
-            return True
+        if any(isinstance(f, ExternalFunction) and (own_break(f.returns) or f.gated and f.path == shown)
+               for f in functions):
+            return True  # (a gated one may cut only for a call passing data: `specialized_method`)
         if isinstance(definition, ExternalClass) and any(own_break(e.written) for e in definition.watches):
             return True
     return False
