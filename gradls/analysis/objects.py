@@ -22,6 +22,7 @@ of such a file that a rule reports is that file's (`path_of`).
 from __future__ import annotations
 
 import ast
+import os
 import math
 from dataclasses import dataclass, field
 
@@ -165,6 +166,7 @@ class Function:
     node: ast.FunctionDef
     bound: object = None                   # `self` for a method
     owner: "ClassObj | None" = None        # the class that defines it, for `super()`
+    closure: dict | None = None            # the names of the function that defined it (a decorator's inner function)
 
 
 @dataclass(eq=False)
@@ -475,7 +477,11 @@ class SetupWorld:
         snapshot = self.snapshot
         depth, self.depth = self.depth, self.depth + 1
         try:
+            package = os.path.basename(module.path) == "__init__.py"
             for stmt in module.tree.body:
+                if package and isinstance(stmt, ast.ImportFrom) and stmt.level:
+                    self._import_submodules(stmt)  # what importing the package registers
+                    continue
                 if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign,
                                          ast.AnnAssign)):
                     continue
@@ -490,6 +496,17 @@ class SetupWorld:
         finally:
             self.depth = depth
             self._leave(saved)
+
+    def _import_submodules(self, stmt: ast.ImportFrom) -> None:
+        """`from .backbone import ResNet` / `from . import heads` in a package's `__init__.py`:
+        the submodules run (their classes may register themselves in a table, `@register(...)`)."""
+        base = "." * stmt.level + (stmt.module or "")
+        if stmt.module:
+            self._load(base)
+            return
+        for alias in stmt.names:
+            if alias.name != "*":
+                self._load(base + alias.name)
 
     def release(self) -> None:
         """Break the reference cycles the evaluation made (a class's methods point back at it,
@@ -544,7 +561,7 @@ class SetupWorld:
                 handler(stmt, env)
 
     def stmt_FunctionDef(self, stmt, env):
-        env[stmt.name] = Function(stmt)
+        env[stmt.name] = Function(stmt, closure=env if env is not self.globals else None)
         if self.current_module is not None:
             self.module_of[id(stmt)] = self.current_module
 
@@ -572,7 +589,20 @@ class SetupWorld:
                     self.module_of[id(item)] = self.current_module
             elif isinstance(item, ast.Assign) and len(item.targets) == 1 and isinstance(item.targets[0], ast.Name):
                 cls.attrs[item.targets[0].id] = self.eval(item.value, env)
-        scope[stmt.name] = cls
+        scope[stmt.name] = self._decorated(cls, stmt, env)
+
+    def _decorated(self, cls: ClassObj, stmt: ast.ClassDef, env):
+        """The class as its decorators leave it (`@register(BACKBONES, "resnet")` stores it in a
+        table and returns it); a decorator not known leaves the class itself."""
+        value = cls
+        for decorator in reversed(stmt.decorator_list):
+            func = self.eval(decorator, env)
+            if not isinstance(func, (Function, _Lambda)):
+                continue
+            result = self.invoke(func, [value], {}) if isinstance(func, Function) else self.call_lambda(func, [value])
+            if isinstance(result, ClassObj):
+                value = result
+        return value
 
     def stmt_Import(self, stmt, env):
         pass
@@ -930,8 +960,12 @@ class SetupWorld:
                 return Function(found.node, _receiver(found.node, base, base.cls), found.owner)
             return found if found is not None else _BoundName(base, attr)
         if isinstance(base, ClassObj):
+            if attr == "__name__":
+                return base.node.name
             found = self._class_attribute(base, attr)
             return found if found is not None else UNKNOWN
+        if isinstance(base, Function) and attr == "__name__":
+            return base.node.name
         if isinstance(base, _ProjectModule):
             return self._module_attribute(base, attr)
         if isinstance(base, _Namespace):
@@ -1561,7 +1595,7 @@ class SetupWorld:
 
     def _invoke(self, func: Function, args, kwargs):
         node = func.node
-        local: dict = {}
+        local: dict = dict(func.closure) if func.closure else {}
         params = [*node.args.posonlyargs, *node.args.args]
         if func.bound is not None:
             if not params:
