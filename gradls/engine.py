@@ -130,7 +130,7 @@ def _check_tree(context: RuleContext, settings: Settings) -> list[Finding]:
                 findings.extend(_run_rule(rule, context, path))
         if context.resolver is not None:  # setup findings in other files' statements (root causes)
             own = {(f.code, f.span) for f in findings}  # a file that trains its own model found them too
-            findings.extend(f for f in setup_findings(context, settings) if (f.code, f.span) not in own)
+            findings.extend(f for f in _setup_findings(context, settings, path) if (f.code, f.span) not in own)
     finally:
         context.release()
     table = suppressions(source)
@@ -141,6 +141,21 @@ def _check_tree(context: RuleContext, settings: Settings) -> list[Finding]:
     for finding in findings:
         finding.severity = settings.severity_for(finding.code, finding.severity)
     return sorted(findings, key=Finding.sort_key)
+
+
+def _setup_findings(context: RuleContext, settings: Settings, path: str) -> list[Finding]:
+    """`setup_findings`, kept to itself as each rule is (`_run_rule`): a failure there is said and
+    costs the rules' findings nothing."""
+    try:
+        return list(setup_findings(context, settings))
+    except RecursionError:
+        print(f"gradls: the setup evaluation could not check {path}: its code is nested too deeply", file=sys.stderr)
+        return []
+    except Exception as err:  # noqa: BLE001 - reported, never swallowed silently
+        if os.environ.get("GRADLS_STRICT"):
+            raise
+        print(f"gradls: internal error in the setup evaluation on {path}: {err!r} (please report)", file=sys.stderr)
+        return []
 
 
 def _confirmed_elsewhere(context: RuleContext) -> bool:

@@ -61,3 +61,27 @@ def test_syntax_error_is_one_clear_finding():
 def test_deep_nesting_does_not_crash():
     text = "import torch\nloss = " + "(" * 90 + "x" + ")" * 90 + "\nloss.backward()\n"
     check_source(text, "deep.py")
+
+
+def test_a_failing_setup_evaluation_keeps_the_rules_findings(monkeypatch, capsys):
+    """A bug in the setup evaluation of root causes (`setup_findings`) must not take the CLI down
+    or cost the file's other findings: it is said on stderr, as a rule's own failure is."""
+    import gradls.engine as engine
+
+    def broken(context, settings):
+        raise ValueError("boom")
+
+    monkeypatch.delenv("GRADLS_STRICT", raising=False)
+    monkeypatch.setattr(engine, "setup_findings", broken)
+    text = ("import torch\nmodel = torch.nn.Linear(2, 1)\nopt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+            "loss = model(torch.randn(3, 2)).detach().sum()\nloss.backward()\n")
+    findings = check_source(text, "train.py", resolver=_NoFiles())
+    assert [f.code for f in findings] == ["GRD101"]
+    assert "internal error in the setup evaluation on train.py: ValueError('boom')" in capsys.readouterr().err
+
+
+class _NoFiles:
+    """A resolver that knows no other file (what a lone script sees)."""
+
+    def resolve(self, qualified, importer):
+        return None
