@@ -366,7 +366,8 @@ class SetupWorld:
         self.running: list = []                 # the functions running now, innermost last
         self.frames: list = []                  # the names each of them bound
         self.yielding: list = []                # the `Generator` each generator function running fills
-        self._generators: dict = {}             # id(function node) -> does it yield
+        self.arguments_unknown = False          # the next function runs with arguments not known (`check_classes`)
+        self.checking_classes = False           # building the classes the script never built (`check_classes`)
         self.call_sites: list = []              # the statements that called them
         self.depth = 0
         self.container_nodes: dict[int, ast.AST] = {}   # id(list) -> where it was made
@@ -536,15 +537,21 @@ class SetupWorld:
         """Build each module class the script never built, with unknown arguments: what its
         `__init__` registers is decided by its code alone (a model file with no training loop)."""
         self.budget = CLASS_BUDGET
-        for value in list(self.globals.values()):
-            if isinstance(value, ClassObj) and value.is_module and id(value) not in self.instantiated \
-                    and _init_may_report(value):
-                try:
-                    self.instantiate(value, [], {}, value.node)
-                except (_Stop, _Return, _Break, _Continue, RecursionError):
-                    pass
-                if self.budget <= 0:
-                    return
+        self.checking_classes = True
+        try:
+            for value in list(self.globals.values()):
+                if isinstance(value, ClassObj) and value.is_module and id(value) not in self.instantiated \
+                        and _init_may_report(value):
+                    self.arguments_unknown = True  # its `*args` / `**kwargs` are not empty: not known
+                    try:
+                        self.instantiate(value, [], {}, value.node)
+                    except (_Stop, _Return, _Break, _Continue, RecursionError):
+                        pass
+                    self.arguments_unknown = False
+                    if self.budget <= 0:
+                        return
+        finally:
+            self.checking_classes = False
 
     # ----- statements ------------------------------------------------------------------
 
@@ -561,7 +568,9 @@ class SetupWorld:
                 handler(stmt, env)
 
     def stmt_FunctionDef(self, stmt, env):
-        env[stmt.name] = Function(stmt, closure=env if env is not self.globals else None)
+        # a copy of the names bound so far (not the frame itself, which will hold this function:
+        # a reference cycle that would outlive the evaluation)
+        env[stmt.name] = Function(stmt, closure=dict(env) if env is not self.globals else None)
         if self.current_module is not None:
             self.module_of[id(stmt)] = self.current_module
 
@@ -1227,7 +1236,9 @@ class SetupWorld:
             if kw.arg is not None:
                 kwargs[kw.arg] = self.eval(kw.value, env)
                 continue
-            spread = self.eval(kw.value, env)  # `**cfg`: a dict the setup built
+            # `**cfg`: a dict the setup built (not while building classes with unknown arguments,
+            # `check_classes`: what their `__init__` registers itself is asked, not their layers')
+            spread = self.eval(kw.value, env) if not self.checking_classes else UNKNOWN
             if not isinstance(spread, dict) or not all(isinstance(k, str) for k in spread):
                 return UNKNOWN, {}
             kwargs.update(spread)
@@ -1595,6 +1606,7 @@ class SetupWorld:
 
     def _invoke(self, func: Function, args, kwargs):
         node = func.node
+        unknown, self.arguments_unknown = self.arguments_unknown, False
         local: dict = dict(func.closure) if func.closure else {}
         params = [*node.args.posonlyargs, *node.args.args]
         if func.bound is not None:
@@ -1619,15 +1631,12 @@ class SetupWorld:
             else:
                 local[param.arg] = self.eval(default, self.globals) if default is not None else UNKNOWN
         if node.args.vararg is not None:
-            local[node.args.vararg.arg] = tuple(args[len(params):])
+            local[node.args.vararg.arg] = UNKNOWN if unknown else tuple(args[len(params):])
         if node.args.kwarg is not None:
-            local[node.args.kwarg.arg] = {k: v for k, v in kwargs.items() if k not in local}
+            local[node.args.kwarg.arg] = UNKNOWN if unknown else {k: v for k, v in kwargs.items() if k not in local}
         if any(_grad_decorator(d, self.imports) for d in node.decorator_list):
             return UNKNOWN
-        generator = self._generators.get(id(node))
-        if generator is None:
-            generator = self._generators[id(node)] = _is_generator(node)
-        if generator:
+        if _is_generator(node):
             return self._run_generator(func, local)
         return self._run_frame(func, local)
 
@@ -2048,7 +2057,15 @@ def _modules_in(value) -> list:
 
 
 def _is_generator(function: ast.AST) -> bool:
-    """Does `function` itself yield (not a function or lambda nested in it)?"""
+    """Does `function` itself yield (not a function or lambda nested in it)? Kept on the node."""
+    known = function.__dict__.get("_gradls_yields")
+    if known is None:
+        known = function._gradls_yields = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in cached_walk(function)) \
+            and _yields_itself(function)
+    return known
+
+
+def _yields_itself(function: ast.AST) -> bool:
     stack = list(function.body)
     while stack:
         node = stack.pop()
