@@ -144,18 +144,8 @@ def _check_tree(context: RuleContext, settings: Settings) -> list[Finding]:
 
 
 def _setup_findings(context: RuleContext, settings: Settings, path: str) -> list[Finding]:
-    """`setup_findings`, kept to itself as each rule is (`_run_rule`): a failure there is said and
-    costs the rules' findings nothing."""
-    try:
-        return list(setup_findings(context, settings))
-    except RecursionError:
-        print(f"gradls: the setup evaluation could not check {path}: its code is nested too deeply", file=sys.stderr)
-        return []
-    except Exception as err:  # noqa: BLE001 - reported, never swallowed silently
-        if os.environ.get("GRADLS_STRICT"):
-            raise
-        print(f"gradls: internal error in the setup evaluation on {path}: {err!r} (please report)", file=sys.stderr)
-        return []
+    """`setup_findings`, kept to itself as each rule is: a failure there costs the rules' findings nothing."""
+    return _guarded(lambda: setup_findings(context, settings), "the setup evaluation", path)
 
 
 def _confirmed_elsewhere(context: RuleContext) -> bool:
@@ -191,19 +181,23 @@ def _expects_an_error(expr) -> bool:
 
 
 def _run_rule(rule, context: RuleContext, path: str) -> list[Finding]:
-    """A bug in one rule must not cost the user the other rules' findings, or the server.
+    """A bug in one rule must not cost the user the other rules' findings, or the server."""
+    return _guarded(lambda: rule.check(context), rule.code, path)
 
-    Set GRADLS_STRICT=1 (the test suite does) to let such bugs raise.
-    """
+
+def _guarded(run, what: str, path: str) -> list[Finding]:
+    """The findings `run` yields; a failure of it is said on stderr, never swallowed silently (a
+    file not fully checked must not pass as clean). Set GRADLS_STRICT=1 (the test suite does) to
+    let such bugs raise."""
     try:
-        return list(rule.check(context))
-    except RecursionError:  # code nested past Python's limit: said, never passed as clean in silence
-        print(f"gradls: {rule.code} could not check {path}: its code is nested too deeply", file=sys.stderr)
+        return list(run())
+    except RecursionError:  # code nested past Python's limit
+        print(f"gradls: {what} could not check {path}: its code is nested too deeply", file=sys.stderr)
         return []
     except Exception as err:  # noqa: BLE001 - reported, never swallowed silently
         if os.environ.get("GRADLS_STRICT"):
             raise
-        print(f"gradls: internal error in {rule.code} on {path}: {err!r} (please report)", file=sys.stderr)
+        print(f"gradls: internal error in {what} on {path}: {err!r} (please report)", file=sys.stderr)
         return []
 
 

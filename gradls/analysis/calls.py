@@ -558,16 +558,16 @@ MODULE_PARAMETER_METHODS = ("parameters", "named_parameters", "buffers", "named_
 
 
 def _optimizer(interp, call: ast.Call, label: str | None) -> Flow:
-    params = interp.eval(call.args[0]) if call.args else interp.eval(_keyword(call, "params"))
+    params_node = call.args[0] if call.args else _keyword(call, "params")
+    params = interp.eval(params_node)
     for arg in call.args[1:]:
         interp.eval(arg)
-    params = _argument_part(params, call.args[0] if call.args else _keyword(call, "params"), interp)
+    params = _argument_part(params, params_node, interp)
     covered = frozenset(o.label for o in params.live) or None
-    if covered and _selected_by_a_model_method(interp, call.args[0] if call.args else _keyword(call, "params")):
+    if covered and _selected_by_a_model_method(interp, params_node):
         covered = None  # the setup evaluation may tell (`FileAnalysis.optimizer_holdings`)
     result = Flow(params.live, frozenset(), frozenset({OPTIMIZER_TAG}))
     elements = []
-    params_node = call.args[0] if call.args else _keyword(call, "params")
     if isinstance(params_node, (ast.List, ast.Tuple)):
         elements = [(elt, interp.eval(elt)) for elt in params_node.elts]
     interp.program.record_optimizer(interp.scope, label, covered, call, interp.order, elements)
