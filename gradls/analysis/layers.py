@@ -51,6 +51,9 @@ def _sequence(node: ast.expr, appends: list, init: ast.AST | None) -> list[Layer
         return [Layer(e) if not isinstance(e, ast.Starred) else Layer(None) for e in node.elts]
     if isinstance(node, (ast.ListComp, ast.GeneratorExp)) and len(node.generators) == 1 and not node.generators[0].ifs:
         return [Layer(node.elt)]
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and isinstance(node.slice, ast.Slice):
+        layers = _sequence(node.value, appends, init)  # `layers[:-1]`: some of them, which is not read
+        return [Layer(layer.node, True) for layer in layers] if layers is not None else None
     if isinstance(node, ast.Name) and init is not None:  # a list `__init__` fills with `append`
         start = _list_literal(init, node.id)
         if start is None:
@@ -64,8 +67,10 @@ def _list_literal(init: ast.AST, name: str) -> list[Layer] | None:
     """The layers of `name = [...]` when `init` binds `name` once, to a list literal, and changes
     it only by `append`."""
     bound = []
+    grown = {id(n.target) for n in cached_walk(init) if isinstance(n, ast.AugAssign)}  # `layers += [...]`
     for node in cached_walk(init):
-        if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
+        if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load) \
+                and id(node) not in grown:
             bound.append(node)
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == name \
                 and node.attr not in _APPENDS:
@@ -91,6 +96,11 @@ def _walk_appends(body: list, conditional: bool, found: list) -> None:
     for stmt in body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
+        if isinstance(stmt, ast.AugAssign) and isinstance(stmt.op, ast.Add) and isinstance(stmt.target, ast.Name) \
+                and isinstance(stmt.value, (ast.List, ast.Tuple)):
+            # `layers += [Block(i, o), nn.ReLU()]`, in a loop: how many, and where, is not read
+            found.extend((stmt.target, element, True) for element in stmt.value.elts
+                         if not isinstance(element, ast.Starred))
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             call = stmt.value
             func = call.func

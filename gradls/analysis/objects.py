@@ -283,6 +283,15 @@ def _weight_ndim(short: str, args, kwargs) -> int | None:
     return 1  # batch, group, instance and RMS norms, PReLU
 
 
+def torch_layer_parameters(short: str) -> tuple | None:
+    """The parameters `nn.<short>` registers at its default flags (`Linear`: weight, bias), for a
+    class deriving from it; None for a class this table does not know or that holds none."""
+    if short not in _WEIGHT_BIAS and short not in _WEIGHT_ONLY and short not in _RNN and short not in _RNN_CELL:
+        return None
+    module = _nn_module(short, ast.Call(func=ast.Name(id=short), args=[], keywords=[]), [], {}, set())
+    return tuple(module.params) or None
+
+
 def torch_layer_has_parameters(call: ast.Call, imports: ImportMap, paramless: set) -> bool | None:
     """Whether `nn.X(...)` builds a layer holding parameters (`nn.Linear(4, 2)`: True,
     `nn.InstanceNorm2d(1)`: False); None when this table cannot tell."""
@@ -584,7 +593,8 @@ class SetupWorld:
                 found = self._project_value(base)
                 if isinstance(found, ClassObj):
                     env = {**env, base: found}
-        is_module = any(b.startswith("torch.nn.") and b.rsplit(".", 1)[-1] in ("Module",)
+        is_module = any(b.startswith("torch.nn.") and (b.rsplit(".", 1)[-1] in ("Module",)
+                                                       or torch_layer_parameters(b.rsplit(".", 1)[-1]) is not None)
                         or isinstance(env.get(b), ClassObj) and env[b].is_module for b in bases)
         known_bases = all(b in ("", "object") or b.startswith("torch.nn.Module") or isinstance(env.get(b), ClassObj)
                           for b in bases)

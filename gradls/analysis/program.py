@@ -588,7 +588,8 @@ class FileAnalysis:
 
     def _class_info(self, node: ast.ClassDef) -> ClassInfo:
         base_names = [self.imports.qualify(b) or N.dotted_text(b) or "" for b in node.bases]
-        is_module = any(
+        layer_params = _torch_layer_parameters(base_names)
+        is_module = layer_params is not None or any(
             name.endswith(("Module", "nn.Module", "LightningModule", "_Loss", "Sequential"))
             or (name in self.classes and self.classes[name].is_module)
             for name in base_names
@@ -597,6 +598,7 @@ class FileAnalysis:
         is_loss = is_module and (any(w in lowered for w in ("loss", "regularizer", "criterion"))
                                  or any("Loss" in b for b in base_names) or self.loss_file)
         info = ClassInfo(node.name, node, is_module, is_loss)
+        info.params.update(layer_params or ())  # `class QuantLinear(nn.Linear)`: `self.weight` is the layer's
         for item in node.body:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 info.methods[item.name] = _function_callee(item, info)
@@ -688,8 +690,12 @@ class FileAnalysis:
         if not layers:
             return
         classes = [self._module_class_tag(layer.node) for layer in layers]
-        if len(set(classes)) == 1 and classes[0] is not None:
-            info.element_classes[attr] = classes[0]
+        # an nn.Sequential's layers without parameters (`nn.ReLU()`) pass the gradient on: the
+        # others, all of one class, stand for it (`_repeated_layer`)
+        holding = classes if short != "Sequential" else [
+            c for c, layer in zip(classes, layers) if c is not None or self._torch_layer_kind(layer.node) != FREE_LAYER]
+        if holding and len(set(holding)) == 1 and holding[0] is not None:
+            info.element_classes[attr] = holding[0]
         known = tuple(dict.fromkeys(c for c in classes if c is not None))
         if short == "Sequential" and known:
             first = classes[0] if not layers[0].conditional else None
@@ -1645,6 +1651,19 @@ def _python_value_annotation(node: ast.AST) -> bool:
             items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
             return all(_python_value_annotation(item) for item in items)
     return False
+
+
+def _torch_layer_parameters(base_names: list) -> tuple | None:
+    """The parameters a torch layer a class derives from registers (`class QuantLinear(nn.Linear)`:
+    weight, bias); None where no base is a torch layer this table knows."""
+    from .objects import torch_layer_parameters
+
+    for name in base_names:
+        if name.startswith("torch.nn.") and name.count(".") == 2:
+            found = torch_layer_parameters(name.rsplit(".", 1)[1])
+            if found is not None:
+                return found
+    return None
 
 
 def _bound_names(stmt: ast.AST) -> set:
