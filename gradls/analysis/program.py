@@ -980,7 +980,7 @@ class FileAnalysis:
             if function is node or (isinstance(node, str) and getattr(function, "name", None) == node):
                 return names if world.path_of(function) is None else None
         if hasattr(node, "body") and node.lineno <= snapshot.node.lineno <= node.end_lineno:
-            return snapshot.frame  # the script's own code, run at its top level
+            return snapshot.frame  # the function holding the first backward itself
         return None
 
     def optimizer_holdings(self, name: str, scope: Scope) -> frozenset | None:

@@ -1022,7 +1022,7 @@ class ProjectResolver:
 
     def instance_method(self, definition: ExternalClass, method: str, built: tuple):
         """`definition.method` as it runs on an object built with the submodules `built`
-        ((attribute, "extclass:…"), see `FileAnalysis.built_submodules`): its file analysed again
+        ((attribute, "extclass:…"), see `FileAnalysis.built_object`): its file analysed again
         for it, once per version and set of submodules."""
         return self.subclass_method(definition, method, (), built)
 
