@@ -41,10 +41,18 @@ RETURNS_SELF = {"eval", "train", "to", "cuda", "cpu", "float", "double", "half",
 
 def evaluate_call(interp, call: ast.Call, label: str | None) -> Flow:
     result = _evaluate_call(interp, call, label)
-    if label is not None and label.isidentifier() and not any(
-            t.startswith(("class:", "extclass:")) for t in result.tags) and not result.live:
+    if label is not None and label.isidentifier() and _untyped(result):
         return _typed_by_setup(interp, label, call) or result
     return result
+
+
+def _untyped(result: Flow) -> bool:
+    """What a call of something the flow analysis does not know returned (`MODELS[name](...)`,
+    `getattr(models, cfg["arch"])(backbone, head)`): no class, at most what it was given."""
+    if any(t.startswith(("class:", "extclass:")) for t in result.tags):
+        return False
+    return not result.live or MODULE_TAG not in result.tags and all(
+        o.kind in (MODULE, MAYBE_MODULE, ARGUMENT) for o in result.live)
 
 
 def _typed_by_setup(interp, name: str, call: ast.Call) -> Flow | None:
