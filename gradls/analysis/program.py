@@ -914,6 +914,8 @@ class FileAnalysis:
         (`BACKBONES[cfg["type"]](...)`) decides these classes, which neither the defining file
         nor the flow analysis can type. ("", ()) where it does not know; asked only of a
         training script's setup, which runs the project's files."""
+        if not self._setup_runs_project():
+            return "", ()  # fixed for the analysis: no read to note (module code stays reusable)
         top_level = scope is self.module_scope
         found = self._built_object(name, top_level, scope.node)
         self._note_read("built_object", name, top_level, None if top_level else getattr(scope.node, "name", ""),
