@@ -982,20 +982,25 @@ class ProjectResolver:
         (`attribute_facts`): its file analysed again for it, once per version and subclass."""
         from ..analysis.external import subclass_method
 
+        class_name = definition.qualified.rsplit(".", 1)[-1]
+        return self._analysed_again(definition.path, (definition.qualified, method, facts, built),
+                                    lambda analysis, module: subclass_method(analysis, class_name, method, facts,
+                                                                             module, built))
+
+    def _analysed_again(self, shown_path: str, question: tuple, answer):
+        """`answer(analysis, module name)` for the current version of the file at `shown_path`
+        (analysed lazily), once per version and `question`; None where it cannot tell."""
         with self._lock:
-            path = str(self.root / definition.path)
+            path = str(self.root / shown_path)
             digest = self.file_hash(path)
             if digest is None:
                 return None
-            key = (path, digest, definition.qualified, method, facts, built)
+            key = (path, digest, *question)
             if key in self._subclass_methods:
                 return self._subclass_methods[key]
             self._subclass_methods[key] = None  # asked again while answering: unknown
             analysis = self._analysis_of(path, eager=False)
-            found = None
-            if analysis is not None:
-                class_name = definition.qualified.rsplit(".", 1)[-1]
-                found = subclass_method(analysis, class_name, method, facts, self.module_name(path), built)
+            found = answer(analysis, self.module_name(path)) if analysis is not None else None
             self._subclass_methods[key] = found
             return found
 
@@ -1004,21 +1009,8 @@ class ProjectResolver:
         runs it (`FileAnalysis.specialized_summary`): once per version and set of parameters."""
         from ..analysis.external import specialized_method
 
-        with self._lock:
-            path = str(self.root / function.path)
-            digest = self.file_hash(path)
-            if digest is None:
-                return None
-            key = (path, digest, function.qualified, "gradient-free", facts)
-            if key in self._subclass_methods:
-                return self._subclass_methods[key]
-            self._subclass_methods[key] = None  # asked again while answering: unknown
-            analysis = self._analysis_of(path, eager=False)
-            found = None
-            if analysis is not None:
-                found = specialized_method(analysis, function.qualified, facts, self.module_name(path))
-            self._subclass_methods[key] = found
-            return found
+        return self._analysed_again(function.path, (function.qualified, "gradient-free", facts),
+                                    lambda analysis, module: specialized_method(analysis, function.qualified, facts, module))
 
     def instance_method(self, definition: ExternalClass, method: str, built: tuple):
         """`definition.method` as it runs on an object built with the submodules `built`
