@@ -461,9 +461,19 @@ def _gradient_free_inputs(interp, callee, flows: dict) -> dict:
     Function (down the layers this method calls) knows that no input requires grad."""
     node = callee.node
     program = interp.program
-    gated = any(getattr(applied, "gated", ()) for applied in program.autograd_applies.values())
-    if not gated and not any("checkpoint" in line for line in program.source.lines[node.lineno - 1:node.end_lineno]):
+    if not _gates_on_inputs(program) and not any(
+            "checkpoint" in line for line in program.source.lines[node.lineno - 1:node.end_lineno]):
         return {}
+    return _data_facts(flows)
+
+
+def _gates_on_inputs(program) -> bool:
+    """The file's custom autograd Function computes a gradient only when an input needs one."""
+    return any(getattr(applied, "gated", ()) for applied in program.autograd_applies.values())
+
+
+def _data_facts(flows: dict) -> dict:
+    """The parameters bound to tensors nothing trainable reaches (data), as specialization facts."""
     return {name: GRADIENT_FREE for name, flow in flows.items() if _gradient_free(flow)}
 
 
@@ -1564,8 +1574,14 @@ def _train_with_passed_modules(program, callee, arg_flows: dict[str, Flow], cons
         program.summary(callee)
         record = program.records.get(callee.node)
     scope = record.scope if record is not None else None
-    if scope is not None and any(s.kind == "backward" for s in scope.sinks):
-        program.train_with_modules(callee, bound, constants, call)
+    if scope is None or not any(s.kind == "backward" for s in scope.sinks):
+        return
+    if _gates_on_inputs(program) or "checkpoint" in program.source.text:
+        # the data it is handed reaches the model as data: a gated Function or a checkpoint
+        # down its layers knows no input requires grad
+        unbound = {name: flow for name, flow in arg_flows.items() if name not in bound}
+        constants = {**_data_facts(unbound), **constants}
+    program.train_with_modules(callee, bound, constants, call)
 
 
 def _known_plain_object(flow: Flow) -> bool:
