@@ -85,11 +85,13 @@ def check_paths(paths: list[Path], config: ConfigResolver | Settings, root: Path
     # the cross-module pass: training scripts first, so what they show about the files they
     # import (root causes) is known when those files are checked, not analysed twice
     first = getattr(resolver, "checks_first", None)
+    leading = 0
     if first is not None:
         readable.sort(key=lambda item: not first(item[2].text))
+        leading = sum(1 for item in readable if first(item[2].text))
         resolver.deferred = set()  # training scripts whose own root causes wait for the others
     with _survivors_frozen():
-        for path, shown, source in readable:
+        for path, shown, source in _check_order(readable, resolver, leading):
             check_one(source, shown, config.for_path(path).settings, cache, resolver, run)
             _collect_young()
     if first is not None:
@@ -97,6 +99,22 @@ def check_paths(paths: list[Path], config: ConfigResolver | Settings, root: Path
         _root_causes_outside(readable, config, resolver, run)
     run.findings.sort(key=Finding.sort_key)
     return run
+
+
+def _check_order(readable: list, resolver, leading: int):
+    """`readable` in the order to check it: the first `leading` (training scripts) as they are,
+    then, after each check, a file an importer just parsed or analysed, while the resolver still
+    holds its tree or analysis (else it is built again), or else the next in order."""
+    warm = getattr(resolver, "warm_paths", None)
+    if warm is None:
+        yield from readable
+        return
+    pending = {os.path.abspath(item[1]): item for item in readable}
+    for key in list(pending)[:leading]:
+        yield pending.pop(key)
+    while pending:
+        key = next((path for path in warm() if path in pending), None) or next(iter(pending))
+        yield pending.pop(key)
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 from .analysis.external import runs_project_setup, setup_findings
 from .analysis.incremental import IncrementalParser, parse
+from .analysis.program import TRAINING_WORDS
 from .analysis.reuse import PreviousAnalysis
 from .analysis.source import SourceFile
 from .config import Settings
@@ -36,8 +37,11 @@ def check_source(source: str, path: str = "<stdin>", settings: Settings | None =
     if not settings.enable:
         return []
     with collector_paused():
+        alone = resolver is not None and not _checked_with_the_project(resolver, source)
         handed = getattr(resolver, "handed_analysis", None)
         analysis = handed(path, source) if handed is not None else None
+        if alone:
+            analysis = None  # (taken: the check reads the file alone)
         if analysis is not None:  # an importer of this file analysed this very text already
             context = RuleContext(analysis.source, analysis.tree, resolver)
             context.__dict__["analysis"] = analysis
@@ -49,11 +53,21 @@ def check_source(source: str, path: str = "<stdin>", settings: Settings | None =
                 tree = parse(source, path)
             except (SyntaxError, ValueError) as err:
                 return [syntax_error_finding(err, source, path)]
-        context = RuleContext(SourceFile(source, path), tree, resolver)
+        context = RuleContext(SourceFile(source, path), tree, resolver, alone=alone)
         findings = _check_tree(context, settings)
-        if "analysis" in context.__dict__ and hasattr(resolver, "keep_checked"):
+        if not alone and "analysis" in context.__dict__ and hasattr(resolver, "keep_checked"):
             resolver.keep_checked(path, context.analysis)  # a later importer's export analysis
         return findings
+
+
+def _checked_with_the_project(resolver, text: str) -> bool:
+    """A file with training code (or a program's entry point) is analysed with what it imports
+    from the project's files. Any other file is analysed alone, as the model file alone says
+    what it can: what the project's training code shows about it (a break its training reaches,
+    the layers it trains) still arrives, as confirmations (`file_cuts`), and its exports for
+    importers are analysed with the project."""
+    first = getattr(resolver, "checks_first", None)
+    return any(word in text for word in TRAINING_WORDS) or (first is not None and first(text))
 
 
 _pause_lock = threading.Lock()

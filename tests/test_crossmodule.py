@@ -655,3 +655,46 @@ def test_a_wrapper_runs_the_forward_of_the_block_other_files_give_it(tmp_path, c
     (tmp_path / "pyproject.toml").write_text("[tool.gradls]\n")
     found = reported(tmp_path, capsys)
     assert ("pkg/blocks.py", "GRD101", 11) in found, found
+
+
+ALONE_PROJECT = {
+    "blocks.py": "import torch.nn as nn\n\n\nclass Block(nn.Module):\n    def __init__(self):\n"
+                 "        super().__init__()\n        self.fc = nn.Linear(4, 4)\n\n    def forward(self, x):\n"
+                 "        return self.fc(x).detach()\n",
+    "net.py": "import torch.nn as nn\n\nfrom blocks import Block\n\n\nclass Net(nn.Module):\n"
+              "    def __init__(self):\n        super().__init__()\n        self.block = Block()\n"
+              "        self.head = nn.Linear(4, 1)\n\n    def forward(self, x):\n"
+              "        return self.head(self.block(x))\n",
+}
+
+
+def test_a_file_without_training_code_is_analysed_alone(tmp_path):
+    """Its own check reads no other file (what the project's training code shows about it
+    arrives as confirmations), whether or not an importer analysed it first in the run."""
+    from gradls.crossmodule import resolver_for
+    from gradls.engine import check_source
+
+    _write(tmp_path, ALONE_PROJECT)
+    text = ALONE_PROJECT["net.py"]
+    resolver = resolver_for(tmp_path)
+    alone = check_source(text, str(tmp_path / "net.py"), resolver=resolver)
+    assert resolver.stats["analysed"] == 0  # blocks.py was not analysed for net.py's own check
+    importer = tmp_path / "user.py"
+    importer.write_text("from net import Net\n\nmodel = Net()\n")
+    assert resolver.resolve("net.Net", str(importer)) is not None  # builds net.py's analysis with the project
+    assert resolver.stats["analysed"] >= 1
+    again = check_source(text, str(tmp_path / "net.py"), resolver=resolver)
+    assert [(f.code, f.line) for f in again] == [(f.code, f.line) for f in alone]
+
+
+def test_a_file_with_training_code_is_analysed_with_the_project(tmp_path):
+    from gradls.crossmodule import resolver_for
+    from gradls.engine import check_source
+
+    _write(tmp_path, ALONE_PROJECT)
+    script = ("import torch\n\nfrom net import Net\n\nmodel = Net()\nopt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+              "loss = model(torch.randn(2, 4)).sum()\nloss.backward()\nopt.step()\n")
+    (tmp_path / "train.py").write_text(script)
+    resolver = resolver_for(tmp_path)
+    check_source(script, str(tmp_path / "train.py"), resolver=resolver)
+    assert resolver.stats["analysed"] >= 2  # net.py and, through it, blocks.py

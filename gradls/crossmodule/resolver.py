@@ -747,6 +747,9 @@ class ProjectResolver:
         known = self._trees.get(path)
         if known is not None and known[0] == digest:
             return known[1]
+        checked = self._checked_analyses.get(path)
+        if checked is not None and checked[0] == text:  # the file's own check parsed this very text
+            return checked[1].tree
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -959,6 +962,12 @@ class ProjectResolver:
     def _hand_over(self, path: str, analysis) -> None:
         if self.share_analyses:
             _keep_recent(self._handed, path, analysis)
+
+    def warm_paths(self) -> list[str]:
+        """The files whose analysis (first) or syntax tree the resolver holds, newest first: a
+        check of them now reuses it (`handed_analysis`, `handed_tree`)."""
+        with self._lock:
+            return [*reversed(self._handed), *reversed(self._trees)]
 
     def keep_checked(self, path: str, analysis) -> None:
         """The analysis a file's own check built, for a file that imports it later in the run."""

@@ -40,18 +40,40 @@ class Rule:
         return f"# {self.code} {self.name}\n\n{self.summary}\n\n{self.doc.strip()}\n"
 
 
+class FileAlone:
+    """What the analysis of a file checked alone asks of the project: names it imports from other
+    files stay unknown; which layers of its classes the project's training code trains is still
+    known (`class_training`: a detach in forward is reported only where it cuts those)."""
+
+    def __init__(self, resolver) -> None:
+        self._resolver = resolver
+
+    def resolve(self, qualified: str, importer: str):
+        return None
+
+    def library_kind(self, qualified: str, importer: str):
+        return None
+
+    def class_training(self, path: str, class_name: str) -> tuple:
+        ask = getattr(self._resolver, "class_training", None)
+        return ask(path, class_name) if ask is not None else ()
+
+
 class RuleContext:
-    def __init__(self, source: SourceFile, tree: ast.Module, resolver=None, previous=None) -> None:
+    def __init__(self, source: SourceFile, tree: ast.Module, resolver=None, previous=None,
+                 alone: bool = False) -> None:
         self.source = source
         self.tree = tree
         self.resolver = resolver
+        self.alone = alone  # the analysis reads no other file (gradls/engine.py `_checked_with_the_project`)
         self.previous = previous  # the analysis of this file's previous version, to reuse from
         self.foreign: list = []   # findings of the setup evaluation in other files (`world_finding`)
         self.world_used = False
 
     @cached_property
     def analysis(self) -> FileAnalysis:
-        return FileAnalysis.build(self.tree, self.source, self.resolver, self.previous)
+        resolver = FileAlone(self.resolver) if self.alone and self.resolver is not None else self.resolver
+        return FileAnalysis.build(self.tree, self.source, resolver, self.previous)
 
     @cached_property
     def world(self) -> SetupWorld:
