@@ -43,6 +43,7 @@ def check_source(source: str, path: str = "<stdin>", settings: Settings | None =
         if alone:
             analysis = None  # (taken: the check reads the file alone)
         if analysis is not None:  # an importer of this file analysed this very text already
+            analysis.complete()  # (the functions no importer asked for)
             context = RuleContext(analysis.source, analysis.tree, resolver)
             context.__dict__["analysis"] = analysis
             return _check_tree(context, settings)

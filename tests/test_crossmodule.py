@@ -698,3 +698,32 @@ def test_a_file_with_training_code_is_analysed_with_the_project(tmp_path):
     resolver = resolver_for(tmp_path)
     check_source(script, str(tmp_path / "train.py"), resolver=resolver)
     assert resolver.stats["analysed"] >= 2  # net.py and, through it, blocks.py
+
+
+LAZY_PROJECT = {
+    "helpers.py": "import torch\n\n\ndef kept(x):\n    return x * 2\n\n\ndef cut(x):\n    return x.detach() * 2\n",
+    "other.py": "from helpers import kept\n",
+    "user.py": "from helpers import cut\n",
+}
+
+
+def test_exports_are_analysed_when_asked_for_and_the_store_keeps_what_was_asked(tmp_path):
+    """A file's exports are analysed name by name as importers ask; a later run reading the
+    store answers those names without analysing them again, and analyses the others when asked."""
+    from gradls.analysis.external import ExternalFunction
+    from gradls.crossmodule import resolver_for
+
+    project, cache = tmp_path / "p", tmp_path / "cache"
+    project.mkdir()
+    _write(project, LAZY_PROJECT)
+    first = resolver_for(project, cache)
+    kept = first.resolve("helpers.kept", str(project / "other.py"))
+    assert isinstance(kept, ExternalFunction) and not kept.returns.cuts
+    assert first.stats["exported"] == 1  # `cut` was not analysed: nobody asked for it
+    first.store.save()
+    second = resolver_for(project, cache)
+    assert second.resolve("helpers.kept", str(project / "other.py")) == kept
+    assert second.stats["exported"] == 0
+    cut = second.resolve("helpers.cut", str(project / "user.py"))
+    assert isinstance(cut, ExternalFunction) and cut.returns.cuts  # analysed now, from the stored names
+    assert second.stats["exported"] == 1

@@ -434,42 +434,79 @@ def export_definitions(analysis, module: str) -> dict:
 
     `module` is the dotted module name (`pkg.losses`); keys are the top-level names.
     """
-    path = analysis.source.path
     exported: dict = {}
-    for name, callee in analysis.functions.items():
-        exported[name] = _export_function(analysis, callee, f"{module}.{name}", path, module)
-    for name, info in analysis.classes.items():
-        methods = {
-            method: _export_function(analysis, callee, f"{module}.{name}.{method}", path, module)
-            for method, callee in info.methods.items()
-            if not method.startswith("__") or method in ("__call__",)
-        }
-        for method, inherited in _inherited_methods(analysis, info, exported).items():
-            methods.setdefault(method, inherited)
-        if info.is_module and "__call__" in methods:
-            # calling the instance runs its own `__call__` (a base class's that wraps `forward` in
-            # `torch.no_grad()`, say), not nn.Module's: that is what a call of it does
-            methods["forward"] = methods["__call__"]
-        applied = analysis.autograd_applies.get(name)
-        if applied is not None:  # a custom autograd.Function: `F.apply(...)` as its backward decides
-            methods["apply"] = ExternalFunction(
-                f"{module}.{name}.apply", path, info.node.lineno, applied.params,
-                export_flow(applied.returns, path, f"{name}.backward"))
-        frozen = tuple(class_frozen_attributes(analysis.frozen_labels, name))
-        watches = tuple(replace(effect, written=export_flow(effect.written, path, f"{name} forward hook"))
-                        for effect in analysis.watch_effects(info))
-        init = info.methods.get("__init__")
-        # a plain object whose `__call__` computes from its arguments (a metric, a loss object not
-        # derived from nn.Module): calling an instance runs that `__call__`, as for a loss module
-        callable_object = not info.is_module and "__call__" in methods and not (
-            info.params or info.modules - info.passed_modules)
-        exported[name] = ExternalClass(
-            f"{module}.{name}", path, info.node.lineno, info.is_module, info.is_loss or callable_object,
-            bool(info.params or info.modules), methods, frozen, watches,
-            tuple(init.params[1:]) if init is not None and watches else (),
-        )
-    exported.update(_export_instances(analysis, module, path, exported))
+    for name in export_names(analysis):
+        definition = export_one(analysis, module, name, exported)
+        if definition is not None:
+            exported[name] = definition
     return exported
+
+
+def export_names(analysis) -> dict:
+    """name -> "function", "class" or "instance": the top-level names `export_one` may export
+    (an "instance" only where its value turns out to be a model, loss or callable), in the
+    order they are exported."""
+    names = {name: "function" for name in analysis.functions}
+    names.update((name, "class") for name in analysis.classes)
+    for name in single_assignments(analysis.tree):
+        names.setdefault(name, "instance")
+    return names
+
+
+def export_one(analysis, module: str, name: str, exported) -> object | None:
+    """The export of the top-level `name` (see `export_names`); `exported` gives the file's
+    other exports (a base class of the same file, an instance's class)."""
+    path = analysis.source.path
+    callee = analysis.functions.get(name)
+    if callee is not None:
+        return _export_function(analysis, callee, f"{module}.{name}", path, module)
+    info = analysis.classes.get(name)
+    if info is not None:
+        return _export_class(analysis, module, name, info, exported)
+    assigned = single_assignments(analysis.tree).get(name)
+    if assigned is None:
+        return None
+    line, value = assigned
+    found = _instance_of(analysis, value, exported, analysis.module_env.get(name))
+    if found is None:
+        return None
+    kind, of, target = found
+    return ExternalInstance(f"{module}.{name}", path, line, kind, of, target)
+
+
+def _export_class(analysis, module: str, name: str, info, exported) -> "ExternalClass":
+    path = analysis.source.path
+    methods = {
+        method: _export_function(analysis, callee, f"{module}.{name}.{method}", path, module)
+        for method, callee in info.methods.items()
+        if not method.startswith("__") or method in ("__call__",)
+    }
+    for method, inherited in _inherited_methods(analysis, info, exported).items():
+        methods.setdefault(method, inherited)
+    if info.is_module and "__call__" in methods:
+        # calling the instance runs its own `__call__` (a base class's that wraps `forward` in
+        # `torch.no_grad()`, say), not nn.Module's: that is what a call of it does
+        methods["forward"] = methods["__call__"]
+    applied = analysis.autograd_applies.get(name)
+    if applied is not None:  # a custom autograd.Function: `F.apply(...)` as its backward decides
+        methods["apply"] = ExternalFunction(
+            f"{module}.{name}.apply", path, info.node.lineno, applied.params,
+            export_flow(applied.returns, path, f"{name}.backward"))
+    for callee in info.methods.values():  # what its own methods freeze (`__init__` too)
+        analysis.summary(callee)
+    frozen = tuple(class_frozen_attributes(analysis.frozen_labels, name))
+    watches = tuple(replace(effect, written=export_flow(effect.written, path, f"{name} forward hook"))
+                    for effect in analysis.watch_effects(info))
+    init = info.methods.get("__init__")
+    # a plain object whose `__call__` computes from its arguments (a metric, a loss object not
+    # derived from nn.Module): calling an instance runs that `__call__`, as for a loss module
+    callable_object = not info.is_module and "__call__" in methods and not (
+        info.params or info.modules - info.passed_modules)
+    return ExternalClass(
+        f"{module}.{name}", path, info.node.lineno, info.is_module, info.is_loss or callable_object,
+        bool(info.params or info.modules), methods, frozen, watches,
+        tuple(init.params[1:]) if init is not None and watches else (),
+    )
 
 
 def subclass_method(analysis, class_name: str, method: str, facts: tuple, module: str,
@@ -601,19 +638,6 @@ def _export_hazards(analysis, hazards: tuple, path: str) -> tuple:
 
 
 # ----- module-level instances and aliases ---------------------------------------------------
-
-
-def _export_instances(analysis, module: str, path: str, definitions: dict) -> dict:
-    """`model = Net()`, `criterion = nn.MSELoss()`, `loss_fn = my_loss` at the top of the file."""
-    instances = {}
-    for name, (line, value) in single_assignments(analysis.tree).items():
-        if name in definitions:
-            continue
-        found = _instance_of(analysis, value, definitions, analysis.module_env.get(name))
-        if found is not None:
-            kind, of, target = found
-            instances[name] = ExternalInstance(f"{module}.{name}", path, line, kind, of, target)
-    return instances
 
 
 def single_assignments(tree: ast.Module) -> dict:

@@ -269,12 +269,16 @@ class FileAnalysis:
         analysis._collect_definitions(tree)
         analysis._prescan()
         analysis._run_module_scope()
-        if not eager:
-            return analysis
-        for callee in analysis._all_function_callees():
-            if analysis._needs_eager_analysis(callee):
-                analysis.summary(callee)
+        if eager:
+            analysis.complete()
         return analysis
+
+    def complete(self) -> None:
+        """Analyse the functions that may hold a finding of this file (`_needs_eager_analysis`),
+        those an analysis built with `eager=False` did not analyse yet."""
+        for callee in self._all_function_callees():
+            if self._needs_eager_analysis(callee):
+                self.summary(callee)
 
     def _needs_eager_analysis(self, callee: Callee) -> bool:
         """In a file that trains nothing, only losses and code creating leaves can hold a finding;

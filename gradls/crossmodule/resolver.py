@@ -46,6 +46,7 @@ from ..analysis.external import (
 )
 from ..analysis.source import SourceFile
 from ..analysis.walk import cached_walk, guarded_definitions
+from .exports import Exports
 from .library import infer_result, is_library_top, jedi_project, module_found
 
 SKIP_TOP = frozenset({
@@ -80,9 +81,11 @@ class ProjectResolver:
         self._project = None                   # jedi.Project, created on first need
         self._hashes: dict[str, tuple[tuple[int, int], str]] = {}   # path -> ((mtime, size), hash)
         self._texts: dict[str, str] = {}       # path -> text of the hashed version
-        self._by_qualified: dict[str, dict] = {}         # exported qualified name -> {file: definition}
+        self._by_qualified: dict[str, dict] = {}         # exported qualified name -> {file: its name there}
         self._indexed: dict[str, set[str]] = {}          # file -> the qualified names its exports indexed
         self._in_progress: set[str] = set()    # files being analysed (cycle guard)
+        self._exporting: set[tuple[str, str]] = set()  # (file, name) exports being analysed (cycle guard)
+        self._export_analyses: dict[str, tuple] = {}  # path -> (hash, FileAnalysis) exports are read from
         self._deps: dict[str, set[str]] = {}   # importer path -> files its findings depend on
         self._file_deps: dict[str, set[str]] = {}  # analysed file -> files its exports depend on
         self._exists: dict[tuple[str, str], bool] = {}
@@ -116,7 +119,7 @@ class ProjectResolver:
         self.deferred: set[str] | None = None  # files that were shown a root cause (the server re-checks them)
         self.stats = {"resolve": 0, "refused": 0, "jedi": 0, "direct": 0, "jedi_cached": 0, "analysed": 0,
                       "found": 0, "export_cached": 0, "library": 0, "library_cached": 0,
-                      "trainers": 0}
+                      "trainers": 0, "exported": 0}
 
     # ----- the Resolver protocol ---------------------------------------------------------
 
@@ -126,7 +129,7 @@ class ProjectResolver:
             importer = os.path.abspath(importer)
             if "." not in qualified.lstrip(".") and not qualified.startswith("."):
                 return self._resolve_bare(qualified, importer)
-            known = list(self._by_qualified.get(qualified, {}).values())
+            known = list(self._by_qualified.get(qualified, {}))  # the files exporting it
             if not qualified.startswith(".") and not self._in_project(qualified.split(".")[0], importer) \
                     and not known:
                 self.stats["refused"] += 1
@@ -136,7 +139,7 @@ class ProjectResolver:
                 # `extclass:pkg.models.Net` handed back by the engine: the name this pass
                 # exported, even where the importer could not spell the import that way (where
                 # it can, its own `pkg/models.py` decides: two folders may each have a utils.py)
-                definition = self._indexed_definition(qualified, str(self.root / known[0].path))
+                definition = self._indexed_definition(qualified, known[0])
                 if definition is not None:
                     self._note_dep(importer, str(self.root / definition.path))
             return definition
@@ -144,8 +147,9 @@ class ProjectResolver:
     def _indexed_definition(self, qualified: str, path: str):
         """The definition `path` exports as `qualified` in its current version (re-analysed
         if the file changed since it was indexed), or None where it no longer does."""
-        self._exports_of(path)
-        return self._by_qualified.get(qualified, {}).get(path)
+        exports = self._exports_of(path)
+        name = self._by_qualified.get(qualified, {}).get(path)
+        return exports.get(name) if name is not None else None
 
     def library_kind(self, qualified: str, importer: str) -> str | None:
         """What calling `qualified`, a name of an installed library (not of this project), returns:
@@ -908,7 +912,8 @@ class ProjectResolver:
         found = exports.get(symbol)
         if found is not None and found.line == line:
             return found
-        for definition in exports.values():  # a method: `Class.method`
+        for name in exports.classes_around(line):  # a method: `Class.method`
+            definition = exports.get(name)
             if isinstance(definition, ExternalClass):
                 method = definition.methods.get(symbol)
                 if method is not None and method.line == line:
@@ -924,40 +929,88 @@ class ProjectResolver:
         if stored is not None:
             self.stats["export_cached"] += 1
             exports, deps = stored
+            if isinstance(exports, Exports):
+                exports.compute = self._export_computer(path, digest)
             self._index(path, exports)
-            self._file_deps[path] = set(deps)
+            self._file_deps[path] = self._deps.setdefault(path, set(deps))
             return exports
         if path in self._in_progress:
             return {}  # an import cycle: the inner file sees this one as unknown
         self._in_progress.add(path)
         try:
-            exports = self._analyse(path)
+            exports = self._analyse(path, digest)
         finally:
             self._in_progress.discard(path)
         self._index(path, exports)
-        deps = set(self._deps.get(path, set())) - {path}
-        self._file_deps[path] = deps
-        self.store.set_exports(digest, path, exports, {d: self.file_hash(d) for d in deps})
+        # the same set the file's analysis notes into: it grows as more of its exports are analysed
+        self._file_deps[path] = self._deps.setdefault(path, set())
+        self._store_exports(path, digest, exports)
         return exports
 
-    def _analyse(self, path: str) -> dict:
-        from ..analysis.external import export_definitions
+    def _store_exports(self, path: str, digest: str, exports) -> None:
+        deps = self._file_deps.get(path, set()) - {path}
+        self.store.set_exports(digest, path, exports, {d: self.file_hash(d) for d in deps})
 
-        analysis = self._analysis_of(path)
+    def _analyse(self, path: str, digest: str) -> dict:
+        """The names of `path` other files may import, each analysed when first asked for."""
+        from ..analysis.external import export_names
+
+        analysis = self._export_analysis(path, digest)
         if analysis is None:
             return {}
         self.stats["analysed"] += 1
+        spans = {name: (info.node.lineno, info.node.end_lineno or info.node.lineno)
+                 for name, info in analysis.classes.items()}
+        return Exports(self.module_name(path), export_names(analysis), spans,
+                       self._export_computer(path, digest))
+
+    def _export_computer(self, path: str, digest: str):
+        """`compute(name, exports)` for the `Exports` of the version `digest` of `path`."""
+        def compute(name: str, exports: Exports):
+            with self._lock:
+                return self._export_one(path, digest, name, exports)
+        return compute
+
+    def _export_one(self, path: str, digest: str, name: str, exports: Exports):
+        from ..analysis.external import export_one
+
+        key = (path, name)
+        if self.file_hash(path) != digest or key in self._exporting:
+            return None  # an older version's, or asked again while it is analysed (a cycle)
+        analysis = self._export_analysis(path, digest)
+        if analysis is None:
+            return None
+        self._exporting.add(key)
         try:
-            exports = export_definitions(analysis, self.module_name(path))
+            found = export_one(analysis, exports.module, name, exports)
         except RecursionError:
-            return {}
+            found = None
         except Exception:  # noqa: BLE001 - another file's analysis must not cost this file's findings
             if os.environ.get("GRADLS_STRICT"):
                 raise
-            return {}
-        analysis.release_setup_world()  # what the export needed of it is in the exports
+            found = None
+        finally:
+            self._exporting.discard(key)
+        self.stats["exported"] += 1
+        self._store_exports(path, digest, exports)  # its dependencies may have grown
+        return found
+
+    def _export_analysis(self, path: str, digest: str):
+        """The analysis of `path` (version `digest`) its exports are read from: functions are
+        analysed as an importer asks for them. The last few are kept (and handed to the file's
+        own check); another is built again when asked."""
+        known = self._export_analyses.get(path)
+        if known is not None and known[0] == digest:
+            return known[1]
+        analysis = self._analysis_of(path, eager=False, reuse_checked=True)
+        if analysis is None:
+            return None
+        if len(self._export_analyses) >= SHARED_ANALYSES:
+            _, dropped = self._export_analyses.pop(next(iter(self._export_analyses)))
+            dropped.release_setup_world()
+        self._export_analyses[path] = (digest, analysis)
         self._hand_over(path, analysis)
-        return exports
+        return analysis
 
     def _hand_over(self, path: str, analysis) -> None:
         if self.share_analyses:
@@ -1027,14 +1080,16 @@ class ProjectResolver:
         for it, once per version and set of submodules."""
         return self.subclass_method(definition, method, (), built)
 
-    def _analysis_of(self, path: str, eager: bool = True):
+    def _analysis_of(self, path: str, eager: bool = True, reuse_checked: bool | None = None):
         """The analysis of `path`'s current text (None on a syntax error or a failure);
-        `eager=False`: its functions analysed only when asked for."""
+        `eager=False`: its functions analysed only when asked for. `reuse_checked` (by default,
+        where eager): the analysis the file's own check built of that text, if kept."""
         from ..analysis.program import FileAnalysis
 
         text = self._text(path)
         checked = self._checked_analyses.pop(path, None)
-        if eager and checked is not None and checked[0] == text and checked[1].source.path == self.display(path):
+        if (eager if reuse_checked is None else reuse_checked) and checked is not None and checked[0] == text \
+                and checked[1].source.path == self.display(path):
             return checked[1]
         tree = self._tree(path, self.file_hash(path), text) if text is not None else None
         if tree is None:
@@ -1056,12 +1111,10 @@ class ProjectResolver:
             owners.pop(path, None)
             if not owners:
                 self._by_qualified.pop(qualified, None)
-        names = set()
-        for definition in exports.values():
-            if isinstance(definition, (ExternalClass, ExternalFunction)):
-                self._by_qualified.setdefault(definition.qualified, {})[path] = definition
-                names.add(definition.qualified)
-        self._indexed[path] = names
+        names = exports.qualified_names() if isinstance(exports, Exports) else {}
+        for qualified, name in names.items():
+            self._by_qualified.setdefault(qualified, {})[path] = name
+        self._indexed[path] = set(names)
 
     def display(self, path: str) -> str:
         """`path` as findings name it: relative to the project root."""
