@@ -550,8 +550,7 @@ class FileAnalysis:
         node = call.args[position] if position < len(call.args) else \
             next((k.value for k in call.keywords if k.arg == params[position]), None)
         if isinstance(node, ast.Name):
-            bindings = self._top_level_bindings().get(node.id, [])
-            node = bindings[0] if len(bindings) == 1 else None
+            node = self._bound_once(node.id, node)
         if not (isinstance(node, ast.Call) and (self.imports.qualify(node.func) or "").startswith(N.OPTIMIZER_PREFIXES)
                 and node.args and isinstance(node.args[0], ast.Call)
                 and isinstance(node.args[0].func, ast.Attribute) and node.args[0].func.attr == "parameters"):
@@ -564,11 +563,10 @@ class FileAnalysis:
         return attributes[0] if len(attributes) == 1 else None
 
     def _local_module_class_of(self, node: ast.AST | None) -> str | None:
-        """The local nn.Module class `node` is an object of: `Net()`, or a name bound once at top
-        level to `Net()`."""
+        """The local nn.Module class `node` is an object of: `Net()`, or a name bound once to
+        `Net()` (`_bound_once`)."""
         if isinstance(node, ast.Name):
-            bindings = self._top_level_bindings().get(node.id, [])
-            node = bindings[0] if len(bindings) == 1 else None
+            node = self._bound_once(node.id, node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             info = self.classes.get(node.func.id)
             if info is not None and info.is_module and not info.is_loss:
@@ -578,17 +576,37 @@ class FileAnalysis:
     def _top_level_bindings(self) -> dict:
         bindings = getattr(self, "_bindings", None)
         if bindings is None:
-            bindings = {}
-            for node in statements(self.tree.body, into_definitions=False):
-                targets = node.targets if isinstance(node, ast.Assign) else \
-                    [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For)) else []
-                for target in targets:
-                    for name in cached_walk(target):
-                        if isinstance(name, ast.Name):
-                            bindings.setdefault(name.id, []).append(
-                                node.value if isinstance(node, ast.Assign) and target is name else None)
-            self._bindings = bindings
+            bindings = self._bindings = _bindings_of(self.tree.body)
         return bindings
+
+    def _bound_once(self, name: str, at: ast.AST):
+        """The value `name` read at `at` is bound to once: in the function holding `at` (a
+        `main()` that builds the objects it hands on), or at top level where that function
+        neither binds it nor takes it as a parameter; None where it is bound more than once."""
+        function = self._function_around(at)
+        if function is not None:
+            known = self.__dict__.setdefault("_function_bindings", {})
+            bindings = known.get(id(function))
+            if bindings is None:
+                bindings = known[id(function)] = _bindings_of(function.body)
+            params = {a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)}
+            if name in bindings or name in params:
+                found = bindings.get(name, [])
+                return found[0] if len(found) == 1 and name not in params else None
+        found = self._top_level_bindings().get(name, [])
+        return found[0] if len(found) == 1 else None
+
+    def _function_around(self, node: ast.AST):
+        """The innermost function definition whose lines hold `node`, or None at top level."""
+        line = getattr(node, "lineno", None)
+        if line is None:
+            return None
+        functions = self.__dict__.get("_function_spans")
+        if functions is None:
+            functions = self._function_spans = [
+                f for f in cached_walk(self.tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        inside = [f for f in functions if f.lineno <= line <= (f.end_lineno or f.lineno)]
+        return max(inside, key=lambda f: f.lineno, default=None)
 
     def _class_info(self, node: ast.ClassDef) -> ClassInfo:
         base_names = [self.imports.qualify(b) or N.dotted_text(b) or "" for b in node.bases]
@@ -1683,6 +1701,21 @@ def _bound_names(stmt: ast.AST) -> set:
         [item.optional_vars for item in stmt.items if item.optional_vars is not None] \
         if isinstance(stmt, (ast.With, ast.AsyncWith)) else []
     return {n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name)}
+
+
+def _bindings_of(body: list) -> dict:
+    """name -> the values the statements of `body` (not inside its definitions) assign it (None
+    for a binding that is no plain `name = value`)."""
+    bindings: dict = {}
+    for node in statements(body, into_definitions=False):
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For)) else []
+        for target in targets:
+            for name in cached_walk(target):
+                if isinstance(name, ast.Name):
+                    bindings.setdefault(name.id, []).append(
+                        node.value if isinstance(node, ast.Assign) and target is name else None)
+    return bindings
 
 
 def _top_level_bindings(tree: ast.Module) -> dict:
