@@ -1564,7 +1564,7 @@ def _train_with_passed_modules(program, callee, arg_flows: dict[str, Flow], cons
     and the literals the call passes or leaves at their defaults (`train=False`)."""
     # with literals the call decides (`learn=False` left at its default), a torch layer will do:
     # which way the function's tests go is what this run shows
-    known = _module_object if constants else _known_module
+    known = _module_object
     bound = {name: flow for name, flow in arg_flows.items()
              if known(flow) or OPTIMIZER_TAG in flow.tags or _known_plain_object(flow)}
     if not any(known(flow) for flow in bound.values()):

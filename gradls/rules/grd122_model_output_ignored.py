@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 
+from ..analysis.cuts import checked_scopes
 from ..analysis.values import MODULE
 from .base import Rule, RuleContext
 from ..analysis.walk import cached_walk
@@ -57,7 +58,7 @@ No automatic fix: which value the body meant to read is the user's to say.
         if not unused:
             return
         reported: set = set()
-        for scope in analysis.scopes:
+        for scope in checked_scopes(analysis):  # a training function run with the model a call passes it
             trained = [s for s in scope.sinks if s.kind == "backward"]
             if not trained:
                 continue
@@ -87,7 +88,7 @@ No automatic fix: which value the body meant to read is the user's to say.
         reads, bound there to a model's output, leaves the model without gradient from the only
         loss that backward sees."""
         analysis = ctx.analysis
-        for scope in analysis.scopes:
+        for scope in checked_scopes(analysis):  # a training function run with the model a call passes it
             node = scope.node
             if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.name not in analysis.functions:
                 continue
