@@ -429,33 +429,29 @@ def class_frozen_attributes(frozen_labels, class_name: str) -> list[str]:
     return sorted(label[len(prefix):] for label in frozen_labels if label.startswith(prefix))
 
 
-def export_definitions(analysis, module: str) -> dict:
-    """Everything the file of `analysis` defines at top level, as other files will see it.
-
-    `module` is the dotted module name (`pkg.losses`); keys are the top-level names.
-    """
-    exported: dict = {}
-    for name in export_names(analysis):
-        definition = export_one(analysis, module, name, exported)
-        if definition is not None:
-            exported[name] = definition
-    return exported
-
-
 def export_names(analysis) -> dict:
     """name -> "function", "class" or "instance": the top-level names `export_one` may export
     (an "instance" only where its value turns out to be a model, loss or callable), in the
     order they are exported."""
     names = {name: "function" for name in analysis.functions}
     names.update((name, "class") for name in analysis.classes)
-    for name in single_assignments(analysis.tree):
+    for name in _top_level_assignments(analysis):
         names.setdefault(name, "instance")
     return names
 
 
+def _top_level_assignments(analysis) -> dict:
+    """`single_assignments` of the file, read once per analysis."""
+    known = analysis.__dict__.get("_single_assignments")
+    if known is None:
+        known = analysis.__dict__["_single_assignments"] = single_assignments(analysis.tree)
+    return known
+
+
 def export_one(analysis, module: str, name: str, exported) -> object | None:
-    """The export of the top-level `name` (see `export_names`); `exported` gives the file's
-    other exports (a base class of the same file, an instance's class)."""
+    """The export of the top-level `name` (see `export_names`) as other files will see it, or
+    None; `module` is the dotted module name (`pkg.losses`), `exported` the file's other exports
+    (a base class of the same file, an instance's class), analysed as they are read."""
     path = analysis.source.path
     callee = analysis.functions.get(name)
     if callee is not None:
@@ -463,7 +459,7 @@ def export_one(analysis, module: str, name: str, exported) -> object | None:
     info = analysis.classes.get(name)
     if info is not None:
         return _export_class(analysis, module, name, info, exported)
-    assigned = single_assignments(analysis.tree).get(name)
+    assigned = _top_level_assignments(analysis).get(name)
     if assigned is None:
         return None
     line, value = assigned

@@ -119,7 +119,7 @@ class Hazard:
     """An in-place change of a saved tensor in another file (`breaks_backward`), as the functions
     calling into it export it: reported in that file when a training script backpropagates
     through the call (`SetupRootCause`)."""
-    path: str       # root-relative, as `export_definitions` names the file
+    path: str       # root-relative, as `export_one` names the file
     span: tuple     # (line, column, end line, end column), 1-based columns
     target: str     # the tensor expression changed: `laterals[i - 1]`
     method: str     # `+=`, `mul_`

@@ -14,8 +14,8 @@ top level) or ExternalMember (`models.model.parameters`):
    (`from .losses import *`, `from .core import dice as dice`) and aliases to the `def`
    or `class`. A bare name used in a file with star imports is looked up through those;
 3. the defining file is analysed once (`FileAnalysis.build` with this same resolver, so
-   chains of files work; cycles are cut) and `export_definitions` turns it into what the
-   importer consumes.
+   chains of files work; cycles are cut) and `export_one` turns each name an importer asks
+   for into what the importer consumes (`Exports`: the others are never analysed).
 
 Caches: the definitions of a file are kept per (content hash, symbol), in memory and on disk
 (`.gradls_cache/crossmodule-*.pickle`, keyed by gradls' version and code fingerprint and
@@ -42,7 +42,7 @@ from pathlib import Path
 
 from ..analysis.external import (
     SetupRootCause, setup_root_causes,
-    ExternalClass, ExternalFunction, ExternalInstance, ExternalMember, export_definitions, single_assignments,
+    ExternalClass, ExternalFunction, ExternalInstance, ExternalMember, single_assignments,
 )
 from ..analysis.source import SourceFile
 from ..analysis.walk import cached_walk, guarded_definitions
@@ -932,7 +932,8 @@ class ProjectResolver:
             if isinstance(exports, Exports):
                 exports.compute = self._export_computer(path, digest)
             self._index(path, exports)
-            self._file_deps[path] = self._deps.setdefault(path, set(deps))
+            live = self._file_deps[path] = self._deps.setdefault(path, set())
+            live.update(deps)
             return exports
         if path in self._in_progress:
             return {}  # an import cycle: the inner file sees this one as unknown
