@@ -1429,7 +1429,9 @@ def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | No
         if "loss" in base or "criterion" in base or base in ("crit", "objective", "loss_fn"):
             return args.with_tags(SCALAR_TAG)
         origin = Origin(text, kind, call)
-        result = Flow(args.live | {origin}, args.cuts, frozenset())
+        # the parameter itself too: a caller passing a module puts it in its place (its output
+        # carries that module's gradient), whatever the parameter is called
+        result = Flow(args.live | {origin} | origins, args.cuts, frozenset())
         _run_given_hooks(interp, call, result)
         return result
     return _args_flow(interp, call)
