@@ -1561,15 +1561,13 @@ def _freeze_passed_arguments(program, callee, call: ast.Call, bound: bool) -> No
 
 
 def _train_with_passed_modules(program, callee, arg_flows: dict[str, Flow], constants: dict, call: ast.Call) -> None:
-    """`run_epoch(model, loader, optimizer)` with `model` an object of a known module class:
-    the function's backward calls are checked once more with that object (and the optimizer),
-    and the literals the call passes or leaves at their defaults (`train=False`)."""
-    # with literals the call decides (`learn=False` left at its default), a torch layer will do:
-    # which way the function's tests go is what this run shows
-    known = _module_object
+    """`run_epoch(model, loader, optimizer)` with `model` a module object (of a project class or
+    a torch layer): the function's backward calls are checked once more with that object bound
+    (and the optimizer), whatever its parameters are called, and with the literals the call
+    passes or leaves at their defaults (`train=False`)."""
     bound = {name: flow for name, flow in arg_flows.items()
-             if known(flow) or OPTIMIZER_TAG in flow.tags or _known_plain_object(flow)}
-    if not any(known(flow) for flow in bound.values()):
+             if _module_object(flow) or OPTIMIZER_TAG in flow.tags or _known_plain_object(flow)}
+    if not any(_module_object(flow) for flow in bound.values()):
         return
     record = program.records.get(callee.node)
     if record is None and constants:  # only its specialized summary ran: does it backpropagate at all?
@@ -1595,12 +1593,6 @@ def _known_plain_object(flow: Flow) -> bool:
 def _module_object(flow: Flow) -> bool:
     """A module object: a torch layer or an object of a module class."""
     return bool(flow.live) and all(o.kind == MODULE for o in flow.live)
-
-
-def _known_module(flow: Flow) -> bool:
-    """An object of a module class whose definition is known (this file's or another's)."""
-    return bool(flow.live) and all(o.kind == MODULE for o in flow.live) and any(
-        t.startswith(("class:", "extclass:")) for t in flow.tags)
 
 
 def _literal_arguments(interp, call: ast.Call, callee, bound: bool) -> dict:
