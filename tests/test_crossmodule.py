@@ -727,3 +727,40 @@ def test_exports_are_analysed_when_asked_for_and_the_store_keeps_what_was_asked(
     cut = second.resolve("helpers.cut", str(project / "user.py"))
     assert isinstance(cut, ExternalFunction) and cut.returns.cuts  # analysed now, from the stored names
     assert second.stats["exported"] == 1
+
+
+LAZY_CLASS_PROJECT = {
+    "nets.py": (
+        "import torch\nimport torch.nn as nn\n\n\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.body = nn.Linear(4, 4)\n"
+        "        self.head = nn.Linear(4, 1)\n        self.body.requires_grad_(False)\n\n"
+        "    def forward(self, x):\n        return self.head(self.body(x))\n\n"
+        "    def embed(self, x):\n        return self.body(x).detach()\n"),
+    "train.py": "from nets import Net\n",
+}
+
+
+def test_a_class_method_is_analysed_when_asked_for_and_the_store_keeps_what_was_asked(tmp_path):
+    """An exported class summarises a method when an importer reads it (`forward`, not
+    `embed`), and what its methods freeze when that is read; a later run reading the store
+    answers what was read and computes the rest when asked."""
+    from gradls.analysis.external import ExternalClass
+    from gradls.crossmodule import resolver_for
+
+    project, cache = tmp_path / "p", tmp_path / "cache"
+    project.mkdir()
+    _write(project, LAZY_CLASS_PROJECT)
+    importer = str(project / "train.py")
+    first = resolver_for(project, cache)
+    net = first.resolve("nets.Net", importer)
+    assert isinstance(net, ExternalClass) and set(net.methods.names) == {"forward", "embed"}
+    assert first.stats["members"] == 0  # nothing summarised yet
+    assert not net.methods["forward"].returns.cuts
+    assert first.stats["members"] == 1 and not net.complete()
+    first.store.save()
+    second = resolver_for(project, cache)
+    stored = second.resolve("nets.Net", importer)
+    assert stored.methods["forward"] == net.methods["forward"] and second.stats["members"] == 0
+    assert stored.methods["embed"].returns.cuts  # computed now, on the file's analysis
+    assert stored.frozen == ("body",) and second.stats["members"] == 1

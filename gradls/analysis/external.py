@@ -18,9 +18,12 @@ however many files import the defining one.
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Protocol
 
+from .lazy import Deferred, LazyMapping
 from .values import Break, Cut, Flow, Origin
 from .walk import cached_walk
 
@@ -60,12 +63,39 @@ class ExternalClass:
     is_module: bool
     is_loss: bool
     has_parameters: bool
-    methods: dict = field(default_factory=dict)  # name -> ExternalFunction
-    frozen: tuple = ()  # attributes its own methods freeze (`self.backbone.requires_grad_(False)`)
+    # name -> ExternalFunction: a `LazyMapping` where exported (each method summarised when read)
+    methods: Mapping = field(default_factory=dict)
+    # the attributes its own methods freeze (`self.backbone.requires_grad_(False)`): a tuple, or
+    # a `Deferred` one (all its methods summarised when first read)
+    freezes: Deferred | tuple = ()
     # a plain class watching the model given to it with forward hooks: its `HookEffect`s, and the
     # parameters of its `__init__` (to find the model a construction passes)
     watches: tuple = ()
     init_params: tuple = ()
+
+    @property
+    def frozen(self) -> tuple:
+        return self.freezes.value() if isinstance(self.freezes, Deferred) else self.freezes
+
+    def complete(self) -> bool:
+        """Is everything it says computed (nothing lost when pickled)?"""
+        return (not isinstance(self.methods, LazyMapping) or self.methods.complete()) \
+            and (not isinstance(self.freezes, Deferred) or self.freezes.known)
+
+    def attach(self, members: "ClassMembers") -> None:
+        """Compute what it does not know yet with `members` (after loading it from the store)."""
+        class_name = self.qualified.rsplit(".", 1)[-1]
+        if isinstance(self.methods, LazyMapping):
+            self.methods.compute = partial(members.method, class_name)
+        if isinstance(self.freezes, Deferred):
+            self.freezes.compute = partial(members.frozen, class_name)
+
+
+class ClassMembers(Protocol):
+    """Computes the parts of a file's exported classes an importer reads (the resolver, holding
+    the file's analysis): one method, or the attributes the class's own methods freeze."""
+    def method(self, class_name: str, method: str) -> "ExternalFunction | None": ...
+    def frozen(self, class_name: str) -> tuple: ...
 
 
 @dataclass(frozen=True)
@@ -448,17 +478,18 @@ def _top_level_assignments(analysis) -> dict:
     return known
 
 
-def export_one(analysis, module: str, name: str, exported) -> object | None:
+def export_one(analysis, module: str, name: str, exported, members: ClassMembers) -> object | None:
     """The export of the top-level `name` (see `export_names`) as other files will see it, or
     None; `module` is the dotted module name (`pkg.losses`), `exported` the file's other exports
-    (a base class of the same file, an instance's class), analysed as they are read."""
+    (a base class of the same file, an instance's class), analysed as they are read; a class's
+    methods and frozen attributes are computed by `members` as they are read."""
     path = analysis.source.path
     callee = analysis.functions.get(name)
     if callee is not None:
         return _export_function(analysis, callee, f"{module}.{name}", path, module)
     info = analysis.classes.get(name)
     if info is not None:
-        return _export_class(analysis, module, name, info, exported)
+        return _export_class(analysis, module, name, info, exported, members)
     assigned = _top_level_assignments(analysis).get(name)
     if assigned is None:
         return None
@@ -470,39 +501,69 @@ def export_one(analysis, module: str, name: str, exported) -> object | None:
     return ExternalInstance(f"{module}.{name}", path, line, kind, of, target)
 
 
-def _export_class(analysis, module: str, name: str, info, exported) -> "ExternalClass":
-    path = analysis.source.path
-    methods = {
-        method: _export_function(analysis, callee, f"{module}.{name}.{method}", path, module)
-        for method, callee in info.methods.items()
-        if not method.startswith("__") or method in ("__call__",)
-    }
-    for method, inherited in _inherited_methods(analysis, info, exported).items():
-        methods.setdefault(method, inherited)
-    if info.is_module and "__call__" in methods:
-        # calling the instance runs its own `__call__` (a base class's that wraps `forward` in
-        # `torch.no_grad()`, say), not nn.Module's: that is what a call of it does
-        methods["forward"] = methods["__call__"]
-    applied = analysis.autograd_applies.get(name)
-    if applied is not None:  # a custom autograd.Function: `F.apply(...)` as its backward decides
-        methods["apply"] = ExternalFunction(
-            f"{module}.{name}.apply", path, info.node.lineno, applied.params,
-            export_flow(applied.returns, path, f"{name}.backward"))
-    for callee in info.methods.values():  # what its own methods freeze (`__init__` too)
-        analysis.summary(callee)
-    frozen = tuple(class_frozen_attributes(analysis.frozen_labels, name))
-    watches = tuple(replace(effect, written=export_flow(effect.written, path, f"{name} forward hook"))
+def _export_class(analysis, module: str, name: str, info, exported, members: ClassMembers) -> ExternalClass:
+    names = _exported_method_names(analysis, name, info, exported)
+    watches = tuple(replace(effect, written=export_flow(effect.written, analysis.source.path, f"{name} forward hook"))
                     for effect in analysis.watch_effects(info))
     init = info.methods.get("__init__")
     # a plain object whose `__call__` computes from its arguments (a metric, a loss object not
     # derived from nn.Module): calling an instance runs that `__call__`, as for a loss module
-    callable_object = not info.is_module and "__call__" in methods and not (
+    callable_object = not info.is_module and "__call__" in names and not (
         info.params or info.modules - info.passed_modules)
     return ExternalClass(
-        f"{module}.{name}", path, info.node.lineno, info.is_module, info.is_loss or callable_object,
-        bool(info.params or info.modules), methods, frozen, watches,
-        tuple(init.params[1:]) if init is not None and watches else (),
+        f"{module}.{name}", analysis.source.path, info.node.lineno, info.is_module, info.is_loss or callable_object,
+        bool(info.params or info.modules),
+        LazyMapping(names, partial(members.method, name)), Deferred(partial(members.frozen, name)),
+        watches, tuple(init.params[1:]) if init is not None and watches else (),
     )
+
+
+def _own_methods(info) -> dict:
+    return {method: callee for method, callee in info.methods.items()
+            if not method.startswith("__") or method == "__call__"}
+
+
+def _exported_method_names(analysis, name: str, info, exported) -> list[str]:
+    """The methods an object of this file's class `name` has, as `export_member` exports them."""
+    names = dict.fromkeys(_own_methods(info))
+    names.update(dict.fromkeys(_inherited_methods(analysis, info, exported)))
+    if info.is_module and "__call__" in names:
+        names["forward"] = None
+    if name in analysis.autograd_applies:
+        names["apply"] = None
+    return list(names)
+
+
+def export_member(analysis, module: str, class_name: str, method: str, exported) -> ExternalFunction | None:
+    """The method `method` of this file's class `class_name` as an object of it has it (its
+    own, or its bases'), for other files; None where it has none."""
+    info = analysis.classes.get(class_name)
+    if info is None:
+        return None
+    path = analysis.source.path
+    applied = analysis.autograd_applies.get(class_name)
+    if method == "apply" and applied is not None:  # a custom autograd.Function: as its backward decides
+        return ExternalFunction(f"{module}.{class_name}.apply", path, info.node.lineno, applied.params,
+                                export_flow(applied.returns, path, f"{class_name}.backward"))
+    if method == "forward" and info.is_module:
+        # calling the instance runs its own `__call__` (a base class's that wraps `forward` in
+        # `torch.no_grad()`, say), not nn.Module's: that is what a call of it does
+        called = export_member(analysis, module, class_name, "__call__", exported)
+        if called is not None:
+            return called
+    own = _own_methods(info).get(method)
+    if own is not None:
+        return _export_function(analysis, own, f"{module}.{class_name}.{method}", path, module)
+    inherited = _inherited_methods(analysis, info, exported).get(method)
+    return inherited() if inherited is not None else None
+
+
+def class_freezes(analysis, class_name: str) -> tuple:
+    """The attributes this file's class `class_name` freezes in its own methods (`__init__` too)."""
+    info = analysis.classes.get(class_name)
+    for callee in info.methods.values() if info is not None else ():
+        analysis.summary(callee)
+    return tuple(class_frozen_attributes(analysis.frozen_labels, class_name))
 
 
 def subclass_method(analysis, class_name: str, method: str, facts: tuple, module: str,
@@ -526,8 +587,9 @@ def export_method(analysis, callee, class_name: str, module: str) -> ExternalFun
 
 
 def _inherited_methods(analysis, info, exported: dict) -> dict:
-    """Methods a class gets from its bases (this file's classes exported before it, or another
-    file's), nearest base first."""
+    """method -> a function giving the method a class gets from its bases (this file's classes
+    exported before it, or another file's), nearest base first; the bases' methods are not
+    computed until one is called for."""
     found: dict = {}
     for base in info.node.bases:
         name = base.id if isinstance(base, ast.Name) else None
@@ -540,13 +602,25 @@ def _inherited_methods(analysis, info, exported: dict) -> dict:
             definition = analysis.external(qualified)
         if not isinstance(definition, ExternalClass):
             continue
-        overridden = elsewhere and any(m in info.methods for m in definition.methods if not m.startswith("__"))
-        for method, function in definition.methods.items():
-            if overridden and method in CALLED_METHODS and method not in found:
-                # what calling the object runs, with this class's own methods for `self.<method>`
-                function = analysis.inherited_elsewhere(info, method) or function
-            found.setdefault(method, function)
+        names = method_names(definition.methods)
+        overridden = elsewhere and any(m in info.methods for m in names if not m.startswith("__"))
+        for method in names:
+            found.setdefault(method, partial(_base_method, analysis, info, definition, method,
+                                             overridden and method in CALLED_METHODS))
     return found
+
+
+def method_names(methods: Mapping) -> list[str]:
+    """The names of an `ExternalClass`'s `methods`, without summarising them."""
+    return list(methods.names) if isinstance(methods, LazyMapping) else list(methods)
+
+
+def _base_method(analysis, info, definition: ExternalClass, method: str, with_own_methods: bool):
+    function = definition.methods.get(method)
+    if with_own_methods:
+        # what calling the object runs, with this class's own methods for `self.<method>`
+        function = analysis.inherited_elsewhere(info, method) or function
+    return function
 
 
 CALLED_METHODS = ("forward", "__call__")

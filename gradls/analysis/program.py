@@ -402,10 +402,10 @@ class FileAnalysis:
         module_name = getattr(self.resolver, "module_name", None)
         if module_name is None:
             return ()
-        from .external import export_method  # noqa: PLC0415 - external imports this module
+        from .external import export_method, method_names  # noqa: PLC0415 - external imports this module
 
         found = []
-        for method in sorted(base.methods):
+        for method in sorted(method_names(base.methods)):
             if method == running or method.startswith("__"):
                 continue
             callee = self.method_of(subclass, method)

@@ -9,36 +9,19 @@ attaches a `compute` again when it loads it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from ..analysis.lazy import LazyMapping
 
 
-class Exports(Mapping):
+class Exports(LazyMapping):
     def __init__(self, module: str, names: dict[str, str], spans: dict[str, tuple[int, int]],
                  compute=None) -> None:
+        super().__init__(names, compute)
         self.module = module
         self.names = names          # name -> "function", "class" or "instance" (`export_names`)
         self.spans = spans          # class name -> (first line, last line)
-        self.known: dict = {}       # name -> its export, or None where it exports nothing
-        self.compute = compute
 
-    def __getitem__(self, name: str):
-        if name not in self.known:
-            if name not in self.names or self.compute is None:
-                raise KeyError(name)
-            self.known[name] = self.compute(name, self)
-        found = self.known[name]
-        if found is None:
-            raise KeyError(name)
-        return found
-
-    def __iter__(self):
-        return (name for name in self.names if self.get(name) is not None)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-    def __bool__(self) -> bool:  # (without analysing every name, as `len` would)
-        return bool(self.names)
+    def _compute_one(self, name: str):
+        return self.compute(name, self)
 
     def qualified_names(self) -> dict[str, str]:
         """qualified name -> name, for the functions and classes, without analysing them."""
@@ -49,8 +32,8 @@ class Exports(Mapping):
         return [name for name, (first, last) in self.spans.items() if first <= line <= last]
 
     def __getstate__(self) -> dict:
-        return {"module": self.module, "names": self.names, "spans": self.spans, "known": dict(self.known)}
+        return {**super().__getstate__(), "module": self.module, "spans": self.spans}
 
     def __setstate__(self, state: dict) -> None:
-        self.module, self.names, self.spans, self.known = state["module"], state["names"], state["spans"], state["known"]
-        self.compute = None
+        super().__setstate__(state)
+        self.module, self.spans = state["module"], state["spans"]

@@ -119,7 +119,7 @@ class ProjectResolver:
         self.deferred: set[str] | None = None  # files that were shown a root cause (the server re-checks them)
         self.stats = {"resolve": 0, "refused": 0, "jedi": 0, "direct": 0, "jedi_cached": 0, "analysed": 0,
                       "found": 0, "export_cached": 0, "library": 0, "library_cached": 0,
-                      "trainers": 0, "exported": 0}
+                      "trainers": 0, "exported": 0, "members": 0}
 
     # ----- the Resolver protocol ---------------------------------------------------------
 
@@ -931,6 +931,7 @@ class ProjectResolver:
             exports, deps = stored
             if isinstance(exports, Exports):
                 exports.compute = self._export_computer(path, digest)
+                self._attach_members(exports)
             self._index(path, exports)
             live = self._file_deps[path] = self._deps.setdefault(path, set())
             live.update(deps)
@@ -975,26 +976,64 @@ class ProjectResolver:
     def _export_one(self, path: str, digest: str, name: str, exports: Exports):
         from ..analysis.external import export_one
 
-        key = (path, name)
-        if self.file_hash(path) != digest or key in self._exporting:
-            return None  # an older version's, or asked again while it is analysed (a cycle)
-        analysis = self._export_analysis(path, digest)
-        if analysis is None:
-            return None
-        self._exporting.add(key)
-        try:
-            found = export_one(analysis, exports.module, name, exports)
-        except RecursionError:
-            found = None
-        except Exception:  # noqa: BLE001 - another file's analysis must not cost this file's findings
-            if os.environ.get("GRADLS_STRICT"):
-                raise
-            found = None
-        finally:
-            self._exporting.discard(key)
+        members = _ClassMembers(self, path, digest)
+        found = self._exported(path, digest, (path, name), exports,
+                               lambda analysis: export_one(analysis, exports.module, name, exports, members))
         self.stats["exported"] += 1
-        self._store_exports(path, digest, exports)  # its dependencies may have grown
         return found
+
+    def _export_member(self, path: str, digest: str, class_name: str, method: str):
+        """The method `method` of the class `class_name` of `path` (version `digest`), or None."""
+        from ..analysis.external import export_member
+
+        exports = self._exports_of(path) if self.file_hash(path) == digest else None
+        if not isinstance(exports, Exports):
+            return None
+        self.stats["members"] += 1
+        return self._exported(path, digest, (path, class_name, method), exports,
+                              lambda analysis: export_member(analysis, exports.module, class_name, method, exports))
+
+    def _class_frozen(self, path: str, digest: str, class_name: str) -> tuple:
+        """The attributes the class `class_name` of `path` (version `digest`) freezes."""
+        from ..analysis.external import class_freezes
+
+        exports = self._exports_of(path) if self.file_hash(path) == digest else None
+        if not isinstance(exports, Exports):
+            return ()
+        found = self._exported(path, digest, (path, class_name, "frozen"), exports,
+                               lambda analysis: class_freezes(analysis, class_name))
+        return found or ()
+
+    def _exported(self, path: str, digest: str, key: tuple, exports: Exports, work):
+        """`work(analysis)` on the analysis of `path` (version `digest`), guarded: None for an
+        older version, a cycle, or a failure of the other file's analysis."""
+        with self._lock:
+            if self.file_hash(path) != digest or key in self._exporting:
+                return None  # an older version's, or asked again while it is analysed (a cycle)
+            analysis = self._export_analysis(path, digest)
+            if analysis is None:
+                return None
+            self._exporting.add(key)
+            try:
+                found = work(analysis)
+            except RecursionError:
+                found = None
+            except Exception:  # noqa: BLE001 - another file's analysis must not cost this file's findings
+                if os.environ.get("GRADLS_STRICT"):
+                    raise
+                found = None
+            finally:
+                self._exporting.discard(key)
+            self._store_exports(path, digest, exports)  # its dependencies may have grown
+            return found
+
+    def _attach_members(self, exports: Exports) -> None:
+        """Loaded from the store, the classes in `exports` compute what they do not know yet."""
+        for value in exports.known.values():
+            for definition in (value, getattr(value, "of", None)):
+                if isinstance(definition, ExternalClass) and not definition.complete():
+                    where = os.path.join(self.root, definition.path)
+                    definition.attach(_ClassMembers(self, where, self.file_hash(where)))
 
     def _export_analysis(self, path: str, digest: str):
         """The analysis of `path` (version `digest`) its exports are read from: functions are
@@ -1209,6 +1248,20 @@ def _exports_hold_breaks(exports: dict, shown: str) -> bool:
         if isinstance(definition, ExternalClass) and any(own_break(e.written) for e in definition.watches):
             return True
     return False
+
+
+class _ClassMembers:
+    """`ClassMembers` of the exported classes of the version `digest` of `path`: each computed
+    on the file's analysis when an importer first reads it."""
+
+    def __init__(self, resolver: ProjectResolver, path: str, digest: str | None) -> None:
+        self.resolver, self.path, self.digest = resolver, path, digest
+
+    def method(self, class_name: str, method: str):
+        return self.resolver._export_member(self.path, self.digest, class_name, method)
+
+    def frozen(self, class_name: str) -> tuple:
+        return self.resolver._class_frozen(self.path, self.digest, class_name)
 
 
 def _keep_recent(table: dict, path: str, analysis) -> None:
