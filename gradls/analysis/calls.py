@@ -59,7 +59,7 @@ def _typed_by_setup(interp, name: str, call: ast.Call) -> Flow | None:
     """`model = build_model("esmm", ...)` bound once, where the flow analysis cannot type the
     result (a registry lookup, `MODELS[name](**kwargs)`) but the setup evaluation (which runs
     the project's files) saw it build an object of another file's module class: that object."""
-    tag, _ = interp.program.built_object(name, interp.scope)
+    tag, *_ = interp.program.built_object(name, interp.scope)
     if not tag or not interp.program.bound_once(interp.scope, name):
         return None
     definition = interp.program.external(tag[9:])
@@ -535,8 +535,8 @@ def _module_constructor(interp, call: ast.Call, name: str, label: str | None) ->
     cls = _short(name)
     known = torch_module_tag(cls, call, interp.imports)
     if cls == "Sequential" and layers and not call.keywords and not any(isinstance(a, ast.Starred) for a in call.args) \
-            and any(t.startswith("class:") for layer in layers for t in layer.tags):
-        # layers of local classes: calling it runs their forwards in order (see `_call_sequential`)
+            and any(t.startswith(("class:", "extclass:")) for layer in layers for t in layer.tags):
+        # layers of project classes: calling it runs their forwards in order (see `_call_sequential`)
         return Flow(_fresh_module(label, call).live, frozenset(), frozenset({MODULE_TAG, known}), tuple(layers))
     if cls in N.PARAMLESS_MODULES or cls.endswith(N.PARAMLESS_MODULE_SUFFIXES):
         return Flow(tags=frozenset({PARAMLESS_TAG, known}))
@@ -1067,16 +1067,16 @@ def _as_built(interp, call: ast.Call, module: Flow, method: str):
     known = [t for t in module.tags if t.startswith(("class:", "extclass:"))]
     if known and not known[0].startswith("extclass:"):
         return None
-    tag, built = interp.program.built_object(receiver.id, interp.scope)
+    tag, built, constants = interp.program.built_object(receiver.id, interp.scope)
     if not tag or (known and known[0] != tag):
         return None
     definition = interp.program.external(tag[9:])
     if not isinstance(definition, ExternalClass) or method not in definition.methods:
         return None
-    if not built:
+    if not built and not constants:
         return definition.methods[method] if not known else None
     try:
-        return ask(definition, method, built)
+        return ask(definition, method, built, constants)
     except Exception:  # noqa: BLE001 - a resolver failure must not cost the file's own findings
         return None
 
@@ -1401,7 +1401,7 @@ def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | No
     if MODULE_TAG in callee.tags:
         return _call_module(interp, call, callee)
     if PARAMLESS_TAG in callee.tags:
-        forward = _external_loss_forward(interp, callee)
+        forward = _as_built(interp, call, callee, "forward") or _external_loss_forward(interp, callee)
         if forward is not None:  # `criterion = DiceLoss()` of another file: its forward decides
             return _apply_method(interp, call, forward, text, chain=False).with_tags(SCALAR_TAG)
         local = _local_loss_forward(interp, callee)
@@ -1443,7 +1443,7 @@ def _built_callable_call(interp, call: ast.Call, callee: Flow, text: str) -> Flo
     function): that `__call__` decides; None where the setup does not know."""
     if type(call.func) is not ast.Name or any(t.startswith(("class:", "extclass:")) for t in callee.tags):
         return None
-    tag, _ = interp.program.built_object(call.func.id, interp.scope)
+    tag, *_ = interp.program.built_object(call.func.id, interp.scope)
     definition = interp.program.external(tag[9:]) if tag else None
     if not isinstance(definition, ExternalClass) or definition.is_module or not definition.is_loss:
         return None

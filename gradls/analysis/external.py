@@ -567,14 +567,15 @@ def class_freezes(analysis, class_name: str) -> tuple:
 
 
 def subclass_method(analysis, class_name: str, method: str, facts: tuple, module: str,
-                    built: tuple = ()) -> ExternalFunction | None:
+                    built: tuple = (), constants: tuple = ()) -> ExternalFunction | None:
     """`method` of this file's class `class_name` as an object of a subclass of another file
     runs it: `self.backbone` is the module that subclass made (`facts`, see `attribute_facts`),
-    or the one an object of the class itself was built with (`built`)."""
+    or the one an object of the class itself was built with (`built`), with the literal
+    attributes its construction gave it (`constants`)."""
     base = analysis.classes.get(class_name)
     if base is None:
         return None
-    info = analysis.subclass_of(base, facts, built)
+    info = analysis.subclass_of(base, facts, built, constants)
     callee = analysis.method_of(info, method)
     if callee is None:  # a base of another file again
         return analysis.inherited_elsewhere(info, method)

@@ -218,6 +218,10 @@ class ClassInfo:
     # file's (`encode` of the subclass for `self.encode(x)` in the base's `forward`), as
     # `ExternalFunction`s
     overrides: dict = field(default_factory=dict)
+    # an object of another file built in a training script (`FileAnalysis.subclass_of`): the
+    # literal attributes its construction gave it (`self.use_cache = True`), which decide its
+    # methods' `if self.use_cache:` tests; None: see `instance_constants`
+    given_constants: dict | None = None
 
 
 def _pairs_names(stmt: ast.Assign) -> bool:

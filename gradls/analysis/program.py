@@ -414,13 +414,14 @@ class FileAnalysis:
             found.append((method, export_method(self, callee, subclass.name, module_name(self.importer))))
         return tuple(found)
 
-    def subclass_of(self, base: ClassInfo, facts: tuple, built: tuple = ()) -> ClassInfo:
+    def subclass_of(self, base: ClassInfo, facts: tuple, built: tuple = (), constants: tuple = ()) -> ClassInfo:
         """A class of another file derived from `base`, known by its attributes (`attribute_facts`):
         what `base`'s methods run on for an object of it. `built`: (attribute, "extclass:…") for
-        the submodules an object of `base` itself was built with (`instance_method`)."""
+        the submodules an object of `base` itself was built with, `constants`: (attribute, literal)
+        for the literal attributes it was given (`instance_method`)."""
         # no identifier: no class of the file has this name; one per set of facts, whose
         # summaries must not be shared
-        name = f"<subclass of {base.name} {zlib.crc32(repr((facts, built)).encode())}>"
+        name = f"<subclass of {base.name} {zlib.crc32(repr((facts, built, constants)).encode())}>"
         node = ast.ClassDef(name=name, bases=[ast.Name(id=base.name, ctx=ast.Load())], keywords=[], body=[],
                             decorator_list=[], lineno=base.node.lineno, col_offset=0,
                             end_lineno=base.node.lineno, end_col_offset=0)
@@ -432,6 +433,8 @@ class FileAnalysis:
         for attribute, tag in built:
             info.modules.add(attribute)
             info.module_classes[attribute] = tag
+        if constants:
+            info.given_constants = dict(constants)
         self._inherit_attributes(info, set())
         return info
 
@@ -931,13 +934,15 @@ class FileAnalysis:
     def built_object(self, name: str, scope: Scope) -> tuple:
         """What the setup evaluation built for the object `name` of `scope` (the script's top
         level, or the function running the first backward), where it is an object of another
-        project file's class: ("extclass:pkg.Class", ((attribute, "extclass:…"), …)) with the
-        submodules it holds of such classes. A registry or a config-driven builder
-        (`BACKBONES[cfg["type"]](...)`) decides these classes, which neither the defining file
-        nor the flow analysis can type. ("", ()) where it does not know; asked only of a
-        training script's setup, which runs the project's files."""
+        project file's class: ("extclass:pkg.Class", ((attribute, "extclass:…"), …), ((attribute,
+        literal), …)) with the submodules it holds of such classes and the literal attributes its
+        construction gave it. A registry or a config-driven builder (`BACKBONES[cfg["type"]](...)`)
+        decides these classes, which neither the defining file nor the flow analysis can type;
+        a flag passed to (or left at its default by) the construction decides the methods' tests.
+        ("", (), ()) where it does not know; asked only of a training script's setup, which runs
+        the project's files."""
         if not self._setup_runs_project():
-            return "", ()  # fixed for the analysis: no read to note (module code stays reusable)
+            return "", (), ()  # fixed for the analysis: no read to note (module code stays reusable)
         top_level = scope is self.module_scope
         found = self._built_object(name, top_level, scope.node)
         self._note_read("built_object", name, top_level, None if top_level else getattr(scope.node, "name", ""),
@@ -947,7 +952,7 @@ class FileAnalysis:
     def _built_object(self, name: str, top_level: bool, node) -> tuple:
         module_name = getattr(self.resolver, "module_name", None)
         if not self._setup_runs_project():
-            return "", ()
+            return "", (), ()
         from .objects import Instance, ModuleObj
 
         names = self._world_names(top_level, node)
@@ -960,11 +965,11 @@ class FileAnalysis:
             return f"extclass:{module_name(path)}.{cls.node.name}" if path is not None else ""
 
         if isinstance(module, Instance):  # a plain object: a loss computer, a metric
-            return project_class(module), ()
+            return project_class(module), (), _literal_attributes(module.attrs)
         if not isinstance(module, ModuleObj):
-            return "", ()
+            return "", (), ()
         built = tuple((attribute, project_class(child)) for attribute, child in module.children.items())
-        return project_class(module), tuple((a, tag) for a, tag in built if tag)
+        return project_class(module), tuple((a, tag) for a, tag in built if tag), _literal_attributes(module.attrs)
 
     def _setup_runs_project(self) -> bool:
         """Does this file's setup evaluation run the project's files (a training script, checked
@@ -1098,6 +1103,8 @@ class FileAnalysis:
         """Which way `if self.flag:` goes in a method, when every object of the class this
         script builds has the same constant `flag` (see `instance_constants`); None otherwise."""
         info = scope.class_info
+        if info is not None and info.given_constants is not None:
+            return decide_test(test, info.given_constants)
         if info is None or not self.trains_text:
             return None
         constants = self._constants_of(info)
@@ -1107,6 +1114,8 @@ class FileAnalysis:
     def class_constants(self, scope: Scope) -> dict:
         """The constant attributes of the class whose method `scope` is ({} elsewhere)."""
         info = scope.class_info
+        if info is not None and info.given_constants is not None:
+            return info.given_constants
         if info is None or not self.trains_text:
             return {}
         constants = self._constants_of(info)
@@ -1617,6 +1626,14 @@ def _stored_aliases(scope: Scope, covered) -> set:
     the other methods name those parameters through the attribute."""
     return {key for key, flow in scope.env.items()
             if key.startswith("self.") and flow.live and all(o.label in covered for o in flow.live)}
+
+
+def _literal_attributes(attributes: dict) -> tuple:
+    """(attribute, value) for the attributes of an object the setup evaluation built that hold
+    a Python literal (a flag, a number, a string, None), in a stable order."""
+    return tuple(sorted(((name, value) for name, value in attributes.items()
+                         if not name.startswith("__") and (value is None or type(value) in (bool, int, float, str))),
+                        key=lambda pair: pair[0]))
 
 
 def _argument_value(name: str, function: ast.AST) -> Flow:

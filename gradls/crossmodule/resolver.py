@@ -1079,15 +1079,16 @@ class ProjectResolver:
             return None
         return known[1]
 
-    def subclass_method(self, definition: ExternalClass, method: str, facts: tuple, built: tuple = ()):
+    def subclass_method(self, definition: ExternalClass, method: str, facts: tuple, built: tuple = (),
+                        constants: tuple = ()):
         """`definition.method` as it runs on an object of a subclass with the attributes `facts`
         (`attribute_facts`): its file analysed again for it, once per version and subclass."""
         from ..analysis.external import subclass_method
 
         class_name = definition.qualified.rsplit(".", 1)[-1]
-        return self._analysed_again(definition.path, (definition.qualified, method, facts, built),
+        return self._analysed_again(definition.path, (definition.qualified, method, facts, built, constants),
                                     lambda analysis, module: subclass_method(analysis, class_name, method, facts,
-                                                                             module, built))
+                                                                             module, built, constants))
 
     def _analysed_again(self, shown_path: str, question: tuple, answer):
         """`answer(analysis, module name)` for the current version of the file at `shown_path`
@@ -1114,11 +1115,12 @@ class ProjectResolver:
         return self._analysed_again(function.path, (function.qualified, "gradient-free", facts),
                                     lambda analysis, module: specialized_method(analysis, function.qualified, facts, module))
 
-    def instance_method(self, definition: ExternalClass, method: str, built: tuple):
+    def instance_method(self, definition: ExternalClass, method: str, built: tuple, constants: tuple = ()):
         """`definition.method` as it runs on an object built with the submodules `built`
-        ((attribute, "extclass:…"), see `FileAnalysis.built_object`): its file analysed again
-        for it, once per version and set of submodules."""
-        return self.subclass_method(definition, method, (), built)
+        ((attribute, "extclass:…")) and the literal attributes `constants` ((attribute, value)),
+        see `FileAnalysis.built_object`: its file analysed again for it, once per version and
+        object."""
+        return self.subclass_method(definition, method, (), built, constants)
 
     def _analysis_of(self, path: str, eager: bool = True, reuse_checked: bool | None = None):
         """The analysis of `path`'s current text (None on a syntax error or a failure);
