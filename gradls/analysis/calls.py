@@ -8,7 +8,7 @@ from . import names as N
 from .interpreter import (
     LEAF_TAG, LIST_TAG, MODEL_LIKE_ARGS, MODULE_TAG, NONSCALAR_TAG,
     BATCHED_TAG, OPTIMIZER_TAG, PARAMLESS_TAG, PARAMS_TAG, REDUCTIONS, SAVED_TAG, SCALAR_TAG, CallEvent,
-    FUNCTION_TAG, INFERENCE_TAG, INTEGER_TAG, InplaceEvent, SinkEvent, torch_module_saves, torch_module_tag,
+    EXTERNAL_FUNCTION_TAG, FUNCTION_TAG, INFERENCE_TAG, INTEGER_TAG, InplaceEvent, SinkEvent, torch_module_saves, torch_module_tag,
     ELEMENTS_PREFIX, EVAL_TAG, FIRST_LAYER_PREFIX, FREE_LAYER, INPLACE_LAYER_TAG, LAYER_PREFIX, LAYER_INPUT_TAG, SEQUENCE_PREFIX,
     TRAINING_FACT, _elements, saved_for_backward,
 )
@@ -1051,7 +1051,7 @@ def _module_result(interp, call: ast.Call, module: Flow, method: str) -> Flow:
     flow = join(args).without_tags().chained()
     result = Flow(module.live | flow.live, module.cuts | flow.cuts,
                   frozenset({NONSCALAR_TAG, BATCHED_TAG}) if batched else frozenset())
-    return _torch_module_saved(interp, call, module, result)
+    return _torch_module_saved(interp, call, module, result, args[0] if args else None)
 
 
 def _as_built(interp, call: ast.Call, module: Flow, method: str):
@@ -1237,14 +1237,15 @@ def _call_sequential(interp, call: ast.Call, sequential: Flow) -> Flow:
     return _torch_module_saved(interp, call, sequential, value)  # a last ReLU/Sigmoid keeps its output
 
 
-def _torch_module_saved(interp, call: ast.Call, module: Flow, result: Flow) -> Flow:
+def _torch_module_saved(interp, call: ast.Call, module: Flow, result: Flow, given: Flow | None = None) -> Flow:
     """A torch.nn layer keeps its input (Linear, Conv: for the weight's gradient) or its output
-    (ReLU, Sigmoid, an nn.Sequential ending in one) for backward: mark them."""
+    (ReLU, Sigmoid, an nn.Sequential ending in one) for backward: mark them. `given`: the flow
+    of its first argument, where the caller evaluated it."""
     saves_input, saves_output = torch_module_saves(module)
     if saves_input and call.args:
         _mark_saved(interp, call.args[0], by_layer=bool(module.live))
         if module.live:  # a layer with parameters: it keeps its input for the weights' gradient
-            _inference_saved(interp, call.args[0], call, module)
+            _inference_saved(interp, call.args[0], call, module, given)
     if saves_output and result.live and not interp.no_grad:
         return result.with_tags(SAVED_TAG)
     return result
@@ -1271,12 +1272,13 @@ def _mark_saved_arguments(interp, op: str, nodes: list) -> None:
             _mark_saved(interp, nodes[position])
 
 
-def _inference_saved(interp, node: ast.AST, call: ast.Call, module: Flow) -> None:
+def _inference_saved(interp, node: ast.AST, call: ast.Call, module: Flow, given: Flow | None = None) -> None:
     """An inference-mode tensor fed, with grad on, to a layer whose weights train: autograd must
-    save it and raises "Inference tensors cannot be saved for backward"."""
+    save it and raises "Inference tensors cannot be saved for backward". `given`: its flow, as
+    the caller evaluated it (`self.head(self.embed(x))`)."""
     if interp.no_grad or interp.inference is not None:
         return
-    flow = interp.eval(node) if type(node) in (ast.Name, ast.Attribute) else None
+    flow = given if given is not None else interp.eval(node) if type(node) in (ast.Name, ast.Attribute) else None
     for tag in flow.tags if flow is not None else ():
         if tag.startswith(INFERENCE_TAG):
             interp.scope.inference_saved.append((node, call, module, tag))
@@ -1395,6 +1397,9 @@ def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | No
     function = _function_of(interp, callee)
     if function is not None:  # `loss_fn = log_cosh` ... `loss_fn(pred, y)`
         return _local_call(interp, call, function, label)
+    elsewhere = _external_function_of(interp, callee)
+    if elsewhere is not None:  # `loss_fn = losses.log_cosh` ... `loss_fn(pred, y)`
+        return _external_call(interp, call, elsewhere, label)
     method = _plain_object_call(interp, callee)
     if method is not None:  # `tap(model, x)`: an object of a plain class of this file runs its `__call__`
         return _local_call(interp, call, method, text, bound=True)
@@ -1467,6 +1472,13 @@ def _function_of(interp, value: Flow):
     """The one function of this file the value is (`FUNCTION_TAG`); None when it may be several."""
     named = [tag[len(FUNCTION_TAG):] for tag in value.tags if tag.startswith(FUNCTION_TAG)]
     return interp.program.function_value(named[0]) if len(named) == 1 and not value.live else None
+
+
+def _external_function_of(interp, value: Flow) -> ExternalFunction | None:
+    """The one function of another file the value is (`EXTERNAL_FUNCTION_TAG`), if known."""
+    named = [tag[len(EXTERNAL_FUNCTION_TAG):] for tag in value.tags if tag.startswith(EXTERNAL_FUNCTION_TAG)]
+    definition = interp.program.external(named[0]) if len(named) == 1 and not value.live else None
+    return definition if isinstance(definition, ExternalFunction) else None
 
 
 def _autograd_function_of(interp, func: ast.Attribute):
@@ -1563,10 +1575,11 @@ def _freeze_passed_arguments(program, callee, call: ast.Call, bound: bool) -> No
 def _train_with_passed_modules(program, callee, arg_flows: dict[str, Flow], constants: dict, call: ast.Call) -> None:
     """`run_epoch(model, loader, optimizer)` with `model` a module object (of a project class or
     a torch layer): the function's backward calls are checked once more with that object bound
-    (and the optimizer), whatever its parameters are called, and with the literals the call
-    passes or leaves at their defaults (`train=False`)."""
+    (and the optimizer, and a function passed as the loss), whatever its parameters are called,
+    and with the literals the call passes or leaves at their defaults (`train=False`)."""
     bound = {name: flow for name, flow in arg_flows.items()
-             if _module_object(flow) or OPTIMIZER_TAG in flow.tags or _known_plain_object(flow)}
+             if _module_object(flow) or OPTIMIZER_TAG in flow.tags or _known_plain_object(flow)
+             or _function_value(flow)}
     if not any(_module_object(flow) for flow in bound.values()):
         return
     record = program.records.get(callee.node)
@@ -1582,6 +1595,11 @@ def _train_with_passed_modules(program, callee, arg_flows: dict[str, Flow], cons
         unbound = {name: flow for name, flow in arg_flows.items() if name not in bound}
         constants = {**_data_facts(unbound), **constants}
     program.train_with_modules(callee, bound, constants, call)
+
+
+def _function_value(flow: Flow) -> bool:
+    """A function of this file or another as a value (`fit(model, data, focal_loss)`)."""
+    return not flow.live and not flow.cuts and any(t.startswith((FUNCTION_TAG, EXTERNAL_FUNCTION_TAG)) for t in flow.tags)
 
 
 def _known_plain_object(flow: Flow) -> bool:

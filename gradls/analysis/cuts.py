@@ -120,7 +120,7 @@ def _forward_cuts_of_own_layers(analysis: FileAnalysis, sink: SinkEvent):
     forward except through `no_grad`, never trains, whoever trains the module (the per-module
     check). A detach (or `.data`) written in forward is a stop-gradient, a straight-through
     estimator or a target network's output as often as a mistake: it is reported only where
-    the project's training code trains that layer through this forward (`_trained_by_project`)."""
+    the project's training code trains that layer through this forward (`trained_by_project`)."""
     scope = sink.scope
     info = scope.class_info
     if scope.name != "forward" or info is None or not info.is_module or info.is_loss:
@@ -136,7 +136,7 @@ def _forward_cuts_of_own_layers(analysis: FileAnalysis, sink: SinkEvent):
         if cut.brk.kind == DETACH:  # the project's training shows the layer has trained parameters
             attribute = _own_attribute(cut.origin, info)
             if attribute is None or not _within(cut.brk.node, scope.node) or \
-                    attribute not in _trained_by_project(analysis, info.name):
+                    attribute not in trained_by_project(analysis, info.name):
                 continue
         else:
             attribute = _own_trainable_layer(analysis, cut.origin, info)
@@ -147,7 +147,7 @@ def _forward_cuts_of_own_layers(analysis: FileAnalysis, sink: SinkEvent):
         yield cut, total
 
 
-def _trained_by_project(analysis: FileAnalysis, class_name: str) -> frozenset:
+def trained_by_project(analysis: FileAnalysis, class_name: str) -> frozenset:
     """The attributes of `class_name` (a class of this file) that a script of the project trains
     through an instance's forward (gradls/analysis/training_evidence.py); empty without a
     cross-module resolver."""

@@ -45,6 +45,9 @@ class ExternalFunction:
     # Function gating a gradient on `ctx.needs_input_grad`, a reentrant checkpoint), here or in a
     # layer of another file it runs: a call passing data asks for it so (`specialized_method`)
     gated: bool = False
+    # a static or class method: called through its class (`Losses.focal(pred, y)`), its
+    # parameters take the call's arguments as a function's do
+    called_on_class: bool = False
 
     def returns_for(self, call: ast.Call) -> Flow:
         """What it returns to `call` (positional arguments bound to `params` in order)."""
@@ -249,7 +252,7 @@ def setup_root_cause(resolver, trainer: str, rule, path: str, text: str, node, m
 # rules whose findings may be statements of other files (`world_finding`, GRD109's `Hazard`s);
 # a rule with a `setup_copies` part runs only that part here (its flow findings are the
 # confirmations')
-SETUP_RULES = ("GRD103", "GRD104", "GRD109", "GRD110", "GRD118")
+SETUP_RULES = ("GRD103", "GRD104", "GRD109", "GRD110", "GRD116", "GRD118")
 
 
 def setup_root_causes(tree, text: str, analysis, resolver) -> list:
@@ -443,9 +446,16 @@ def file_cuts(ctx) -> list:
         mine = known.get(report.brk.key)
         if mine is None:
             own.append(report)
-        else:  # reported here already: the other file's backward is one more place it reaches
+        elif _backpropagated_here(mine):  # the other file's backward is one more place it reaches
             mine.sinks.extend(s for s in report.sinks if s not in mine.sinks)
+        else:  # shown by the per-module check of a forward: report it as the training script shows it
+            own[own.index(mine)] = report
     return sorted(own, key=lambda r: r.brk.key)
+
+
+def _backpropagated_here(report) -> bool:
+    """Does a backward call of this file show the cut (not only a value a function returns)?"""
+    return any(getattr(sink, "kind", None) == "backward" and not isinstance(sink, ForeignSink) for sink in report.sinks)
 
 
 def class_frozen_label(class_name: str, attribute: str) -> str:
@@ -645,7 +655,16 @@ def _export_function(analysis, callee, qualified: str, path: str, module: str = 
                             _export_hazards(analysis, summary.hazards, path),
                             tuple(zip([p for p, _ in summary.modifies],
                                       _export_hazards(analysis, tuple(h for _, h in summary.modifies), path))),
-                            default_returns, tuple(defaults), analysis.gradient_free_matters(callee))
+                            default_returns, tuple(defaults), analysis.gradient_free_matters(callee),
+                            _called_on_class(callee))
+
+
+def _called_on_class(callee) -> bool:
+    """A `@staticmethod` or `@classmethod` of a class (see `ExternalFunction.called_on_class`)."""
+    if callee.class_info is None:
+        return False
+    return not callee.is_method or any(isinstance(d, ast.Name) and d.id == "classmethod"
+                                       for d in callee.node.decorator_list)
 
 
 def specialized_method(analysis, qualified: str, facts: tuple, module: str) -> ExternalFunction | None:

@@ -50,6 +50,9 @@ INFERENCE_TAG = "inference@"
 # a function of this file as a value (`loss_fn = log_cosh`, `Losses.huber`, `getattr(Losses, "huber")`):
 # "fn:log_cosh", "fn:Losses.huber"; calling the value runs that function
 FUNCTION_TAG = "fn:"
+# a function of another file as a value (`loss_fn = losses.focal`, `Losses.huber` of another
+# file's class, an imported name passed as an argument): "extfn:pkg.losses.focal"
+EXTERNAL_FUNCTION_TAG = "extfn:"
 EVAL_TAG = "mode:eval"          # a module after `.eval()` / `.train(False)`: its forward runs with self.training False
 TRAINING_FACT = "self.training"  # the specialization fact a call of such a module passes    # made under torch.inference_mode() (`inference@line:col`): never saved by autograd
 
@@ -690,6 +693,10 @@ class Interpreter:
         if isinstance(expr.value, ast.Name) and expr.value.id not in self.env \
                 and self.program.function_value(f"{expr.value.id}.{expr.attr}"):
             return Flow(tags=frozenset({f"{FUNCTION_TAG}{expr.value.id}.{expr.attr}"}))  # `Losses.huber`
+        if isinstance(expr.value, ast.Name) and expr.value.id not in self.env:
+            function = self.program.external_function_value(expr)
+            if function is not None:  # `losses.focal`, `Losses.huber` of another file
+                return function
         base = self.eval(expr.value)
         if isinstance(expr.value, ast.Name) and expr.value.id == "self" and self.scope.class_info:
             return self.self_attribute(expr.attr, base)

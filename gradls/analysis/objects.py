@@ -51,7 +51,8 @@ MAX_LOOP = 2_000
 MAX_PROJECT_MODULES = 24      # files of the project one evaluation may load
 # events a rule reports where their statement is, in another file too (`RuleContext.world_finding`)
 ROOT_CAUSE_EVENTS = {"param-group-in-no-optimizer", "gradient-copy", "plain-module-container",
-                     "module-replaced-after-optimizer"}
+                     "module-replaced-after-optimizer", "module-requires-grad-attr",
+                     "parameter-replaced-after-optimizer"}
 # top-level modules never looked for in the project (the tables above know torch)
 _NOT_PROJECT = ("torch", "numpy", "math", "typing", "functools", "collections", "copy", "os", "sys")
 

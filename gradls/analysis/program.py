@@ -15,10 +15,10 @@ from . import names as N
 from .links import WeakLink
 from .interpreter import (
     MODEL_LIKE_ARGS, torch_module_tag, INFERENCE_TAG, OPTIMIZER_TAG, LEAF_TAG, MODULE_TAG, NONSCALAR_TAG, PARAMLESS_TAG, SAVED_TAG, SCALAR_TAG,
-    LIST_TAG, INTEGER_TAG, FREE_LAYER, ClassInfo,
+    EXTERNAL_FUNCTION_TAG, LIST_TAG, INTEGER_TAG, FREE_LAYER, ClassInfo,
     Interpreter, LocalHazard, Scope, breaks_backward,
 )
-from .external import (FUNCTION_ALIAS, LOSS_INSTANCE, ExternalClass, ExternalFunction, ExternalInstance, HookEffect,
+from .external import (FUNCTION_ALIAS, LIBRARY_PREFIXES, LOSS_INSTANCE, ExternalClass, ExternalFunction, ExternalInstance, HookEffect,
                        class_frozen_label)
 from .reuse import (
     PreviousAnalysis, Record, ReuseKey, callable_facts, callee_ident, class_facts, same_value,
@@ -292,6 +292,8 @@ class FileAnalysis:
         info = callee.class_info  # the per-module check of a forward that cuts its own layers
         if callee.node.name != "forward" or info is None or not info.is_module:
             return False
+        if "inference_mode" in self.source.text:  # a method it calls may make inference tensors its layers save
+            return True
         hooks = self.own_forward_hooks_of(info)  # they run inside its layers' calls
         text += "".join(ast.get_source_segment(self.source.text, hook) or "" for _, hook, _ in hooks)
         return any(word in text for word in FORWARD_CHECK_WORDS)
@@ -870,11 +872,14 @@ class FileAnalysis:
         return EMPTY if value is None else value
 
     def _imported_value(self, name: str) -> Flow | None:
-        """A model or loss another file binds at top level, used here as a value (`train(model)`)."""
+        """A model or loss another file binds at top level, or a function it defines, used here as
+        a value (`train(model)`, `fit(model, data, focal_loss)`)."""
         qualified = self.imports.aliases.get(name)
         if qualified is None:
             return None
         definition = self.external(qualified)
+        if isinstance(definition, ExternalFunction):
+            return Flow(tags=frozenset({EXTERNAL_FUNCTION_TAG + qualified}))
         if not isinstance(definition, ExternalInstance) or definition.kind == FUNCTION_ALIAS:
             return None
         if definition.kind == LOSS_INSTANCE:
@@ -883,6 +888,18 @@ class FileAnalysis:
         if isinstance(definition.of, ExternalClass):
             tags.add(f"extclass:{definition.of.qualified}")
         return Flow(frozenset({Origin(name, MODULE)}), frozenset(), frozenset(tags))
+
+    def external_function_value(self, expr: ast.Attribute) -> Flow | None:
+        """`losses.focal`, or `Losses.huber` (a static method of another file's class), as a value
+        of a name this file imports: calling the value runs that function. None otherwise."""
+        if self.resolver is None or type(expr.value) is not ast.Name or expr.value.id not in self.imports.aliases \
+                or self.module_env.get(expr.value.id) is not None:
+            return None
+        qualified = self.imports.qualify(expr)
+        if qualified is None or qualified.startswith(LIBRARY_PREFIXES):
+            return None
+        definition = self.external(qualified)
+        return Flow(tags=frozenset({EXTERNAL_FUNCTION_TAG + qualified})) if isinstance(definition, ExternalFunction) else None
 
     def setup_text(self, expr: ast.AST) -> str | None:
         """The string a module-level expression holds when the script runs without command-line

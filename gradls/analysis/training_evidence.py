@@ -71,8 +71,15 @@ def backward_reach(analysis, node) -> BackwardReach | None:
                 node = sink.node
                 span = (node.lineno, node.col_offset + 1, node.end_lineno or node.lineno,
                         (node.end_col_offset or 0) + 1)
-                return BackwardReach(frozenset(origins & _called_objects(scope.node)), span, sink.description)
+                return BackwardReach(frozenset(_reached_objects(origins, _called_objects(scope.node))), span,
+                                     sink.description)
     return None
+
+
+def _reached_objects(origins: set, called: set) -> set:
+    """The objects called as modules whose gradient reaches the backward: `model` for an origin
+    `model`, or `model.decode_head` (a layer of it, as its class's forward names it)."""
+    return {name for name in called for origin in origins if origin == name or origin.startswith(name + ".")}
 
 
 def _called_objects(function) -> set:

@@ -134,7 +134,8 @@ class ProjectResolver:
                     and not known:
                 self.stats["refused"] += 1
                 return None
-            definition = self._resolve_member(qualified, importer) or self._resolve_dotted(qualified, importer)
+            definition = self._resolve_member(qualified, importer) or self._resolve_dotted(qualified, importer) \
+                or self._resolve_class_function(qualified, importer)
             if definition is None and len(known) == 1 and not self._module_files(importer, qualified.rpartition(".")[0]):
                 # `extclass:pkg.models.Net` handed back by the engine: the name this pass
                 # exported, even where the importer could not spell the import that way (where
@@ -722,6 +723,16 @@ class ProjectResolver:
             return None
         instance = self._resolve_dotted(owner, importer)
         return ExternalMember(instance, attribute) if isinstance(instance, ExternalInstance) else None
+
+    def _resolve_class_function(self, qualified: str, importer: str) -> ExternalFunction | None:
+        """`losses.Losses.focal`: a static or class method of a class another file defines,
+        as a call through the class runs it."""
+        owner, _, name = qualified.rpartition(".")
+        if "." not in owner.lstrip(".") or self._module_files(importer, owner):
+            return None
+        definition = self._resolve_dotted(owner, importer)
+        method = definition.methods.get(name) if isinstance(definition, ExternalClass) else None
+        return method if isinstance(method, ExternalFunction) and method.called_on_class else None
 
     def _star_modules(self, importer: str) -> tuple[str, ...]:
         facts = self._module_facts(importer)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 
+from ..analysis.cuts import trained_by_project
 from ..analysis.names import NO_GRAD_CONTEXTS
 from ..analysis.values import NO_GRAD, Origin
 from .cut_rule import CutRule
@@ -88,8 +89,7 @@ No automatic fix: moving code out of the block changes what else runs without gr
 
     def _inference_tensors_saved(self, ctx):
         analysis = ctx.analysis
-        if not any(sink.kind == "backward" for scope in analysis.scopes for sink in scope.sinks):
-            return
+        trains_here = any(sink.kind == "backward" for scope in analysis.scopes for sink in scope.sinks)
         made = {}
         for scope in analysis.scopes:
             made.update(scope.inference_made)
@@ -97,7 +97,8 @@ No automatic fix: moving code out of the block changes what else runs without gr
         for scope in analysis.scopes:
             for node, call, module, tag in scope.inference_saved:
                 origin = made.get(tag)
-                if origin is None or id(origin) in seen or _frozen(analysis, module):
+                if origin is None or id(origin) in seen or _frozen(analysis, module) \
+                        or not (trains_here or _trained_by_the_project(analysis, scope, module)):
                     continue
                 seen.add(id(origin))
                 layer = ast.unparse(call.func)
@@ -149,6 +150,16 @@ def _enclosing_no_grad_block(ctx, line: int):
                 if found is None or item.context_expr.lineno > found.lineno:
                     found = item.context_expr
     return found
+
+
+def _trained_by_the_project(analysis, scope, module) -> bool:
+    """A layer of a module class of this file (`self.decode_head`) that a training script of the
+    project trains through an object of the class (a model file has no backward of its own)."""
+    info = scope.class_info
+    if info is None:
+        return False
+    trained = trained_by_project(analysis, info.name)
+    return any(o.label.startswith("self.") and o.label[len("self."):].split(".")[0] in trained for o in module.live)
 
 
 def _frozen(analysis, module) -> bool:

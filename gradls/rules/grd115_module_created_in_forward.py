@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 
 from ..analysis import names as N
+from ..analysis.cuts import trained_by_project
 from ..analysis.walk import statements
 from .base import Rule, RuleContext
 
@@ -64,8 +65,10 @@ No automatic fix: the layer's arguments may depend on values only `forward` has.
                     f"`self.{target}` is created in `forward()`: each call makes new random weights that "
                     f"no optimizer holds, so this layer never trains; create it in `__init__`",
                 )
-            if analysis.trains:
-                yield from self._replaced_in_a_branch(ctx, info, forward.node)
+            replaced = list(self._replaced_in_a_branch(ctx, info, forward.node))
+            # trained here, or (the evidence is costly: asked only for a replacement) by a script of the project
+            if replaced and (analysis.trains or trained_by_project(analysis, info.name)):
+                yield from replaced
 
     def _replaced_in_a_branch(self, ctx: RuleContext, info, forward: ast.AST):
         """`self.pos = nn.Parameter(...)` under a test in `forward()`, `self.pos` made in `__init__`:

@@ -50,12 +50,12 @@ what trains: unsafe.
             target = _target(event.node)
             if target is None:
                 continue
-            yield ctx.finding(
-                self, ctx.span(target),
-                f"`{ast.unparse(target.value)}` is an `nn.Module`: assigning `.requires_grad` only sets a "
-                f"Python attribute and changes no parameter; use `{ast.unparse(target.value)}.requires_grad_(...)`",
-                fix=_fix(ctx, self, event.node, target),
-            )
+            message = (f"`{ast.unparse(target.value)}` is an `nn.Module`: assigning `.requires_grad` only sets a "
+                       f"Python attribute and changes no parameter; use `{ast.unparse(target.value)}.requires_grad_(...)`")
+            if ctx.world.path_of(event.node) is not None:  # a helper of another file: reported there
+                ctx.world_finding(self, target, message)
+                continue
+            yield ctx.finding(self, ctx.span(target), message, fix=_fix(ctx, self, event.node, target))
 
 
 def _target(stmt: ast.AST) -> ast.Attribute | None:
