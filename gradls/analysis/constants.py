@@ -25,10 +25,12 @@ class Constructions:
     def __init__(self, tree: ast.Module) -> None:
         self.calls: dict[str, list] = {}
         self.bases: set = set()
-        for node in cached_walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                self.calls.setdefault(node.func.id, []).append(node)
-            elif isinstance(node, ast.ClassDef):
+        for node in cached_walk(tree):  # (exact types: one pass over every node of the file)
+            kind = type(node)
+            if kind is ast.Call:
+                if type(node.func) is ast.Name:
+                    self.calls.setdefault(node.func.id, []).append(node)
+            elif kind is ast.ClassDef:
                 self.bases.update(b.id for b in node.bases if isinstance(b, ast.Name))
 
 

@@ -1296,6 +1296,9 @@ def _star_imports(tree: ast.Module) -> tuple[str, ...]:
                  if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names))
 
 
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
 def _binding_lines(tree: ast.Module) -> dict:
     """name -> the lines binding it: a module-level `def` or `class` (also the only definition
     of its name inside an `if`/`try` block) or a plain top-level `name = value` by its line, any
@@ -1303,12 +1306,14 @@ def _binding_lines(tree: ast.Module) -> dict:
     assigned = _single_assignment_targets(tree)
     definitions = {id(node) for node in [*tree.body, *guarded_definitions(tree)]}
     table: dict = {}
-    for node in cached_walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+    for node in cached_walk(tree):  # (exact types: this walks every node of every imported file)
+        kind = type(node)
+        if kind is ast.Name:
+            if type(node.ctx) is ast.Store:
+                table.setdefault(node.id, []).append(assigned.get(id(node), -1))
+        elif kind in _DEFINITIONS:
             table.setdefault(node.name, []).append(node.lineno if id(node) in definitions else -1)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            table.setdefault(node.id, []).append(assigned.get(id(node), -1))
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        elif kind is ast.Import or kind is ast.ImportFrom:
             for alias in node.names:
                 table.setdefault((alias.asname or alias.name).split(".")[0], []).append(-1)
                 if alias.name == "*":
