@@ -279,6 +279,48 @@ class FileAnalysis:
         for callee in self._all_function_callees():
             if self._needs_eager_analysis(callee):
                 self.summary(callee)
+        self._train_with_objects_of_other_files()
+
+    def _train_with_objects_of_other_files(self) -> None:
+        """`def train_one_epoch(model, optimizer, loader)` of this file, which the project's
+        scripts call with `model = Net()` and an optimizer over its parameters: the function's
+        backward calls are checked once more with what every such call passes
+        (`called_arguments` of gradls/crossmodule/resolver.py), as for a call in this file
+        (`train_with_modules`)."""
+        ask = getattr(self.resolver, "called_arguments", None)
+        if ask is None or not self.trains_text or self.importer is None:
+            return
+        for name, callee in self.functions.items():
+            record = self.records.get(callee.node)
+            if record is None or not any(s.kind == "backward" for s in record.scope.sinks):
+                continue
+            bound = self._passed_by_other_files(ask, name, callee)
+            if any(MODULE_TAG in flow.tags for flow in bound.values()):
+                self.train_with_modules(callee, bound)
+
+    def _passed_by_other_files(self, ask, name: str, callee: Callee) -> dict:
+        """parameter -> the module object (or optimizer over one) every call of the project's
+        other files passes it."""
+        passed = {}
+        for index, param in enumerate(callee.params):
+            try:
+                tags = ask(self.importer, name, index, param)
+            except Exception:  # noqa: BLE001 - a resolver failure must not cost the file's own findings
+                tags = None
+            if tags and len(tags) == 1:
+                passed[param] = next(iter(tags))
+        bound = {}
+        for param, tag in passed.items():
+            if not tag.startswith("optimizer-over:"):
+                bound[param] = Flow(frozenset({Origin(param, MODULE, callee.node)}), frozenset(),
+                                    frozenset({MODULE_TAG, tag}))
+        for param, tag in passed.items():
+            index = int(tag[len("optimizer-over:"):]) if tag.startswith("optimizer-over:") else -1
+            owner = callee.params[index] if 0 <= index < len(callee.params) else None
+            if owner in bound:
+                bound[param] = Flow(frozenset({Origin(owner, MODULE, callee.node)}), frozenset(),
+                                    frozenset({OPTIMIZER_TAG}))
+        return bound
 
     def _needs_eager_analysis(self, callee: Callee) -> bool:
         """In a file that trains nothing, only losses and code creating leaves can hold a finding;

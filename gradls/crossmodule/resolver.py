@@ -322,7 +322,26 @@ class ProjectResolver:
                 self._note_dep(path, dep)
             return known[1]
 
-    def _constructions_elsewhere(self, path: str, class_name: str, position: int, keyword: str):
+    def called_arguments(self, path: str, function_name: str, position: int, keyword: str):
+        """What the project's other files pass to `function_name(...)`, a top-level function of
+        the file at `path`, at `position` or as `keyword=`: as `constructed_arguments`, and also
+        through a name bound once at top level (`model = Net()` ... `train(model, opt)`), and
+        {"optimizer-over:N"} for an optimizer built there over the parameters of the call's
+        argument N (`opt = torch.optim.Adam(model.parameters())`). Kept while those files are
+        unchanged; the findings of `path` depend on them."""
+        with self._lock:
+            path = os.path.abspath(path)
+            key = (path, function_name, position, keyword, "called")
+            known = self._constructed.get(key)
+            if known is None or any(self.file_hash(d) != h for d, h in known[0].items()):
+                found, deps = self._constructions_elsewhere(path, function_name, position, keyword, through_names=True)
+                known = self._constructed[key] = ({d: self.file_hash(d) for d in deps}, found)
+            for dep in known[0]:
+                self._note_dep(path, dep)
+            return known[1]
+
+    def _constructions_elsewhere(self, path: str, class_name: str, position: int, keyword: str,
+                                 through_names: bool = False):
         from ..analysis.names import ImportMap
 
         real = str(Path(path).resolve())
@@ -348,7 +367,12 @@ class ProjectResolver:
                     return None, deps
                 argument = call.args[position] if position < len(call.args) else \
                     next((k.value for k in call.keywords if k.arg == keyword), None)
-                tag = self._module_class_built(imports, argument, other, real)
+                tag = None
+                if through_names and type(argument) is ast.Name:  # `model = Net()` ... `train(model)`
+                    assigned = single_assignments(tree).get(argument.id)
+                    argument = assigned[1] if assigned is not None else None
+                    tag = _optimizer_over_argument(imports, argument, call)
+                tag = tag or self._module_class_built(imports, argument, other, real)
                 if tag is None:
                     return None, deps
                 tags.add(tag)
@@ -1275,6 +1299,20 @@ class _ClassMembers:
 
     def frozen(self, class_name: str) -> tuple:
         return self.resolver._class_frozen(self.path, self.digest, class_name)
+
+
+def _optimizer_over_argument(imports, value, call: ast.Call) -> str | None:
+    """"optimizer-over:N" for `torch.optim.Adam(model.parameters(), ...)` where `model` is the
+    positional argument N of `call`; None otherwise."""
+    if not (isinstance(value, ast.Call) and (imports.qualify(value.func) or "").startswith("torch.optim.")
+            and value.args and isinstance(value.args[0], ast.Call)):
+        return None
+    params = value.args[0].func
+    if not (isinstance(params, ast.Attribute) and params.attr == "parameters" and type(params.value) is ast.Name):
+        return None
+    owner = params.value.id
+    index = next((i for i, a in enumerate(call.args) if type(a) is ast.Name and a.id == owner), None)
+    return f"optimizer-over:{index}" if index is not None else None
 
 
 def _keep_recent(table: dict, path: str, analysis) -> None:
