@@ -311,16 +311,7 @@ class ProjectResolver:
         {"extclass:pkg.Name"} (another file's) for `Wrapper(Block(...), ...)`. None where some
         call passes anything else (a name, `*args`) or no other file builds the class. Kept while
         those files are unchanged; the findings of `path` depend on them."""
-        with self._lock:
-            path = os.path.abspath(path)
-            key = (path, class_name, position, keyword)
-            known = self._constructed.get(key)
-            if known is None or any(self.file_hash(d) != h for d, h in known[0].items()):
-                found, deps = self._constructions_elsewhere(path, class_name, position, keyword)
-                known = self._constructed[key] = ({d: self.file_hash(d) for d in deps}, found)
-            for dep in known[0]:
-                self._note_dep(path, dep)
-            return known[1]
+        return self._passed_elsewhere(path, class_name, position, keyword, through_names=False)
 
     def called_arguments(self, path: str, function_name: str, position: int, keyword: str):
         """What the project's other files pass to `function_name(...)`, a top-level function of
@@ -329,12 +320,15 @@ class ProjectResolver:
         {"optimizer-over:N"} for an optimizer built there over the parameters of the call's
         argument N (`opt = torch.optim.Adam(model.parameters())`). Kept while those files are
         unchanged; the findings of `path` depend on them."""
+        return self._passed_elsewhere(path, function_name, position, keyword, through_names=True)
+
+    def _passed_elsewhere(self, path: str, name: str, position: int, keyword: str, through_names: bool):
         with self._lock:
             path = os.path.abspath(path)
-            key = (path, function_name, position, keyword, "called")
+            key = (path, name, position, keyword, through_names)
             known = self._constructed.get(key)
             if known is None or any(self.file_hash(d) != h for d, h in known[0].items()):
-                found, deps = self._constructions_elsewhere(path, function_name, position, keyword, through_names=True)
+                found, deps = self._constructions_elsewhere(path, name, position, keyword, through_names)
                 known = self._constructed[key] = ({d: self.file_hash(d) for d in deps}, found)
             for dep in known[0]:
                 self._note_dep(path, dep)
@@ -1021,8 +1015,8 @@ class ProjectResolver:
         """The method `method` of the class `class_name` of `path` (version `digest`), or None."""
         from ..analysis.external import export_member
 
-        exports = self._exports_of(path) if self.file_hash(path) == digest else None
-        if not isinstance(exports, Exports):
+        exports = self._current_exports(path, digest)
+        if exports is None:
             return None
         self.stats["members"] += 1
         return self._exported(path, digest, (path, class_name, method), exports,
@@ -1032,12 +1026,17 @@ class ProjectResolver:
         """The attributes the class `class_name` of `path` (version `digest`) freezes."""
         from ..analysis.external import class_freezes
 
-        exports = self._exports_of(path) if self.file_hash(path) == digest else None
-        if not isinstance(exports, Exports):
+        exports = self._current_exports(path, digest)
+        if exports is None:
             return ()
         found = self._exported(path, digest, (path, class_name, "frozen"), exports,
                                lambda analysis: class_freezes(analysis, class_name))
         return found or ()
+
+    def _current_exports(self, path: str, digest: str) -> Exports | None:
+        """The `Exports` of `path` while its version is still `digest`."""
+        exports = self._exports_of(path) if self.file_hash(path) == digest else None
+        return exports if isinstance(exports, Exports) else None
 
     def _exported(self, path: str, digest: str, key: tuple, exports: Exports, work):
         """`work(analysis)` on the analysis of `path` (version `digest`), guarded: None for an
