@@ -166,7 +166,33 @@ def test_a_package_reexport_chain_is_followed_without_jedi(tmp_path):
     block = resolver.resolve("pkg.Block", str(tmp_path / "train.py"))
     assert isinstance(block, ExternalClass) and block.path.endswith("blocks.py") and block.line == 4
     assert (resolver.stats["direct"], resolver.stats["jedi"]) == (1, 0)
-    assert resolver._defined_in({str(package / "__init__.py")}, "pkg", "Loop", set()) is None
+    assert resolver._defined_in([str(package / "__init__.py")], "Loop", set()) is None
+
+
+def test_names_jedi_could_not_answer_are_settled_without_it(tmp_path):
+    """An absolute re-export inside the package itself (`from pkg.models.zoo import Zoo` in
+    `pkg/models/__init__.py`: the package's own `__init__.py` is on the way, no import cycle), a
+    `def` after a `from m import *`, `from pkg.mod.Class import attr` (no module) and a name the
+    module file binds nowhere: answered by the resolver, jedi never asked."""
+    from gradls.analysis.external import ExternalClass, ExternalFunction
+    from gradls.crossmodule import resolver_for
+
+    models = tmp_path / "pkg" / "models"
+    models.mkdir(parents=True)
+    _write(tmp_path / "pkg", {"__init__.py": "", "mod.py": "class Config:\n    size = 3\n"})
+    _write(models, {"__init__.py": "from pkg.models.zoo import Zoo\n",
+                    "zoo.py": "import torch.nn as nn\n\n\nclass Zoo(nn.Module):\n    pass\n",
+                    "star.py": "from torch.nn import *\n\n\ndef build():\n    return 1\n"})
+    train = str(tmp_path / "train.py")
+    (tmp_path / "train.py").write_text("from pkg.models import Zoo\n")
+    resolver = resolver_for(tmp_path)
+    zoo = resolver.resolve("pkg.models.Zoo", train)
+    assert isinstance(zoo, ExternalClass) and zoo.path.endswith("zoo.py") and zoo.line == 4
+    build = resolver.resolve("pkg.models.star.build", train)
+    assert isinstance(build, ExternalFunction) and build.line == 4
+    assert resolver._locate(train, "pkg.mod.Config", "size") is None
+    assert resolver._locate(train, "pkg.mod", "missing") is None
+    assert resolver.stats["jedi"] == 0
 
 
 def test_a_check_reads_each_file_once_while_a_server_sees_it_change(tmp_path):
@@ -505,6 +531,25 @@ def test_library_result_kinds_come_from_jedi(tmp_path):
     assert kind == "number" and any(f.endswith("metrics.py") for f in files)
     assert infer_result(project, "zoo.per_row", importer)[0] == "list"
     assert infer_result(project, "zoo.no_such_name", importer)[0] is None
+
+
+def test_a_library_this_interpreter_cannot_find_is_not_asked_of_jedi(tmp_path, monkeypatch):
+    """`module_found` asks jedi only where jedi could look further than this interpreter: a
+    project virtualenv or a PYTHONPATH folder this process does not search (the stand-in
+    libraries here)."""
+    import jedi
+    from gradls.crossmodule.library import jedi_project, module_found
+
+    importer = str(tmp_path / "train.py")
+    asked = []
+    real_script = jedi.Script
+    monkeypatch.setattr(jedi, "Script", lambda *a, **k: asked.append(a[0]) or real_script(*a, **k))
+    monkeypatch.delenv("PYTHONPATH")
+    assert module_found(jedi_project(tmp_path), "gradls_no_such_library", importer) is False
+    assert asked == []
+    monkeypatch.setenv("PYTHONPATH", str(LIBRARIES))  # not in this process's sys.path
+    assert module_found(jedi_project(tmp_path), "zoo", importer) is True
+    assert asked == ["import zoo\nzoo\n"]
 
 
 def test_library_answers_skip_torch_stdlib_and_project_names_and_are_persisted(tmp_path, monkeypatch):

@@ -20,6 +20,7 @@ interpreter running gradls, plus the folders of `PYTHONPATH`.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 import warnings
@@ -67,6 +68,8 @@ def infer_result(project, qualified: str, importer: str) -> tuple[str | None, se
 def module_found(project, top: str, importer: str) -> bool:
     """Does `import top` lead jedi anywhere? When not, every name of `top` infers to nothing:
     `infer_result` would answer None for each without finding a file."""
+    if _searches_own_interpreter(project) and importlib.util.find_spec(top) is None:
+        return False  # jedi would search the same folders (and the project's, where `top` is no file)
     import jedi
 
     try:
@@ -75,6 +78,18 @@ def module_found(project, top: str, importer: str) -> bool:
             return bool(jedi.Script(f"import {top}\n{top}\n", path=importer, project=project).infer(2, 0))
     except Exception:  # noqa: BLE001 - when unsure, ask name by name as before
         return True
+
+
+def _searches_own_interpreter(project) -> bool:
+    """Does jedi look for libraries where the interpreter running gradls does: no virtualenv of
+    the project, no other one named by the environment (jedi's default environment), and no
+    folder of PYTHONPATH this process does not search?"""
+    if getattr(project, "_environment_path", None) is not None or \
+            not set(getattr(project, "added_sys_path", ())) <= set(sys.path):
+        return False
+    prefix = os.path.realpath(sys.prefix)
+    return all(not os.environ.get(var) or os.path.realpath(os.environ[var]) == prefix
+               for var in ("VIRTUAL_ENV", "CONDA_PREFIX"))
 
 
 def _infer(project, header: str, callee: str, importer: str) -> tuple[set[str], set[str]]:

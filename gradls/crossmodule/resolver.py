@@ -38,6 +38,7 @@ import threading
 import time
 import warnings
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from ..analysis.external import (
@@ -826,12 +827,15 @@ class ProjectResolver:
         if hit is not None:
             self.stats["jedi_cached"] += 1
             return hit or None
-        deps = set(self._module_files(importer, module))
+        files = self._module_files(importer, module)
         reexports: set = set()
-        found = self._defined_in(deps, module, name, reexports)  # the common case, without jedi
-        deps |= reexports
+        found = self._defined_in(files, name, reexports)  # the common case, without jedi
+        deps = set(files) | reexports
         if found is not None:
             self.stats["direct"] += 1
+        elif not files or self._not_one_binding(files, name):
+            pass  # jedi would answer nothing either (no file of the project is that module:
+            # `from pkg.mod.Class import attr`, a module outside the project or none)
         else:
             self.stats["jedi"] += 1
             found = self._jedi_goto(importer, module, name)
@@ -840,24 +844,34 @@ class ProjectResolver:
         self.store.set_location(key, found, {d: self.file_hash(d) for d in deps})
         return found
 
-    def _defined_in(self, files: set[str], module: str, name: str, read: set | None = None):
-        """(file, line, name) when the module file itself defines `name` once at top level
-        with `def` or `class` and binds it nowhere else there, or binds it only by a top-level
-        `from M import name` that leads to such a definition (a package's `__init__.py`
-        re-exporting its modules' names): the answer jedi would give. `read` collects the files
-        the answer comes from past `files`."""
-        last = module.rstrip(".").rsplit(".", 1)[-1]
-        candidates = [f for f in files if Path(f).stem == last or (Path(f).parent.name == last
-                      and Path(f).name == "__init__.py")] if last else [f for f in files]
-        if len(candidates) != 1:
+    def _not_one_binding(self, files: list[str], name: str) -> bool:
+        """The module file binds `name` nowhere and imports nothing with `*` (`from . import
+        submodule` names a module, no definition), or binds it more than once (which one a run
+        sees is not known: no answer, as for a helper defined twice)."""
+        facts = self._module_facts(files[-1])
+        if facts is None:
+            return False
+        lines = facts[0].get(name)
+        return len(lines) > 1 if lines else "*" not in facts[0]
+
+    def _defined_in(self, files: list[str], name: str, read: set | None = None):
+        """(file, line, name) when the module file itself (the last of `files`, the module's
+        files from `_module_files`) defines `name` once at top level with `def` or `class` and
+        binds it nowhere else there, or binds it only by a top-level `from M import name` that
+        leads to such a definition (a package's `__init__.py` re-exporting its modules' names):
+        the answer jedi would give. `read` collects the files the answer comes from past
+        `files`."""
+        if not files:
             return None
-        path = candidates[0]
+        path = files[-1]
         facts = self._module_facts(path)
         if facts is None:
             return None
         table = facts[0]
         lines = table.get(name)
-        if "*" in table or not lines or len(lines) != 1 or not self._inside_project(path):
+        if not lines or len(lines) != 1 or not self._inside_project(path):
+            return None
+        if "*" in table and not lines[0] > table["*"][0]:  # a later `import *` may rebind it
             return None
         if lines[0] < 0:
             return self._reexported(path, facts[2].get(name), read if read is not None else set())
@@ -868,11 +882,11 @@ class ProjectResolver:
         if source is None or len(read) >= MAX_REEXPORT_HOPS:
             return None
         module, original = source
-        files = set(self._module_files(path, module))
-        if not files or files & read or path in files:
-            return None  # an import cycle
+        files = self._module_files(path, module)
+        if not files or files[-1] in read or files[-1] == path:
+            return None  # an import cycle (the packages' `__init__.py` around it are no cycle)
         read.update(files)
-        return self._defined_in(files, module, original, read)
+        return self._defined_in(files, original, read)
 
     def _jedi_goto(self, importer: str, module: str, name: str):
         import jedi
@@ -1226,6 +1240,7 @@ _TRAINING_CALL = re.compile(r"backward\s*\(|training_step")
 _ENTRY_POINT = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]\s*:", re.MULTILINE)
 
 
+@lru_cache(maxsize=64)  # asked of the same text by several rules and passes in a row
 def _trains(text: str) -> bool:
     """Calls backward (`loss.backward()`, `accelerator.backward(loss)`) or defines a
     training_step; an autograd Function's `def backward(ctx, ...)` is no training script. A
@@ -1353,8 +1368,8 @@ def _binding_lines(tree: ast.Module) -> dict:
         elif kind is ast.Import or kind is ast.ImportFrom:
             for alias in node.names:
                 table.setdefault((alias.asname or alias.name).split(".")[0], []).append(-1)
-                if alias.name == "*":
-                    table["*"] = [-1]
+                if alias.name == "*":  # the line of the last one
+                    table["*"] = [max(node.lineno, *table.get("*", [0]))]
     return table
 
 
