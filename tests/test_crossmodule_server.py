@@ -265,3 +265,25 @@ async def test_a_setup_root_cause_appears_in_the_helper_and_clears_with_the_trai
         c.replace(train_uri, text.replace("prepare_for_finetuning(Classifier(), settings.NUM_CLASSES)",
                                           "Classifier(settings.NUM_CLASSES)"))
         await _publishes_until(c, helper_uri, finding_on(None))
+
+
+@pytest.mark.asyncio
+async def test_a_cost_function_opened_alone_shows_that_it_ignores_the_prediction(tmp_path):
+    """lib/objectives.py (GRD122, a rule of the training script's analysis, not of its setup
+    evaluation): opening only it shows the finding at its return, with the training script's
+    call as related information."""
+    shutil.copytree(REPO / "fixtures" / "projects" / "pos_cost_of_another_file_never_reads_the_output",
+                    tmp_path / "project")
+    root = tmp_path / "project"
+    (root / "pyproject.toml").write_text("[tool.gradls]\n")
+    costs, train = root / "lib" / "objectives.py", root / "train.py"
+    costs_uri, train_uri = from_fs_path(str(costs)), from_fs_path(str(train))
+    line = next(i for i, text in enumerate(costs.read_text().splitlines()) if "expect: GRD122" in text)
+    call = next(i for i, text in enumerate(train.read_text().splitlines()) if "charbonnier(" in text and "import" not in text)
+
+    async with session(root=str(root)) as c:
+        c.open(costs_uri, costs.read_text(), version=1)
+        published = await _publishes_until(
+            c, costs_uri, lambda ps: [d.range.start.line for d in ps[-1].diagnostics if d.code == "GRD122"] == [line])
+        d = next(d for d in published[-1].diagnostics if d.code == "GRD122")
+        assert [(r.location.uri, r.location.range.start.line) for r in d.related_information or []] == [(train_uri, call)]

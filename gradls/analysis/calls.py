@@ -24,7 +24,7 @@ from .program import Summary, argument_nodes
 from .walk import cached_walk, parameter_names, raises_not_implemented
 from .values import (
     ARGUMENT, COPY_CONSTRUCT, DETACH, EMPTY, MAYBE_MODULE, MODULE, NO_GRAD, NONDIFF, PARAMETER,
-    ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Cut, Flow, Origin, join, join_elements,
+    ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Break, Cut, Flow, Origin, join, join_elements,
 )
 
 PASS_THROUGH_BUILTINS = {"sum", "min", "max", "abs", "zip", "enumerate", "reversed", "sorted",
@@ -242,6 +242,7 @@ def _external_call(interp, call: ast.Call, definition, label: str | None) -> Flo
     result = _named_as_bound(Summary(definition.returns_for(call)).apply(flows, call), label)
     _note_hazards(interp, definition.hazards, call, EMPTY)
     _note_modified_arguments(interp, definition.modifies, flows, call, EMPTY)
+    _external_grad_effect(interp, definition, call)
     return localize(interp.program, result, call)
 
 
@@ -334,6 +335,7 @@ def _apply_method(interp, call: ast.Call, method: ExternalFunction, instance_nam
     returns = relabel_self(method.returns_for(call), instance_name)  # before the caller's arguments go in
     _note_hazards(interp, method.hazards, call, EMPTY)
     _note_modified_arguments(interp, method.modifies, flows, call, EMPTY)
+    _external_grad_effect(interp, method, call)
     return localize(interp.program, Summary(returns).apply(flows, call), call)
 
 
@@ -1115,26 +1117,30 @@ def _repeated_layer(interp, call: ast.Call, sequential: Flow) -> Flow | None:
 def _apply_external_method(interp, call: ast.Call, external, module: Flow) -> Flow:
     """The result of a call of another file's method (an `ExternalFunction`) on `module`."""
     bound = _bind_parameters(interp, call, external.params)
-    external = _given_data(interp, external, bound)
+    external = _given_data(interp, external, bound, EVAL_TAG in module.tags)
     flows = {name: flow.chained() for name, flow in bound.items()}
     returns = relabel_self(external.returns_for(call), _instance_label(module))
     _note_hazards(interp, external.hazards, call, module)
     _note_modified_arguments(interp, external.modifies, flows, call, module)
+    _external_grad_effect(interp, external, call)
     return localize(interp.program, Summary(returns).apply(flows, call), call)
 
 
-def _given_data(interp, external, flows: dict):
+def _given_data(interp, external, flows: dict, in_eval: bool = False):
     """`external` as it runs for a call passing data (nothing needing a gradient) to some of its
     parameters, where that can change what it returns (`ExternalFunction.gated`: a custom
-    autograd Function computing a weight's gradient only when its input needs one)."""
+    autograd Function computing a weight's gradient only when its input needs one), and on a
+    module put in eval mode (`in_eval`) where it reads `self.training`."""
     ask = getattr(interp.program.resolver, "specialized_method", None)
-    if ask is None or not getattr(external, "gated", False):
+    if ask is None:
         return external
-    free = tuple(sorted(name for name, flow in flows.items() if _gradient_free(flow)))
-    if not free:
+    free = tuple(sorted(name for name, flow in flows.items() if _gradient_free(flow))) \
+        if getattr(external, "gated", False) else ()
+    in_eval = in_eval and getattr(external, "reads_training", False)
+    if not free and not in_eval:
         return external
     try:
-        return ask(external, free) or external
+        return ask(external, free, in_eval) or external
     except Exception:  # noqa: BLE001 - a resolver failure must not cost the file's own findings
         return external
 
@@ -1216,8 +1222,9 @@ def _call_sequential(interp, call: ast.Call, sequential: Flow) -> Flow:
         callee = _class_method(interp, layer, "forward")
         external = _external_method(interp, layer, "forward") if callee is None else None
         if external is not None and external.params:  # a layer of another file's class
-            external = _given_data(interp, external, {external.params[0]: value})
+            external = _given_data(interp, external, {external.params[0]: value}, evaluating)
             _note_hazards(interp, external.hazards, call, sequential)
+            _external_grad_effect(interp, external, call)
             returns = relabel_self(external.returns_for(call), name)
             value = localize(interp.program, Summary(returns).apply({external.params[0]: value.chained()}, call), call)
             continue
@@ -1692,6 +1699,21 @@ def _note_hazards(interp, hazards: tuple, call: ast.Call, called: Flow) -> None:
     """A call, with grad on, of code that changes a saved tensor in place (`Summary.hazards`)."""
     if hazards and not interp.no_grad:
         interp.scope.hazards.extend((hazard, call, called) for hazard in hazards)
+
+
+def _external_grad_effect(interp, external, call: ast.Call) -> None:
+    """A function of another file that ends with grad off (`ExternalFunction.grad_off`) leaves it
+    off here too: what is computed next is cut by a break naming that file's statement."""
+    brk = getattr(external, "grad_off", None)
+    if brk is None:
+        return
+    program = interp.program
+    key = (call, brk.kind, brk.external)  # as `localize` anchors another file's break at the call
+    local = program.breaks.get(key)
+    if local is None:
+        local = program.breaks[key] = Break(brk.kind, call, brk.external, brk.description, subject_text=brk.subject)
+    program.grad_off_elsewhere[id(call)] = local
+    interp.set_grad_mode(True, call)
 
 
 def _grad_effect(interp, summary: Summary) -> None:

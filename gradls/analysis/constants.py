@@ -92,6 +92,9 @@ def _self_constant(node: ast.AST, constants: dict, names: dict | None = None):
         return constants[node.attr]
     if names and isinstance(node, ast.Name) and node.id in names:
         return names[node.id]
+    if names and isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self" \
+            and f"self.{node.attr}" in names:  # `self.training` of a module a caller put in eval mode
+        return names[f"self.{node.attr}"]
     return _UNKNOWN
 
 

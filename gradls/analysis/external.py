@@ -24,8 +24,8 @@ from functools import partial
 from typing import Protocol
 
 from .lazy import Deferred, LazyMapping
-from .values import Break, Cut, Flow, Origin
-from .walk import cached_walk
+from .values import NO_GRAD, Break, Cut, Flow, Origin
+from .walk import cached_walk, single_return, unread_parameters
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,16 @@ class ExternalFunction:
     # a static or class method: called through its class (`Losses.focal(pred, y)`), its
     # parameters take the call's arguments as a function's do
     called_on_class: bool = False
+    # the parameters its body never reads, and the span (line, column, end line, end column)
+    # of its one return (else of the function): a loss ignoring the prediction (GRD122)
+    unread: tuple = ()
+    unread_span: tuple | None = None
+    # a method reading `self.training`: on a module put in eval mode it runs otherwise
+    # (`specialized_method` with `in_eval`)
+    reads_training: bool = False
+    # the statement that leaves grad off when it returns (`torch.set_grad_enabled(False)`), as
+    # an exported break: what its caller computes afterwards is cut there
+    grad_off: Break | None = None
 
     def returns_for(self, call: ast.Call) -> Flow:
         """What it returns to `call` (positional arguments bound to `params` in order)."""
@@ -243,16 +253,21 @@ def setup_root_cause(resolver, trainer: str, rule, path: str, text: str, node, m
     from .source import SourceFile
 
     span = SourceFile(text, path).span(node)
+    return root_cause_at(resolver, trainer, rule, path, (span.line, span.column, span.end_line, span.end_column),
+                         message, related)
+
+
+def root_cause_at(resolver, trainer: str, rule, path: str, span: tuple, message: str, related=()) -> SetupRootCause:
+    """`setup_root_cause` at a `span` (line, column, end line, end column) of the file at `path`."""
     sinks = tuple(ForeignSink(trainer, _span_of(where), description, kind="setup") for where, description in related
                   if getattr(where, "lineno", None) is not None)
-    return SetupRootCause(resolver.display(path), rule.code, (span.line, span.column, span.end_line, span.end_column),
-                          message, sinks, rule.default_severity)
+    return SetupRootCause(resolver.display(path), rule.code, span, message, sinks, rule.default_severity)
 
 
 # rules whose findings may be statements of other files (`world_finding`, GRD109's `Hazard`s);
 # a rule with a `setup_copies` part runs only that part here (its flow findings are the
 # confirmations')
-SETUP_RULES = ("GRD103", "GRD104", "GRD109", "GRD110", "GRD116", "GRD118")
+SETUP_RULES = ("GRD103", "GRD104", "GRD109", "GRD110", "GRD116", "GRD118", "GRD119", "GRD122")
 
 
 def setup_root_causes(tree, text: str, analysis, resolver) -> list:
@@ -408,6 +423,21 @@ def _interpret_around(analysis, lines: set) -> None:
             params = callee.params[1:] if callee.is_method else callee.params
             if params and analysis.gradient_free_matters(callee):
                 analysis.specialized_summary(callee, {name: GRADIENT_FREE for name in params})
+    made = {brk.key[0] for brk in analysis.breaks.values() if brk.node is not None}
+    if lines - made:  # grad left off by a function for its caller (`ExternalFunction.grad_off`)
+        for callee in analysis._all_function_callees():
+            grad_off = analysis.summary(callee).grad_off
+            if grad_off is not None and grad_off.lineno in lines:
+                _grad_off_break(analysis, grad_off, callee.node.name)
+    made = {brk.key[0] for brk in analysis.breaks.values() if brk.node is not None}
+    if lines - made:  # a break only a module put in eval mode makes (`specialized_method` in_eval)
+        from .interpreter import TRAINING_FACT
+
+        for callee in analysis._all_function_callees():
+            node = callee.node
+            if callee.is_method and any(node.lineno <= line <= (node.end_lineno or node.lineno) for line in lines) \
+                    and _reads_training(analysis, callee):
+                analysis.specialized_summary(callee, {TRAINING_FACT: False})
 
 
 def file_cuts(ctx) -> list:
@@ -656,7 +686,40 @@ def _export_function(analysis, callee, qualified: str, path: str, module: str = 
                             tuple(zip([p for p, _ in summary.modifies],
                                       _export_hazards(analysis, tuple(h for _, h in summary.modifies), path))),
                             default_returns, tuple(defaults), analysis.gradient_free_matters(callee),
-                            _called_on_class(callee))
+                            _called_on_class(callee), *_unread(analysis, callee),
+                            reads_training=callee.is_method and _reads_training(analysis, callee),
+                            grad_off=_exported_grad_off(analysis, summary, path, where))
+
+
+def _exported_grad_off(analysis, summary, path: str, where: str) -> Break | None:
+    if summary.grad_off is None:
+        return None
+    return _export_break(_grad_off_break(analysis, summary.grad_off, where.rsplit(".", 1)[-1]), path, where)
+
+
+def _grad_off_break(analysis, node: ast.AST, function: str) -> Break:
+    """The break at the statement a function leaves grad off with (one per statement: the one
+    its own code after it made, if any)."""
+    key = (node, NO_GRAD)
+    brk = analysis.breaks.get(key)
+    if brk is None:
+        brk = analysis.breaks[key] = Break(
+            NO_GRAD, node, (), f"`torch.set_grad_enabled(False)`, which `{function}` leaves in force for its caller")
+    return brk
+
+
+def _reads_training(analysis, callee) -> bool:
+    node = callee.node
+    return any("self.training" in line for line in analysis.source.lines[node.lineno - 1:node.end_lineno])
+
+
+def _unread(analysis, callee) -> tuple:
+    """(`unread`, `unread_span`) of a plain function."""
+    unread = unread_parameters(callee.node) if not callee.is_method else ()
+    if not unread:
+        return (), None
+    span = analysis.source.span(single_return(callee.node))
+    return tuple(sorted(unread)), (span.line, span.column, span.end_line, span.end_column)
 
 
 def _called_on_class(callee) -> bool:
@@ -667,10 +730,13 @@ def _called_on_class(callee) -> bool:
                                        for d in callee.node.decorator_list)
 
 
-def specialized_method(analysis, qualified: str, facts: tuple, module: str) -> ExternalFunction | None:
+def specialized_method(analysis, qualified: str, facts: tuple, module: str,
+                       in_eval: bool = False) -> ExternalFunction | None:
     """The function or method `qualified` of this file as a call passing data (no gradient) to
-    the parameters `facts` names runs it: its summary specialized for those facts."""
+    the parameters `facts` names runs it, on a module in eval mode where `in_eval`: its summary
+    specialized for those facts."""
     from .constants import GRADIENT_FREE
+    from .interpreter import TRAINING_FACT
 
     parts = qualified[len(module) + 1:].split(".") if qualified.startswith(module + ".") else []
     if len(parts) == 1:
@@ -681,7 +747,10 @@ def specialized_method(analysis, qualified: str, facts: tuple, module: str) -> E
         callee = None
     if callee is None:
         return None
-    summary = analysis.specialized_summary(callee, {name: GRADIENT_FREE for name in facts})
+    constants = {name: GRADIENT_FREE for name in facts}
+    if in_eval:
+        constants[TRAINING_FACT] = False
+    summary = analysis.specialized_summary(callee, constants)
     where = ".".join(parts[-2:])
     returns = _qualify_class_tags(export_flow(summary.returns, analysis.source.path, where), analysis, module)
     params = tuple(callee.params[1:] if callee.is_method else callee.params)

@@ -426,7 +426,7 @@ class Interpreter:
         if taken is not None:  # `if self.flag:` with a flag every object of the script shares
             branch = stmt.body if taken else stmt.orelse
             self.run(branch)
-            if branch and isinstance(branch[-1], (ast.Return, ast.Raise)):
+            if _always_returns(branch):
                 self.returned = True
             return
         if self._switched_off_pass_through(stmt):
@@ -633,7 +633,8 @@ class Interpreter:
                     NO_GRAD, cause, expr, f"`{N.expression_text(cause.func)}(...)`, which leaves "
                     f"`{self.deciding_flag}` False for `torch.set_grad_enabled({self.deciding_flag})`")
             elif cause is not None:  # one break at the statement that turned grad off
-                brk = self.program.make_break(NO_GRAD, cause, expr, "`torch.set_grad_enabled(False)`")
+                brk = self.program.grad_off_elsewhere.get(id(cause)) or \
+                    self.program.make_break(NO_GRAD, cause, expr, "`torch.set_grad_enabled(False)`")
             else:
                 brk = self.program.make_break(NO_GRAD, expr, expr, "`torch.no_grad()`")
             return flow.broken(brk).with_tags(*(flow.tags - {LEAF_TAG}))
@@ -1046,3 +1047,11 @@ def _evaluate_call(interp: Interpreter, expr: ast.Call, label: str | None) -> Fl
 
     _evaluate_call = evaluate_call
     return evaluate_call(interp, expr, label)
+
+
+def _always_returns(body: list) -> bool:
+    """Does running `body` always end in a return or raise (also inside a `with` block)?"""
+    last = body[-1] if body else None
+    if isinstance(last, (ast.Return, ast.Raise)):
+        return True
+    return isinstance(last, (ast.With, ast.AsyncWith)) and _always_returns(last.body)

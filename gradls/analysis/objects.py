@@ -52,7 +52,7 @@ MAX_PROJECT_MODULES = 24      # files of the project one evaluation may load
 # events a rule reports where their statement is, in another file too (`RuleContext.world_finding`)
 ROOT_CAUSE_EVENTS = {"param-group-in-no-optimizer", "gradient-copy", "plain-module-container",
                      "module-replaced-after-optimizer", "module-requires-grad-attr",
-                     "parameter-replaced-after-optimizer"}
+                     "parameter-replaced-after-optimizer", "integer-parameter"}
 # top-level modules never looked for in the project (the tables above know torch)
 _NOT_PROJECT = ("torch", "numpy", "math", "typing", "functools", "collections", "copy", "os", "sys")
 
@@ -423,6 +423,10 @@ class SetupWorld:
     def text_of(self, path: str) -> str | None:
         module = self.modules.get(path)
         return module.text if module is not None else None
+
+    def tree_of(self, path: str) -> ast.Module | None:
+        module = self.modules.get(path)
+        return module.tree if module is not None else None
 
     def _enter(self, module):
         """Run in `module`'s namespace (None: the script's); returns what to restore."""

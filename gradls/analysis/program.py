@@ -228,6 +228,8 @@ class FileAnalysis:
         self.optimizer_labels: set[str] = set()
         self.module_env: dict[str, Flow] = {}
         self.breaks: dict[tuple, Break] = {}
+        # id(call) -> the break of another file's function it ran, which left grad off
+        self.grad_off_elsewhere: dict[int, Break] = {}
         self.module_scope: Scope | None = None
         self._forward_hooks: dict[str, dict] = {}  # class name -> `hooked_parameters`
         self._own_hooks: dict[str, list] = {}       # class name -> `own_registrations`

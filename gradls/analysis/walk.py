@@ -174,3 +174,22 @@ def raises_not_implemented(function: ast.AST) -> bool:
         return False
     raised = body[0].exc.func if isinstance(body[0].exc, ast.Call) else body[0].exc
     return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
+
+
+def unread_parameters(function: ast.AST) -> set[str]:
+    """The parameters (`_name` ones left out) a function's body never reads; none for a stub
+    (a body that only passes or raises)."""
+    body = [s for s in function.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    if not body or all(isinstance(s, (ast.Raise, ast.Pass)) for s in body):
+        return set()
+    arguments = function.args
+    params = [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
+    read = {n.id for n in cached_walk(function) if type(n) is ast.Name and type(n.ctx) is ast.Load}
+    return {p for p in params if p not in read and not p.startswith("_")}
+
+
+def single_return(function: ast.AST) -> ast.AST:
+    """The function's one `return value`, else the function itself (where to report what its
+    result lacks)."""
+    returns = [n for n in cached_walk(function) if type(n) is ast.Return and n.value is not None]
+    return returns[-1] if len(returns) == 1 else function

@@ -1155,13 +1155,15 @@ class ProjectResolver:
             self._subclass_methods[key] = found
             return found
 
-    def specialized_method(self, function, facts: tuple):
+    def specialized_method(self, function, facts: tuple, in_eval: bool = False):
         """`function` (an `ExternalFunction`) as a call passing data to the parameters `facts`
-        runs it (`FileAnalysis.specialized_summary`): once per version and set of parameters."""
+        runs it (`FileAnalysis.specialized_summary`), on a module put in eval mode where
+        `in_eval` (`self.training` False): once per version and question."""
         from ..analysis.external import specialized_method
 
-        return self._analysed_again(function.path, (function.qualified, "gradient-free", facts),
-                                    lambda analysis, module: specialized_method(analysis, function.qualified, facts, module))
+        return self._analysed_again(
+            function.path, (function.qualified, "gradient-free", facts, in_eval),
+            lambda analysis, module: specialized_method(analysis, function.qualified, facts, module, in_eval))
 
     def instance_method(self, definition: ExternalClass, method: str, built: tuple, constants: tuple = ()):
         """`definition.method` as it runs on an object built with the submodules `built`
@@ -1231,10 +1233,10 @@ SHARED_TREES = 64  # kept when shared with the files' own checks (`gradls check`
 SHARED_ANALYSES = 64  # analyses kept for a file's own check or its importers (the oldest dropped first)
 LISTING_TTL_S = 5.0  # how long a listing of the project's files is trusted (a server sees files come and go)
 SKIP_FOLDERS = frozenset({"__pycache__", "site-packages", "node_modules", "venv", "env", "build", "dist"})
-TRAINING_MARKERS = ("backward", "training_step")
+TRAINING_MARKERS = ("backward", "training_step", "autograd.grad")
 
 
-_TRAINING_CALL = re.compile(r"backward\s*\(|training_step")
+_TRAINING_CALL = re.compile(r"backward\s*\(|training_step|autograd\.grad\s*\(")
 
 
 _ENTRY_POINT = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]\s*:", re.MULTILINE)
@@ -1242,8 +1244,8 @@ _ENTRY_POINT = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]\s*:", re.MU
 
 @lru_cache(maxsize=64)  # asked of the same text by several rules and passes in a row
 def _trains(text: str) -> bool:
-    """Calls backward (`loss.backward()`, `accelerator.backward(loss)`) or defines a
-    training_step; an autograd Function's `def backward(ctx, ...)` is no training script. A
+    """Calls backward (`loss.backward()`, `accelerator.backward(loss)`, `torch.autograd.grad`:
+    a saliency map, a gradient penalty) or defines a training_step; an autograd Function's `def backward(ctx, ...)` is no training script. A
     program's entry point (`if __name__ == "__main__":`) counts too: it may build the model
     and hand it to a trainer of another file, whose setup it is that runs."""
     if "__main__" in text and _ENTRY_POINT.search(text):
@@ -1293,12 +1295,19 @@ def _exports_hold_breaks(exports: dict, shown: str) -> bool:
 
     for definition in exports.values():
         functions = definition.methods.values() if isinstance(definition, ExternalClass) else [definition]
-        if any(isinstance(f, ExternalFunction) and (own_break(f.returns) or f.gated and f.path == shown)
-               for f in functions):
-            return True  # (a gated one may cut only for a call passing data: `specialized_method`)
+        if any(isinstance(f, ExternalFunction) and (own_break(f.returns) or (f.gated or f.reads_training)
+                                                    and f.path == shown or _own_grad_off(f, shown)) for f in functions):
+            return True  # (a gated one may cut only for a call passing data, one reading
+            # `self.training` only in eval mode: `specialized_method`; one leaving grad off cuts
+            # what its caller computes next)
         if isinstance(definition, ExternalClass) and any(own_break(e.written) for e in definition.watches):
             return True
     return False
+
+
+def _own_grad_off(function, shown: str) -> bool:
+    brk = function.grad_off
+    return brk is not None and len(brk.external) > 1 and brk.external[1] == shown
 
 
 class _ClassMembers:

@@ -110,6 +110,17 @@ class RuleContext:
                                              world.text_of(path), node, message, mine))
         return None
 
+    def finding_elsewhere(self, rule: Rule, path: str, span: tuple, message: str, related=()) -> None:
+        """A finding at `span` (line, column, end line, end column) of the project file at `path`
+        (absolute, or as the resolver displays it), reported by that file as `world_finding`'s
+        are; `related`: (node of this file, text)."""
+        import os
+
+        from ..analysis.external import root_cause_at
+
+        self.foreign.append(root_cause_at(self.resolver, os.path.abspath(self.analysis.importer), rule, path, span,
+                                          message, related))
+
     def release(self) -> None:
         """Free what only the rules needed (the setup evaluation) once they have run."""
         self.__dict__.pop("world", None)

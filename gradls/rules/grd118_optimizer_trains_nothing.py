@@ -81,16 +81,20 @@ No automatic fix: which parameters should train is the user's decision.
                 reported.add(id(event.node))
                 what = "" if event.kind == "module-replaced-after-optimizer" else "the parameter "
                 inner = event.detail["inner"]
-                if world.path_of(inner) is None and _in_a_reinitializer(ctx.tree, inner):
+                inner_path = world.path_of(inner)
+                inner_tree = ctx.tree if inner_path is None else world.tree_of(inner_path)
+                if inner_tree is not None and _in_a_reinitializer(inner_tree, inner):
                     # `reset_state()` builds the parameter for __init__ too: calling it again is
-                    # meant, making a new tensor there is what to change
-                    yield ctx.finding(
-                        self, ctx.span(inner),
-                        f"this makes `{event.detail['attr']}` anew each time the method runs, and "
-                        f"{ctx.world_line(event.node, inner)} runs it after the optimizer was built: the optimizer "
-                        "still holds the old one, which nothing uses any more, so it never trains; set the values "
-                        "in place (under `torch.no_grad()`) instead of making a new one",
-                        related=[ctx.related(event.node, "the call after the optimizer was built")])
+                    # meant, making a new tensor there is what to change (in the method's file)
+                    message = (f"this makes `{event.detail['attr']}` anew each time the method runs, and "
+                               f"{ctx.world_line(event.node, inner)} runs it after the optimizer was built: the "
+                               "optimizer still holds the old one, which nothing uses any more, so it never trains; "
+                               "set the values in place (under `torch.no_grad()`) instead of making a new one")
+                    call = (event.node, "the call after the optimizer was built")
+                    if inner_path is None:
+                        yield ctx.finding(self, ctx.span(inner), message, related=[ctx.related(*call)])
+                    else:
+                        ctx.world_finding(self, inner, message, related=[call])
                     continue
                 message = (f"this replaces {what}`{event.detail['attr']}` ({ctx.world_line(inner, event.node)}) "
                            f"after the optimizer was built: the optimizer still holds {consequence}")

@@ -44,9 +44,11 @@ No automatic fix: whether the tensor should be learned decides between the two.
             if event.kind != "integer-parameter" or id(event.detail["call"]) in seen:
                 continue
             seen.add(id(event.detail["call"]))
-            yield ctx.finding(
-                self, ctx.span(event.detail["call"]),
+            finding = ctx.world_finding(  # a class of another file: reported there
+                self, event.detail["call"],
                 "this `nn.Parameter` wraps an integer tensor, which cannot require grad: creating it raises "
                 "\"Only Tensors of floating point and complex dtype can require gradients\"; use a buffer "
                 "for a fixed mask or a float tensor for a learned one",
             )
+            if finding is not None:
+                yield finding

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import ast
+import os
+from typing import NamedTuple
 
 from ..analysis.cuts import checked_scopes
+from ..analysis.external import ExternalFunction
 from ..analysis.values import MODULE
 from .base import Rule, RuleContext
-from ..analysis.walk import cached_walk
+from ..analysis.walk import cached_walk, single_return, unread_parameters
 
 
 class ModelOutputIgnored(Rule):
@@ -25,6 +28,10 @@ The function may also reach the model's output through a parameter of a training
 `fit(model, loader, bad_loss, optimizer)` whose body backpropagates `loss = loss_fn(yb, pred)`,
 `bad_loss` is what that call runs (every call of `fit` in the file passes it), and a parameter of
 it bound to `pred` that it never reads leaves the model without gradient from that loss.
+
+The function may be another file's, imported by the training script (`from losses import
+charbonnier`): the finding is then shown in that file, at its return, with the training
+script's call as related information.
 
 ## Why is this bad? What execution shows
 The loss does not depend on the model output it was given, so the model's layers that only
@@ -55,7 +62,7 @@ No automatic fix: which value the body meant to read is the user's to say.
             return
         analysis = ctx.analysis
         unused = {name: params for name, params in _unused_parameters(analysis).items() if params}
-        if not unused:
+        if not unused and ctx.resolver is None:
             return
         reported: set = set()
         for scope in checked_scopes(analysis):  # a training function run with the model a call passes it
@@ -63,23 +70,20 @@ No automatic fix: which value the body meant to read is the user's to say.
             if not trained:
                 continue
             reaching = {o.label for s in trained for o in s.flow.live}
-            for call in _calls(scope.node, unused):
-                function = analysis.functions[call.func.id].node
-                for param, arg in _bound(function, call):
-                    if param not in unused[call.func.id] or not isinstance(arg, ast.Name):
+            for call, callee in _calls(analysis, scope.node, unused):
+                for param, arg in _bound(callee.params, call):
+                    if param not in callee.unread or not isinstance(arg, ast.Name):
                         continue
                     flow = scope.env.get(arg.id)
                     lost = sorted({o.label for o in flow.live if o.kind == MODULE} - reaching) if flow else []
-                    if not lost or (id(function), param) in reported:
+                    if not lost or (callee.key, param) in reported:
                         continue
-                    reported.add((id(function), param))
-                    yield ctx.finding(
-                        self, ctx.span(_anchor(function)),
-                        f"`{function.name}` never reads its parameter `{param}`: `{arg.id}` passed at line "
-                        f"{call.lineno} carries the gradient of {', '.join(f'`{m}`' for m in lost)}, which reaches "
-                        "no backward and never trains",
-                        related=[ctx.related(call, f"`{arg.id}` is passed here")],
-                    )
+                    reported.add((callee.key, param))
+                    yield from self._report(
+                        ctx, callee, call, arg,
+                        f"`{callee.name}` never reads its parameter `{param}`: `{arg.id}` passed at line "
+                        f"{call.lineno}{_in_file(ctx, callee)} carries the gradient of "
+                        f"{', '.join(f'`{m}`' for m in lost)}, which reaches no backward and never trains")
         yield from self._through_parameters(ctx, unused, reported)
 
     def _through_parameters(self, ctx, unused: dict, reported: set):
@@ -94,35 +98,78 @@ No automatic fix: which value the body meant to read is the user's to say.
                 continue
             params = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
             for call in _backpropagated_parameter_calls(scope, params):
-                for function in _passed_functions(analysis, node, params.index(call.func.id), call.func.id, unused):
-                    for param, arg in _bound(function, call):
-                        if param not in unused[function.name] or not isinstance(arg, ast.Name):
+                for callee in _passed_functions(analysis, node, params.index(call.func.id), call.func.id, unused):
+                    for param, arg in _bound(callee.params, call):
+                        if param not in callee.unread or not isinstance(arg, ast.Name):
                             continue
                         flow = scope.env.get(arg.id)
                         lost = sorted({o.label for o in flow.live if o.kind == MODULE}) if flow else []
-                        if not lost or (id(function), param) in reported:
+                        if not lost or (callee.key, param) in reported:
                             continue
-                        reported.add((id(function), param))
-                        yield ctx.finding(
-                            self, ctx.span(_anchor(function)),
-                            f"`{function.name}` never reads its parameter `{param}`: `{node.name}` runs it as "
-                            f"`{call.func.id}` at line {call.lineno} with `{arg.id}`, which carries the gradient of "
-                            f"{', '.join(f'`{m}`' for m in lost)}; the loss backpropagated there does not depend on "
-                            "it, so the model never trains",
-                            related=[ctx.related(call, f"`{arg.id}` is passed here")],
-                        )
+                        reported.add((callee.key, param))
+                        yield from self._report(
+                            ctx, callee, call, arg,
+                            f"`{callee.name}` never reads its parameter `{param}`: `{node.name}`"
+                            f"{_in_file(ctx, callee)} runs it as `{call.func.id}` at line {call.lineno} with "
+                            f"`{arg.id}`, which carries the gradient of {', '.join(f'`{m}`' for m in lost)}; the "
+                            "loss backpropagated there does not depend on it, so the model never trains")
+
+    def _report(self, ctx, callee: "_Callee", call: ast.Call, arg: ast.Name, message: str):
+        """At the function's one return: here, or in the file of an imported function (reported
+        there, with this file's call as related information)."""
+        related = f"`{arg.id}` is passed here"
+        if callee.external is None:
+            yield ctx.finding(self, ctx.span(single_return(callee.node)), message, related=[ctx.related(call, related)])
+        elif callee.external.unread_span is not None:
+            ctx.finding_elsewhere(self, callee.external.path, callee.external.unread_span, message,
+                                  related=[(call, related)])
+
+
+class _Callee(NamedTuple):
+    """A function a call runs: this file's (`node`) or another file's (`external`)."""
+    name: str
+    params: list
+    unread: set
+    node: ast.AST | None = None
+    external: ExternalFunction | None = None
+
+    @property
+    def key(self):
+        return id(self.node) if self.external is None else self.external.qualified
+
+
+def _callee(analysis, name: str, unused: dict) -> _Callee | None:
+    """The function `name` runs with parameters it never reads: this file's, or one it imports."""
+    local = analysis.functions.get(name)
+    if local is not None:
+        node = local.node
+        return _Callee(name, _positional(node), unused[name], node) if name in unused else None
+    external = _imported_function(analysis, name)
+    if external is None or not external.unread:
+        return None
+    return _Callee(name, list(external.params), set(external.unread), external=external)
+
+
+def _imported_function(analysis, name: str) -> ExternalFunction | None:
+    """The function of another project file that the module-level name `name` imports."""
+    if analysis.resolver is None or name in analysis.module_env:
+        return None
+    qualified = analysis.imports.aliases.get(name)
+    definition = analysis.external(qualified) if qualified else None
+    return definition if isinstance(definition, ExternalFunction) and not definition.called_on_class else None
+
+
+def _in_file(ctx, callee: _Callee) -> str:
+    """` in train.py` when the finding is shown in another file than the call's."""
+    return "" if callee.external is None else f" in {os.path.basename(ctx.source.path)}"
+
+
+def _positional(function: ast.AST) -> list:
+    return [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
 
 
 def _unused_parameters(analysis) -> dict[str, set]:
-    found = {}
-    for name, callee in analysis.functions.items():
-        node = callee.node
-        params = [a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)]
-        read = {n.id for n in cached_walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-        if _is_stub(node):
-            continue
-        found[name] = {p for p in params if p not in read and not p.startswith("_")}
-    return found
+    return {name: unread_parameters(callee.node) for name, callee in analysis.functions.items()}
 
 
 def _backpropagated_parameter_calls(scope, params: list):
@@ -144,33 +191,32 @@ def _backpropagated_parameter_calls(scope, params: list):
             yield value
 
 
-def _passed_functions(analysis, function: ast.AST, position: int, name: str, unused: dict):
-    """The local functions every call of `function` in the file passes for its parameter `name`."""
+def _passed_functions(analysis, function: ast.AST, position: int, name: str, unused: dict) -> list:
+    """The functions (this file's or imported) every call of `function` in the file passes for
+    its parameter `name`."""
     found = []
     for node in cached_walk(analysis.tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == function.name:
             arg = node.args[position] if position < len(node.args) and not any(
                 isinstance(a, ast.Starred) for a in node.args[:position + 1]) else \
                 next((k.value for k in node.keywords if k.arg == name), None)
-            if not (isinstance(arg, ast.Name) and arg.id in unused):
+            callee = _callee(analysis, arg.id, unused) if isinstance(arg, ast.Name) else None
+            if callee is None:
                 return []
-            found.append(analysis.functions[arg.id].node)
-    return list({id(f): f for f in found}.values())
+            found.append(callee)
+    return list({c.key: c for c in found}.values())
 
 
-def _is_stub(function: ast.AST) -> bool:
-    body = [s for s in function.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-    return not body or all(isinstance(s, (ast.Raise, ast.Pass)) for s in body)
-
-
-def _calls(scope: ast.AST, functions: dict):
+def _calls(analysis, scope: ast.AST, unused: dict):
+    """(call, `_Callee`) for the calls in `scope` of a function with parameters it never reads."""
     for node in cached_walk(scope):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in functions:
-            yield node
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            callee = _callee(analysis, node.func.id, unused)
+            if callee is not None:
+                yield node, callee
 
 
-def _bound(function: ast.FunctionDef, call: ast.Call):
-    params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+def _bound(params: list, call: ast.Call):
     for param, arg in zip(params, call.args):
         if isinstance(arg, ast.Starred):
             return
@@ -178,9 +224,3 @@ def _bound(function: ast.FunctionDef, call: ast.Call):
     for keyword in call.keywords:
         if keyword.arg is not None:
             yield keyword.arg, keyword.value
-
-
-def _anchor(function: ast.FunctionDef) -> ast.AST:
-    """The return statement whose value ignores the parameter, else the signature."""
-    returns = [n for n in cached_walk(function) if isinstance(n, ast.Return) and n.value is not None]
-    return returns[-1] if len(returns) == 1 else function
