@@ -664,7 +664,11 @@ class Wrapper(nn.Module):
      {"class:Block"}),
     ("from .blocks import Block, Other, Wrapper\na = Wrapper(Block(), 2.0)\nb = Wrapper(Other(), 1.0)\n",
      {"class:Block", "class:Other"}),                       # two classes: the engine leaves it unknown
-    ("from .blocks import Block, Wrapper\nblock = Block()\na = Wrapper(block, 2.0)\n", None),  # a name
+    ("from .blocks import Block, Wrapper\nblock = Block()\na = Wrapper(block, 2.0)\n", {"class:Block"}),  # a name
+    ("from .blocks import Block, Other, Wrapper\nblock = Block()\nblock = Other()\na = Wrapper(block, 2.0)\n",
+     None),                                                 # bound twice: not known
+    ("from .blocks import Block, Wrapper\nPARTS = {'a': Block}\n\n\ndef build():\n    block = PARTS['a']()\n"
+     "    return Wrapper(block, 2.0)\n", {"class:Block"}),  # a registry entry, in a function
     ("import torch.nn as nn\nfrom .blocks import Wrapper\na = Wrapper(nn.Linear(4, 4), 2.0)\n", {"torch:Linear"}),
     ("import torch.nn as nn\nfrom .blocks import Wrapper\na = Wrapper(nn.ReLU(), 2.0)\n", None),  # nothing to train
     ("from .blocks import Block, Wrapper\nparts = [Block(), 2.0]\na = Wrapper(*parts)\n", None),

@@ -309,34 +309,37 @@ class ProjectResolver:
     def constructed_arguments(self, path: str, class_name: str, position: int, keyword: str):
         """What the project's other files pass to `class_name(...)`, a class of the file at
         `path`, at `position` or as `keyword=`: {"class:Name"} (a module class of that file) or
-        {"extclass:pkg.Name"} (another file's) for `Wrapper(Block(...), ...)`. None where some
-        call passes anything else (a name, `*args`) or no other file builds the class. Kept while
-        those files are unchanged; the findings of `path` depend on them."""
-        return self._passed_elsewhere(path, class_name, position, keyword, through_names=False)
+        {"extclass:pkg.Name"} (another file's) for `Wrapper(Block(...), ...)`, also through a name
+        bound once (`encoder = MODELS[name]()` ... `Trainer(encoder)`, at top level or in the
+        function making the call). None where some call passes anything else (`*args`) or no
+        other file builds the class. Kept while those files are unchanged; the findings of
+        `path` depend on them."""
+        return self._passed_elsewhere(path, class_name, position, keyword, through_names=True, optimizers=False)
 
     def called_arguments(self, path: str, function_name: str, position: int, keyword: str):
         """What the project's other files pass to `function_name(...)`, a top-level function of
         the file at `path`, at `position` or as `keyword=`: as `constructed_arguments`, and also
-        through a name bound once at top level (`model = Net()` ... `train(model, opt)`), and
-        {"optimizer-over:N"} for an optimizer built there over the parameters of the call's
+        and {"optimizer-over:N"} for an optimizer built there over the parameters of the call's
         argument N (`opt = torch.optim.Adam(model.parameters())`). Kept while those files are
         unchanged; the findings of `path` depend on them."""
-        return self._passed_elsewhere(path, function_name, position, keyword, through_names=True)
+        return self._passed_elsewhere(path, function_name, position, keyword, through_names=True, optimizers=True)
 
-    def _passed_elsewhere(self, path: str, name: str, position: int, keyword: str, through_names: bool):
+    def _passed_elsewhere(self, path: str, name: str, position: int, keyword: str, through_names: bool,
+                          optimizers: bool):
         with self._lock:
             path = os.path.abspath(path)
-            key = (path, name, position, keyword, through_names)
+            key = (path, name, position, keyword, through_names, optimizers)
             known = self._constructed.get(key)
             if known is None or any(self.file_hash(d) != h for d, h in known[0].items()):
-                found, deps = self._constructions_elsewhere(path, name, position, keyword, through_names)
+                found, deps = self._constructions_elsewhere(path, name, position, keyword, through_names,
+                                                            optimizers)
                 known = self._constructed[key] = ({d: self.file_hash(d) for d in deps}, found)
             for dep in known[0]:
                 self._note_dep(path, dep)
             return known[1]
 
     def _constructions_elsewhere(self, path: str, class_name: str, position: int, keyword: str,
-                                 through_names: bool = False):
+                                 through_names: bool = False, optimizers: bool = False):
         from ..analysis.names import ImportMap
 
         real = str(Path(path).resolve())
@@ -364,9 +367,9 @@ class ProjectResolver:
                     next((k.value for k in call.keywords if k.arg == keyword), None)
                 tag = None
                 if through_names and type(argument) is ast.Name:  # `model = Net()` ... `train(model)`
-                    assigned = single_assignments(tree).get(argument.id)
+                    assigned = _assigned_once_around(tree, call, argument.id)
                     argument = assigned[1] if assigned is not None else None
-                    tag = _optimizer_over_argument(imports, argument, call)
+                    tag = _optimizer_over_argument(imports, argument, call) if optimizers else None
                 tag = tag or self._module_class_built(imports, argument, other, real)
                 if tag is None:
                     return None, deps
@@ -392,6 +395,8 @@ class ProjectResolver:
 
         if not isinstance(argument, ast.Call):
             return None
+        if type(argument.func) is ast.Subscript:  # `MODELS[name](...)`
+            return self._registry_class(imports, argument.func, importer, real)
         qualified = imports.qualify(argument.func)
         short = (qualified or "").rsplit(".", 1)[-1]
         if (qualified or "").startswith("torch.nn.") and short[:1].isupper():
@@ -402,6 +407,56 @@ class ProjectResolver:
         if local is not None:
             return f"class:{local}"
         definition = self.resolve(qualified, importer) if qualified else None
+        if isinstance(definition, ExternalClass) and definition.is_module and not definition.is_loss:
+            return f"extclass:{definition.qualified}"
+        return None
+
+    def _registry_class(self, imports, entry: ast.Subscript, importer: str, real: str) -> str | None:
+        """`MODELS[name]` of a dict of classes bound once at the top of a project file
+        (`MODELS = {"conv": ConvEncoder}`, here or imported): the tag of the class each entry it
+        can select names (the entry a literal key names), or None."""
+        found = self._registry_dict(imports, entry.value, importer)
+        if found is None:
+            return None
+        holder, table = found
+        key = entry.slice.value if type(entry.slice) is ast.Constant else None
+        values = [v for k, v in zip(table.keys, table.values)
+                  if key is None or (type(k) is ast.Constant and k.value == key)]
+        holder_imports = _import_map(self._tree(holder, self.file_hash(holder), self._text(holder) or ""))
+        tags = {self._class_named(holder_imports, value, holder, importer, real) for value in values}
+        return tags.pop() if len(tags) == 1 else None
+
+    def _registry_dict(self, imports, name: ast.AST, importer: str) -> tuple | None:
+        """(the file binding it, the dict literal) for a name bound once at top level to a dict."""
+        if type(name) is not ast.Name:
+            return None
+        qualified = imports.aliases.get(name.id)
+        if qualified is not None:
+            module, _, symbol = qualified.rpartition(".")
+            located = self._locate(os.path.abspath(importer), module, symbol) if module else None
+            if located is None:
+                return None
+            holder, line = located[0], located[1]
+        else:
+            holder, line = os.path.abspath(importer), None
+        tree = self._tree(holder, self.file_hash(holder), self._text(holder) or "")
+        symbol = qualified.rpartition(".")[2] if qualified else name.id
+        assigned = single_assignments(tree).get(symbol) if tree is not None else None
+        if assigned is None or type(assigned[1]) is not ast.Dict or line not in (None, assigned[0]):
+            return None
+        return holder, assigned[1]
+
+    def _class_named(self, imports, value: ast.AST, holder: str, importer: str, real: str) -> str | None:
+        """The tag of the module class `value` (a name in the file `holder`) names, or None."""
+        qualified = imports.qualify(value) if type(value) in (ast.Name, ast.Attribute) else None
+        if qualified is None:
+            return None
+        if "." not in qualified:  # a class of the holder file itself
+            qualified = f"{self.module_name(holder)}.{qualified}"
+        local = self._defined_at(qualified, holder, real)
+        if local is not None:
+            return f"class:{local}"
+        definition = self.resolve(qualified, holder)
         if isinstance(definition, ExternalClass) and definition.is_module and not definition.is_loss:
             return f"extclass:{definition.qualified}"
         return None
@@ -1245,9 +1300,10 @@ _ENTRY_POINT = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]\s*:", re.MU
 @lru_cache(maxsize=64)  # asked of the same text by several rules and passes in a row
 def _trains(text: str) -> bool:
     """Calls backward (`loss.backward()`, `accelerator.backward(loss)`, `torch.autograd.grad`:
-    a saliency map, a gradient penalty) or defines a training_step; an autograd Function's `def backward(ctx, ...)` is no training script. A
-    program's entry point (`if __name__ == "__main__":`) counts too: it may build the model
-    and hand it to a trainer of another file, whose setup it is that runs."""
+    a saliency map, a gradient penalty) or defines a training_step; an autograd Function's
+    `def backward(ctx, ...)` is no training script. A program's entry point (`if __name__ ==
+    "__main__":`) counts too: it may build the model and hand it to a trainer of another file,
+    whose setup it is that runs."""
     if "__main__" in text and _ENTRY_POINT.search(text):
         return True
     return any(marker in text for marker in TRAINING_MARKERS) and any(
@@ -1342,6 +1398,22 @@ def _keep_recent(table: dict, path: str, analysis) -> None:
     if len(table) >= SHARED_ANALYSES:
         table.pop(next(iter(table)))
     table[path] = (analysis.source.text, analysis)
+
+
+def _import_map(tree: ast.Module | None):
+    from ..analysis.names import ImportMap
+
+    return ImportMap.from_module(tree if tree is not None else ast.Module(body=[], type_ignores=[]))
+
+
+def _assigned_once_around(tree: ast.Module, call: ast.Call, name: str) -> tuple | None:
+    """(line, value) of `name = value`, the one binding of `name` in the top-level function holding
+    `call` (`def main(): model = Net(); train(model)`), else at the file's top level."""
+    for function in tree.body:
+        if type(function) in (ast.FunctionDef, ast.AsyncFunctionDef) \
+                and function.lineno <= call.lineno <= (function.end_lineno or function.lineno):
+            return single_assignments(function).get(name)
+    return single_assignments(tree).get(name)
 
 
 def _last_name(node: ast.AST) -> str | None:
