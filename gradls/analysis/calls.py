@@ -18,7 +18,7 @@ from .autograd_functions import APPLY_TAG, apply_call_flows
 from .tensor_types import IS_TENSOR, NOT_TENSOR, made_type
 from .external import (
     FUNCTION_ALIAS, LOSS_INSTANCE, MODULE_INSTANCE, ExternalClass, ExternalFunction, ExternalInstance,
-    ExternalMember, localize,
+    ExternalMember, localize, mentions_training,
 )
 from .program import Summary, argument_nodes
 from .walk import cached_walk, parameter_names, raises_not_implemented
@@ -1027,7 +1027,7 @@ def _module_result(interp, call: ast.Call, module: Flow, method: str) -> Flow:
     if callee is not None:
         flows = {name: flow.chained() for name, flow in _bind_arguments(interp, call, callee, True).items()}
         facts = _gradient_free_inputs(interp, callee, flows)
-        if EVAL_TAG in module.tags and _reads_training(interp, callee):
+        if EVAL_TAG in module.tags and mentions_training(interp.program, callee):
             facts = {**facts, TRAINING_FACT: False}
         summary = interp.program.specialized_summary(callee, facts) if facts else interp.program.summary(callee)
         _grad_effect(interp, summary)
@@ -1204,11 +1204,6 @@ def _forward_effects(interp, class_tag: str) -> tuple | None:
     return forward.hazards, forward.modifies, tuple(forward.params)
 
 
-def _reads_training(interp, callee) -> bool:
-    node = callee.node
-    return any("self.training" in line for line in interp.program.source.lines[node.lineno - 1:node.end_lineno])
-
-
 def _call_sequential(interp, call: ast.Call, sequential: Flow) -> Flow:
     """`nn.Sequential(Block(...), nn.ReLU(), Block(...))(x)`: each layer runs on the output of the
     one before; a layer of a local class runs its forward (in eval mode after `.eval()`)."""
@@ -1234,7 +1229,7 @@ def _call_sequential(interp, call: ast.Call, sequential: Flow) -> Flow:
         params = callee.params[1:] if callee.is_method else callee.params
         if not params:
             return Flow(sequential.live | value.live, value.cuts)
-        facts = {TRAINING_FACT: False} if evaluating and _reads_training(interp, callee) else {}
+        facts = {TRAINING_FACT: False} if evaluating and mentions_training(interp.program, callee) else {}
         facts.update(_gradient_free_inputs(interp, callee, {params[0]: value}))  # data into the first layer
         summary = interp.program.specialized_summary(callee, facts) if facts else interp.program.summary(callee)
         _grad_effect(interp, summary)

@@ -436,7 +436,7 @@ def _interpret_around(analysis, lines: set) -> None:
         for callee in analysis._all_function_callees():
             node = callee.node
             if callee.is_method and any(node.lineno <= line <= (node.end_lineno or node.lineno) for line in lines) \
-                    and _reads_training(analysis, callee):
+                    and mentions_training(analysis, callee):
                 analysis.specialized_summary(callee, {TRAINING_FACT: False})
 
 
@@ -687,7 +687,7 @@ def _export_function(analysis, callee, qualified: str, path: str, module: str = 
                                       _export_hazards(analysis, tuple(h for _, h in summary.modifies), path))),
                             default_returns, tuple(defaults), analysis.gradient_free_matters(callee),
                             _called_on_class(callee), *_unread(analysis, callee),
-                            reads_training=callee.is_method and _reads_training(analysis, callee),
+                            reads_training=callee.is_method and mentions_training(analysis, callee),
                             grad_off=_exported_grad_off(analysis, summary, path, where))
 
 
@@ -708,7 +708,8 @@ def _grad_off_break(analysis, node: ast.AST, function: str) -> Break:
     return brk
 
 
-def _reads_training(analysis, callee) -> bool:
+def mentions_training(analysis, callee) -> bool:
+    """Does the function's text read `self.training` (eval mode may change what it does)?"""
     node = callee.node
     return any("self.training" in line for line in analysis.source.lines[node.lineno - 1:node.end_lineno])
 
