@@ -313,7 +313,7 @@ class FileAnalysis:
                 passed[param] = next(iter(tags))
         bound = {}
         for param, tag in passed.items():
-            if not tag.startswith("optimizer-over:"):
+            if not tag.startswith(("optimizer-over:", "localfn:", EXTERNAL_FUNCTION_TAG)):  # a module
                 bound[param] = Flow(frozenset({Origin(param, MODULE, callee.node)}), frozenset(),
                                     frozenset({MODULE_TAG, tag}))
         for param, tag in passed.items():

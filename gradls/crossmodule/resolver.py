@@ -320,8 +320,9 @@ class ProjectResolver:
         """What the project's other files pass to `function_name(...)`, a top-level function of
         the file at `path`, at `position` or as `keyword=`: as `constructed_arguments`, and also
         and {"optimizer-over:N"} for an optimizer built there over the parameters of the call's
-        argument N (`opt = torch.optim.Adam(model.parameters())`). Kept while those files are
-        unchanged; the findings of `path` depend on them."""
+        argument N (`opt = torch.optim.Adam(model.parameters())`), and {"localfn:name"} or
+        {"extfn:pkg.mod.name"} for a function of that file or another passed as a value. Kept
+        while those files are unchanged; the findings of `path` depend on them."""
         return self._passed_elsewhere(path, function_name, position, keyword, through_names=True, optimizers=True)
 
     def _passed_elsewhere(self, path: str, name: str, position: int, keyword: str, through_names: bool,
@@ -366,7 +367,9 @@ class ProjectResolver:
                 argument = call.args[position] if position < len(call.args) else \
                     next((k.value for k in call.keywords if k.arg == keyword), None)
                 tag = None
-                if through_names and type(argument) is ast.Name:  # `model = Net()` ... `train(model)`
+                if optimizers and type(argument) in (ast.Name, ast.Attribute):  # `fit(model, data, focal)`
+                    tag = self._function_named(imports, argument, other, real)
+                if tag is None and through_names and type(argument) is ast.Name:  # `model = Net()` ... `train(model)`
                     assigned = _assigned_once_around(tree, call, argument.id)
                     argument = assigned[1] if assigned is not None else None
                     tag = _optimizer_over_argument(imports, argument, call) if optimizers else None
@@ -409,6 +412,22 @@ class ProjectResolver:
         definition = self.resolve(qualified, importer) if qualified else None
         if isinstance(definition, ExternalClass) and definition.is_module and not definition.is_loss:
             return f"extclass:{definition.qualified}"
+        return None
+
+    def _function_named(self, imports, argument: ast.AST, importer: str, real: str) -> str | None:
+        """`localfn:name` for a function of the file `real` the argument names (as `importer`
+        spells it), `extfn:pkg.mod.name` for another project file's; None otherwise."""
+        from ..analysis.interpreter import EXTERNAL_FUNCTION_TAG
+
+        qualified = imports.qualify(argument)
+        if not qualified or "." not in qualified.lstrip("."):
+            return None  # a name of the importer itself (a local function or variable): not followed
+        local = self._defined_at(qualified, importer, real)
+        if local is not None:
+            return f"localfn:{local}"
+        definition = self.resolve(qualified, importer)
+        if isinstance(definition, ExternalFunction) and not definition.called_on_class:
+            return EXTERNAL_FUNCTION_TAG + definition.qualified
         return None
 
     def _registry_class(self, imports, entry: ast.Subscript, importer: str, real: str) -> str | None:

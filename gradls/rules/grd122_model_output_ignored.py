@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from ..analysis.cuts import checked_scopes
 from ..analysis.external import ExternalFunction
+from ..analysis.interpreter import EXTERNAL_FUNCTION_TAG
 from ..analysis.values import MODULE
 from .base import Rule, RuleContext
 from ..analysis.walk import cached_walk, single_return, unread_parameters
@@ -193,7 +194,8 @@ def _backpropagated_parameter_calls(scope, params: list):
 
 def _passed_functions(analysis, function: ast.AST, position: int, name: str, unused: dict) -> list:
     """The functions (this file's or imported) every call of `function` in the file passes for
-    its parameter `name`."""
+    its parameter `name`; where the file never calls it, the one every call of the project's
+    other files passes (`called_arguments`)."""
     found = []
     for node in cached_walk(analysis.tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == function.name:
@@ -204,7 +206,29 @@ def _passed_functions(analysis, function: ast.AST, position: int, name: str, unu
             if callee is None:
                 return []
             found.append(callee)
+    if not found:
+        passed = _passed_by_other_files(analysis, function, position, name, unused)
+        found = [passed] if passed is not None else []
     return list({c.key: c for c in found}.values())
+
+
+def _passed_by_other_files(analysis, function: ast.AST, position: int, name: str, unused: dict):
+    ask = getattr(analysis.resolver, "called_arguments", None)
+    if ask is None or analysis.importer is None:
+        return None
+    try:
+        tags = ask(analysis.importer, function.name, position, name)
+    except Exception:  # noqa: BLE001 - a resolver failure must not cost the file's own findings
+        return None
+    tag = next(iter(tags)) if tags and len(tags) == 1 else ""
+    if tag.startswith("localfn:"):
+        return _callee(analysis, tag[len("localfn:"):], unused)
+    if tag.startswith(EXTERNAL_FUNCTION_TAG):
+        external = analysis.external(tag[len(EXTERNAL_FUNCTION_TAG):])
+        if isinstance(external, ExternalFunction) and external.unread:
+            return _Callee(external.qualified.rsplit(".", 1)[-1], list(external.params), set(external.unread),
+                           external=external)
+    return None
 
 
 def _calls(analysis, scope: ast.AST, unused: dict):
