@@ -173,13 +173,15 @@ def test_names_jedi_could_not_answer_are_settled_without_it(tmp_path):
     """An absolute re-export inside the package itself (`from pkg.models.zoo import Zoo` in
     `pkg/models/__init__.py`: the package's own `__init__.py` is on the way, no import cycle), a
     `def` after a `from m import *`, `from pkg.mod.Class import attr` (no module) and a name the
-    module file binds nowhere: answered by the resolver, jedi never asked."""
+    module file binds nowhere or binds only inside a block: answered by the resolver, jedi never
+    asked."""
     from gradls.analysis.external import ExternalClass, ExternalFunction
     from gradls.crossmodule import resolver_for
 
     models = tmp_path / "pkg" / "models"
     models.mkdir(parents=True)
-    _write(tmp_path / "pkg", {"__init__.py": "", "mod.py": "class Config:\n    size = 3\n"})
+    _write(tmp_path / "pkg", {"__init__.py": "", "mod.py": "class Config:\n    size = 3\n\n\n"
+                                                      "with open(__file__) as handle:\n    VERSION = handle.readline()\n"})
     _write(models, {"__init__.py": "from pkg.models.zoo import Zoo\n",
                     "zoo.py": "import torch.nn as nn\n\n\nclass Zoo(nn.Module):\n    pass\n",
                     "star.py": "from torch.nn import *\n\n\ndef build():\n    return 1\n"})
@@ -192,6 +194,7 @@ def test_names_jedi_could_not_answer_are_settled_without_it(tmp_path):
     assert isinstance(build, ExternalFunction) and build.line == 4
     assert resolver._locate(train, "pkg.mod.Config", "size") is None
     assert resolver._locate(train, "pkg.mod", "missing") is None
+    assert resolver._locate(train, "pkg.mod", "VERSION") is None  # bound only inside a `with`
     assert resolver.stats["jedi"] == 0
 
 

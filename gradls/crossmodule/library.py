@@ -26,8 +26,9 @@ import sys
 import warnings
 from pathlib import Path
 
-# Top-level modules the engine's own tables answer for: never asked of jedi.
-KNOWN_BY_TABLES = frozenset({"torch", "numpy", "np", "math", "scipy", "einops", "kornia", "__future__"})
+# Top-level modules the engine's own tables answer for: never asked of jedi (`functorch`, shipped
+# in the torch wheel, holds torch's function transforms: `vmap`, `grad`, which return functions).
+KNOWN_BY_TABLES = frozenset({"torch", "functorch", "numpy", "np", "math", "scipy", "einops", "kornia", "__future__"})
 RESULT_KINDS = ("module", "ndarray", "number", "list")  # the answers that change what a call gives
 MODULE_PARAMETERS = "torch.nn.modules.module.Module.parameters"
 _NUMBER_TYPES = {"builtins.float": "number", "builtins.int": "number", "builtins.bool": "number"}

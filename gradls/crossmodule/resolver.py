@@ -920,13 +920,17 @@ class ProjectResolver:
 
     def _not_one_binding(self, files: list[str], name: str) -> bool:
         """The module file binds `name` nowhere and imports nothing with `*` (`from . import
-        submodule` names a module, no definition), or binds it more than once (which one a run
-        sees is not known: no answer, as for a helper defined twice)."""
+        submodule` names a module, no definition), binds it more than once (which one a run
+        sees is not known: no answer, as for a helper defined twice), or only otherwise than by
+        a definition, a plain assignment or `from M import name` (`with open(f) as name`,
+        `import m as name`: nothing an export could describe)."""
         facts = self._module_facts(files[-1])
         if facts is None:
             return False
         lines = facts[0].get(name)
-        return len(lines) > 1 if lines else "*" not in facts[0]
+        if not lines:
+            return "*" not in facts[0]
+        return len(lines) > 1 or lines[0] < 0 and facts[2].get(name) is None
 
     def _defined_in(self, files: list[str], name: str, read: set | None = None):
         """(file, line, name) when the module file itself (the last of `files`, the module's
