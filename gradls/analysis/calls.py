@@ -18,13 +18,13 @@ from .autograd_functions import APPLY_TAG, apply_call_flows
 from .tensor_types import IS_TENSOR, NOT_TENSOR, made_type
 from .external import (
     FUNCTION_ALIAS, LOSS_INSTANCE, MODULE_INSTANCE, ExternalClass, ExternalFunction, ExternalInstance,
-    ExternalMember, localize, mentions_training,
+    ExternalMember, localize, localized_break, mentions_training,
 )
 from .program import Summary, argument_nodes
 from .walk import cached_walk, parameter_names, raises_not_implemented
 from .values import (
     ARGUMENT, COPY_CONSTRUCT, DETACH, EMPTY, MAYBE_MODULE, MODULE, NO_GRAD, NONDIFF, PARAMETER,
-    ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Break, Cut, Flow, Origin, join, join_elements,
+    ROUNDTRIP, TENSOR, TENSOR_FROM_LIST, Cut, Flow, Origin, join, join_elements,
 )
 
 PASS_THROUGH_BUILTINS = {"sum", "min", "max", "abs", "zip", "enumerate", "reversed", "sorted",
@@ -1702,12 +1702,7 @@ def _external_grad_effect(interp, external, call: ast.Call) -> None:
     brk = getattr(external, "grad_off", None)
     if brk is None:
         return
-    program = interp.program
-    key = (call, brk.kind, brk.external)  # as `localize` anchors another file's break at the call
-    local = program.breaks.get(key)
-    if local is None:
-        local = program.breaks[key] = Break(brk.kind, call, brk.external, brk.description, subject_text=brk.subject)
-    program.grad_off_elsewhere[id(call)] = local
+    interp.program.grad_off_elsewhere[id(call)] = localized_break(interp.program, brk, call)
     interp.set_grad_mode(True, call)
 
 

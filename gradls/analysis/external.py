@@ -189,14 +189,16 @@ def localize(program, flow: Flow, call: ast.Call) -> Flow:
 
 
 def _localize_cut(program, cut: Cut, call: ast.Call) -> Cut:
-    brk = cut.brk
-    if brk.node is not None:
-        return cut
+    return cut if cut.brk.node is not None else replace(cut, brk=localized_break(program, cut.brk, call))
+
+
+def localized_break(program, brk: Break, call: ast.Call) -> Break:
+    """Another file's break (`brk.external`) anchored at the call of this file that reaches it."""
     key = (call, brk.kind, brk.external)  # one break per call and root cause
     local = program.breaks.get(key)
     if local is None:
         local = program.breaks[key] = Break(brk.kind, call, brk.external, brk.description, subject_text=brk.subject)
-    return replace(cut, brk=local)
+    return local
 
 
 def is_foreign(brk: Break) -> bool:

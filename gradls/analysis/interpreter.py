@@ -53,6 +53,7 @@ FUNCTION_TAG = "fn:"
 # a function of another file as a value (`loss_fn = losses.focal`, `Losses.huber` of another
 # file's class, an imported name passed as an argument): "extfn:pkg.losses.focal"
 EXTERNAL_FUNCTION_TAG = "extfn:"
+LOCAL_FUNCTION_TAG = "localfn:"  # a function of the file asked about, passed by another file's call
 EVAL_TAG = "mode:eval"          # a module after `.eval()` / `.train(False)`: its forward runs with self.training False
 TRAINING_FACT = "self.training"  # the specialization fact a call of such a module passes    # made under torch.inference_mode() (`inference@line:col`): never saved by autograd
 

@@ -15,7 +15,7 @@ from . import names as N
 from .links import WeakLink
 from .interpreter import (
     MODEL_LIKE_ARGS, torch_module_tag, INFERENCE_TAG, OPTIMIZER_TAG, LEAF_TAG, MODULE_TAG, NONSCALAR_TAG, PARAMLESS_TAG, SAVED_TAG, SCALAR_TAG,
-    EXTERNAL_FUNCTION_TAG, LIST_TAG, INTEGER_TAG, FREE_LAYER, ClassInfo,
+    EXTERNAL_FUNCTION_TAG, LOCAL_FUNCTION_TAG, LIST_TAG, INTEGER_TAG, FREE_LAYER, ClassInfo,
     Interpreter, LocalHazard, Scope, breaks_backward,
 )
 from .external import (FUNCTION_ALIAS, LIBRARY_PREFIXES, LOSS_INSTANCE, ExternalClass, ExternalFunction, ExternalInstance, HookEffect,
@@ -313,7 +313,7 @@ class FileAnalysis:
                 passed[param] = next(iter(tags))
         bound = {}
         for param, tag in passed.items():
-            if not tag.startswith(("optimizer-over:", "localfn:", EXTERNAL_FUNCTION_TAG)):  # a module
+            if not tag.startswith(("optimizer-over:", LOCAL_FUNCTION_TAG, EXTERNAL_FUNCTION_TAG)):  # a module
                 bound[param] = Flow(frozenset({Origin(param, MODULE, callee.node)}), frozenset(),
                                     frozenset({MODULE_TAG, tag}))
         for param, tag in passed.items():

@@ -417,14 +417,14 @@ class ProjectResolver:
     def _function_named(self, imports, argument: ast.AST, importer: str, real: str) -> str | None:
         """`localfn:name` for a function of the file `real` the argument names (as `importer`
         spells it), `extfn:pkg.mod.name` for another project file's; None otherwise."""
-        from ..analysis.interpreter import EXTERNAL_FUNCTION_TAG
+        from ..analysis.interpreter import EXTERNAL_FUNCTION_TAG, LOCAL_FUNCTION_TAG
 
         qualified = imports.qualify(argument)
         if not qualified or "." not in qualified.lstrip("."):
             return None  # a name of the importer itself (a local function or variable): not followed
         local = self._defined_at(qualified, importer, real)
         if local is not None:
-            return f"localfn:{local}"
+            return LOCAL_FUNCTION_TAG + local
         definition = self.resolve(qualified, importer)
         if isinstance(definition, ExternalFunction) and not definition.called_on_class:
             return EXTERNAL_FUNCTION_TAG + definition.qualified

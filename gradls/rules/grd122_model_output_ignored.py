@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 from ..analysis.cuts import checked_scopes
 from ..analysis.external import ExternalFunction
-from ..analysis.interpreter import EXTERNAL_FUNCTION_TAG
+from ..analysis.interpreter import EXTERNAL_FUNCTION_TAG, LOCAL_FUNCTION_TAG
 from ..analysis.values import MODULE
 from .base import Rule, RuleContext
 from ..analysis.walk import cached_walk, single_return, unread_parameters
@@ -221,8 +221,8 @@ def _passed_by_other_files(analysis, function: ast.AST, position: int, name: str
     except Exception:  # noqa: BLE001 - a resolver failure must not cost the file's own findings
         return None
     tag = next(iter(tags)) if tags and len(tags) == 1 else ""
-    if tag.startswith("localfn:"):
-        return _callee(analysis, tag[len("localfn:"):], unused)
+    if tag.startswith(LOCAL_FUNCTION_TAG):
+        return _callee(analysis, tag[len(LOCAL_FUNCTION_TAG):], unused)
     if tag.startswith(EXTERNAL_FUNCTION_TAG):
         external = analysis.external(tag[len(EXTERNAL_FUNCTION_TAG):])
         if isinstance(external, ExternalFunction) and external.unread:
