@@ -269,6 +269,12 @@ def _live_at_backward(sinks: list[SinkEvent]) -> list[Origin]:
     return [o for s in sinks if s.kind == "backward" for o in s.flow.live]
 
 
+def trains(analysis: FileAnalysis, origin: Origin, sink: SinkEvent) -> bool:
+    """Whether what `origin` names is something `sink`'s backward is meant to train: not frozen,
+    held by the optimizer stepped after it (or that optimizer unknown)."""
+    return _trained(analysis, origin, sink)
+
+
 def _trained(analysis: FileAnalysis, origin: Origin, sink: SinkEvent) -> bool:
     if origin.kind == ARGUMENT:
         name = origin.label.split("[")[0].split(".")[0].lower()

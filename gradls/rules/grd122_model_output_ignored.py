@@ -4,7 +4,7 @@ import ast
 import os
 from typing import NamedTuple
 
-from ..analysis.cuts import checked_scopes
+from ..analysis.cuts import checked_scopes, trains
 from ..analysis.external import ExternalFunction
 from ..analysis.interpreter import EXTERNAL_FUNCTION_TAG, LOCAL_FUNCTION_TAG
 from ..analysis.values import MODULE
@@ -71,12 +71,16 @@ No automatic fix: which value the body meant to read is the user's to say.
             if not trained:
                 continue
             reaching = {o.label for s in trained for o in s.flow.live}
+            backpropagated = _backpropagated_names(scope)
             for call, callee in _calls(analysis, scope.node, unused):
+                if not _feeds_backward(call, scope, trained, backpropagated):
+                    continue  # `log_step(teacher_out, step)`: what it returns is no loss
                 for param, arg in _bound(callee.params, call):
                     if param not in callee.unread or not isinstance(arg, ast.Name):
                         continue
                     flow = scope.env.get(arg.id)
-                    lost = sorted({o.label for o in flow.live if o.kind == MODULE} - reaching) if flow else []
+                    lost = sorted({o.label for o in flow.live if o.kind == MODULE and o.label not in reaching
+                                   and any(trains(analysis, o, s) for s in trained)}) if flow else []
                     if not lost or (callee.key, param) in reported:
                         continue
                     reported.add((callee.key, param))
@@ -229,6 +233,42 @@ def _passed_by_other_files(analysis, function: ast.AST, position: int, name: str
             return _Callee(external.qualified.rsplit(".", 1)[-1], list(external.params), set(external.unread),
                            external=external)
     return None
+
+
+def _backpropagated_names(scope) -> set:
+    """The names the scope's backpropagated losses are computed from, through its assignments."""
+    values: dict = {}
+    for node in scope.statements:
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for name in cached_walk(target):
+                    if isinstance(name, ast.Name):
+                        values.setdefault(name.id, []).append(node)
+    found: set = set()
+    pending = [subject for subject in scope.backward_subjects if subject.isidentifier()]
+    while pending:
+        name = pending.pop()
+        if name in found:
+            continue
+        found.add(name)
+        for node in values.get(name, ()):
+            pending.extend(n.id for n in cached_walk(node.value) if isinstance(n, ast.Name))
+    return found
+
+
+def _feeds_backward(call: ast.Call, scope, sinks: list, backpropagated: set) -> bool:
+    """The call is part of what a backward of the scope differentiates: inside the backward call,
+    or in the value of an assignment to a name the loss is computed from."""
+    if any(call is n for s in sinks for n in cached_walk(s.node)):
+        return True
+    for node in scope.statements:
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(n, ast.Name) and n.id in backpropagated for t in targets for n in cached_walk(t)) \
+                    and any(call is n for n in cached_walk(node.value)):
+                return True
+    return False
 
 
 def _calls(analysis, scope: ast.AST, unused: dict):
