@@ -59,3 +59,15 @@ def test_the_collector_is_running_again_after_a_check():
     assert gc.isenabled()
     check_source("import torch\nloss = torch.zeros(1)\nloss.backward()\n", "x.py")
     assert gc.isenabled()
+
+
+def test_a_project_check_gives_the_collector_back_running_and_unfrozen(tmp_path, capsys):
+    from gradls import cli
+
+    (tmp_path / "model.py").write_text("import torch.nn as nn\nnet = nn.Linear(2, 2)\n")
+    (tmp_path / "train.py").write_text("import torch\nfrom model import net\nnet(torch.ones(2)).sum().backward()\n")
+    assert gc.isenabled()
+    cli.main(["check", str(tmp_path), "--no-cache", "--exit-zero"])
+    capsys.readouterr()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
