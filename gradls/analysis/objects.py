@@ -91,6 +91,7 @@ class ModuleObj:
     attrs: dict = field(default_factory=dict)       # plain attributes (lists, numbers, ...)
     complete: bool = True                  # False: it may own parameters we do not know
     node: ast.AST | None = None
+    buffers: dict = field(default_factory=dict)     # name -> the `register_buffer` statement
 
     def named_parameters(self, prefix: str = "", seen: set | None = None):
         seen = set() if seen is None else seen
@@ -145,6 +146,7 @@ class Generator:
     consumed_by: ast.AST | None = None
     dropped: list = field(default_factory=list)   # what a `filter(...)` over it left out
     complete: bool = True                          # False: it may yield items we do not know
+    module: "ModuleObj | None" = None              # `module.parameters()`: whose parameters
 
 
 @dataclass(eq=False)
@@ -155,6 +157,7 @@ class Optimizer:
     consumed_source: ast.AST | None = None  # a generator that was already used up
     dropped: list = field(default_factory=list)   # tensors a filter left out of it
     built_in: ast.AST | None = None        # the function whose code built it (None: the script's top level)
+    over: "ModuleObj | None" = None        # `SGD(module.parameters())`: the module it was built over
 
 
 @dataclass(eq=False)
@@ -1374,7 +1377,8 @@ class SetupWorld:
         params, known, consumed = self._parameter_list(source)
         dropped = [p for p in source.dropped if isinstance(p, Param)] if isinstance(source, Generator) else []
         optimizer = Optimizer(params, expr, complete and known, consumed, dropped,
-                              self.running[-1].node if self.running else None)
+                              self.running[-1].node if self.running else None,
+                              source.module if isinstance(source, Generator) else None)
         self.optimizers.append(optimizer)
         return optimizer
 
@@ -1557,7 +1561,7 @@ class SetupWorld:
 
     def _module_method(self, module: ModuleObj, name: str, args, kwargs, expr):
         if name == "parameters":
-            return Generator([p for _, p in module.named_parameters()], complete=module.fully_known)
+            return Generator([p for _, p in module.named_parameters()], complete=module.fully_known, module=module)
         if name == "named_parameters":
             return Generator([(ParamName(n), p) for n, p in module.named_parameters(_prefix(args, kwargs))],
                              complete=module.fully_known)
@@ -1587,6 +1591,9 @@ class SetupWorld:
         if name in ("append",) and module.kind == "torch.nn.ModuleList" and args and isinstance(args[0], ModuleObj):
             module.children[str(len(module.children))] = args[0]
             return None
+        if name == "register_buffer" and args and isinstance(args[0], str):
+            module.buffers[args[0]] = self.current_stmt
+            return UNKNOWN
         if name in ("register_buffer", "zero_grad", "load_state_dict", "state_dict"):
             return UNKNOWN
         if name == "apply":

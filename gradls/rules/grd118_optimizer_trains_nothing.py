@@ -21,6 +21,9 @@ Evaluating the script's setup code up to its first `backward()`:
 - an optimizer all of whose tensors have `requires_grad=False` when `backward()` runs (a freeze
   loop whose condition matched every name, or a `set_requires_grad(net)` helper whose flag
   defaults to False: reported at that call, which decided the flag);
+- an optimizer built over the parameters of a module that has none, only buffers
+  (`self.register_buffer("centers", torch.randn(k, d))` where a learned table was meant):
+  reported at the buffer's registration, in the module's file;
 - a layer replaced inside a function or method (`trainer.replace_head()`) after the optimizer
   over the model was built, so the new layer's parameters are in no optimizer;
 - a parameter replaced inside a method after the optimizer was built (`self.proj.weight =
@@ -135,7 +138,15 @@ No automatic fix: which parameters should train is the user's decision.
     def _problems(self, ctx, world, optimizer, typo_nodes):
         name = _optimizer_text(optimizer.node)
         if not optimizer.params:
-            if optimizer.consumed_source is not None:
+            buffer = _buffer_of_a_parameterless_module(optimizer)
+            if buffer is not None:
+                attr, node = buffer
+                yield node, (
+                    f"this registers `{attr}` as a buffer, and the module whose parameters `{name}` ("
+                    f"{ctx.world_line(optimizer.node, node)}) is built over has no parameter at all: the optimizer "
+                    "gets an empty parameter list (ValueError) and the buffer can never be learned; make it "
+                    "`nn.Parameter(...)` if it should train")
+            elif optimizer.consumed_source is not None:
                 yield optimizer.consumed_source, (
                     f"this statement uses up the `parameters()` generator that `{name}` ("
                     f"{ctx.world_line(optimizer.node, optimizer.consumed_source)}) is built from later: the optimizer "
@@ -154,6 +165,17 @@ No automatic fix: which parameters should train is the user's decision.
                     f"every tensor `{name}` ({ctx.world_line(optimizer.node, node)}) holds has requires_grad=False "
                     f"when backward first runs ({ctx.world_line(world.snapshot.node, node)}): this freeze matched them "
                     "all and nothing trains")
+
+def _buffer_of_a_parameterless_module(optimizer):
+    """(name, registration) of the last buffer of the module `optimizer` was built over
+    (`SGD(center_loss.parameters())`) when that module, wholly known, has no parameter."""
+    module = optimizer.over
+    if module is None or not module.fully_known or next(module.named_parameters(), None) is not None:
+        return None
+    buffers = [(name, node) for _, child in module.named_modules() for name, node in child.buffers.items()
+               if node is not None]
+    return max(buffers, key=lambda b: (b[1].lineno, b[1].col_offset)) if buffers else None
+
 
 def _orphaned_parameters(world) -> list:
     """Parameter replacements after the optimizer was built whose old tensor, still held by the
