@@ -28,3 +28,5 @@ def test_fixture_diagnostics(path: Path):
     findings = check_source(text, path=str(path))
     got = {(f.code, f.line) for f in findings}
     assert got == expected_markers(text)
+    shown = [(f.code, f.span, f.message) for f in findings]
+    assert len(shown) == len(set(shown)), "the same finding is reported more than once"

@@ -1033,6 +1033,7 @@ def _module_result(interp, call: ast.Call, module: Flow, method: str) -> Flow:
         _grad_effect(interp, summary)
         _note_hazards(interp, summary.hazards, call, module)
         _note_modified_arguments(interp, summary.modifies, flows, call, module)
+        _note_argument_hazards(interp, summary.argument_hazards, flows, call, module)
         returns = relabel_self(summary.returns, _instance_label(module))
         result = Summary(returns).apply(flows, call)
         if method == "forward" and any(BATCHED_TAG in f.tags for f in flows.values()):
@@ -1540,6 +1541,7 @@ def _local_call(interp, call: ast.Call, callee, label: str | None, bound: bool =
         result = _inner_cuts_undone(result, arg_flows)
     _note_hazards(interp, summary.hazards, call, EMPTY)
     _note_modified_arguments(interp, summary.modifies, arg_flows, call, EMPTY)
+    _note_argument_hazards(interp, summary.argument_hazards, arg_flows, call, EMPTY)
     _note_forwards_run(interp, summary.calls, arg_flows, call)
     _grad_effect(interp, summary)
     _train_with_passed_modules(program, callee, arg_flows, constants, call)
@@ -1687,6 +1689,17 @@ def _note_modified_arguments(interp, modifies: tuple, flows: dict, call: ast.Cal
     for param, hazard in modifies:
         flow = flows.get(param)
         if flow is not None and saved_for_backward(flow):
+            interp.scope.hazards.append((hazard, call, called))
+
+
+def _note_argument_hazards(interp, hazards: tuple, flows: dict, call: ast.Call, called: Flow) -> None:
+    """A call whose callee changes in place a tensor it saved, computed from a parameter
+    (`Summary.argument_hazards`), given a tensor a known source gives gradient: its backward raises."""
+    if interp.no_grad:
+        return
+    for param, hazard in hazards:
+        flow = flows.get(param)
+        if flow is not None and any(origin.kind != ARGUMENT for origin in flow.live):
             interp.scope.hazards.append((hazard, call, called))
 
 

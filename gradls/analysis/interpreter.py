@@ -116,6 +116,7 @@ class LocalHazard:
     node: ast.AST   # the statement or call doing it
     target: ast.AST
     method: str
+    saved_by_callee: bool = False  # the function saved it itself, from what its caller passed
 
 
 @dataclass(frozen=True)

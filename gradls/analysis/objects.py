@@ -978,7 +978,7 @@ class SetupWorld:
                 return base.requires_grad
             if attr == "ndim" and base.ndim is not None:
                 return base.ndim
-            return UNKNOWN
+            return _BoundName(base, attr) if attr == "requires_grad_" else UNKNOWN
         if isinstance(base, Instance):
             if attr in base.attrs:
                 return base.attrs[attr]
@@ -1527,7 +1527,7 @@ class SetupWorld:
             return UNKNOWN
         if isinstance(obj, str):
             method = getattr(str, name, None)
-            if method is not None and name in _STR_METHODS and all(_plain(a) for a in args) and not kwargs:
+            if method is not None and name in _STR_METHODS and all(_hashable(a) for a in args) and not kwargs:
                 try:
                     return method(str(obj), *args)
                 except Exception:

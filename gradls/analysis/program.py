@@ -15,7 +15,7 @@ from . import names as N
 from .links import WeakLink
 from .interpreter import (
     MODEL_LIKE_ARGS, torch_module_tag, INFERENCE_TAG, OPTIMIZER_TAG, LEAF_TAG, MODULE_TAG, NONSCALAR_TAG, PARAMLESS_TAG, SAVED_TAG, SCALAR_TAG,
-    EXTERNAL_FUNCTION_TAG, LOCAL_FUNCTION_TAG, LIST_TAG, INTEGER_TAG, FREE_LAYER, ClassInfo,
+    EXTERNAL_FUNCTION_TAG, LOCAL_FUNCTION_TAG, LAYER_INPUT_TAG, LIST_TAG, INTEGER_TAG, FREE_LAYER, ClassInfo,
     Interpreter, LocalHazard, Scope, breaks_backward,
 )
 from .external import (FUNCTION_ALIAS, LIBRARY_PREFIXES, LOSS_INSTANCE, ExternalClass, ExternalFunction, ExternalInstance, HookEffect,
@@ -93,6 +93,9 @@ class Summary:
     hazards: tuple = ()
     # (parameter, LocalHazard or Hazard): the tensor passed there is changed in place by the call
     modifies: tuple = ()
+    # (parameter, LocalHazard): an in-place change of a tensor it saved itself, computed from that
+    # parameter alone (`e = torch.exp(s); e /= e.sum()`): raises when the caller passes gradient
+    argument_hazards: tuple = ()
     calls: tuple = ()  # its parameters whose module it runs, with grad on (`model(x)` in `train(model)`)
 
     def apply(self, arg_flows: dict[str, Flow], call: ast.Call) -> Flow:
@@ -113,6 +116,45 @@ def _hazards(scope) -> tuple:
     """What a call of the function scope interpreted makes backward raise (`Summary.hazards`)."""
     own = (LocalHazard(e.node, e.target, e.method) for e in scope.inplace if breaks_backward(e))
     return tuple(dict.fromkeys([*own, *(hazard for hazard, _, _ in scope.hazards)]))
+
+
+def _argument_hazards(scope, params) -> tuple:
+    """(parameter, LocalHazard) for each in-place change, with grad on, of a tensor autograd saved
+    whose gradient could only come from the function's parameters (`Summary.argument_hazards`)."""
+    found = []
+    bindings = None
+    for event in scope.inplace:
+        flow = event.flow
+        if event.under_no_grad or SAVED_TAG not in flow.tags or LAYER_INPUT_TAG in flow.tags or not flow.live:
+            continue
+        if type(event.target) is ast.Name and event.target.id in params:
+            continue  # the caller's own tensor changed: `Summary.modifies`
+        bindings = _binding_counts(scope.node) if bindings is None else bindings
+        if bindings.get(_base_name(event.target), 0) != 1:
+            continue  # `std = torch.randn_like(std).mul_(std)` in one branch: which tensor it is depends on the path
+        bases = {_split_label(o.label)[0] for o in flow.live if o.kind == ARGUMENT}
+        if all(o.kind == ARGUMENT for o in flow.live) and bases <= set(params):
+            hazard = LocalHazard(event.node, event.target, event.method, saved_by_callee=True)
+            found.extend((base, hazard) for base in sorted(bases))
+    return tuple(dict.fromkeys(found))
+
+
+def _base_name(target: ast.AST) -> str | None:
+    while isinstance(target, (ast.Subscript, ast.Attribute)):
+        target = target.value
+    return target.id if isinstance(target, ast.Name) else None
+
+
+def _binding_counts(function: ast.AST) -> dict:
+    """name -> how many statements of the function bind it (in-place updates not counted)."""
+    counts: dict = {}
+    for node in cached_walk(function):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            counts[node.id] = counts.get(node.id, 0) + 1
+    for node in cached_walk(function):
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            counts[node.target.id] -= 1  # `e /= total` rebinds `e` to the same tensor
+    return counts
 
 
 def _modified_arguments(scope, params) -> tuple:
@@ -1358,7 +1400,8 @@ class FileAnalysis:
         scope = record.scope
         writes = tuple((key, scope.env[key]) for key in sorted(scope.appended) if key in scope.env)
         record.summary = Summary(_parameters_as_arguments(scope.returns, callee.node), scope.exit_no_grad, writes,
-                                 _hazards(scope), _modified_arguments(scope, callee.params), tuple(sorted(scope.called)))
+                                 _hazards(scope), _modified_arguments(scope, callee.params),
+                                 _argument_hazards(scope, callee.params), tuple(sorted(scope.called)))
         return record
 
     def appended_contents(self, info: ClassInfo, attr: str, current: ast.AST) -> Flow:
@@ -1544,7 +1587,7 @@ class FileAnalysis:
             self.in_progress.discard(key)
         summary = Summary(_parameters_as_arguments(scope.returns, callee.node), scope.exit_no_grad,
                           hazards=_hazards(scope), modifies=_modified_arguments(scope, callee.params),
-                          calls=tuple(sorted(scope.called)))
+                          argument_hazards=_argument_hazards(scope, callee.params), calls=tuple(sorted(scope.called)))
         self._specialized[key] = summary
         return summary
 

@@ -98,10 +98,12 @@ the old tensor (other names, views) keep the old values, as autograd needs.
                     continue
                 seen.add(key)
                 target = ast.unparse(hazard.target)
+                saver = "" if hazard.saved_by_callee else " (by the caller)"
+                when = " (this function is called with a tensor that requires grad)" if hazard.saved_by_callee else ""
                 yield ctx.finding(
                     self, ctx.span(hazard.node),
-                    f"`{target}` is saved by autograd for backward (by the caller) and modified in place by "
-                    f"`{hazard.method}`: backward raises \"modified by an inplace operation\"")
+                    f"`{target}` is saved by autograd for backward{saver} and modified in place by "
+                    f"`{hazard.method}`: backward raises \"modified by an inplace operation\"{when}")
         self._record_foreign(ctx)
 
     def _record_foreign(self, ctx) -> None:

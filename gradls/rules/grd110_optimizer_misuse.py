@@ -261,6 +261,7 @@ block; the other cases have no automatic fix.
     def _replaced_modules(self, ctx):
         analysis = ctx.analysis
         replacements: dict[int, list] = {}  # per scope: (statement, label) of submodule replacements
+        reported: set = set()  # a function analysed for more than one call builds the same optimizer
         for construction in analysis.constructions:
             if not construction.covered or construction.call_site is not None:
                 continue  # (a helper's construction: its lines are not where the caller gets it)
@@ -268,8 +269,10 @@ block; the other cases have no automatic fix.
             if id(scope) not in replacements:
                 replacements[id(scope)] = _module_replacements(ctx, scope)
             for node, label in replacements[id(scope)]:
-                if node.lineno <= construction.node.end_lineno or _rebuilt_after(analysis, construction, node):
+                if node.lineno <= construction.node.end_lineno or _rebuilt_after(analysis, construction, node) \
+                        or (id(construction.node), id(node)) in reported:
                     continue
+                reported.add((id(construction.node), id(node)))
                 if label in construction.covered:  # `model = Net()` again: only if a later backward trains it
                     if _trained_after(scope, label, node):
                         yield ctx.finding(

@@ -77,7 +77,7 @@ No automatic fix: retaining the graph, recomputing, or detaching train different
                            and id(stmt.value) in trained and not _retains_graph(stmt.value)]
             for index, backward in backward_at:
                 modules = {o.label for s in sinks if s.node is backward for o in s.flow.live if o.kind == MODULE}
-                carried = _carried_through(body[:index], body, _subject(backward), modules)
+                carried = _carried_through(body[:index], body, _subject(backward), modules, scope.env)
                 if carried is not None:
                     name, stmt = carried
                     yield ctx.finding(
@@ -213,10 +213,12 @@ def _shared_intermediate(block, first_at, second_at, first, second):
     return None
 
 
-def _carried_through(before_backward: list, body: list, loss: str | None, modules: set):
+def _carried_through(before_backward: list, body: list, loss: str | None, modules: set, env: dict):
     """(name, statement) when a statement before the backward both reads and rebinds `name`
     from a call (`out, h = rnn(x, h)`), the loss depends on what it computes, and nothing else
-    in the loop body rebinds or detaches `name`."""
+    in the loop body rebinds or detaches `name`. The call is a trained module's: a layer the
+    backward reaches (`rnn`), or a model whose layers it reaches (`model` of `model.rnn`), whose
+    result for `name` still carries a module's gradient (its forward did not detach it)."""
     if loss is None:
         return None
     definitions = _definitions(before_backward)
@@ -224,15 +226,23 @@ def _carried_through(before_backward: list, body: list, loss: str | None, module
     for stmt in before_backward:
         if not (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call)):
             continue
-        if N.dotted_text(stmt.value.func) not in modules:  # a trained module computes it
-            continue
+        called = N.dotted_text(stmt.value.func)
+        exact = called in modules
+        if not exact and not (called and any(m.startswith(called + ".") for m in modules)):
+            continue  # a trained module computes it
         bound = {n.id for t in stmt.targets for n in cached_walk(t) if isinstance(n, ast.Name)}
         read = {n.id for n in cached_walk(stmt.value) if isinstance(n, ast.Name)}
         for name in sorted(bound & read):
             if not (bound & loss_deps) or _rebound_elsewhere(body, name, stmt):
                 continue
+            if not exact and not _carries_a_module(env.get(name)):
+                continue
             return name, stmt
     return None
+
+
+def _carries_a_module(flow) -> bool:
+    return flow is not None and any(o.kind == MODULE for o in flow.live)
 
 
 def _rebound_elsewhere(body: list, name: str, carrying: ast.stmt) -> bool:
