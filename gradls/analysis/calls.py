@@ -1050,7 +1050,10 @@ def _module_result(interp, call: ast.Call, module: Flow, method: str) -> Flow:
     if method == "forward":
         _layer_effects(interp, call, module, args)
         _note_called_argument(interp, module)
-    batched = any(BATCHED_TAG in a.tags for a in args)
+    # `module.training_step(x)` on a module whose class is unknown: maybe a method returning a
+    # loss, not a submodule's forward; its result's shape is not the batch's
+    batched = any(BATCHED_TAG in a.tags for a in args) and not (
+        isinstance(call.func, ast.Attribute) and module.tags <= {MODULE_TAG})
     flow = join(args).without_tags().chained()
     result = Flow(module.live | flow.live, module.cuts | flow.cuts,
                   frozenset({NONSCALAR_TAG, BATCHED_TAG}) if batched else frozenset())

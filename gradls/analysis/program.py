@@ -394,6 +394,8 @@ class FileAnalysis:
         for info in self.classes.values():
             self._scan_class_attributes(info)
             self.method_classes.update((id(method.node), info.name) for method in info.methods.values())
+            if info.is_loss and self.loss_file and (info.params or info.modules) and not _named_a_loss(info):
+                info.is_loss = False  # a model with layers of its own, in a file whose path says "loss"
         inherited: set = set()
         for info in self.classes.values():
             self._inherit_attributes(info, inherited)
@@ -707,9 +709,7 @@ class FileAnalysis:
             or (name in self.classes and self.classes[name].is_module)
             for name in base_names
         ) or any(self._external_module_class(name) for name in base_names)
-        lowered = node.name.lower()
-        is_loss = is_module and (any(w in lowered for w in ("loss", "regularizer", "criterion"))
-                                 or any("Loss" in b for b in base_names) or self.loss_file)
+        is_loss = is_module and (_named_a_loss_class(node.name, base_names) or self.loss_file)
         info = ClassInfo(node.name, node, is_module, is_loss)
         info.params.update(layer_params or ())  # `class QuantLinear(nn.Linear)`: `self.weight` is the layer's
         for item in node.body:
@@ -1955,6 +1955,15 @@ def _root_name(node: ast.AST) -> str | None:
 # what a forward must mention for the per-module check to analyse it in a file that trains
 # nothing: a cut (no_grad, detach, .data), a custom autograd Function, an in-place update
 FORWARD_CHECK_WORDS = ("no_grad", "detach", ".data", ".apply(", "+=", "-=", "*=", "/=", "_(")
+def _named_a_loss_class(name: str, base_names: list) -> bool:
+    lowered = name.lower()
+    return any(w in lowered for w in ("loss", "regularizer", "criterion")) or any("Loss" in b for b in base_names)
+
+
+def _named_a_loss(info: ClassInfo) -> bool:
+    return _named_a_loss_class(info.name, [N.dotted_text(b) or "" for b in info.node.bases])
+
+
 MAX_SPECIALIZED = 200  # specialized summaries per file: beyond, calls use the generic one
 
 

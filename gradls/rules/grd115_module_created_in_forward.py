@@ -24,6 +24,11 @@ parameters that existed before, so it never holds the new ones; the layer's outp
 random and nothing it computes is learned (the optimizer's copy is stale and gets
 `grad None`). A layer created lazily once (`if self.fc is None:`) is not flagged.
 
+In a file that trains (or whose class a script of the project trains), a layer made and called
+at once in `forward()` (`nn.Linear(self.hidden, n)(h)`) while a layer with parameters that
+`__init__` registered is read by no method of the class nor anywhere else in the file: the
+registered layer, which the optimizer holds, gets no gradient.
+
 In a file that trains, a layer or `nn.Parameter` that `__init__` made and `forward()` makes again
 under a test (`if x.size(1) != self.pos.size(1): self.pos = nn.Parameter(...)`) is a replacement,
 not a lazy creation: the optimizer still holds the old one, and the new one never trains.
@@ -65,10 +70,29 @@ No automatic fix: the layer's arguments may depend on values only `forward` has.
                     f"`self.{target}` is created in `forward()`: each call makes new random weights that "
                     f"no optimizer holds, so this layer never trains; create it in `__init__`",
                 )
+            if analysis.trains or trained_by_project(analysis, info.name):
+                yield from self._made_and_called(ctx, info, forward.node)
             replaced = list(self._replaced_in_a_branch(ctx, info, forward.node))
             # trained here, or (the evidence is costly: asked only for a replacement) by a script of the project
             if replaced and (analysis.trains or trained_by_project(analysis, info.name)):
                 yield from replaced
+
+    def _made_and_called(self, ctx: RuleContext, info, forward: ast.AST):
+        """`return nn.Linear(8, 2)(h)` in `forward()` while the layer `__init__` registered for it
+        (`self.fc`) is read by no method: the fresh layer computes the output with new random
+        weights each call, and the registered one, which the optimizer holds, gets no gradient."""
+        unused = _registered_but_unread(ctx, self, info)
+        if not unused:
+            return
+        for stmt in _unconditional(forward.body):
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Call) and self._makes_parameters(ctx, node.func):
+                    yield ctx.finding(
+                        self, ctx.span(node.func),
+                        f"this layer is created inside `forward()` and used at once: each call makes new random "
+                        f"weights that no optimizer holds, while {', '.join(f'`self.{a}`' for a in unused)}, "
+                        "made in `__init__`, is never used and gets no gradient; call the registered layer instead",
+                    )
 
     def _replaced_in_a_branch(self, ctx: RuleContext, info, forward: ast.AST):
         """`self.pos = nn.Parameter(...)` under a test in `forward()`, `self.pos` made in `__init__`:
@@ -103,6 +127,27 @@ No automatic fix: the layer's arguments may depend on values only `forward` has.
             local = ctx.analysis.classes.get(value.func.id)
             return local is not None and local.is_module and bool(local.params or local.modules)
         return False
+
+
+def _registered_but_unread(ctx: RuleContext, rule: "ModuleCreatedInForward", info) -> list:
+    """The layers with parameters `__init__` assigns to `self` that no method of the class reads."""
+    init = info.methods.get("__init__")
+    if init is None:
+        return []
+    made = [_self_target(stmt) for stmt in statements(init.node.body, into_definitions=False)
+            if isinstance(stmt, ast.Assign) and rule._makes_parameters(ctx, stmt.value)]
+    read = {node.attr for method in info.methods.values() if method is not init for node in ast.walk(method.node)
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load)
+            and isinstance(node.value, ast.Name) and node.value.id == "self"}
+    read |= {node.attr for node in ast.walk(init.node) if isinstance(node, ast.Attribute)
+             and isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name) and node.value.id == "self"}
+    if any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "vars")
+           for method in info.methods.values() for node in ast.walk(method.node)) \
+            or read & {"modules", "children", "named_modules", "named_children", "_modules", "__dict__"}:
+        return []  # layers reached by name or by walking the module: reads this cannot see
+    elsewhere = {node.attr for node in ast.walk(ctx.tree) if isinstance(node, ast.Attribute)
+                 and not (info.node.lineno <= node.lineno <= info.node.end_lineno)}
+    return [name for name in made if name is not None and name not in read and name not in elsewhere]
 
 
 def _unconditional(body: list) -> list:

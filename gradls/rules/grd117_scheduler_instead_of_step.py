@@ -80,6 +80,8 @@ No automatic fix: where the scheduler should step (per batch or per epoch) is th
         for scheduler, optimizer in schedulers.items():
             if not _built_by_torch_optim(ctx, methods, optimizer) or not _only_managed_here(ctx, cls, optimizer):
                 continue
+            if any(_applies_gradients_by_hand(method.body) for method in methods):
+                continue
             for method in methods:
                 call = _step_call(method.body, scheduler)
                 if call is not None and _calls_backward(method):
@@ -96,7 +98,7 @@ No automatic fix: where the scheduler should step (per batch or per epoch) is th
                         yield self._finding(ctx, call, scheduler, optimizer)
         for scheduler, optimizer in schedulers.items():
             call = _step_call(loop.body, scheduler)
-            if call is not None and not _ever_stepped(scope_body, optimizer):
+            if call is not None and not _ever_stepped(scope_body, optimizer) and not _applies_gradients_by_hand(loop.body):
                 yield self._finding(ctx, call, scheduler, optimizer)
 
     def _finding(self, ctx, call, scheduler, optimizer):
@@ -168,6 +170,37 @@ def _ever_stepped(body: list, optimizer: str) -> bool:
             arguments = [*node.args, *(kw.value for kw in node.keywords)]
             if any(N.dotted_text(a) == optimizer for a in arguments) and not _is_scheduler_call(node):
                 return True
+    return False
+
+
+def _applies_gradients_by_hand(body: list) -> bool:
+    """A manual update reading gradients (`p -= lr * p.grad`, `p.data.add_(p.grad, alpha=-lr)`,
+    `p.data = p.data - lr * p.grad`): the parameters change without `optimizer.step()` (the
+    optimizer may be there only to drive the schedule)."""
+    for stmt in body:
+        for node in cached_walk(stmt):
+            if isinstance(node, (ast.AugAssign, ast.Assign)):
+                # (`p = p - lr * p.grad` only rebinds the name: nothing changes)
+                targets = [node.target] if isinstance(node, ast.AugAssign) else \
+                    [t for t in node.targets if not isinstance(t, ast.Name)]
+                if targets and _reads_a_gradient(node.value) and not any(_is_gradient(t) for t in targets):
+                    return True
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr.endswith("_") \
+                    and not _is_gradient(node.func.value) and any(_reads_a_gradient(a) for a in node.args):
+                return True
+    return False
+
+
+def _reads_a_gradient(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr == "grad" for n in cached_walk(node))
+
+
+def _is_gradient(target: ast.AST) -> bool:
+    """`p.grad`, `p.grad.data`, `p.grad[0]`: the gradient itself (clipped or scaled), not the parameter."""
+    while isinstance(target, (ast.Attribute, ast.Subscript)):
+        if isinstance(target, ast.Attribute) and target.attr == "grad":
+            return True
+        target = target.value
     return False
 
 

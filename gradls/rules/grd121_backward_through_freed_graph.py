@@ -133,10 +133,10 @@ No automatic fix: retaining the graph, recomputing, or detaching train different
             name, made = shared
             yield ctx.finding(
                 self, ctx.span(second.node),
-                f"`{name}` (line {made.lineno}) was computed before `{_subject(first.node)}.backward()` (line "
-                f"{first.node.lineno}), which freed its graph; this backward goes through it again and raises "
+                f"{name} (line {made.lineno}) {'were' if name.startswith('the outputs') else 'was'} computed before "
+                f"`{_subject(first.node)}.backward()` (line {first.node.lineno}), which freed its graph; this backward goes through it again and raises "
                 "\"Trying to backward through the graph a second time\": pass `retain_graph=True` to the first "
-                f"backward, or compute `{name}` again",
+                f"backward, or compute {name} again",
                 related=[ctx.related(first.node, "the first backward, which frees the graph")],
             )
 
@@ -206,10 +206,16 @@ def _shared_intermediate(block, first_at, second_at, first, second):
     first_deps = _ancestors(first_loss, before)
     second_deps = _ancestors(second_loss, {**before, **between})
     shared = [name for name in first_deps & second_deps if name not in between and name in before]
+    # `z, recon, logits = model(x)`: two outputs of one forward are one graph
+    made_together = {id(before[name]) for name in second_deps if name in before and name not in between}
+    shared += [name for name in first_deps - second_deps if name in before and name not in between
+               and id(before[name]) in made_together]
     for name in sorted(shared, key=lambda name: (before[name].lineno, name)):  # the same on every run
         made_by = _calls(_ancestors(name, before) | {name}, before)
         if any(label == call or label.startswith(call + ".") for label in common for call in made_by):
-            return name, before[name]
+            if name not in second_deps:  # one output of the forward the second loss reads another of
+                return f"the outputs of {_short(ast.unparse(before[name].value))}", before[name]
+            return f"`{name}`", before[name]
     return None
 
 
@@ -323,3 +329,7 @@ def _blocks(scope: ast.AST):
                 stack.extend(s for s in block if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)))
         for handler in getattr(node, "handlers", []):
             stack.append(handler)
+
+
+def _short(text: str) -> str:
+    return f"`{text}`" if len(text) <= 40 else f"`{text[:37]}...`"

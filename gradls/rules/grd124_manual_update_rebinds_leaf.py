@@ -57,6 +57,12 @@ the fix does not add.
             return
         scopes = [ctx.tree, *(n for n in cached_walk(ctx.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))]
         for scope in scopes:
+            for assign, name in _dropped_parameter_updates(scope):
+                yield ctx.finding(
+                    self, ctx.span(assign),
+                    f"this rebinds the loop variable `{name}` to a new tensor computed from `{name}.grad` and then "
+                    f"drops it: the parameter `{name}` stood for keeps its value, so nothing trains; update it in "
+                    f"place under `torch.no_grad()` (`{name} -= ...`)")
             leaves = _trainable_leaves(ctx, scope)
             if not leaves:
                 continue
@@ -72,6 +78,35 @@ the fix does not add.
                         f"(`{name} -= ...`)",
                         fix=_in_place_fix(ctx, assign, name),
                     )
+
+
+def _dropped_parameter_updates(scope: ast.AST):
+    """`for p in model.parameters(): p = p - lr * p.grad` in a loop that calls backward, the new
+    value read by nothing after it: (assignment, name)."""
+    seen: set = set()  # (loops nest: the inner one is inside every outer one)
+    for loop in _loops(scope):
+        if not _calls_backward(loop):
+            continue
+        for inner in cached_walk(loop):
+            if not (isinstance(inner, ast.For) and _iterates_parameters(inner.iter)) or id(inner) in seen:
+                continue
+            seen.add(id(inner))
+            names = {n.id for n in cached_walk(inner.target) if isinstance(n, ast.Name)}
+            body = statements(inner.body, into_definitions=False)
+            for index, node in enumerate(body):
+                if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+                    continue
+                name = node.targets[0].id
+                if name in names and _reads_own_grad(node.value, name) and not any(
+                        isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+                        for later in body[index + 1:] for n in cached_walk(later)):
+                    yield node, name
+
+
+def _iterates_parameters(node: ast.AST) -> bool:
+    """`model.parameters()`, `net.named_parameters()`."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+        and node.func.attr in ("parameters", "named_parameters")
 
 
 def _trainable_leaves(ctx, scope: ast.AST) -> set:
