@@ -513,7 +513,10 @@ class Interpreter:
         for item in stmt.items:
             mode = self.grad_mode_of(item.context_expr)
             if mode is not None:
-                self.set_grad_mode(mode, self._deciding_call_of(item.context_expr) if mode else None)
+                cause = self._deciding_call_of(item.context_expr) if mode else None
+                if mode and cause is None and self._decided_by_loop_context(item.context_expr):
+                    cause = item.context_expr  # `set_grad_enabled(phase == "training")`: off on every pass
+                self.set_grad_mode(mode, cause)
                 self.inference = item.context_expr if mode and _is_inference_mode(self.imports, item.context_expr) else None
             elif self._set_grad_enabled_unknown(item.context_expr):
                 self.set_grad_mode(False, None)  # `set_grad_enabled(flag)`: unknown, quiet
@@ -617,7 +620,32 @@ class Interpreter:
             if N.dotted_text(arg) == "self.training" and TRAINING_FACT in self.constants:
                 # `set_grad_enabled(self.training)` of a module the caller put in eval() (or train())
                 return not self.constants[TRAINING_FACT]
+            decided = self._decided_by_loop(arg)
+            if decided is not None:
+                return not decided
         return None
+
+    def _decided_by_loop_context(self, context: ast.AST) -> bool:
+        return isinstance(context, ast.Call) and self._set_grad_enabled_unknown(context) and bool(context.args) \
+            and self._decided_by_loop(context.args[0]) is not None
+
+    def _decided_by_loop(self, test: ast.AST) -> bool | None:
+        """`phase == "training"` inside `for phase in ["train", "val"]:` (the loop variable bound
+        nowhere else): the same truth on every iteration, or None."""
+        if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in (ast.Eq, ast.NotEq)
+                and isinstance(test.left, ast.Name) and isinstance(test.comparators[0], ast.Constant)):
+            return None
+        name, constant = test.left.id, test.comparators[0].value
+        loops = [node for node in cached_walk(self.scope.node) if isinstance(node, ast.For)
+                 and isinstance(node.target, ast.Name) and node.target.id == name
+                 and node.lineno <= test.lineno <= (node.end_lineno or node.lineno)]
+        bound = sum(1 for node in cached_walk(self.scope.node) if isinstance(node, ast.Name)
+                    and node.id == name and isinstance(node.ctx, ast.Store))
+        if len(loops) != 1 or bound != 1 or not isinstance(loops[0].iter, (ast.List, ast.Tuple)) \
+                or not all(isinstance(e, ast.Constant) for e in loops[0].iter.elts):
+            return None
+        truths = {(e.value == constant) == isinstance(test.ops[0], ast.Eq) for e in loops[0].iter.elts}
+        return truths.pop() if len(truths) == 1 else None
 
     # ----- expressions ------------------------------------------------------------------
 
@@ -634,6 +662,9 @@ class Interpreter:
                 brk = self.program.make_break(
                     NO_GRAD, cause, expr, f"`{N.expression_text(cause.func)}(...)`, which leaves "
                     f"`{self.deciding_flag}` False for `torch.set_grad_enabled({self.deciding_flag})`")
+            elif cause is not None and self._decided_by_loop_context(cause):
+                brk = self.program.make_break(
+                    NO_GRAD, cause, expr, f"`{_short_text(cause)}`, False on every pass of its loop")
             elif cause is not None:  # one break at the statement that turned grad off
                 brk = self.program.grad_off_elsewhere.get(id(cause)) or \
                     self.program.make_break(NO_GRAD, cause, expr, "`torch.set_grad_enabled(False)`")
@@ -1057,3 +1088,8 @@ def _always_returns(body: list) -> bool:
     if isinstance(last, (ast.Return, ast.Raise)):
         return True
     return isinstance(last, (ast.With, ast.AsyncWith)) and _always_returns(last.body)
+
+
+def _short_text(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 60 else text[:57] + "..."
