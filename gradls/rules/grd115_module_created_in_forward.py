@@ -70,12 +70,11 @@ No automatic fix: the layer's arguments may depend on values only `forward` has.
                     f"`self.{target}` is created in `forward()`: each call makes new random weights that "
                     f"no optimizer holds, so this layer never trains; create it in `__init__`",
                 )
-            if analysis.trains or trained_by_project(analysis, info.name):
-                yield from self._made_and_called(ctx, info, forward.node)
-            replaced = list(self._replaced_in_a_branch(ctx, info, forward.node))
-            # trained here, or (the evidence is costly: asked only for a replacement) by a script of the project
-            if replaced and (analysis.trains or trained_by_project(analysis, info.name)):
-                yield from replaced
+            suspects = [*self._made_and_called(ctx, info, forward.node),
+                        *self._replaced_in_a_branch(ctx, info, forward.node)]
+            # trained here, or (the evidence is costly: asked only for a suspect) by a script of the project
+            if suspects and (analysis.trains or trained_by_project(analysis, info.name)):
+                yield from suspects
 
     def _made_and_called(self, ctx: RuleContext, info, forward: ast.AST):
         """`return nn.Linear(8, 2)(h)` in `forward()` while the layer `__init__` registered for it
