@@ -4,7 +4,7 @@ import ast
 
 from ..analysis import names as N
 from ..analysis.cuts import trained_by_project
-from ..analysis.walk import statements
+from ..analysis.walk import cached_walk, statements
 from .base import Rule, RuleContext
 
 
@@ -80,18 +80,16 @@ No automatic fix: the layer's arguments may depend on values only `forward` has.
         """`return nn.Linear(8, 2)(h)` in `forward()` while the layer `__init__` registered for it
         (`self.fc`) is read by no method: the fresh layer computes the output with new random
         weights each call, and the registered one, which the optimizer holds, gets no gradient."""
-        unused = _registered_but_unread(ctx, self, info)
-        if not unused:
-            return
-        for stmt in _unconditional(forward.body):
-            for node in ast.walk(stmt):
-                if isinstance(node, ast.Call) and self._makes_parameters(ctx, node.func):
-                    yield ctx.finding(
-                        self, ctx.span(node.func),
-                        f"this layer is created inside `forward()` and used at once: each call makes new random "
-                        f"weights that no optimizer holds, while {', '.join(f'`self.{a}`' for a in unused)}, "
-                        "made in `__init__`, is never used and gets no gradient; call the registered layer instead",
-                    )
+        made = [node for stmt in _unconditional(forward.body) for node in cached_walk(stmt)
+                if isinstance(node, ast.Call) and self._makes_parameters(ctx, node.func)]
+        unused = _registered_but_unread(ctx, self, info) if made else []
+        for node in made if unused else ():
+            yield ctx.finding(
+                self, ctx.span(node.func),
+                f"this layer is created inside `forward()` and used at once: each call makes new random "
+                f"weights that no optimizer holds, while {', '.join(f'`self.{a}`' for a in unused)}, "
+                "made in `__init__`, is never used and gets no gradient; call the registered layer instead",
+            )
 
     def _replaced_in_a_branch(self, ctx: RuleContext, info, forward: ast.AST):
         """`self.pos = nn.Parameter(...)` under a test in `forward()`, `self.pos` made in `__init__`:
@@ -135,16 +133,16 @@ def _registered_but_unread(ctx: RuleContext, rule: "ModuleCreatedInForward", inf
         return []
     made = [_self_target(stmt) for stmt in statements(init.node.body, into_definitions=False)
             if isinstance(stmt, ast.Assign) and rule._makes_parameters(ctx, stmt.value)]
-    read = {node.attr for method in info.methods.values() if method is not init for node in ast.walk(method.node)
+    read = {node.attr for method in info.methods.values() if method is not init for node in cached_walk(method.node)
             if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load)
             and isinstance(node.value, ast.Name) and node.value.id == "self"}
-    read |= {node.attr for node in ast.walk(init.node) if isinstance(node, ast.Attribute)
+    read |= {node.attr for node in cached_walk(init.node) if isinstance(node, ast.Attribute)
              and isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name) and node.value.id == "self"}
     if any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "vars")
-           for method in info.methods.values() for node in ast.walk(method.node)) \
+           for method in info.methods.values() for node in cached_walk(method.node)) \
             or read & {"modules", "children", "named_modules", "named_children", "_modules", "__dict__"}:
         return []  # layers reached by name or by walking the module: reads this cannot see
-    elsewhere = {node.attr for node in ast.walk(ctx.tree) if isinstance(node, ast.Attribute)
+    elsewhere = {node.attr for node in cached_walk(ctx.tree) if isinstance(node, ast.Attribute)
                  and not (info.node.lineno <= node.lineno <= info.node.end_lineno)}
     return [name for name in made if name is not None and name not in read and name not in elsewhere]
 
