@@ -130,11 +130,11 @@ No automatic fix: retaining the graph, recomputing, or detaching train different
             shared = _shared_intermediate(block, first_at, second_at, first, second)
             if shared is None:
                 continue
-            name, made = shared
+            name, made, verb = shared
             yield ctx.finding(
                 self, ctx.span(second.node),
-                f"{name} (line {made.lineno}) {'were' if name.startswith('the outputs') else 'was'} computed before "
-                f"`{_subject(first.node)}.backward()` (line {first.node.lineno}), which freed its graph; this backward goes through it again and raises "
+                f"{name} (line {made.lineno}) {verb} computed before `{_subject(first.node)}.backward()` (line "
+                f"{first.node.lineno}), which freed its graph; this backward goes through it again and raises "
                 "\"Trying to backward through the graph a second time\": pass `retain_graph=True` to the first "
                 f"backward, or compute {name} again",
                 related=[ctx.related(first.node, "the first backward, which frees the graph")],
@@ -196,7 +196,8 @@ class _Joined:
 
 
 def _shared_intermediate(block, first_at, second_at, first, second):
-    """(name, its statement) of a value both losses reach, made by a module before the first backward."""
+    """(what is shared, its statement, its verb) for a value both losses reach, made by a module
+    before the first backward."""
     common = {o.label for o in first.flow.live if o.kind == MODULE} & {o.label for o in second.flow.live if o.kind == MODULE}
     if not common:
         return None
@@ -214,8 +215,8 @@ def _shared_intermediate(block, first_at, second_at, first, second):
         made_by = _calls(_ancestors(name, before) | {name}, before)
         if any(label == call or label.startswith(call + ".") for label in common for call in made_by):
             if name not in second_deps:  # one output of the forward the second loss reads another of
-                return f"the outputs of {_short(ast.unparse(before[name].value))}", before[name]
-            return f"`{name}`", before[name]
+                return f"the outputs of {_short(ast.unparse(before[name].value))}", before[name], "were"
+            return f"`{name}`", before[name], "was"
     return None
 
 
