@@ -1,0 +1,2 @@
+from .backbone import build_backbone, FrozenFeatureExtractor
+from .evaluate import evaluate

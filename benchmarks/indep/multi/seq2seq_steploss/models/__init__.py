@@ -1,0 +1,4 @@
+from .encoder import GRUEncoder
+from .decoder import GRUDecoder
+
+__all__ = ["GRUEncoder", "GRUDecoder"]

@@ -1,0 +1,2 @@
+from .backbone import SmallResNet
+from .detector import KeypointDetector

@@ -1,0 +1,1 @@
+from .audio import AudioTagger
