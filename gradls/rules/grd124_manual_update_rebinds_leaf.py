@@ -56,8 +56,9 @@ the fix does not add.
         if not ctx.mentions(self.keywords) or "backward" not in ctx.source.text:
             return
         scopes = [ctx.tree, *(n for n in cached_walk(ctx.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))]
+        by_hand = "parameters()" in ctx.source.text and ".grad" in ctx.source.text
         for scope in scopes:
-            for assign, name in _dropped_parameter_updates(scope):
+            for assign, name in _dropped_parameter_updates(scope) if by_hand else ():
                 yield ctx.finding(
                     self, ctx.span(assign),
                     f"this rebinds the loop variable `{name}` to a new tensor computed from `{name}.grad` and then "
