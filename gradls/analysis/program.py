@@ -93,8 +93,8 @@ class Summary:
     hazards: tuple = ()
     # (parameter, LocalHazard or Hazard): the tensor passed there is changed in place by the call
     modifies: tuple = ()
-    # (parameter, LocalHazard): an in-place change of a tensor it saved itself, computed from that
-    # parameter alone (`e = torch.exp(s); e /= e.sum()`): raises when the caller passes gradient
+    # (parameter, LocalHazard): an in-place change of a tensor it saved itself, computed from its
+    # parameters only (`e = torch.exp(s); e /= e.sum()`): raises when the caller passes gradient
     argument_hazards: tuple = ()
     calls: tuple = ()  # its parameters whose module it runs, with grad on (`model(x)` in `train(model)`)
 
@@ -1955,6 +1955,8 @@ def _root_name(node: ast.AST) -> str | None:
 # what a forward must mention for the per-module check to analyse it in a file that trains
 # nothing: a cut (no_grad, detach, .data), a custom autograd Function, an in-place update
 FORWARD_CHECK_WORDS = ("no_grad", "detach", ".data", ".apply(", "+=", "-=", "*=", "/=", "_(")
+
+
 def _named_a_loss_class(name: str, base_names: list) -> bool:
     lowered = name.lower()
     return any(w in lowered for w in ("loss", "regularizer", "criterion")) or any("Loss" in b for b in base_names)
