@@ -22,7 +22,8 @@ class ModelOutputIgnored(Rule):
 A function of the file called with a value that carries gradient from a model (`pred =
 model(x)`, then `loss = cost(pred, x)`) whose body never reads the parameter that value is
 bound to, while the result is backpropagated and nothing else brings that model's gradient
-to the same `backward()`. Typically the body reads another variable by mistake (a global with
+to the same `backward()`. The model must be one that backward trains (held by the optimizer
+stepped after it, not frozen): a logging helper handed a frozen teacher's output is not flagged. Typically the body reads another variable by mistake (a global with
 the input, a name from an older version of the code).
 
 The function may also reach the model's output through a parameter of a training function: in
