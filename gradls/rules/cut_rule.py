@@ -30,6 +30,10 @@ class CutRule(Rule):
         for report in ctx.cuts:
             if report.brk.kind != self.break_kind:
                 continue
+            faulty, helper = calls_passing_the_lost(ctx, report)
+            if faulty:
+                yield from self._at_faulty_calls(ctx, report, faulty, helper)
+                continue
             yield ctx.finding(
                 self,
                 self.span_of(ctx, report),
@@ -37,6 +41,22 @@ class CutRule(Rule):
                 "error" if report.total else "warning",
                 self.fix(ctx, report),
                 self.related(ctx, report),
+            )
+
+    def _at_faulty_calls(self, ctx: RuleContext, report: CutReport, calls: list, helper: ast.FunctionDef):
+        """The helper is right for what its other calls give it: each call that gives it a trained
+        value is the fault, with the helper's break as related information."""
+        for call in calls:
+            text = f"`{_shorten(ast.unparse(call))}` runs `{helper.name}`, where {self._cause(report.brk)} " \
+                   f"(line {report.brk.node.lineno})"
+            yield ctx.finding(
+                self,
+                ctx.span(call),
+                self.message(report, cause=text),
+                "error" if report.total else "warning",
+                None,
+                [ctx.related(report.brk.node, f"`{helper.name}` cuts what it is given here, as its other "
+                                              "calls want"), *self.related(ctx, report)],
             )
 
     def span_of(self, ctx: RuleContext, report: CutReport) -> Span:
@@ -55,13 +75,11 @@ class CutRule(Rule):
     def setup_copies(self, ctx: RuleContext):
         return setup_copy_findings(self, ctx)
 
-    def message(self, report: CutReport) -> str:
-        brk = report.brk
+    def message(self, report: CutReport, cause: str = "") -> str:
         lost = _names(report.lost)
         sink = report.sinks[0]
         where = f"{sink.description} ({_place(sink)})"
-        subject = f"`{_shorten(brk.subject)}`" if brk.subject else "the value"
-        cause = f"{subject} {self.verb} by {brk.description}"
+        cause = cause or self._cause(report.brk)
         if report.total:
             return (f"{lost} get{'s' if len(report.lost) == 1 else ''} no gradient from {where}: "
                     f"{cause}, so nothing trainable reaches it (backward raises or nothing trains)")
@@ -69,6 +87,10 @@ class CutRule(Rule):
         verb = "still trains" if len(report.survivors) == 1 else "still train"
         tail = f"; {still} {verb}" if report.survivors else ""
         return f"{lost} get{'s' if len(report.lost) == 1 else ''} no gradient from {where}: {cause}{tail}"
+
+    def _cause(self, brk) -> str:
+        subject = f"`{_shorten(brk.subject)}`" if brk.subject else "the value"
+        return f"{subject} {self.verb} by {brk.description}"
 
     def related(self, ctx: RuleContext, report: CutReport):
         items = []
@@ -82,6 +104,56 @@ class CutRule(Rule):
             else:
                 items.append(ctx.related(sink.node, f"reaches {sink.description} only through the break"))
         return items
+
+
+def calls_passing_the_lost(ctx: RuleContext, report: CutReport) -> tuple[list, ast.AST | None]:
+    """A function of the file that cuts what it is given (`get_logits(net, x)` running `net(x)`
+    under `no_grad`) is right for the value its other calls give it (a frozen teacher) and wrong
+    where a call gives it a trained one: ([those calls], the function) when some calls give it
+    the values that lost gradient and others give it something else; else ([], None)."""
+    node = report.brk.node
+    helper = _top_level_function_around(ctx.tree, node) if node is not None else None
+    if helper is None:
+        return [], None
+    params = [a.arg for a in helper.args.posonlyargs + helper.args.args]
+    subject = report.brk.subject_node or node
+    cut_params = [p for p in params if any(type(n) is ast.Name and n.id == p for n in ast.walk(subject))]
+    lost = {o.label for o in report.lost}
+    if not cut_params or not lost:
+        return [], None
+    faulty, other = [], []
+    for call in _calls_of(ctx.tree, helper.name):
+        passed = {_passed_text(call, params, p) for p in cut_params}
+        if passed & lost:
+            faulty.append(call)
+        elif None not in passed:
+            other.append(call)
+    return (faulty, helper) if faulty and other else ([], None)
+
+
+def _top_level_function_around(tree: ast.Module, node: ast.AST):
+    line = node.lineno
+    for statement in tree.body:
+        if isinstance(statement, ast.FunctionDef) and statement.lineno <= line <= (statement.end_lineno or line):
+            return statement
+    return None
+
+
+def _calls_of(tree: ast.Module, name: str):
+    from ..analysis.walk import cached_walk
+
+    return [n for n in cached_walk(tree) if type(n) is ast.Call and type(n.func) is ast.Name and n.func.id == name]
+
+
+def _passed_text(call: ast.Call, params: list, param: str) -> str | None:
+    """The expression `call` passes for `param`, as written; None when it cannot be told."""
+    if any(type(a) is ast.Starred for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    for keyword in call.keywords:
+        if keyword.arg == param:
+            return ast.unparse(keyword.value)
+    index = params.index(param)
+    return ast.unparse(call.args[index]) if index < len(call.args) else None
 
 
 def _place(sink) -> str:
