@@ -1030,6 +1030,8 @@ def _module_result(interp, call: ast.Call, module: Flow, method: str) -> Flow:
         if EVAL_TAG in module.tags and mentions_training(interp.program, callee):
             facts = {**facts, TRAINING_FACT: False}
         summary = interp.program.specialized_summary(callee, facts) if facts else interp.program.summary(callee)
+        if interp.no_grad:
+            _train_without_grad(interp, callee)
         _grad_effect(interp, summary)
         _note_hazards(interp, summary.hazards, call, module)
         _note_modified_arguments(interp, summary.modifies, flows, call, module)
@@ -1542,6 +1544,7 @@ def _local_call(interp, call: ast.Call, callee, label: str | None, bound: bool =
     result = summary.apply(arg_flows, call)
     if interp.no_grad:
         result = _inner_cuts_undone(result, arg_flows)
+        _train_without_grad(interp, callee)
     _note_hazards(interp, summary.hazards, call, EMPTY)
     _note_modified_arguments(interp, summary.modifies, arg_flows, call, EMPTY)
     _note_argument_hazards(interp, summary.argument_hazards, arg_flows, call, EMPTY)
@@ -1550,6 +1553,19 @@ def _local_call(interp, call: ast.Call, callee, label: str | None, bound: bool =
     _train_with_passed_modules(program, callee, arg_flows, constants, call)
     _freeze_passed_arguments(program, callee, call, bound)
     return result
+
+
+def _train_without_grad(interp, callee) -> None:
+    """A training function called while a `torch.set_grad_enabled(False)` statement has left grad
+    off (a validation run before it that never turned it back on): its backward runs on a loss
+    without graph. (Under a `with` block the block is the cut, and is seen where it is.)"""
+    cause = interp.no_grad_cause
+    if cause is None:
+        return
+    record = interp.program.records.get(callee.node)
+    scope = record.scope if record is not None else None
+    if scope is not None and any(s.kind == "backward" for s in scope.sinks):
+        interp.program.train_without_grad(callee, cause)
 
 
 def _inner_cuts_undone(result: Flow, arg_flows: dict[str, Flow]) -> Flow:

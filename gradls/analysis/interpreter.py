@@ -498,11 +498,14 @@ class Interpreter:
         for attempt in range(2):
             before = dict(self.env)
             facts = self.facts.copy()
+            grad_was_off = self.no_grad
             iteration()
             self.env = _join_envs(before, self.env)
             self.facts = facts.join(self.facts)  # the body may not run
             self.scope.env = self.env
-            if not any(self.env[key] != flow for key, flow in before.items()):
+            # a `set_grad_enabled(False)` the body leaves on is the next iteration's grad mode
+            grad_turned_off = self.no_grad and not grad_was_off and self.no_grad_cause is not None
+            if not grad_turned_off and not any(self.env[key] != flow for key, flow in before.items()):
                 break
         self.loop_depth -= 1
 

@@ -1613,8 +1613,25 @@ class FileAnalysis:
         if any(s.kind == "backward" for s in scope.sinks):
             self.specialized_scopes.append(scope)
 
+    def train_without_grad(self, callee: Callee, grad_off: ast.AST) -> None:
+        """Interpret the training function `callee` again as a call runs it: after the statement
+        `grad_off` (`torch.set_grad_enabled(False)`, left on by a validation run before it) turned
+        grad off. Its backward calls are then checked with that statement as their cut."""
+        key = (id(callee.node), "grad-off", id(grad_off))
+        if key in self._trained_with or key in self.in_progress or len(self._trained_with) >= MAX_SPECIALIZED:
+            return
+        self._trained_with.add(key)
+        self.in_progress.add(key)
+        try:
+            scope = self._interpret_function(callee, keep=False, grad_off=grad_off)
+        finally:
+            self.in_progress.discard(key)
+        if any(s.kind == "backward" for s in scope.sinks):
+            self.specialized_scopes.append(scope)
+
     def _interpret_function(self, callee: Callee, constants: dict | None = None, keep: bool = True,
-                            bound: dict | None = None, call: ast.Call | None = None) -> Scope:
+                            bound: dict | None = None, call: ast.Call | None = None,
+                            grad_off: ast.AST | None = None) -> Scope:
         node = callee.node
         info = callee.class_info
         is_loss = _is_loss_function(node.name, info)
@@ -1636,6 +1653,8 @@ class FileAnalysis:
             if OPTIMIZER_TAG in flow.tags:  # `optimizer` passed in: its step trains what it was built over
                 scope.optimizers[name] = self._built_over(frozenset(o.label for o in flow.live))
         interp.no_grad = self._no_grad_decorated(node)
+        if grad_off is not None:
+            interp.set_grad_mode(True, grad_off)
         for name, value in (constants or {}).items():
             if value is GRADIENT_FREE and name in interp.env:
                 interp.env[name] = EMPTY  # the caller passes data: no gradient reaches it
