@@ -7,7 +7,7 @@ import ast
 from . import names as N
 from .interpreter import (
     LEAF_TAG, LIST_TAG, MODEL_LIKE_ARGS, MODULE_TAG, NONSCALAR_TAG,
-    BATCHED_TAG, OPTIMIZER_TAG, PARAMLESS_TAG, PARAMS_TAG, REDUCTIONS, SAVED_TAG, SCALAR_TAG, CallEvent,
+    BATCHED_TAG, OPTIMIZER_CLASS_TAG, OPTIMIZER_TAG, PARAMLESS_TAG, PARAMS_TAG, REDUCTIONS, SAVED_TAG, SCALAR_TAG, CallEvent,
     EXTERNAL_FUNCTION_TAG, FUNCTION_TAG, INFERENCE_TAG, INTEGER_TAG, InplaceEvent, SinkEvent, torch_module_saves, torch_module_tag,
     ELEMENTS_PREFIX, EVAL_TAG, FIRST_LAYER_PREFIX, FREE_LAYER, INPLACE_LAYER_TAG, LAYER_PREFIX, LAYER_INPUT_TAG, SEQUENCE_PREFIX,
     TRAINING_FACT, _elements, saved_for_backward,
@@ -247,7 +247,7 @@ def _external_call(interp, call: ast.Call, definition, label: str | None) -> Flo
 
 
 def _named_as_bound(result: Flow, label: str | None) -> Flow:
-    """`model = nets.create(cfg)`, the function returning a module it made
+    """`model = nets.create(cfg)` (or a function of this file), returning a module it made
     (`SequenceClassifier(...)`): the module is called `model` here, as its messages name it."""
     if label is None or MODULE_TAG not in result.tags or len(result.live) != 1:
         return result
@@ -1353,6 +1353,9 @@ def _name_call(interp, call: ast.Call, name: str, label: str | None) -> Flow:
     if name in EMPTY_BUILTINS:
         _args(interp, call)
         return EMPTY
+    if name == "getattr" and call.args and interp.imports.qualify(call.args[0]) == "torch.optim":
+        _args(interp, call)
+        return Flow(tags=frozenset({OPTIMIZER_CLASS_TAG}))  # an optimizer class chosen by name
     member = _named_member(interp, call) if name == "getattr" else None
     if member is not None:  # `getattr(Losses, "huber")`
         return interp.eval(member)
@@ -1402,6 +1405,8 @@ def _call_value(interp, call: ast.Call, callee: Flow, text: str, label: str | No
             applied = interp.program.autograd_apply(tag[len(APPLY_TAG):])
             if applied is not None:
                 return _autograd_apply(interp, call, applied)
+    if OPTIMIZER_CLASS_TAG in callee.tags and not callee.live:
+        return _optimizer(interp, call, label)
     function = _function_of(interp, callee)
     if function is not None:  # `loss_fn = log_cosh` ... `loss_fn(pred, y)`
         return _local_call(interp, call, function, label)
@@ -1541,7 +1546,7 @@ def _local_call(interp, call: ast.Call, callee, label: str | None, bound: bool =
     constants = _literal_arguments(interp, call, callee, bound)
     summary = program.specialized_summary(callee, constants) if constants else program.summary(callee)
     arg_flows = _bind_arguments(interp, call, callee, bound)
-    result = summary.apply(arg_flows, call)
+    result = _named_as_bound(summary.apply(arg_flows, call), label)
     if interp.no_grad:
         result = _inner_cuts_undone(result, arg_flows)
         _train_without_grad(interp, callee)

@@ -28,6 +28,7 @@ MODULE_TAG = "module"
 PARAMLESS_TAG = "paramless"
 PARAMS_TAG = "params"          # the result of model.parameters()
 OPTIMIZER_TAG = "optimizer"
+OPTIMIZER_CLASS_TAG = "optimizer-class"  # `getattr(torch.optim, name)`: calling it builds an optimizer
 LEAF_TAG = "leaf"              # a leaf tensor that requires grad
 INPLACE_LAYER_TAG = "inplace-layer"  # `nn.ReLU(inplace=True)`: calling it overwrites its argument
 LAYER_PREFIX = "layer:"             # an nn.Sequential holding a layer of that class: `layer:class:Block`

@@ -263,20 +263,21 @@ block; the other cases have no automatic fix.
         replacements: dict[int, list] = {}  # per scope: (statement, label) of submodule replacements
         reported: set = set()  # a function analysed for more than one call builds the same optimizer
         for construction in analysis.constructions:
-            if not construction.covered or construction.call_site is not None:
-                continue  # (a helper's construction: its lines are not where the caller gets it)
+            if not construction.covered:
+                continue
+            built = _built_at(construction)
             scope = construction.scope
             if id(scope) not in replacements:
                 replacements[id(scope)] = _module_replacements(ctx, scope)
             for node, label in replacements[id(scope)]:
-                if node.lineno <= construction.node.end_lineno or _rebuilt_after(analysis, construction, node) \
-                        or (id(construction.node), id(node)) in reported:
+                if node.lineno <= built.end_lineno or _rebuilt_after(analysis, construction, node) \
+                        or (id(built), id(node)) in reported:
                     continue
-                reported.add((id(construction.node), id(node)))
+                reported.add((id(built), id(node)))
                 if label in construction.covered:  # `model = Net()` again: only if a later backward trains it
                     if _trained_after(scope, label, node):
                         yield ctx.finding(
-                            self, ctx.span(construction.node),
+                            self, ctx.span(built),
                             f"this optimizer holds the parameters of the module `{label}` named before line "
                             f"{node.lineno}, which binds `{label}` to a new module: the loss backpropagated "
                             "after it trains the new one, whose parameters are in no optimizer; the step "
@@ -285,7 +286,7 @@ block; the other cases have no automatic fix.
                         )
                 elif any(Origin(label, "").is_within(Origin(c, "")) for c in construction.covered):
                     yield ctx.finding(
-                        self, ctx.span(construction.node),
+                        self, ctx.span(built),
                         f"this optimizer is built before `{label}` is replaced (line {node.lineno}): "
                         "the new module's parameters are not in it and never train",
                         related=[ctx.related(node, f"`{label}` replaced here")],
@@ -519,11 +520,29 @@ def _is_module_constructor(ctx, value) -> bool:
         # a layer without parameters (`nn.MSELoss()`, `nn.ReLU()`) adds nothing an optimizer misses
         return torch_layer_has_parameters(value, ctx.analysis.imports, N.PARAMLESS_MODULES) is not False
     info = ctx.analysis.classes.get(short)
-    return info is not None and info.is_module and bool(info.params or info.modules)
+    if info is not None:
+        return info.is_module and bool(info.params or info.modules)
+    callee = ctx.analysis.local_callable(name) if type(value.func) is ast.Name else None
+    return callee is not None and callee.kind == "function" and _returns_a_new_module(ctx.analysis, callee)
+
+
+def _returns_a_new_module(analysis, callee) -> bool:
+    """A function of the file that builds the module it returns (`build_model(cfg)` returning
+    `nn.Sequential(*layers)`): each call makes a new one."""
+    node = callee.node
+    live = analysis.summary(callee).returns.live
+    return bool(live) and all(
+        o.kind == MODULE and type(o.anchor) is ast.Call and node.lineno <= o.anchor.lineno <= node.end_lineno
+        for o in live)
+
+
+def _built_at(construction):
+    """Where the caller gets the optimizer: the statement calling the helper that builds it."""
+    return construction.call_site or construction.node
 
 
 def _rebuilt_after(analysis, construction, node) -> bool:
-    return any(c.label == construction.label and c.node.lineno > node.lineno for c in analysis.constructions)
+    return any(c.label == construction.label and _built_at(c).lineno > node.lineno for c in analysis.constructions)
 
 
 def _stored_as_attributes(scope: ast.AST, labels) -> set:
