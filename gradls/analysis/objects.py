@@ -92,6 +92,7 @@ class ModuleObj:
     complete: bool = True                  # False: it may own parameters we do not know
     node: ast.AST | None = None
     buffers: dict = field(default_factory=dict)     # name -> the `register_buffer` statement
+    copy_of: "ModuleObj | None" = None     # `copy.deepcopy(module)`: the module it copies
 
     def named_parameters(self, prefix: str = "", seen: set | None = None):
         seen = set() if seen is None else seen
@@ -147,6 +148,7 @@ class Generator:
     dropped: list = field(default_factory=list)   # what a `filter(...)` over it left out
     complete: bool = True                          # False: it may yield items we do not know
     module: "ModuleObj | None" = None              # `module.parameters()`: whose parameters
+    made_by: ast.AST | None = None                 # the `module.parameters()` call
 
 
 @dataclass(eq=False)
@@ -158,6 +160,7 @@ class Optimizer:
     dropped: list = field(default_factory=list)   # tensors a filter left out of it
     built_in: ast.AST | None = None        # the function whose code built it (None: the script's top level)
     over: "ModuleObj | None" = None        # `SGD(module.parameters())`: the module it was built over
+    over_given_by: ast.AST | None = None   # that `module.parameters()` call
 
 
 @dataclass(eq=False)
@@ -1378,7 +1381,8 @@ class SetupWorld:
         dropped = [p for p in source.dropped if isinstance(p, Param)] if isinstance(source, Generator) else []
         optimizer = Optimizer(params, expr, complete and known, consumed, dropped,
                               self.running[-1].node if self.running else None,
-                              source.module if isinstance(source, Generator) else None)
+                              source.module if isinstance(source, Generator) else None,
+                              source.made_by if isinstance(source, Generator) else None)
         self.optimizers.append(optimizer)
         return optimizer
 
@@ -1561,7 +1565,8 @@ class SetupWorld:
 
     def _module_method(self, module: ModuleObj, name: str, args, kwargs, expr):
         if name == "parameters":
-            return Generator([p for _, p in module.named_parameters()], complete=module.fully_known, module=module)
+            return Generator([p for _, p in module.named_parameters()], complete=module.fully_known, module=module,
+                             made_by=expr)
         if name == "named_parameters":
             return Generator([(ParamName(n), p) for n, p in module.named_parameters(_prefix(args, kwargs))],
                              complete=module.fully_known)
@@ -2098,11 +2103,24 @@ def _yields_itself(function: ast.AST) -> bool:
     return False
 
 
+def given_a_frozen_copy(optimizer: Optimizer) -> ast.AST | None:
+    """The `copy.parameters()` call that gave `optimizer` its tensors, when `copy` is a deep copy
+    (an EMA or target network, frozen) of a module with a parameter that still requires grad."""
+    module = optimizer.over
+    if module is None or module.copy_of is None or optimizer.over_given_by is None:
+        return None
+    if any(p.requires_grad for p in optimizer.params):
+        return None
+    if not any(p.requires_grad for _, p in module.copy_of.named_parameters()):
+        return None
+    return optimizer.over_given_by
+
+
 def _deepcopy(value):
     if isinstance(value, ModuleObj):
         copy = ModuleObj(value.kind, {k: Param(p.requires_grad, p.floating) for k, p in value.params.items()},
                          {k: _deepcopy(c) for k, c in value.children.items()}, dict(value.attrs),
-                         value.complete, value.node)
+                         value.complete, value.node, copy_of=value)
         return copy
     return UNKNOWN
 

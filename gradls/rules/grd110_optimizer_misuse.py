@@ -4,7 +4,7 @@ import ast
 
 from ..analysis import names as N
 from ..analysis.cuts import checked_scopes
-from ..analysis.objects import ModuleObj, torch_layer_has_parameters
+from ..analysis.objects import ModuleObj, given_a_frozen_copy, torch_layer_has_parameters
 from ..analysis.values import ARGUMENT, MODULE, PARAMETER, Origin
 from .base import Rule, RuleContext
 from ..analysis.walk import cached_walk, parameter_names
@@ -85,6 +85,8 @@ block; the other cases have no automatic fix.
                 or world.path_of(snapshot.node) is not None:
             return
         optimizer = optimizers[0]
+        if given_a_frozen_copy(optimizer) is not None:
+            return  # GRD118 reports where the helper was handed the copy's parameters
         sink = next((s for scope in ctx.analysis.scopes for s in scope.sinks
                      if s.kind == "backward" and s.node.lineno == snapshot.node.lineno), None)
         if sink is None or not sink.flow.live or any(o.kind != MODULE for o in sink.flow.live):

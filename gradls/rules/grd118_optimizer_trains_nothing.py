@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from ..analysis.objects import ModuleObj
+from ..analysis.objects import ModuleObj, given_a_frozen_copy
 from .base import Rule, RuleContext
 
 
@@ -160,11 +160,29 @@ No automatic fix: which parameters should train is the user's decision.
             return
         if not world.uncertain and all(not p.requires_grad for p in optimizer.params) and not typo_nodes:
             node = _last_freeze(optimizer.params)
+            copied = given_a_frozen_copy(optimizer)
+            if node is not None and copied is not None:
+                if not _within(copied, optimizer.node):  # else GRD110 judges the construction it sees
+                    yield copied, (
+                        f"`{_short(ast.unparse(copied))}` gives `{name}` ({ctx.world_line(optimizer.node, copied)}) the "
+                        f"parameters of a deep copy, which is frozen ({ctx.world_line(node, copied)}) while the module "
+                        "it copies still requires grad: the optimizer holds nothing that trains and the module that "
+                        "does is in no optimizer; build it over the original module's parameters")
+                return
             if node is not None:
                 yield node, (
                     f"every tensor `{name}` ({ctx.world_line(optimizer.node, node)}) holds has requires_grad=False "
                     f"when backward first runs ({ctx.world_line(world.snapshot.node, node)}): this freeze matched them "
                     "all and nothing trains")
+
+def _within(node: ast.AST, outer: ast.AST) -> bool:
+    return (outer.lineno, outer.col_offset) <= (node.lineno, node.col_offset) \
+        and (node.end_lineno, node.end_col_offset) <= (outer.end_lineno, outer.end_col_offset)
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
 
 def _buffer_of_a_parameterless_module(optimizer):
     """(name, registration) of the last buffer of the module `optimizer` was built over
