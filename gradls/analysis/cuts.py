@@ -89,7 +89,7 @@ def _reportable_cuts(analysis: FileAnalysis, sink: SinkEvent, live_anywhere: lis
             continue
         if sink.kind == "return" and cut.brk.kind == NO_GRAD and _within(cut.brk.node, sink.scope.node):
             continue  # its own no_grad block: an evaluation it returns (the callers' backward decides)
-        if not _trained(analysis, cut.origin, sink):
+        if not _trained(analysis, cut.origin, sink) or _optimizer_misdirected(analysis, cut, sink):
             continue
         if not total and not _partial_is_evidence(cut, sink, live_anywhere):
             continue
@@ -257,6 +257,18 @@ def _partial_is_evidence(cut: Cut, sink: SinkEvent, live_anywhere: list) -> bool
     return not any(cut.origin.is_within(o) or o.is_within(cut.origin) for o in live_anywhere)
 
 
+def _optimizer_misdirected(analysis: FileAnalysis, cut: Cut, sink: SinkEvent) -> bool:
+    """The optimizer stepped after the backward holds what `cut` cuts off, and the modules the
+    loss still reaches are in no optimizer (`Adam(teacher.parameters())`, the loss from `student`,
+    the teacher run under `no_grad`): the cut is as meant, the optimizer is what is wrong (GRD110)."""
+    stepped = sink.stepped
+    modules = [o for o in sink.flow.live if o.kind == MODULE]
+    if not stepped or not modules or not any(cut.origin.is_within(Origin(label, "")) for label in stepped):
+        return False
+    return not any(o.is_within(Origin(label, "")) or Origin(label, "").is_within(o)
+                   for o in modules for label in analysis.optimizer_labels | stepped)
+
+
 def _steps_an_optimizer_it_was_given(sink: SinkEvent) -> bool:
     """The function holding the backward steps an optimizer that is one of its parameters."""
     if sink.kind != "backward":
@@ -305,8 +317,7 @@ def _frozen(analysis: FileAnalysis, origin: Origin) -> bool:
     if any(origin.is_within(Origin(_frozen_layer(label), "")) for label in analysis.frozen_labels) \
             or analysis.frozen_by_construction(origin.label):
         return True
-    parts = origin.label.replace("[", ".").split(".")
-    return any(N.looks_like_target_network(part) for part in parts if part != "self")
+    return False
 
 
 def _frozen_by_its_class(analysis: FileAnalysis, origin: Origin, sink: SinkEvent) -> bool:

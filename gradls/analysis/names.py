@@ -101,13 +101,6 @@ INPLACE_ARITHMETIC = frozenset(INPLACE_ARITHMETIC | (set(V.INPLACE_VARIANTS) - I
     "swapaxes_", "swapdims_", "set_", "resize_as_sparse_", "copy_sparse_to_sparse_", "exponential_",
     "cauchy_", "log_normal_", "geometric_", "bernoulli_", "normal_", "uniform_", "zero_", "fill_"}))
 
-TARGET_NAME_PARTS = ("target", "teacher", "ema", "momentum", "frozen", "pretrained", "old_",
-                     "_old", "avg_", "swa", "key_encoder", "ref_", "_ref", "shadow",
-                     "mean_teacher", "slow", "polyak", "_tgt", "tgt_", "critic_targ", "bank", "queue",
-                     "memory")
-# parts that mark a target network only at the end of the name (`encoder_k` in MoCo; `_kernel` is not one)
-TARGET_NAME_SUFFIXES = ("_k",)
-
 
 class ImportMap:
     """Maps local names to dotted qualified names (`T` -> `torch`, `F` -> `torch.nn.functional`)."""
@@ -212,8 +205,3 @@ def dotted_text(node: ast.AST) -> str | None:
     return None
 
 
-def looks_like_target_network(label: str) -> bool:
-    lowered = label.lower()
-    last = lowered.replace("[", ".").split(".")[-1] if "." in lowered or "[" in lowered else lowered
-    return (any(part in last for part in TARGET_NAME_PARTS) or last.endswith(TARGET_NAME_SUFFIXES)
-            or last in {"teacher", "target", "ema"})

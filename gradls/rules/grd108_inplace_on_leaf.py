@@ -67,8 +67,6 @@ Wrapping the statement in `with torch.no_grad():` is what the code means: safe.
 
     def _frozen(self, ctx, event) -> bool:
         labels = ctx.analysis.frozen_labels
-        if any(N.looks_like_target_network(o.label) for o in event.flow.live):
-            return True
         frozen = [o for o in event.flow.live if o.label in labels]
         if not frozen:
             return False
