@@ -20,6 +20,11 @@ A `.detach()`, `.detach_()` or `.data` whose result reaches `backward()` (or wha
 `forward` or `training_step` returns) while the parameters upstream of it reach that loss
 through no other path.
 
+A function of the file that cuts what it is given (`def features(net, x): return
+net(x).detach()`), called with a frozen copy by one call and with a trained network by another,
+is right for the first: the finding is at the call that gives it the trained one (the same for
+`no_grad` and the other cuts).
+
 ## Why is this bad? What execution shows
 Autograd stops at a detached tensor. When nothing else connects the loss to the parameters,
 `loss.backward()` raises `element 0 of tensors does not require grad` (total cut). When only

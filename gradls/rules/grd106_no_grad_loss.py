@@ -21,7 +21,9 @@ A value computed inside `with torch.no_grad():`, `torch.inference_mode()`,
 `torch.set_grad_enabled(False)` or a function decorated with `@torch.no_grad()`, that
 later reaches `backward()` as the only path from trained parameters. A bare
 `torch.set_grad_enabled(False)` statement turns grad off for the statements after it
-(also in the caller, when a function ends with it), and is reported where it stands; a
+(also in the caller, when a function ends with it; in a training function or method the caller
+runs next, as a validation method that never turns it back on leaves it; and in the next pass
+of a loop whose body ends with grad off), and is reported where it stands; a
 mode the checker cannot read (`set_grad_enabled(flag)`) is not assumed off, except
 `set_grad_enabled(self.training)` in a module the code put in `eval()` (or `train(False)`)
 before calling it, directly or as a layer of an `nn.Sequential`, which is off, and a flag

@@ -23,7 +23,10 @@ class OptimizerMisuse(Rule):
 - an optimizer over the parameters of a different model than the one whose loss is
   backpropagated before its `step()`, also when a helper builds it (`opt = make_optimizer(agent)`
   over `agent.target`): reported at the construction inside the helper, in its own file;
-- a submodule replaced (`model.fc = nn.Linear(...)`) after the optimizer over `model` was built;
+- a submodule replaced (`model.fc = nn.Linear(...)`) after the optimizer over `model` was built,
+  or the model built again (`model = build_model(cfg)`, a function of the file making a new
+  module per call) after it, also when a helper builds the optimizer (`getattr(torch.optim,
+  name)(params, ...)`): reported at the statement that gets the optimizer;
 - a parameter group (`{"params": [...], "lr": ...}`) the setup code builds while the other groups
   reach an optimizer, but which no optimizer holds when backward first runs (evaluated across
   the project's files: reported where the group is filled).

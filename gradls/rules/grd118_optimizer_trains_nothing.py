@@ -24,6 +24,9 @@ Evaluating the script's setup code up to its first `backward()`:
 - an optimizer built over the parameters of a module that has none, only buffers
   (`self.register_buffer("centers", torch.randn(k, d))` where a learned table was meant):
   reported at the buffer's registration, in the module's file;
+- an optimizer a helper builds from parameters it is handed (`build_optimizer(ema_model.parameters(),
+  cfg)`), when they are a deep copy's that is frozen while the module it copies requires grad
+  (the copy was meant for an EMA or a target): reported where they are handed over;
 - a layer replaced inside a function or method (`trainer.replace_head()`) after the optimizer
   over the model was built, so the new layer's parameters are in no optimizer;
 - a parameter replaced inside a method after the optimizer was built (`self.proj.weight =
