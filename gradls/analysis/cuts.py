@@ -314,10 +314,8 @@ def _frozen_layer(label: str) -> str:
 
 
 def _frozen(analysis: FileAnalysis, origin: Origin) -> bool:
-    if any(origin.is_within(Origin(_frozen_layer(label), "")) for label in analysis.frozen_labels) \
-            or analysis.frozen_by_construction(origin.label):
-        return True
-    return False
+    return any(origin.is_within(Origin(_frozen_layer(label), "")) for label in analysis.frozen_labels) \
+        or analysis.frozen_by_construction(origin.label)
 
 
 def _frozen_by_its_class(analysis: FileAnalysis, origin: Origin, sink: SinkEvent) -> bool:

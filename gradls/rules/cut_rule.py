@@ -11,6 +11,7 @@ import os
 from ..analysis.cuts import CutReport
 from ..analysis.external import ForeignSink
 from ..analysis.values import ARGUMENT
+from ..analysis.walk import cached_walk
 from ..model import Fix, Related, Span
 from .base import Rule, RuleContext
 
@@ -30,7 +31,7 @@ class CutRule(Rule):
         for report in ctx.cuts:
             if report.brk.kind != self.break_kind:
                 continue
-            faulty, helper = calls_passing_the_lost(ctx, report)
+            faulty, helper = _calls_passing_the_lost(ctx, report)
             if faulty:
                 yield from self._at_faulty_calls(ctx, report, faulty, helper)
                 continue
@@ -106,7 +107,7 @@ class CutRule(Rule):
         return items
 
 
-def calls_passing_the_lost(ctx: RuleContext, report: CutReport) -> tuple[list, ast.AST | None]:
+def _calls_passing_the_lost(ctx: RuleContext, report: CutReport) -> tuple[list, ast.AST | None]:
     """A function of the file that cuts what it is given (`get_logits(net, x)` running `net(x)`
     under `no_grad`) is right for the value its other calls give it (a frozen teacher) and wrong
     where a call gives it a trained one: ([those calls], the function) when some calls give it
@@ -140,8 +141,6 @@ def _top_level_function_around(tree: ast.Module, node: ast.AST):
 
 
 def _calls_of(tree: ast.Module, name: str):
-    from ..analysis.walk import cached_walk
-
     return [n for n in cached_walk(tree) if type(n) is ast.Call and type(n.func) is ast.Name and n.func.id == name]
 
 
