@@ -1618,6 +1618,8 @@ class FileAnalysis:
         `grad_off` (`torch.set_grad_enabled(False)`, left on by a validation run before it) turned
         grad off. Its backward calls are then checked with that statement as their cut."""
         key = (id(callee.node), "grad-off", id(grad_off))
+        if self._decorated_with(callee.node, ("torch.enable_grad",)):
+            return  # it turns grad back on for its own body
         if key in self._trained_with or key in self.in_progress or len(self._trained_with) >= MAX_SPECIALIZED:
             return
         self._trained_with.add(key)
@@ -1679,9 +1681,12 @@ class FileAnalysis:
         return Flow(tags=frozenset({"self"}))
 
     def _no_grad_decorated(self, node: ast.AST) -> bool:
+        return bool(self._decorated_with(node, ("torch.no_grad", "torch.inference_mode")))
+
+    def _decorated_with(self, node: ast.AST, qualified: tuple) -> bool:
         for decorator in getattr(node, "decorator_list", []):
             target = decorator.func if isinstance(decorator, ast.Call) else decorator
-            if self.imports.qualify(target) in ("torch.no_grad", "torch.inference_mode"):
+            if self.imports.qualify(target) in qualified:
                 return True
         return False
 

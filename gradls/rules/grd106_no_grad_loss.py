@@ -22,7 +22,8 @@ A value computed inside `with torch.no_grad():`, `torch.inference_mode()`,
 later reaches `backward()` as the only path from trained parameters. A bare
 `torch.set_grad_enabled(False)` statement turns grad off for the statements after it
 (also in the caller, when a function ends with it; in a training function or method the caller
-runs next, as a validation method that never turns it back on leaves it; and in the next pass
+runs next, as a validation method that never turns it back on leaves it, unless that function is
+decorated with `@torch.enable_grad()`; and in the next pass
 of a loop whose body ends with grad off), and is reported where it stands; a
 mode the checker cannot read (`set_grad_enabled(flag)`) is not assumed off, except
 `set_grad_enabled(self.training)` in a module the code put in `eval()` (or `train(False)`)

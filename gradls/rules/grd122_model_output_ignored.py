@@ -23,8 +23,9 @@ A function of the file called with a value that carries gradient from a model (`
 model(x)`, then `loss = cost(pred, x)`) whose body never reads the parameter that value is
 bound to, while the result is backpropagated and nothing else brings that model's gradient
 to the same `backward()`. The model must be one that backward trains (held by the optimizer
-stepped after it, not frozen): a logging helper handed a frozen teacher's output is not flagged. Typically the body reads another variable by mistake (a global with
-the input, a name from an older version of the code).
+stepped after it, not frozen): a logging helper handed a frozen teacher's output is not flagged.
+Typically the body reads another variable by mistake (a global with the input, a name from an
+older version of the code).
 
 The function may also reach the model's output through a parameter of a training function: in
 `fit(model, loader, bad_loss, optimizer)` whose body backpropagates `loss = loss_fn(yb, pred)`,
